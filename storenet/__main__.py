@@ -1,0 +1,3 @@
+from storenet.cli import app
+
+app()

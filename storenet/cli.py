@@ -1,0 +1,287 @@
+"""The command line: parse, call one service, render. No business rules here.
+
+Every command reads the one settings object (STORENET_HOME, STORENET_DB, ...), opens
+the database and migrates it to the newest schema before it works.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from storenet.errors import StorenetError
+from storenet.settings import Settings
+from storenet.store.engine import open_engine, unit_of_work
+from storenet.store.migrate import migrate
+
+app = typer.Typer(
+    help="storenet: stock ledger, POS ingestion and distribution for a store network.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+ledger_app = typer.Typer(help="The stock ledger: verify, rebuild, balances.", no_args_is_help=True)
+db_app = typer.Typer(help="The database: schema upgrades.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(db_app, name="db")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _engine(settings: Settings):  # type: ignore[no-untyped-def]
+    engine = open_engine(settings.db_url)
+    migrate(engine)
+    return engine
+
+
+@contextmanager
+def _progress() -> Iterator:
+    """A Rich progress bar; yields a callback `(stage, done, total)` for services."""
+    with Progress(
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield report
+
+
+def _fail(error: StorenetError) -> None:
+    err.print(f"[bold red]error[/]: {error}", highlight=False)
+    raise typer.Exit(2)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the schema of the configured database."""
+    settings = Settings.from_env()
+    _engine(settings)
+    out.print(f"schema up to date at {settings.db_url}")
+
+
+@app.command("import")
+def import_files(
+    folder: Path = typer.Argument(..., help="Folder of <table>.csv / <table>.parquet files"),
+) -> None:
+    """Import master data (regions, stores, SKUs, assortment, opening stock); all or nothing."""
+    from storenet.imports import import_folder
+
+    engine = _engine(Settings.from_env())
+    try:
+        with _progress() as report:
+            result = import_folder(engine, folder, progress=report)
+    except StorenetError as error:
+        _fail(error)
+    out.print(result)
+
+
+@app.command()
+def generate(
+    stores: int = typer.Option(300, help="Number of stores"),
+    skus: int = typer.Option(300, help="Number of SKUs"),
+    days: int = typer.Option(365, help="Days of sales history"),
+    seed: int = typer.Option(1, help="Random seed: the same seed gives the same network"),
+    end: str = typer.Option("2026-11-22", help="Last day of history (YYYY-MM-DD)"),
+) -> None:
+    """Generate a synthetic network with history, then import it through `import`."""
+    from storenet.demo import build_network
+
+    settings = Settings.from_env()
+    engine = _engine(settings)
+    try:
+        with _progress() as report:
+            summary = build_network(
+                settings,
+                engine,
+                stores=stores,
+                skus=skus,
+                days=days,
+                seed=seed,
+                end=date.fromisoformat(end),
+                progress=report,
+            )
+    except StorenetError as error:
+        _fail(error)
+    out.print(summary)
+
+
+@app.command()
+def ingest(
+    file: Path = typer.Argument(..., help="POS lines as .jsonl or .csv"),
+    key: str = typer.Option(None, help="Idempotency key (default: derived from the file's bytes)"),
+    batch_size: int = typer.Option(0, help="Lines per batch; 0 = the whole file is one batch"),
+) -> None:
+    """Ingest POS sale and return lines. Each batch is all or nothing, exactly once."""
+    from storenet.sales.files import key_for_file, read_pos_file
+    from storenet.sales.ingest import ingest_pos_batch
+
+    settings = Settings.from_env()
+    engine = _engine(settings)
+    try:
+        lines = read_pos_file(file)
+        base = key or key_for_file(file)
+        size = batch_size or max(len(lines), 1)
+        results = []
+        with _progress() as report:
+            for start in range(0, len(lines), size):
+                chunk = lines[start : start + size]
+                batch_key = base if size >= len(lines) else f"{base}:{start // size}"
+                results.append(
+                    unit_of_work(
+                        engine, lambda c, k=batch_key, b=chunk: ingest_pos_batch(c, key=k, lines=b)
+                    )
+                )
+                report("ingesting", min(start + size, len(lines)), len(lines))
+    except StorenetError as error:
+        _fail(error)
+    total = {
+        k: sum(r[k] for r in results)
+        for k in (
+            "lines",
+            "accepted",
+            "duplicates",
+            "units_sold",
+            "units_returned",
+            "discrepancies",
+        )
+    }
+    out.print_json(json.dumps({"batches": len(results), **total}))
+
+
+@app.command("close-day")
+def close_day_command(
+    day: str = typer.Option(None, "--date", help="Day to close (default: yesterday, market time)"),
+) -> None:
+    """Append a day's sales to the Parquet history (rerunnable)."""
+    from storenet.sales.history import close_day
+
+    settings = Settings.from_env()
+    engine = _engine(settings)
+    when = date.fromisoformat(day) if day else date.today() - timedelta(days=1)
+    result = unit_of_work(
+        engine, lambda c: close_day(c, settings.history_dir, when, settings.market_tz)
+    )
+    out.print_json(json.dumps(result))
+
+
+@app.command()
+def status(
+    day: str = typer.Option(None, "--date", help="Day of the state (default: last closed day)"),
+) -> None:
+    """Print the network's state: stores, stock and days of cover, open discrepancies."""
+    from storenet.reports.render import render_state
+    from storenet.reports.state import network_state
+
+    settings = Settings.from_env()
+    engine = _engine(settings)
+    with engine.connect() as conn:
+        state = network_state(conn, settings.history_dir, date.fromisoformat(day) if day else None)
+    render_state(out, state)
+
+
+@app.command()
+def demo(
+    stores: int = typer.Option(300, help="Stores in the demo network"),
+    skus: int = typer.Option(300, help="SKUs in the demo network"),
+    days: int = typer.Option(365, help="Days of history"),
+) -> None:
+    """Build a small network, ingest a day of POS sales, close the day, show the state."""
+    from storenet.demo import run_demo
+    from storenet.reports.render import render_state
+
+    settings = Settings.from_env()
+    try:
+        with _progress() as report:
+            result = run_demo(settings, stores=stores, skus=skus, days=days, progress=report)
+    except StorenetError as error:
+        _fail(error)
+    render_state(out, result.state)
+    out.print(result.summary)
+
+
+@ledger_app.command("verify")
+def ledger_verify() -> None:
+    """Rebuild balances from movements and compare; exit 1 naming every mismatch."""
+    from storenet.ledger.verify import conservation_errors, verify_balances
+
+    engine = _engine(Settings.from_env())
+    with engine.connect() as conn:
+        mismatches = verify_balances(conn)
+        unbalanced = conservation_errors(conn)
+    for m in mismatches:
+        err.print(f"mismatch: {m}", highlight=False)
+    for sku, net in unbalanced.items():
+        err.print(f"not conserved: {sku} nets to {net} over all locations", highlight=False)
+    if mismatches or unbalanced:
+        err.print(f"[red]{len(mismatches)} mismatch(es), {len(unbalanced)} unconserved SKU(s)[/]")
+        raise typer.Exit(1)
+    out.print(
+        "ledger verified: the balance projection equals the movements; every SKU nets to zero"
+    )
+
+
+@ledger_app.command("rebuild")
+def ledger_rebuild() -> None:
+    """Replace the balance projection with a rebuild from movements."""
+    from storenet.ledger.verify import rebuild_balances
+
+    engine = _engine(Settings.from_env())
+    rows = unit_of_work(engine, rebuild_balances)
+    out.print(f"rebuilt {rows} balance rows from movements")
+
+
+@ledger_app.command("balance")
+def ledger_balance(
+    location: str = typer.Argument(..., help="Store or warehouse id"),
+    sku: str = typer.Option(None, help="Only this SKU"),
+    at: str = typer.Option(None, help="As of this time (ISO 8601, default now)"),
+) -> None:
+    """Balances at a location, now or as of any past time."""
+    from storenet.ledger.checks import as_utc
+    from storenet.ledger.locations import location_of
+    from storenet.ledger.verify import balances_as_of
+
+    engine = _engine(Settings.from_env())
+    when = as_utc(datetime.fromisoformat(at) if at else None)
+    try:
+        with engine.connect() as conn:
+            rows = balances_as_of(conn, when, location_of(conn, location), sku)
+    except StorenetError as error:
+        _fail(error)
+    table = Table(
+        "sku",
+        "on hand",
+        "in transit",
+        "reserved",
+        "held",
+        title=f"{location} as of {when:%Y-%m-%d %H:%M} UTC",
+    )
+    for (_, sku_id), b in sorted(rows.items()):
+        table.add_row(sku_id, *(str(b[c]) for c in ("on_hand", "in_transit", "reserved", "held")))
+    out.print(table)
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app(prog_name="storenet")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Read-only summaries of the network for people (CLI, console)."""

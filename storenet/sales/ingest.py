@@ -1,0 +1,228 @@
+"""Ingesting a POS batch: all or nothing, exactly once, never refusing a real sale.
+
+`ingest_pos_batch` runs inside the caller's transaction (use
+`storenet.store.engine.unit_of_work`). In order:
+
+1. claim the batch's idempotency key (a replay returns the first answer, a different
+   payload under the same key is refused naming the first difference);
+2. check every line's shape, store, SKU and serials; any problem refuses the whole
+   batch, naming line, field and reason, with nothing written;
+3. store the lines (a receipt line already stored by another batch, e.g. an offline
+   till resending, is skipped and counted as a duplicate);
+4. post one movement per line (sale: store -> customer; return: customer -> store);
+5. raise discrepancies where the shelf went below zero or a serial was somewhere else:
+   the sale stands, because it happened at the counter.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, select
+
+from storenet.catalog.skus import sku_handling
+from storenet.errors import Problem, Refused
+from storenet.ledger.checks import utc_now
+from storenet.ledger.discrepancies import open_discrepancies
+from storenet.ledger.idempotency import run_once
+from storenet.ledger.locations import CUSTOMER
+from storenet.ledger.posting import Movement, post_movements, upsert_for
+from storenet.ledger.serials import place_serials
+from storenet.sales.pos import PosLine, parse_pos_lines
+from storenet.store.locks import lock_serials
+from storenet.store.schema import locations, sale_lines
+
+SCOPE = "pos"
+
+
+def ingest_pos_batch(conn: Connection, *, key: str, lines: list[dict]) -> dict:
+    """Ingest one POS batch of raw `lines` under idempotency `key`.
+
+    Returns {"batch", "lines", "accepted", "duplicates", "units_sold", "units_returned",
+    "discrepancies"}; the same dict again on every replay.
+    Raises Refused (nothing written) or IdempotencyConflict.
+    """
+    return run_once(conn, SCOPE, key, {"lines": lines}, lambda: _ingest(conn, key, lines))
+
+
+def _ingest(conn: Connection, key: str, raw: list[dict]) -> dict:
+    numbered, problems = parse_pos_lines(raw)
+    parsed = [line for _, line in numbered]
+    store_locations = _store_locations(conn, {p.store for p in parsed})
+    handling = sku_handling(conn, [p.sku for p in parsed])
+    for n, line in numbered:
+        where = f"line {n}"
+        if line.store not in store_locations:
+            problems.append(Problem("store", "is not a known store", where, line.store))
+        sku = handling.get(line.sku)
+        if sku is None:
+            problems.append(Problem("sku", "is not a known SKU", where, line.sku))
+        elif sku.serial_tracked and len(line.serials) != line.qty:
+            problems.append(
+                Problem(
+                    "serials",
+                    f"{line.sku} is serial-tracked: give one serial per unit ({line.qty})",
+                    where,
+                    list(line.serials),
+                )
+            )
+        elif not sku.serial_tracked and line.serials:
+            problems.append(
+                Problem("serials", f"{line.sku} is not serial-tracked", where, list(line.serials))
+            )
+        elif line.buyer and not sku.serial_tracked:
+            problems.append(Problem("buyer", "is recorded only for serial-tracked units", where))
+    if problems:
+        raise Refused(sorted(problems, key=_line_order))
+
+    fresh = _store_new_lines(conn, key, parsed)
+    now = utc_now()
+    moves = [_movement(line, store_locations[line.store], line_id) for line_id, line in fresh]
+    posted = post_movements(conn, moves, now)
+    issues = _serial_issues(conn, fresh, moves, posted.ids, store_locations)
+    for (location, sku), after in posted.after.items():
+        if after["on_hand"] < 0:
+            issues.append(
+                {
+                    "kind": "negative_stock",
+                    "location_id": location,
+                    "sku_id": sku,
+                    "detail": f"sold with the ledger at {after['on_hand']} on hand",
+                }
+            )
+    open_discrepancies(conn, issues, now)
+    sold = sum(line.qty for _, line in fresh if line.kind == "sale")
+    return {
+        "batch": key,
+        "lines": len(parsed),
+        "accepted": len(fresh),
+        "duplicates": len(parsed) - len(fresh),
+        "units_sold": sold,
+        "units_returned": sum(line.qty for _, line in fresh) - sold,
+        "discrepancies": len(issues),
+    }
+
+
+def _store_locations(conn: Connection, stores: set[str]) -> dict[str, int]:
+    if not stores:
+        return {}
+    rows = conn.execute(
+        select(locations.c.store_id, locations.c.id).where(locations.c.store_id.in_(sorted(stores)))
+    )
+    return {r.store_id: r.id for r in rows}
+
+
+def _line_order(problem: Problem) -> tuple:
+    number = problem.where.removeprefix("line ")
+    return (int(number) if number.isdigit() else 0, problem.field)
+
+
+def _store_new_lines(
+    conn: Connection, key: str, parsed: list[PosLine]
+) -> list[tuple[int, PosLine]]:
+    """Insert lines not stored before; return (id, line) for the ones inserted."""
+    rows = [
+        {
+            "batch_key": key,
+            "store_id": p.store,
+            "device_id": p.device,
+            "receipt_no": p.receipt,
+            "line_no": p.line,
+            "kind": p.kind,
+            "sku_id": p.sku,
+            "qty": p.qty,
+            "unit_price_cents": p.unit_price_cents,
+            "sold_at": p.at,
+            "buyer_ref": p.buyer,
+        }
+        for p in parsed
+    ]
+    stmt = (
+        upsert_for(conn)(sale_lines)
+        .on_conflict_do_nothing()
+        .returning(
+            sale_lines.c.id,
+            sale_lines.c.store_id,
+            sale_lines.c.device_id,
+            sale_lines.c.receipt_no,
+            sale_lines.c.line_no,
+        )
+    )
+    by_key = {p.receipt_key: p for p in parsed}
+    inserted = [
+        (r.id, by_key[(r.store_id, r.device_id, r.receipt_no, r.line_no)])
+        for r in conn.execute(stmt, rows)
+    ]
+    return sorted(inserted, key=lambda pair: pair[0])
+
+
+def _movement(line: PosLine, store_location: int, line_id: int) -> Movement:
+    src, dst = (store_location, CUSTOMER) if line.kind == "sale" else (CUSTOMER, store_location)
+    return Movement(
+        line.kind,
+        line.sku,
+        src,
+        dst,
+        line.qty,
+        line.at,
+        document=f"sale:{line_id}",
+        serials=line.serials,
+    )
+
+
+def _serial_issues(
+    conn: Connection,
+    fresh: list[tuple[int, PosLine]],
+    moves: list[Movement],
+    ids: list[int],
+    store_locations: dict[str, int],
+) -> list[dict]:
+    """Move each sold or returned serial; a serial the ledger had elsewhere, or never
+    saw, is recorded where the till says and raised as a discrepancy."""
+    numbers = [s for m in moves for s in m.serials]
+    if not numbers:
+        return []
+    known = lock_serials(conn, numbers)
+    issues, placements = [], []
+    for (_, line), move, mid in zip(fresh, moves, ids):
+        here = store_locations[line.store]
+        for serial in move.serials:
+            expected = here if line.kind == "sale" else CUSTOMER
+            current = known.get(serial)
+            if current is None:
+                issues.append(
+                    {
+                        "kind": "serial_unknown",
+                        "location_id": here,
+                        "sku_id": line.sku,
+                        "serial": serial,
+                        "movement_id": mid,
+                        "detail": f"{line.kind} of a serial the ledger never received",
+                    }
+                )
+            elif current["location_id"] != expected or current["sku_id"] != line.sku:
+                issues.append(
+                    {
+                        "kind": "serial_elsewhere",
+                        "location_id": here,
+                        "sku_id": line.sku,
+                        "serial": serial,
+                        "movement_id": mid,
+                        "detail": f"{line.kind} of a serial the ledger had at location "
+                        f"{current['location_id']} as {current['sku_id']}",
+                    }
+                )
+            placements.append(
+                (
+                    serial,
+                    line.sku,
+                    move.to_location,
+                    None,
+                    mid,
+                    line.buyer if line.kind == "sale" else None,
+                )
+            )
+            # A later line in this batch sees where this one left the serial.
+            known[serial] = {"location_id": move.to_location, "sku_id": line.sku}
+    # Keep the last placement per serial: a serial is one row.
+    last = {p[0]: p for p in placements}
+    place_serials(conn, list(last.values()))
+    return issues

@@ -1,0 +1,1 @@
+"""The database edge: schema, migrations, engines and units of work."""

@@ -1,0 +1,393 @@
+"""The database schema (SQLAlchemy Core), shared by SQLite and PostgreSQL.
+
+Conventions:
+- Master data (regions, stores, SKUs, ...) keys are the brand's own text codes.
+- Ledger locations get an integer id; real ones point at their store or warehouse.
+- Times are naive UTC (`DateTime()`), dates are calendar days in the store's market.
+- Money is integer cents, so sums are exact on both databases.
+- Uniqueness that matters (idempotency keys, receipt lines, serials, one reversal per
+  movement, one open discrepancy per kind) is enforced here, not in Python.
+- `movements`, `movement_serials` and `reservations` are append-only: triggers created by
+  the migration refuse UPDATE and DELETE (see `append_only_ddl`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite so autoincrement works.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+# --- the store network -------------------------------------------------------------
+
+regions = Table(
+    "regions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+)
+
+# Who runs a region, over time. The open row (valid_to NULL) is the current manager.
+region_managers = Table(
+    "region_managers",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("region_id", ForeignKey("regions.id"), nullable=False),
+    Column("manager", String(200), nullable=False),
+    Column("valid_from", DateTime(), nullable=False),
+    Column("valid_to", DateTime()),
+    Index(
+        "ix_region_managers_current",
+        "region_id",
+        unique=True,
+        sqlite_where=text("valid_to IS NULL"),
+        postgresql_where=text("valid_to IS NULL"),
+    ),
+)
+
+cities = Table(
+    "cities",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("province", String(200), nullable=False),
+    Column("tier", Integer, nullable=False),
+    Column("region_id", ForeignKey("regions.id"), nullable=False),
+    Column("lat", Float),
+    Column("lon", Float),
+    CheckConstraint("tier BETWEEN 1 AND 5", name="tier_range"),
+)
+
+warehouses = Table(
+    "warehouses",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("region_id", ForeignKey("regions.id")),
+    Column("city_id", ForeignKey("cities.id")),
+    CheckConstraint("kind IN ('central', 'regional')", name="kind"),
+)
+
+franchisees = Table(
+    "franchisees",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+)
+
+stores = Table(
+    "stores",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("format", String(16), nullable=False),
+    Column("region_id", ForeignKey("regions.id"), nullable=False),
+    Column("city_id", ForeignKey("cities.id"), nullable=False),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("floor_area_m2", Integer),
+    Column("opened_on", Date()),
+    Column("closed_on", Date()),
+    Column("status", String(16), nullable=False),
+    Column("warehouse_id", ForeignKey("warehouses.id")),
+    CheckConstraint("format IN ('flagship', 'direct', 'franchise')", name="format"),
+    CheckConstraint("status IN ('planned', 'open', 'closed')", name="status"),
+)
+
+# Who owns a store, over time: HQ (franchisee_id NULL) or a franchisee.
+store_owners = Table(
+    "store_owners",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("store_id", ForeignKey("stores.id"), nullable=False),
+    Column("franchisee_id", ForeignKey("franchisees.id")),
+    Column("valid_from", DateTime(), nullable=False),
+    Column("valid_to", DateTime()),
+    Index(
+        "ix_store_owners_current",
+        "store_id",
+        unique=True,
+        sqlite_where=text("valid_to IS NULL"),
+        postgresql_where=text("valid_to IS NULL"),
+    ),
+)
+
+# --- the catalog --------------------------------------------------------------------
+
+skus = Table(
+    "skus",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("model", String(64), nullable=False),
+    Column("variant", String(64), nullable=False, server_default=""),
+    Column("launch_on", Date(), nullable=False),
+    Column("eol_on", Date()),
+    Column("successor_id", String(32)),
+    Column("pack_size", Integer, nullable=False, server_default="1"),
+    Column("cost_cents", BigInteger, nullable=False),
+    Column("price_cents", BigInteger, nullable=False),
+    Column("serial_tracked", Boolean, nullable=False, server_default=text("false")),
+    CheckConstraint("pack_size >= 1", name="pack_size_positive"),
+)
+
+assortment = Table(
+    "assortment",
+    metadata,
+    Column("store_id", ForeignKey("stores.id"), primary_key=True),
+    Column("sku_id", ForeignKey("skus.id"), primary_key=True),
+    Column("display_min", Integer, nullable=False, server_default="0"),
+    Column("capacity", Integer),
+    Column("listed_from", Date()),
+    Column("listed_to", Date()),
+    CheckConstraint("display_min >= 0", name="display_min_nonnegative"),
+)
+
+# --- the stock ledger ---------------------------------------------------------------
+
+# Every place stock can be: real (a store, a warehouse) or virtual (supplier, customer,
+# in transit, scrap, quarantine, count differences). Virtual locations are global.
+locations = Table(
+    "locations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("store_id", ForeignKey("stores.id"), unique=True),
+    Column("warehouse_id", ForeignKey("warehouses.id"), unique=True),
+)
+
+# A movement moves `qty` units of one SKU from one location to another; it is never
+# changed. `site` is the real location a unit in transit or in quarantine belongs to
+# (the destination of a shipment, the store holding a quarantined unit).
+movements = Table(
+    "movements",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("sku_id", String(32), nullable=False),
+    Column("from_location", Integer, ForeignKey("locations.id"), nullable=False),
+    Column("to_location", Integer, ForeignKey("locations.id"), nullable=False),
+    Column("site_location", Integer, ForeignKey("locations.id")),
+    Column("qty", Integer, nullable=False),
+    Column("occurred_at", DateTime(), nullable=False),
+    Column("recorded_at", DateTime(), nullable=False),
+    Column("document", String(80)),
+    Column("reverses_id", BigInteger, unique=True),
+    CheckConstraint("qty > 0", name="qty_positive"),
+    CheckConstraint("from_location <> to_location", name="distinct_locations"),
+    Index("ix_movements_sku_occurred", "sku_id", "occurred_at"),
+    Index("ix_movements_document", "document"),
+)
+
+movement_serials = Table(
+    "movement_serials",
+    metadata,
+    Column("movement_id", BigInteger, nullable=False, primary_key=True),
+    Column("serial", String(64), nullable=False, primary_key=True),
+    Index("ix_movement_serials_serial", "serial"),
+)
+
+# The balance projection, for real locations only, written in the same transaction as
+# the movements. Virtual locations' balances are summed from movements when asked.
+balances = Table(
+    "balances",
+    metadata,
+    Column("location_id", Integer, ForeignKey("locations.id"), primary_key=True),
+    Column("sku_id", String(32), primary_key=True),
+    Column("on_hand", BigInteger, nullable=False, server_default="0"),
+    Column("in_transit", BigInteger, nullable=False, server_default="0"),
+    Column("reserved", BigInteger, nullable=False, server_default="0"),
+    Column("held", BigInteger, nullable=False, server_default="0"),
+)
+
+# Where each serial-tracked unit is now. The primary key makes a serial one unit.
+serials = Table(
+    "serials",
+    metadata,
+    Column("serial", String(64), primary_key=True),
+    Column("sku_id", String(32), nullable=False),
+    Column("location_id", Integer, ForeignKey("locations.id"), nullable=False),
+    Column("site_location", Integer, ForeignKey("locations.id")),
+    Column("buyer_ref", String(128)),
+    Column("last_movement_id", BigInteger, nullable=False),
+)
+
+# Reservations as signed, append-only entries; `reserved` in balances is their sum.
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("location_id", Integer, ForeignKey("locations.id"), nullable=False),
+    Column("sku_id", String(32), nullable=False),
+    Column("qty", Integer, nullable=False),
+    Column("reference", String(80), nullable=False),
+    Column("created_at", DateTime(), nullable=False),
+    CheckConstraint("qty <> 0", name="qty_nonzero"),
+)
+
+discrepancies = Table(
+    "discrepancies",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(24), nullable=False),
+    Column("location_id", Integer, ForeignKey("locations.id"), nullable=False),
+    Column("sku_id", String(32), nullable=False),
+    Column("serial", String(64)),
+    Column("detail", Text, nullable=False, server_default=""),
+    Column("movement_id", BigInteger),
+    Column("opened_at", DateTime(), nullable=False),
+    Column("status", String(8), nullable=False, server_default="open"),
+    Column("resolved_at", DateTime()),
+    Column("resolution", Text),
+    CheckConstraint("status IN ('open', 'resolved')", name="status"),
+    # One open negative-stock discrepancy per (location, SKU): a second short sale adds
+    # to the count that is already owed instead of opening a twin.
+    Index(
+        "ix_discrepancies_open_stock",
+        "location_id",
+        "sku_id",
+        "kind",
+        unique=True,
+        sqlite_where=text("status = 'open' AND serial IS NULL"),
+        postgresql_where=text("status = 'open' AND serial IS NULL"),
+    ),
+)
+
+# Documents: transfers between real locations, shipped and received by line.
+transfers = Table(
+    "transfers",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("from_location", Integer, ForeignKey("locations.id"), nullable=False),
+    Column("to_location", Integer, ForeignKey("locations.id"), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("created_at", DateTime(), nullable=False),
+    Column("shipped_at", DateTime()),
+    Column("received_at", DateTime()),
+    CheckConstraint("status IN ('draft', 'shipped', 'received', 'cancelled')", name="status"),
+)
+
+transfer_lines = Table(
+    "transfer_lines",
+    metadata,
+    Column("transfer_id", ForeignKey("transfers.id"), primary_key=True),
+    Column("sku_id", String(32), primary_key=True),
+    Column("qty_requested", Integer, nullable=False),
+    Column("qty_shipped", Integer),
+    Column("qty_received", Integer),
+)
+
+# --- idempotency and POS ------------------------------------------------------------
+
+# One row per external write. A replay returns `response`; a different payload under
+# the same key is refused by comparing against `payload`.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", String(24), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("payload_hash", String(64), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("response", Text, nullable=False),
+    Column("created_at", DateTime(), nullable=False),
+)
+
+# A POS line as the till sent it; its movement carries document "sale:<id>".
+sale_lines = Table(
+    "sale_lines",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("batch_key", String(200), nullable=False),
+    Column("store_id", String(32), nullable=False),
+    Column("device_id", String(64), nullable=False),
+    Column("receipt_no", String(64), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("sku_id", String(32), nullable=False),
+    Column("qty", Integer, nullable=False),
+    Column("unit_price_cents", BigInteger, nullable=False),
+    Column("sold_at", DateTime(), nullable=False),
+    Column("buyer_ref", String(128)),
+    UniqueConstraint("store_id", "device_id", "receipt_no", "line_no"),
+    CheckConstraint("qty > 0", name="qty_positive"),
+    CheckConstraint("kind IN ('sale', 'return')", name="kind"),
+    Index("ix_sale_lines_sold_at", "sold_at"),
+)
+
+# Days whose sales were appended to the Parquet history.
+day_closes = Table(
+    "day_closes",
+    metadata,
+    Column("day", Date(), primary_key=True),
+    Column("closed_at", DateTime(), nullable=False),
+    Column("pairs", BigInteger, nullable=False),
+    Column("units", BigInteger, nullable=False),
+)
+
+APPEND_ONLY_TABLES = ("movements", "movement_serials", "reservations")
+
+
+def append_only_ddl(dialect: str) -> list[str]:
+    """SQL that makes the ledger tables refuse UPDATE and DELETE, for `dialect`.
+
+    Guarantees: on both databases any UPDATE or DELETE of a row in APPEND_ONLY_TABLES
+    raises an error naming the table, whoever the connected role is.
+    """
+    statements: list[str] = []
+    if dialect == "postgresql":
+        statements.append(
+            """
+            CREATE OR REPLACE FUNCTION storenet_append_only() RETURNS trigger AS $$
+            BEGIN
+              RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
+                USING ERRCODE = 'insufficient_privilege';
+            END $$ LANGUAGE plpgsql
+            """
+        )
+        for table in APPEND_ONLY_TABLES:
+            statements.append(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION storenet_append_only()"
+            )
+            statements.append(
+                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION storenet_append_only()"
+            )
+    else:
+        for table in APPEND_ONLY_TABLES:
+            for op in ("UPDATE", "DELETE"):
+                statements.append(
+                    f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {op} refused'); END"
+                )
+    return statements
