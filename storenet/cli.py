@@ -20,7 +20,7 @@ from rich.table import Table
 
 from storenet.errors import StorenetError
 from storenet.settings import Settings
-from storenet.store.engine import open_engine, unit_of_work
+from storenet.store.engine import open_engine, reading, unit_of_work
 from storenet.store.migrate import migrate
 
 app = typer.Typer(
@@ -192,7 +192,7 @@ def status(
 
     settings = Settings.from_env()
     engine = _engine(settings)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         state = network_state(conn, settings.history_dir, date.fromisoformat(day) if day else None)
     render_state(out, state)
 
@@ -223,7 +223,7 @@ def ledger_verify() -> None:
     from storenet.ledger.verify import conservation_errors, verify_balances
 
     engine = _engine(Settings.from_env())
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         mismatches = verify_balances(conn)
         unbalanced = conservation_errors(conn)
     for m in mismatches:
@@ -262,7 +262,7 @@ def ledger_balance(
     engine = _engine(Settings.from_env())
     when = as_utc(datetime.fromisoformat(at) if at else None)
     try:
-        with engine.connect() as conn:
+        with reading(engine) as conn:
             rows = balances_as_of(conn, when, location_of(conn, location), sku)
     except StorenetError as error:
         _fail(error)

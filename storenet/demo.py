@@ -22,7 +22,7 @@ from storenet.reports.state import NetworkState, network_state
 from storenet.sales.history import close_day, read_history
 from storenet.sales.ingest import ingest_pos_batch
 from storenet.settings import Settings
-from storenet.store.engine import open_engine, unit_of_work
+from storenet.store.engine import open_engine, reading, unit_of_work
 from storenet.store.migrate import migrate
 
 Progress = Callable[[str, int, int], None]
@@ -96,7 +96,7 @@ def run_demo(
     closed = unit_of_work(
         engine, lambda c: close_day(c, settings.history_dir, day, settings.market_tz)
     )
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         state = network_state(conn, settings.history_dir, day)
     engine.dispose()
     summary = {"pos_day": day.isoformat(), **totals, "history_rows_for_day": closed["pairs"]}
@@ -117,7 +117,7 @@ def pos_day(engine: Engine, settings: Settings, day: date, seed: int) -> list[di
     )
     qty = rng.poisson(recent["rate"].to_numpy())
     sold = recent.with_columns(pl.Series("qty", qty)).filter(pl.col("qty") > 0)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         prices = dict(conn.execute(text("SELECT id, price_cents FROM skus")).all())
         tracked = {r[0] for r in conn.execute(text("SELECT id FROM skus WHERE serial_tracked"))}
         on_shelf: dict[tuple[str, str], list[str]] = {}

@@ -16,10 +16,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storenet.ledger.locations import QUARANTINE, TRANSIT, is_virtual
+from storenet.store.bulk import add_to_counters, allocate_ids, insert_rows, rows_by_keys
 from storenet.store.schema import balances, movement_serials, movements
 
 KINDS = (
@@ -116,86 +117,95 @@ def upsert_for(conn: Connection):  # type: ignore[no-untyped-def]
     return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
-def post_movements(conn: Connection, moves: list[Movement], recorded_at: datetime) -> Posted:
+def post_movements(
+    conn: Connection, moves: list[Movement], recorded_at: datetime, *, read_after: bool = False
+) -> Posted:
     """Insert `moves` and apply their deltas to the balance projection, in `conn`'s
     transaction.
 
     Balance rows are created on first touch and changed only by SQL increments, in
     sorted (location, SKU) order. No stock check happens here: callers that must not
     go negative (reservations, shipments) lock and check first (storenet.store.locks).
-    Returns the new movement ids (input order) and every touched row's balances after.
+    Returns the new movement ids (input order) and, with `read_after`, every touched
+    row's balances after.
     """
     if not moves:
         return Posted(ids=[])
-    rows = [
-        {
-            "kind": m.kind,
-            "sku_id": m.sku_id,
-            "from_location": m.from_location,
-            "to_location": m.to_location,
-            "site_location": m.site_location,
-            "qty": m.qty,
-            "occurred_at": m.occurred_at,
-            "recorded_at": recorded_at,
-            "document": m.document,
-            "reverses_id": m.reverses_id,
-        }
-        for m in moves
-    ]
-    result = conn.execute(
-        insert(movements).returning(movements.c.id, sort_by_parameter_order=True), rows
+    ids = allocate_ids(conn, movements, len(moves))
+    insert_rows(
+        conn,
+        movements,
+        MOVEMENT_COLUMNS,
+        [
+            (
+                mid,
+                m.kind,
+                m.sku_id,
+                m.from_location,
+                m.to_location,
+                m.site_location,
+                m.qty,
+                m.occurred_at,
+                recorded_at,
+                m.document,
+                m.reverses_id,
+            )
+            for mid, m in zip(ids, moves)
+        ],
     )
-    ids = [r[0] for r in result]
-    serial_rows = [
-        {"movement_id": mid, "serial": s} for mid, m in zip(ids, moves) for s in m.serials
-    ]
-    if serial_rows:
-        conn.execute(insert(movement_serials), serial_rows)
-    return Posted(ids=ids, after=apply_deltas(conn, balance_deltas(moves)))
+    insert_rows(
+        conn,
+        movement_serials,
+        ("movement_id", "serial"),
+        [(mid, s) for mid, m in zip(ids, moves) for s in m.serials],
+    )
+    return Posted(ids=ids, after=apply_deltas(conn, balance_deltas(moves), read_after))
 
 
-def apply_deltas(conn: Connection, deltas: dict[tuple[int, str], Deltas]) -> dict:
+MOVEMENT_COLUMNS = (
+    "id",
+    "kind",
+    "sku_id",
+    "from_location",
+    "to_location",
+    "site_location",
+    "qty",
+    "occurred_at",
+    "recorded_at",
+    "document",
+    "reverses_id",
+)
+
+
+def apply_deltas(
+    conn: Connection, deltas: dict[tuple[int, str], Deltas], read_after: bool = False
+) -> dict:
     """Add `deltas` to the balance rows, creating missing rows; sorted key order.
 
-    Returns {(location, sku): {"on_hand", "in_transit", "reserved", "held"}} after.
+    With `read_after`, returns {(location, sku): {"on_hand", "in_transit", "reserved",
+    "held"}} after the change; otherwise an empty dict.
     """
     if not deltas:
         return {}
     keys = sorted(deltas)
-    values = [
-        {
-            "location_id": loc,
-            "sku_id": sku,
-            "on_hand": deltas[(loc, sku)].on_hand,
-            "in_transit": deltas[(loc, sku)].in_transit,
-            "reserved": 0,
-            "held": deltas[(loc, sku)].held,
-        }
-        for loc, sku in keys
-    ]
-    stmt = upsert_for(conn)(balances)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[balances.c.location_id, balances.c.sku_id],
-        set_={
-            "on_hand": balances.c.on_hand + stmt.excluded.on_hand,
-            "in_transit": balances.c.in_transit + stmt.excluded.in_transit,
-            "held": balances.c.held + stmt.excluded.held,
-        },
-    ).returning(
-        balances.c.location_id,
-        balances.c.sku_id,
-        balances.c.on_hand,
-        balances.c.in_transit,
-        balances.c.reserved,
-        balances.c.held,
-        sort_by_parameter_order=True,
+    add_to_counters(
+        conn,
+        balances,
+        ("location_id", "sku_id"),
+        ("on_hand", "in_transit", "held"),
+        [
+            (loc, sku, d.on_hand, d.in_transit, d.held)
+            for (loc, sku), d in ((k, deltas[k]) for k in keys)
+        ],
     )
-    after = {}
-    for r in conn.execute(stmt, values):
-        after[(r.location_id, r.sku_id)] = {
+    if not read_after:
+        return {}
+    return {
+        (r.location_id, r.sku_id): {
             "on_hand": r.on_hand,
             "in_transit": r.in_transit,
             "reserved": r.reserved,
             "held": r.held,
         }
-    return after
+        for r in rows_by_keys(conn, balances, ("location_id", "sku_id"), keys)
+    }

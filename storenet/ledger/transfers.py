@@ -24,8 +24,9 @@ from storenet.ledger.checks import (
 )
 from storenet.ledger.discrepancies import open_discrepancies
 from storenet.ledger.idempotency import run_once
-from storenet.ledger.locations import COUNT_DIFFERENCE, TRANSIT
+from storenet.ledger.locations import COUNT_DIFFERENCE, TRANSIT, location_names
 from storenet.ledger.posting import Movement, post_movements
+from storenet.store.locks import lock_balances
 from storenet.store.schema import transfer_lines, transfers
 
 SCOPE = "ledger"
@@ -113,10 +114,16 @@ def ship_transfer(
         doc = _transfer(conn, transfer_id, expect="draft")
         lines = _lines(conn, transfer_id)
         when = as_utc(at)
+        # Lock every balance row this shipment touches (source on hand, destination in
+        # transit) in one sorted pass before checking, so opposite shipments queue on
+        # their first row instead of deadlocking.
+        lock_balances(
+            conn,
+            [(loc, line.sku_id) for line in lines for loc in (doc.from_location, doc.to_location)],
+        )
+        source = location_names(conn)[doc.from_location]
         for line in sorted(lines, key=lambda r: r.sku_id):
-            take_available(
-                conn, doc.from_location, str(doc.from_location), line.sku_id, line.qty_requested
-            )
+            take_available(conn, doc.from_location, source, line.sku_id, line.qty_requested)
         moves = [
             Movement(
                 "ship",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, DateTime, bindparam, text
 
 from storenet.ledger.locations import FIRST_REAL_ID, QUARANTINE, TRANSIT, location_names
 
@@ -134,8 +134,9 @@ def balances_as_of(
         params["sku_id"] = sku_id
     where = f"WHERE {' AND '.join(filters)}" if filters else ""
     sql = f"SELECT * FROM ({rebuilt_sql(True)}) AS r {where}"
+    query = text(sql).bindparams(bindparam("as_of", type_=DateTime()))
     out = {}
-    for row in conn.execute(text(sql), params).mappings():
+    for row in conn.execute(query, params).mappings():
         values = {c: int(row[c]) for c in COLUMNS}
         if any(values.values()):
             out[(row["location_id"], row["sku_id"])] = values

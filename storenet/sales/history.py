@@ -19,7 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import polars as pl
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, DateTime, bindparam, text
 
 from storenet.ledger.checks import utc_now
 from storenet.ledger.locations import FIRST_REAL_ID
@@ -74,7 +74,7 @@ def daily_rows(conn: Connection, day: date, tz: str) -> pl.DataFrame:
             FROM sale_lines WHERE sold_at >= :start AND sold_at < :end
             GROUP BY store_id, sku_id
             """
-        ),
+        ).bindparams(bindparam("start", type_=DateTime()), bindparam("end", type_=DateTime())),
         {"start": start, "end": end},
     ).all()
     # Closing stock for every listed pair and every pair that moved: current balance
@@ -104,7 +104,7 @@ def daily_rows(conn: Connection, day: date, tz: str) -> pl.DataFrame:
             LEFT JOIN balances b ON b.location_id = l.id AND b.sku_id = a.sku_id
             WHERE b.sku_id IS NULL
             """
-        ),
+        ).bindparams(bindparam("end", type_=DateTime())),
         {"end": end},
     ).all()
     sold = pl.DataFrame(

@@ -24,11 +24,18 @@ from storenet.ledger.checks import utc_now
 from storenet.ledger.discrepancies import open_discrepancies
 from storenet.ledger.idempotency import run_once
 from storenet.ledger.locations import CUSTOMER
-from storenet.ledger.posting import Movement, post_movements, upsert_for
+from storenet.ledger.posting import Movement, post_movements
 from storenet.ledger.serials import place_serials
 from storenet.sales.pos import PosLine, parse_pos_lines
+from storenet.store.bulk import allocate_ids, insert_rows
 from storenet.store.locks import lock_serials
-from storenet.store.schema import locations, sale_lines
+from storenet.store.schema import (
+    discrepancies,
+    locations,
+    movement_serials,
+    movements,
+    sale_lines,
+)
 
 SCOPE = "pos"
 
@@ -76,7 +83,7 @@ def _ingest(conn: Connection, key: str, raw: list[dict]) -> dict:
     fresh = _store_new_lines(conn, key, parsed)
     now = utc_now()
     moves = [_movement(line, store_locations[line.store], line_id) for line_id, line in fresh]
-    posted = post_movements(conn, moves, now)
+    posted = post_movements(conn, moves, now, read_after=True)
     issues = _serial_issues(conn, fresh, moves, posted.ids, store_locations)
     for (location, sku), after in posted.after.items():
         if after["on_hand"] < 0:
@@ -118,40 +125,53 @@ def _line_order(problem: Problem) -> tuple:
 def _store_new_lines(
     conn: Connection, key: str, parsed: list[PosLine]
 ) -> list[tuple[int, PosLine]]:
-    """Insert lines not stored before; return (id, line) for the ones inserted."""
-    rows = [
-        {
-            "batch_key": key,
-            "store_id": p.store,
-            "device_id": p.device,
-            "receipt_no": p.receipt,
-            "line_no": p.line,
-            "kind": p.kind,
-            "sku_id": p.sku,
-            "qty": p.qty,
-            "unit_price_cents": p.unit_price_cents,
-            "sold_at": p.at,
-            "buyer_ref": p.buyer,
-        }
-        for p in parsed
-    ]
-    stmt = (
-        upsert_for(conn)(sale_lines)
-        .on_conflict_do_nothing()
-        .returning(
-            sale_lines.c.id,
-            sale_lines.c.store_id,
-            sale_lines.c.device_id,
-            sale_lines.c.receipt_no,
-            sale_lines.c.line_no,
-        )
+    """Insert lines not stored before; return (id, line) for the ones inserted.
+
+    A line whose (store, device, receipt, line) is already stored is skipped by the
+    database's unique constraint; the batch key tells which rows this batch wrote.
+    """
+    ids = allocate_ids(conn, sale_lines, len(parsed))
+    insert_rows(
+        conn,
+        sale_lines,
+        SALE_LINE_COLUMNS,
+        [
+            (
+                i,
+                key,
+                p.store,
+                p.device,
+                p.receipt,
+                p.line,
+                p.kind,
+                p.sku,
+                p.qty,
+                p.unit_price_cents,
+                p.at,
+                p.buyer,
+            )
+            for i, p in zip(ids, parsed)
+        ],
+        skip_conflicts=True,
     )
-    by_key = {p.receipt_key: p for p in parsed}
-    inserted = [
-        (r.id, by_key[(r.store_id, r.device_id, r.receipt_no, r.line_no)])
-        for r in conn.execute(stmt, rows)
-    ]
-    return sorted(inserted, key=lambda pair: pair[0])
+    mine = set(conn.execute(select(sale_lines.c.id).where(sale_lines.c.batch_key == key)).scalars())
+    return [(i, p) for i, p in zip(ids, parsed) if i in mine]
+
+
+SALE_LINE_COLUMNS = (
+    "id",
+    "batch_key",
+    "store_id",
+    "device_id",
+    "receipt_no",
+    "line_no",
+    "kind",
+    "sku_id",
+    "qty",
+    "unit_price_cents",
+    "sold_at",
+    "buyer_ref",
+)
 
 
 def _movement(line: PosLine, store_location: int, line_id: int) -> Movement:
@@ -198,7 +218,7 @@ def _serial_issues(
                         "detail": f"{line.kind} of a serial the ledger never received",
                     }
                 )
-            elif current["location_id"] != expected or current["sku_id"] != line.sku:
+            elif _elsewhere(conn, serial, current, (expected, line.sku), ids):
                 issues.append(
                     {
                         "kind": "serial_elsewhere",
@@ -226,3 +246,38 @@ def _serial_issues(
     last = {p[0]: p for p in placements}
     place_serials(conn, list(last.values()))
     return issues
+
+
+def _elsewhere(
+    conn: Connection, serial: str, current: dict, expected: tuple[int, str], mine: list[int]
+) -> bool:
+    """True when the ledger did not have `serial` at `expected` (location, SKU).
+
+    If the serial's last move was itself raised as serial_elsewhere (a till sold a unit
+    the ledger had in another store), that disputed move does not count against the
+    store that really had the unit: the ledger's belief is where the serial was before
+    it (ignoring this batch's own movements, `mine`).
+    """
+    if (current["location_id"], current["sku_id"]) == expected:
+        return False
+    last = current.get("last_movement_id")
+    if last is None:
+        return True
+    disputed = conn.execute(
+        select(discrepancies.c.id).where(
+            discrepancies.c.kind == "serial_elsewhere",
+            discrepancies.c.serial == serial,
+            discrepancies.c.movement_id == last,
+            discrepancies.c.status == "open",
+        )
+    ).first()
+    if disputed is None:
+        return True
+    before = conn.execute(
+        select(movements.c.to_location, movements.c.sku_id)
+        .join(movement_serials, movement_serials.c.movement_id == movements.c.id)
+        .where(movement_serials.c.serial == serial, movements.c.id.not_in([last, *mine]))
+        .order_by(movements.c.id.desc())
+        .limit(1)
+    ).first()
+    return before is None or (before.to_location, before.sku_id) != expected

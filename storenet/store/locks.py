@@ -9,8 +9,9 @@ gives the transaction the whole database.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, select
 
+from storenet.store.bulk import rows_by_keys
 from storenet.store.schema import balances, serials
 
 EMPTY = {"on_hand": 0, "in_transit": 0, "reserved": 0, "held": 0}
@@ -26,14 +27,14 @@ def lock_balances(conn: Connection, keys: list[tuple[int, str]]) -> dict[tuple[i
     out = {k: dict(EMPTY) for k in wanted}
     if not wanted:
         return out
-    stmt = (
-        select(balances)
-        .where(tuple_(balances.c.location_id, balances.c.sku_id).in_(wanted))
-        .order_by(balances.c.location_id, balances.c.sku_id)
+    rows = rows_by_keys(
+        conn,
+        balances,
+        ("location_id", "sku_id"),
+        wanted,
+        for_update=conn.dialect.name == "postgresql",
     )
-    if conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    for r in conn.execute(stmt):
+    for r in rows:
         out[(r.location_id, r.sku_id)] = {
             "on_hand": r.on_hand,
             "in_transit": r.in_transit,

@@ -342,6 +342,7 @@ sale_lines = Table(
     CheckConstraint("qty > 0", name="qty_positive"),
     CheckConstraint("kind IN ('sale', 'return')", name="kind"),
     Index("ix_sale_lines_sold_at", "sold_at"),
+    Index("ix_sale_lines_batch_key", "batch_key"),
 )
 
 # Days whose sales were appended to the Parquet history.

@@ -89,6 +89,7 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("sale_lines", schema=None) as batch_op:
+        batch_op.create_index("ix_sale_lines_batch_key", ["batch_key"], unique=False)
         batch_op.create_index("ix_sale_lines_sold_at", ["sold_at"], unique=False)
 
     op.create_table(
@@ -464,6 +465,7 @@ def downgrade() -> None:
     op.drop_table("skus")
     with op.batch_alter_table("sale_lines", schema=None) as batch_op:
         batch_op.drop_index("ix_sale_lines_sold_at")
+        batch_op.drop_index("ix_sale_lines_batch_key")
 
     op.drop_table("sale_lines")
     op.drop_table("regions")
