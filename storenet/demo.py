@@ -9,6 +9,7 @@ finds everything unchanged and every POS batch is a replay.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -19,6 +20,7 @@ import polars as pl
 from sqlalchemy import Engine, text
 
 from storenet.reports.state import NetworkState, network_state
+from storenet.sales.files import read_pos_file
 from storenet.sales.history import close_day, read_history
 from storenet.sales.ingest import ingest_pos_batch
 from storenet.settings import Settings
@@ -79,7 +81,17 @@ def run_demo(
         settings, engine, stores=stores, skus=skus, days=days, seed=seed, end=end, progress=progress
     )
     day = end + timedelta(days=1)
-    lines = pos_day(engine, settings, day, seed)
+    # Like a till's outbox: the day's lines are written once and resent as they are,
+    # so a second demo run replays the same batches and changes nothing.
+    outbox = settings.home / "pos" / f"{day.isoformat()}.jsonl"
+    if not outbox.exists():
+        outbox.parent.mkdir(parents=True, exist_ok=True)
+        partial = outbox.with_suffix(".partial")
+        partial.write_text(
+            "".join(json.dumps(line) + "\n" for line in pos_day(engine, settings, day, seed))
+        )
+        partial.replace(outbox)
+    lines = read_pos_file(outbox)
     totals = {"lines": 0, "accepted": 0, "duplicates": 0, "discrepancies": 0}
     for start in range(0, len(lines), BATCH):
         chunk = lines[start : start + BATCH]
@@ -99,14 +111,23 @@ def run_demo(
     with reading(engine) as conn:
         state = network_state(conn, settings.history_dir, day)
     engine.dispose()
-    summary = {"pos_day": day.isoformat(), **totals, "history_rows_for_day": closed["pairs"]}
+    summary = {
+        "pos_day": day.isoformat(),
+        "pos_file": str(outbox),
+        **totals,
+        "history_rows_for_day": closed["pairs"],
+    }
     return DemoResult(summary=summary, state=state)
 
 
 def pos_day(engine: Engine, settings: Settings, day: date, seed: int) -> list[dict]:
-    """A plausible day of POS lines for `day`: each listed pair sells a Poisson number
-    of units at its average rate over the last 28 days of history; serial-tracked units
-    are sold by serials the ledger has at that store."""
+    """A plausible day of POS lines for `day`.
+
+    Each listed pair sells a Poisson number of units at its average rate over the last
+    28 days of history, capped by what the ledger has on the shelf, and serial-tracked
+    units are sold by serials the ledger has at that store. A seeded 1% of lines ignore
+    the cap, as tills do when the ledger is wrong: they show discrepancies being raised.
+    """
     rng = np.random.default_rng(seed)
     recent = (
         read_history(settings.history_dir, day - timedelta(days=28), day - timedelta(days=1))
@@ -115,11 +136,18 @@ def pos_day(engine: Engine, settings: Settings, day: date, seed: int) -> list[di
         .sort(["store_id", "sku_id"])
         .collect()
     )
-    qty = rng.poisson(recent["rate"].to_numpy())
-    sold = recent.with_columns(pl.Series("qty", qty)).filter(pl.col("qty") > 0)
     with reading(engine) as conn:
         prices = dict(conn.execute(text("SELECT id, price_cents FROM skus")).all())
         tracked = {r[0] for r in conn.execute(text("SELECT id FROM skus WHERE serial_tracked"))}
+        shelf_units = {
+            (store, sku): units
+            for store, sku, units in conn.execute(
+                text(
+                    "SELECT l.store_id, b.sku_id, b.on_hand FROM balances b "
+                    "JOIN locations l ON l.id = b.location_id WHERE l.store_id IS NOT NULL"
+                )
+            )
+        }
         on_shelf: dict[tuple[str, str], list[str]] = {}
         for serial, store, sku in conn.execute(
             text(
@@ -129,26 +157,32 @@ def pos_day(engine: Engine, settings: Settings, day: date, seed: int) -> list[di
             )
         ):
             on_shelf.setdefault((store, sku), []).append(serial)
+    drawn = rng.poisson(recent["rate"].to_numpy())
+    wrong_ledger = rng.random(len(drawn)) < 0.01
     zone = ZoneInfo(settings.market_tz)
     opening = datetime.combine(day, time(10), zone)
+    minutes = rng.integers(0, 11 * 60, size=len(drawn))
     lines = []
-    for n, (store, sku, _, units) in enumerate(sold.iter_rows()):
-        serials: list[str] = []
-        if sku in tracked:
-            shelf = on_shelf.get((store, sku), [])
-            serials = [shelf.pop() if shelf else f"DEMO-{day:%Y%m%d}-{n}-{i}" for i in range(units)]
-        at = opening + timedelta(minutes=int(rng.integers(0, 11 * 60)))
+    for n, (store, sku, _) in enumerate(recent.iter_rows()):
+        units = int(drawn[n])
+        if not wrong_ledger[n]:
+            units = min(units, max(shelf_units.get((store, sku), 0), 0))
+        if units <= 0:
+            continue
         line = {
             "store": store,
             "device": f"{store}-POS1",
             "receipt": f"{day:%Y%m%d}-{n}",
             "line": 1,
             "sku": sku,
-            "qty": int(units),
+            "qty": units,
             "unit_price": f"{prices[sku] / 100:.2f}",
-            "at": at.isoformat(),
+            "at": (opening + timedelta(minutes=int(minutes[n]))).isoformat(),
         }
-        if serials:
-            line["serials"] = serials
+        if sku in tracked:
+            shelf = on_shelf.get((store, sku), [])
+            line["serials"] = [
+                shelf.pop() if shelf else f"UNREGISTERED-{day:%Y%m%d}-{n}-{i}" for i in range(units)
+            ]
         lines.append(line)
     return lines

@@ -343,7 +343,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("movements", schema=None) as batch_op:
         batch_op.create_index("ix_movements_document", ["document"], unique=False)
-        batch_op.create_index("ix_movements_sku_occurred", ["sku_id", "occurred_at"], unique=False)
+        batch_op.create_index("ix_movements_occurred", ["occurred_at"], unique=False)
 
     op.create_table(
         "reservations",
@@ -428,7 +428,7 @@ def downgrade() -> None:
     op.drop_table("serials")
     op.drop_table("reservations")
     with op.batch_alter_table("movements", schema=None) as batch_op:
-        batch_op.drop_index("ix_movements_sku_occurred")
+        batch_op.drop_index("ix_movements_occurred")
         batch_op.drop_index("ix_movements_document")
 
     op.drop_table("movements")
