@@ -125,7 +125,7 @@ def _pg_arrays(
     """Column-wise lists and the matching ``%s::TYPE[]`` casts for unnest."""
     arrays = [list(col) for col in zip(*rows)]
     casts = ", ".join(
-        f"%s::{table.c[name].type.compile(dialect=conn.dialect)}[]" for name in columns
+        f"%b::{table.c[name].type.compile(dialect=conn.dialect)}[]" for name in columns
     )
     return arrays, casts
 
