@@ -1,0 +1,251 @@
+"""`generate`: build a synthetic network and write its files.
+
+Layout under the output folder (formats: docs/data-formats.md):
+
+    master/{regions,cities,warehouses,franchisees,stores,skus,assortment,
+            opening_stock,opening_serials}.parquet
+    history/month=YYYY-MM/part-0.parquet
+
+The same spec gives byte-identical files: every random draw comes from one seed,
+split into independent streams per component.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from storenet import calendar
+from storenet.datagen import master
+from storenet.datagen.assortment import make_assortment
+from storenet.datagen.catalog import make_catalog
+from storenet.datagen.demand import launch_days, sku_appeal, sku_listed, store_traffic
+from storenet.datagen.files import HistoryWriter, write_table
+from storenet.datagen.history import EXTRA_DAYS, Drivers, Simulation
+from storenet.datagen.places import make_places
+from storenet.datagen.pricing import make_prices
+from storenet.datagen.replenishment import supply_factors
+from storenet.datagen.stores import make_stores
+from storenet.errors import Problem, Refused
+
+Progress = Callable[[str, int, int], None]
+MASTER_TABLES = (
+    "regions",
+    "cities",
+    "warehouses",
+    "franchisees",
+    "stores",
+    "skus",
+    "assortment",
+    "opening_stock",
+    "opening_serials",
+)
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """What to generate: `stores` stores, `skus` SKUs, `days` days of history ending
+    on `end` (inclusive), from `seed`. Raises Refused for sizes out of range."""
+
+    stores: int
+    skus: int
+    days: int
+    seed: int
+    end: date = date(2026, 11, 22)
+
+    def __post_init__(self) -> None:
+        problems = []
+        for name, low, high in (("stores", 1, 200_000), ("skus", 1, 50_000), ("days", 1, 3650)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or not low <= value <= high:
+                problems.append(
+                    Problem(name, f"must be an integer from {low} to {high}", value=value)
+                )
+        if not problems:
+            first = self.first_day - timedelta(days=1)
+            last = self.end + timedelta(days=EXTRA_DAYS + 1)
+            if first < calendar.FIRST_DAY or last > calendar.LAST_DAY:
+                problems.append(
+                    Problem(
+                        "end",
+                        f"history and its planning horizon must lie within {calendar.FIRST_DAY} "
+                        f"and {calendar.LAST_DAY} (the retail calendar's range)",
+                        value=f"{first} .. {last}",
+                    )
+                )
+        if problems:
+            raise Refused(problems)
+
+    @property
+    def first_day(self) -> date:
+        """The first day of history."""
+        return self.end - timedelta(days=self.days - 1)
+
+
+@dataclass(frozen=True)
+class GeneratedNetwork:
+    """What `generate` wrote: counts, totals and paths."""
+
+    spec: NetworkSpec
+    out_dir: Path
+    master_dir: Path
+    history_dir: Path
+    first_day: date
+    last_day: date
+    regions: int
+    cities: int
+    warehouses: int
+    franchisees: int
+    stores: int
+    skus: int
+    assortment_pairs: int
+    opening_stock_rows: int
+    opening_units: int
+    opening_serials: int
+    history_rows: int
+    history_files: int
+    units_sold: int
+    units_demanded: int
+    units_returned: int
+    stockout_rate: float  # share of listed pair-days that ended with nothing on hand
+    master_bytes: int
+    history_bytes: int
+    seconds: float
+    master_files: dict[str, Path] = field(default_factory=dict)
+
+
+def generate(
+    spec: NetworkSpec, out_dir: Path, progress: Progress | None = None
+) -> GeneratedNetwork:
+    """Generate the network of `spec` into `out_dir` (created if missing).
+
+    Writes master/*.parquet and history/month=YYYY-MM/part-0.parquet per
+    docs/data-formats.md, replacing files an earlier generation wrote there (other
+    files, such as daily history files written by closing days, are left alone).
+    `progress(stage, done, total)` is called at least once per simulated day.
+    Returns the counts and paths. Deterministic: the same spec gives the same bytes.
+    """
+    started = time.perf_counter()
+    report = progress or (lambda stage, done, total: None)
+    out_dir = Path(out_dir)
+    master_dir = out_dir / "master"
+    history_dir = out_dir / "history"
+    for stale in history_dir.glob("month=*/part-0.parquet"):
+        stale.unlink()
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(spec.seed).spawn(8)]
+    first_day, last_day = spec.first_day, spec.end
+
+    steps = 5
+    report("network", 0, steps)
+    places = make_places(spec.stores, streams[0])
+    stores = make_stores(spec.stores, places, first_day, last_day, streams[1])
+    report("network", 1, steps)
+    catalog = make_catalog(spec.skus, first_day, last_day, streams[2])
+    report("network", 2, steps)
+    assortment = make_assortment(stores, catalog, last_day, streams[3])
+    report("network", 3, steps)
+
+    grid = np.arange(
+        np.datetime64(first_day - timedelta(days=1), "D"),
+        np.datetime64(last_day + timedelta(days=EXTRA_DAYS + 1), "D"),
+    )
+    prices = make_prices(catalog, grid, streams[4])
+    first = np.datetime64(first_day, "D")
+    n_weeks = spec.days // 7 + 2
+    launch_week = (catalog.launch - first).astype(np.int64) // 7
+    drivers = Drivers(
+        traffic=store_traffic(stores, grid, launch_days(catalog)),
+        appeal=sku_appeal(catalog, grid, prices),
+        listed=sku_listed(catalog, grid),
+        selling_cents=prices.selling_cents,
+        supply=supply_factors(launch_week, catalog.headline, n_weeks, streams[5]),
+    )
+    report("network", 4, steps)
+
+    sizes: dict[str, int] = {}
+    files: dict[str, Path] = {}
+
+    def save(name: str, table: pa.Table) -> None:
+        files[name] = master_dir / f"{name}.parquet"
+        sizes[name] = write_table(table, files[name])
+
+    save("regions", master.regions_table(places))
+    save("cities", master.cities_table(places))
+    save("warehouses", master.warehouses_table(places))
+    save("franchisees", master.franchisees_table(stores))
+    save("stores", master.stores_table(stores, places))
+    save("skus", master.skus_table(catalog, prices.list_cents[grid == np.datetime64(last_day)][0]))
+    save("assortment", master.assortment_table(assortment, stores, catalog))
+    report("network", 5, steps)
+
+    simulation = Simulation(
+        stores,
+        catalog,
+        assortment,
+        len(places.warehouse_ids),
+        first,
+        spec.days,
+        drivers,
+        streams[6],
+    )
+    writer = HistoryWriter(history_dir, stores.ids, catalog.ids)
+    try:
+        result = simulation.run(writer, report)
+    finally:
+        writer.close()
+    del simulation, drivers
+
+    report("opening stock", 0, 1)
+    location, sku, qty = master.opening_stock(
+        result.store_on_hand, result.warehouse_on_hand, assortment, len(places.warehouse_ids)
+    )
+    location_ids = pa.array(places.warehouse_ids + stores.ids, pa.string())
+    sku_ids = pa.array(catalog.ids, pa.string())
+    save("opening_stock", master.opening_stock_table(location, sku, qty, location_ids, sku_ids))
+    report("opening stock", 1, 1)
+    files["opening_serials"] = master_dir / "opening_serials.parquet"
+    n_serials, sizes["opening_serials"] = master.write_opening_serials(
+        files["opening_serials"],
+        location,
+        sku,
+        qty,
+        catalog,
+        location_ids,
+        sku_ids,
+        progress=report,
+    )
+
+    return GeneratedNetwork(
+        spec=spec,
+        out_dir=out_dir,
+        master_dir=master_dir,
+        history_dir=history_dir,
+        first_day=first_day,
+        last_day=last_day,
+        regions=len(places.region_ids),
+        cities=len(places.city_ids),
+        warehouses=len(places.warehouse_ids),
+        franchisees=len(stores.franchisee_ids),
+        stores=len(stores),
+        skus=len(catalog),
+        assortment_pairs=len(assortment),
+        opening_stock_rows=len(qty),
+        opening_units=int(qty.sum()),
+        opening_serials=n_serials,
+        history_rows=result.rows,
+        history_files=len(writer.files),
+        units_sold=result.units,
+        units_demanded=result.demand,
+        units_returned=result.returns,
+        stockout_rate=result.stockout_pair_days / max(result.listed_pair_days, 1),
+        master_bytes=sum(sizes.values()),
+        history_bytes=writer.bytes,
+        seconds=time.perf_counter() - started,
+        master_files={name: files[name] for name in MASTER_TABLES},
+    )

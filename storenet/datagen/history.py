@@ -1,0 +1,498 @@
+"""The day-by-day simulation that writes the sales history.
+
+State lives in numpy arrays over the listed pairs (see `assortment`): on hand, in
+transit, the demand clock and level. Each day, for the pairs of the stores open so
+far (a prefix of the pair order, since store ids follow opening order):
+
+1. morning: deliveries and customer returns arrive;
+2. demand is drawn (`demand.draw_demand`) and sales = min(demand, on hand);
+3. a few percent of sold units are scheduled to come back 1-7 days later;
+4. the day's rows are handed to the writer: pairs that sold or took returns, and
+   listed pairs that ended the day with nothing on the shelf;
+5. evening: closing stores send their stock back; stores opening tomorrow and SKUs
+   launching tomorrow get a first fill; stores on their delivery weekday order up to
+   their level (delivered two days later); regional warehouses pull from the central
+   one; once a week the central warehouse orders from the supplier (delivered a week
+   later, in part when the SKU is short).
+
+Nothing loops over pairs in Python: per-day work is array operations on the prefix,
+on the pairs that sold, or on the pairs under review.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from storenet import calendar
+from storenet.datagen.assortment import Assortment
+from storenet.datagen.catalog import CATEGORIES, RETURN_RATE, Catalog
+from storenet.datagen.demand import RATE, draw_demand, draw_levels, forward_mean, level_table
+from storenet.datagen.files import HistoryWriter
+from storenet.datagen.replenishment import order_up_to, ration, round_to_pack
+from storenet.datagen.stores import Stores
+
+LEAD_DAYS = 2  # store order to delivery
+FORWARD_DAYS = 9  # window of the short forward-looking demand mean
+LONG_DAYS = 35  # window of the long one (warehouses)
+EXTRA_DAYS = LONG_DAYS + 10  # grid days beyond the history, for the forward means
+REGIONAL_COVER = 5  # days of demand a regional warehouse holds
+CENTRAL_COVER = 3  # days of safety stock at the central warehouse
+SUPPLIER_LEAD = 7
+SUPPLIER_REVIEW = 7
+LEVEL_REFRESH = 28  # days between redraws of a pair's demand level
+RETURN_LAG = 7  # returns come back 1..RETURN_LAG days after the sale
+
+
+@dataclass(frozen=True)
+class Drivers:
+    """Per-day drivers on the grid (grid day 0 = the day before the history)."""
+
+    traffic: np.ndarray  # float32 [grid, stores]
+    appeal: np.ndarray  # float32 [grid, SKUs]
+    listed: np.ndarray  # bool [grid, SKUs]
+    selling_cents: np.ndarray  # int64 [grid, SKUs]
+    supply: np.ndarray  # float64 [weeks, SKUs]
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """What the history holds, and the stock at the end of its last day."""
+
+    rows: int
+    units: int
+    demand: int
+    returns: int
+    stockout_pair_days: int
+    listed_pair_days: int
+    store_on_hand: np.ndarray  # int32 per pair
+    warehouse_on_hand: np.ndarray  # int64 [warehouses, SKUs]
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def cover_days(review_mask: np.ndarray) -> np.ndarray:
+    """Days an order must last per store: the longest gap between its delivery
+    weekdays plus the lead time (int64 per store)."""
+    out = np.empty(len(review_mask), dtype=np.int64)
+    for mask in np.unique(review_mask):
+        days = [d for d in range(7) if mask >> d & 1]
+        gaps = np.diff(days + [days[0] + 7]) if days else np.array([7])
+        out[review_mask == mask] = int(gaps.max()) + LEAD_DAYS
+    return out
+
+
+class Simulation:
+    """Runs the history day by day; see the module docstring for the day's steps."""
+
+    def __init__(
+        self,
+        stores: Stores,
+        catalog: Catalog,
+        assortment: Assortment,
+        n_warehouses: int,
+        first_day: np.datetime64,
+        n_days: int,
+        drivers: Drivers,
+        rng: np.random.Generator,
+    ) -> None:
+        self.rng = rng
+        self.first_day = first_day
+        self.n_days = n_days
+        self.d = drivers
+        self.n_skus = len(catalog)
+        self.n_wh = n_warehouses
+        a = assortment
+        n = len(a)
+        self.pair_store = a.store
+        self.pair_sku = a.sku
+        self.pair_wh = stores.warehouse[a.store].astype(np.int64)
+        self.base = (RATE * a.taste).astype(np.float32)
+        self.display_min = a.display_min
+        self.capacity = a.capacity
+        self.store_start = a.store_start
+        # Expected units over a delivery cycle per unit of traffic and appeal.
+        self.cover_base = self.base * cover_days(stores.review_mask).astype(np.float32)[a.store]
+        self.pack = catalog.pack_size
+        self.return_rate = np.array(
+            [RETURN_RATE[CATEGORIES[c]] for c in catalog.category], dtype=np.float32
+        )
+        self.eol = catalog.eol
+        # Listing window per pair as day numbers (t = 0 is the first day), so "is the
+        # pair listed on day t" is two one-level gathers.
+        self.listed_from = _day_numbers(a.listed_from, first_day, n_days)
+        self.listed_to = _day_numbers(a.listed_to, first_day, n_days)
+
+        self.fwd_traffic = forward_mean(drivers.traffic, FORWARD_DAYS)
+        self.fwd_appeal = forward_mean(drivers.appeal, FORWARD_DAYS)
+        self.long_traffic = forward_mean(drivers.traffic, LONG_DAYS)
+        self.long_appeal = forward_mean(drivers.appeal, LONG_DAYS)
+
+        # Pairs of the stores open on or before each day (t = -1 .. n_days + LONG_DAYS).
+        days = first_day + np.arange(-1, n_days + LONG_DAYS + 1)
+        n_open = np.searchsorted(stores.opened, days, side="right")
+        self._p_end = a.store_start[n_open]
+
+        # Pairs reviewed on each weekday (ascending pair index).
+        self.review_pairs = []
+        for w in range(7):
+            chosen = np.flatnonzero(stores.review_mask >> w & 1)
+            self.review_pairs.append(_ranges(a.store_start[chosen], a.store_start[chosen + 1]))
+        self.by_sku = np.argsort(a.sku, kind="stable")
+        self.sku_start = np.searchsorted(a.sku[self.by_sku], np.arange(self.n_skus + 1))
+        self.opening = _by_day(stores.opened, first_day, n_days + 1)
+        self.closing = _by_day(stores.closed, first_day, n_days + 1)
+        self.launching = _by_day(catalog.launch, first_day, n_days + 1)
+        # Pairs per SKU in stores that are open, for the listed pair-days count.
+        self.open_pairs_of_sku = np.zeros(self.n_skus, dtype=np.int64)
+
+        self.on_hand = np.zeros(n, dtype=np.int32)
+        self.in_transit = np.zeros(n, dtype=np.int32)
+        self.clock = rng.standard_exponential(n, dtype=np.float32)
+        self.levels = level_table(rng)
+        # The pair's rate constant times its current level, kept as one array so the
+        # day's rate is two gathers and two multiplies.
+        self.base_level = self.base * draw_levels(self.levels, n, rng)
+        self._rate = np.empty(n, dtype=np.float32)
+        self._tmp = np.empty(n, dtype=np.float32)
+        self._flag = np.zeros(n, dtype=bool)
+        self._units = np.zeros(n, dtype=np.int32)
+        self._demand = np.zeros(n, dtype=np.int32)
+        self._returns = np.zeros(n, dtype=np.int32)
+
+        self.wh_stock = np.zeros((n_warehouses, self.n_skus), dtype=np.int64)
+        self.wh_rate = np.zeros((n_warehouses, self.n_skus))
+        self.deliveries: dict[int, list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
+        self.returns_due: dict[int, list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
+        self.supplier: dict[int, np.ndarray] = {}
+
+    # --- helpers -------------------------------------------------------------------
+
+    def p_end(self, t: int) -> int:
+        """End of the pair prefix of stores open on or before day t (t >= -1)."""
+        return int(self._p_end[t + 1])
+
+    def _targets(self, idx: np.ndarray, g: int) -> np.ndarray:
+        store, sku = self.pair_store[idx], self.pair_sku[idx]
+        expected = self.cover_base[idx] * self.fwd_traffic[g][store]
+        expected *= self.fwd_appeal[g][sku]
+        return order_up_to(expected, self.display_min[idx], self.capacity[idx])
+
+    def _listed_on(self, idx: np.ndarray, t: int) -> np.ndarray:
+        """bool per pair of `idx`: listed on day t (store open, SKU in the range)."""
+        return (self.listed_from[idx] <= t) & (self.listed_to[idx] >= t)
+
+    def _order(self, idx: np.ndarray, g: int, arrival: int) -> None:
+        """Order pairs `idx` (unique) up to their level, shipped for day `arrival`."""
+        if len(idx) == 0:
+            return
+        gap = self._targets(idx, g) - self.on_hand[idx] - self.in_transit[idx]
+        need = gap > 0
+        idx = idx[need]
+        qty = round_to_pack(gap[need].astype(np.int64), self.pack[self.pair_sku[idx]])
+        keys = self.pair_wh[idx] * self.n_skus + self.pair_sku[idx]
+        self._cross_dock(keys, qty)
+        shipped = ration(keys, qty, self.wh_stock.reshape(-1), self.rng)
+        sent = shipped > 0
+        idx, shipped = idx[sent], shipped[sent].astype(np.int32)
+        self.in_transit[idx] += shipped
+        self.deliveries[arrival].append((idx, shipped))
+
+    def _cross_dock(self, keys: np.ndarray, qty: np.ndarray) -> None:
+        """A regional warehouse that cannot fill today's orders pulls the rest from the
+        central one the same day, as far as the central stock goes (rationed)."""
+        flat = self.wh_stock.reshape(-1)
+        asked = np.bincount(keys, weights=qty, minlength=flat.size)
+        short = np.flatnonzero(asked > flat)
+        if len(short) == 0:
+            return
+        need = np.ceil(asked[short] - flat[short]).astype(np.int64)
+        sku = short % self.n_skus
+        central = self.wh_stock[0]
+        wanted = np.bincount(sku, weights=need, minlength=self.n_skus)
+        ratio = np.minimum(1.0, central / np.maximum(wanted, 1))
+        moved = np.floor(need * ratio[sku]).astype(np.int64)
+        flat[short] += moved
+        central -= np.bincount(sku, weights=moved, minlength=self.n_skus).astype(np.int64)
+
+    def _to_warehouse(self, idx: np.ndarray, qty: np.ndarray) -> None:
+        keys = self.pair_wh[idx] * self.n_skus + self.pair_sku[idx]
+        flat = self.wh_stock.reshape(-1)
+        flat += np.bincount(keys, weights=qty, minlength=flat.size).astype(np.int64)
+
+    def _warehouse_rates(self, t: int) -> None:
+        """Expected daily demand per (warehouse, SKU) over the long window, per unit of
+        SKU appeal; refreshed weekly (a pass over the pairs)."""
+        g = t + 1
+        p = self.p_end(min(t + LONG_DAYS, self.n_days + LONG_DAYS - 1))
+        keys = self.pair_wh[:p] * self.n_skus + self.pair_sku[:p]
+        weights = self.base[:p] * self.long_traffic[g][self.pair_store[:p]]
+        rate = np.bincount(keys, weights=weights, minlength=self.n_wh * self.n_skus)
+        self.wh_rate = rate.reshape(self.n_wh, self.n_skus)
+
+    # --- the run -------------------------------------------------------------------
+
+    def start(self) -> None:
+        """The evening before the history: open stores stocked to their level,
+        warehouses to their targets."""
+        self._warehouse_rates(-1)
+        idx = np.arange(self.p_end(0))
+        idx = idx[self._listed_on(idx, 0)]
+        self.on_hand[idx] = self._targets(idx, 0)
+        open_today = np.flatnonzero(self.d.traffic[1] > 0)
+        for s in open_today[~np.isin(open_today, self.opening.get(0, []))]:
+            self._store_opens(int(s))
+        regional = self.wh_rate[1:] * self.fwd_appeal[0][None, :] * REGIONAL_COVER
+        self.wh_stock[1:] = np.ceil(regional).astype(np.int64)
+        network = self.wh_rate.sum(axis=0) * self.long_appeal[0]
+        self.wh_stock[0] = np.ceil(network * CENTRAL_COVER).astype(np.int64)
+
+    def _store_opens(self, s: int) -> None:
+        lo, hi = self.store_start[s], self.store_start[s + 1]
+        self.open_pairs_of_sku += np.bincount(self.pair_sku[lo:hi], minlength=self.n_skus)
+
+    def _store_closes(self, s: int) -> None:
+        lo, hi = int(self.store_start[s]), int(self.store_start[s + 1])
+        idx = np.arange(lo, hi)
+        self._to_warehouse(idx, self.on_hand[idx])
+        self.on_hand[idx] = 0
+        self.open_pairs_of_sku -= np.bincount(self.pair_sku[lo:hi], minlength=self.n_skus)
+
+    def run(self, writer: HistoryWriter, progress: Progress | None = None) -> SimulationResult:
+        """Simulate every day, handing rows to `writer`; returns totals and end stock."""
+        self.start()
+        totals = dict.fromkeys(("rows", "units", "demand", "returns", "stockouts", "listed"), 0)
+        weekday = calendar.weekdays(self.first_day + np.arange(self.n_days))
+        for t in range(self.n_days):
+            self._day(t, int(weekday[t]), writer, totals)
+            if progress is not None:
+                progress("history", t + 1, self.n_days)
+        # Stock still on its way goes back to the warehouses: the opening stock is the
+        # shelves as they are at the end of the last day, plus the warehouses.
+        for t in [t for t in self.deliveries if t >= self.n_days]:
+            for idx, qty in self.deliveries.pop(t):
+                self._to_warehouse(idx, qty)
+        return SimulationResult(
+            rows=totals["rows"],
+            units=totals["units"],
+            demand=totals["demand"],
+            returns=totals["returns"],
+            stockout_pair_days=totals["stockouts"],
+            listed_pair_days=totals["listed"],
+            store_on_hand=self.on_hand,
+            warehouse_on_hand=self.wh_stock,
+        )
+
+    def _day(self, t: int, weekday: int, writer: HistoryWriter, totals: dict) -> None:
+        """Day t (0 = the first day of history), steps as in the module docstring."""
+        g = t + 1
+        p = self.p_end(t)
+        for s in self.opening.get(t, ()):
+            self._store_opens(s)
+        if t % 7 == 0:
+            self._warehouse_rates(t)
+        if t in self.supplier:
+            self.wh_stock[0] += self.supplier.pop(t)
+
+        # Morning: deliveries (stock for a store that has since closed goes back).
+        for idx, qty in self.deliveries.pop(t, ()):  # each batch has unique pairs
+            self.in_transit[idx] -= qty
+            here = self.d.traffic[g][self.pair_store[idx]] > 0
+            self.on_hand[idx[here]] += qty[here]
+            self._to_warehouse(idx[~here], qty[~here])
+        ret_idx, ret_qty = _merge(self.returns_due.pop(t, ()))
+        here = self.d.traffic[g][self.pair_store[ret_idx]] > 0
+        self._to_warehouse(ret_idx[~here], ret_qty[~here])
+        ret_idx, ret_qty = ret_idx[here], ret_qty[here]
+        self.on_hand[ret_idx] += ret_qty
+
+        # Demand and sales over the open prefix.
+        rate, tmp = self._rate[:p], self._tmp[:p]
+        np.take(self.d.traffic[g], self.pair_store[:p], out=rate)
+        np.take(self.d.appeal[g], self.pair_sku[:p], out=tmp)
+        rate *= tmp
+        rate *= self.base_level[:p]
+        hit, demand = draw_demand(self.clock[:p], rate, self.rng)
+        stock = self.on_hand[hit]
+        sold = np.minimum(demand, stock)
+        self.on_hand[hit] = stock - sold
+
+        # Returns of today's sales, due 1..RETURN_LAG days later.
+        selling = sold > 0
+        s_idx, s_qty = hit[selling], sold[selling]
+        # One unit comes back with probability units x rate (rates are a few percent
+        # and most sales are one unit, so this is the binomial's mean at a fraction
+        # of its cost).
+        chance = s_qty * self.return_rate[self.pair_sku[s_idx]]
+        some = self.rng.random(len(s_idx), dtype=np.float32) < chance
+        b_idx = s_idx[some]
+        b_qty = np.ones(len(b_idx), dtype=np.int32)
+        lag = self.rng.integers(1, RETURN_LAG + 1, len(b_idx))
+        for days in range(1, RETURN_LAG + 1):
+            due = lag == days
+            if due.any():
+                self.returns_due[t + days].append((b_idx[due], b_qty[due]))
+
+        # The day's rows: sold, took returns, or listed and empty at closing.
+        empty = np.flatnonzero(self.on_hand[:p] <= 0)
+        empty = empty[self._listed_on(empty, t)]
+        flag = self._flag
+        flag[s_idx] = True
+        flag[ret_idx] = True
+        flag[empty] = True
+        rows = np.flatnonzero(flag[:p])
+        flag[rows] = False
+        self._units[hit] = sold
+        self._demand[hit] = demand
+        self._returns[ret_idx] = ret_qty
+        sku = self.pair_sku[rows]
+        units = self._units[rows]
+        day_demand = self._demand[rows]
+        writer.add_day(
+            self.first_day + t,
+            self.pair_store[rows],
+            sku,
+            units,
+            self._returns[rows],
+            units.astype(np.int64) * self.d.selling_cents[g][sku],
+            self.on_hand[rows],
+            day_demand,
+        )
+        self._units[hit] = 0
+        self._demand[hit] = 0
+        self._returns[ret_idx] = 0
+        totals["rows"] += len(rows)
+        totals["units"] += int(sold.sum())
+        totals["demand"] += int(demand.sum())
+        totals["returns"] += int(ret_qty.sum())
+        totals["stockouts"] += len(empty)
+        totals["listed"] += int(self.open_pairs_of_sku @ self.d.listed[g])
+
+        # Evening.
+        for s in self.closing.get(t + 1, ()):
+            self._store_closes(s)
+        self._first_fill(t)
+        idx = self.review_pairs[weekday]
+        idx = idx[: np.searchsorted(idx, p)]
+        idx = idx[self._listed_on(idx, t + LEAD_DAYS)]
+        self._order(idx, g, t + LEAD_DAYS)
+        self._regional_pull(g)
+        if t % SUPPLIER_REVIEW == 0:
+            self._supplier_order(t)
+        chunk = t % LEVEL_REFRESH
+        lo, hi = (
+            len(self.base) * chunk // LEVEL_REFRESH,
+            len(self.base) * (chunk + 1) // LEVEL_REFRESH,
+        )
+        self.base_level[lo:hi] = self.base[lo:hi] * draw_levels(self.levels, hi - lo, self.rng)
+
+    def _first_fill(self, t: int) -> None:
+        """Stock for stores opening tomorrow and SKUs launching tomorrow."""
+        parts = [
+            np.arange(self.store_start[s], self.store_start[s + 1])
+            for s in self.opening.get(t + 1, ())
+        ]
+        p_next = self.p_end(t + 1)
+        for k in self.launching.get(t + 1, ()):
+            pairs = self.by_sku[self.sku_start[k] : self.sku_start[k + 1]]
+            parts.append(pairs[pairs < p_next])
+        if not parts:
+            return
+        idx = np.unique(np.concatenate(parts))
+        idx = idx[self._listed_on(idx, t + 1)]
+        self._order(idx, t + 1, t + 1)
+
+    def _regional_pull(self, g: int) -> None:
+        """Regional warehouses top up to REGIONAL_COVER days of their stores' expected
+        demand from the central one (rationed per SKU when it is short)."""
+        target = np.ceil(self.wh_rate[1:] * self.fwd_appeal[g][None, :] * REGIONAL_COVER)
+        need = np.maximum(target.astype(np.int64) - self.wh_stock[1:], 0)
+        asked = need.sum(axis=0)
+        central = self.wh_stock[0]
+        ratio = np.where(asked > central, central / np.maximum(asked, 1), 1.0)
+        ship = np.floor(need * ratio[None, :]).astype(np.int64)
+        self.wh_stock[1:] += ship
+        self.wh_stock[0] -= ship.sum(axis=0)
+
+    def _supplier_order(self, t: int) -> None:
+        """The central warehouse orders what the network will need until the next order
+        arrives plus safety, and the first fills due meanwhile; the supplier delivers
+        a week later, only a share of it when the SKU is short, nothing past its end
+        of life."""
+        g = t + 1
+        arrival = t + SUPPLIER_LEAD
+        cover = SUPPLIER_LEAD + SUPPLIER_REVIEW + REGIONAL_COVER + CENTRAL_COVER
+        target = self.wh_rate.sum(axis=0) * self.long_appeal[g] * cover
+        pending = sum(self.supplier.values()) if self.supplier else 0
+        order = np.maximum(
+            np.ceil(target).astype(np.int64) - self.wh_stock.sum(axis=0) - pending, 0
+        )
+        order += self._first_fills(arrival, arrival + SUPPLIER_REVIEW)
+        # No supply once a SKU is past its end of life when the order would arrive.
+        ended = self.eol < self.first_day + arrival
+        order[ended] = 0
+        week = min(t // 7, len(self.d.supply) - 1)
+        delivered = np.floor(order * self.d.supply[week]).astype(np.int64)
+        self.supplier[arrival] = delivered
+
+    def _first_fills(self, lo: int, hi: int) -> np.ndarray:
+        """Units per SKU (int64) that first fills will take on days lo+1 .. hi: the
+        order-up-to levels of the pairs of SKUs launching and of stores opening then.
+        Demand rates do not see these one-off stock-ups, so supplier orders add them."""
+        out = np.zeros(self.n_skus, dtype=np.int64)
+        for t in range(lo, min(hi, self.n_days)):
+            parts = [
+                np.arange(self.store_start[s], self.store_start[s + 1])
+                for s in self.opening.get(t + 1, ())
+            ]
+            for k in self.launching.get(t + 1, ()):
+                pairs = self.by_sku[self.sku_start[k] : self.sku_start[k + 1]]
+                parts.append(pairs[pairs < self.p_end(t + 1)])
+            if parts:
+                idx = np.unique(np.concatenate(parts))
+                idx = idx[self._listed_on(idx, t + 1)]
+                out += np.bincount(
+                    self.pair_sku[idx], weights=self._targets(idx, t + 1), minlength=self.n_skus
+                ).astype(np.int64)
+        return out
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Concatenation of arange(start, end) for each pair (vectorised), int64."""
+    lengths = ends - starts
+    total = int(lengths.sum())
+    offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    return np.arange(total, dtype=np.int64) + offsets
+
+
+def _by_day(days: np.ndarray, first_day: np.datetime64, n: int) -> dict[int, list[int]]:
+    """{t: indices whose day is first_day + t} for t in -1 .. n - 1."""
+    offsets = (days - first_day).astype(np.int64)
+    valid = ~np.isnat(days) & (offsets >= -1) & (offsets < n)
+    out: dict[int, list[int]] = defaultdict(list)
+    for i in np.flatnonzero(valid):
+        out[int(offsets[i])].append(int(i))
+    return dict(out)
+
+
+def _day_numbers(days: np.ndarray, first_day: np.datetime64, n_days: int) -> np.ndarray:
+    """Days as int16 numbers from `first_day` (t = 0), NaT as "never ends", clipped to
+    the simulated range so they fit."""
+    far = n_days + LONG_DAYS + 10
+    numbers = np.where(np.isnat(days), far, (days - first_day).astype(np.int64))
+    return np.clip(numbers, -far, far).astype(np.int16)
+
+
+def _merge(parts) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenate (index, qty) parts and sum quantities per index (unique, sorted)."""
+    parts = list(parts)
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
+    idx = np.concatenate([p[0] for p in parts])
+    qty = np.concatenate([p[1] for p in parts])
+    unique, inverse = np.unique(idx, return_inverse=True)
+    return unique, np.bincount(inverse, weights=qty).astype(np.int32)
