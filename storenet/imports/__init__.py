@@ -1,1 +1,14 @@
-"""imports"""
+"""Importing master data (regions, cities, warehouses, franchisees, stores, SKUs,
+assortment) and opening stock from a folder of CSV or Parquet files, all or nothing.
+
+`import_folder` is the entry point; docs/data-formats.md is the contract for the files.
+Modules: `tables` describes the files, `read` reads them, `parse` and `validate` check
+them (`known` reads what the database already holds), `write` upserts master data,
+`opening` posts opening stock to the ledger, `bulk` moves frames in and out of the
+database fast, `report` says what was done.
+"""
+
+from storenet.imports.folder import import_folder
+from storenet.imports.report import ImportReport, TableCounts
+
+__all__ = ["ImportReport", "TableCounts", "import_folder"]

@@ -1,0 +1,138 @@
+"""Importing a folder of master data: everything is checked, then all of it is written
+in one transaction, or nothing is."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine
+
+from storenet.imports.known import load_known
+from storenet.imports.opening import OpeningPlan, plan_openings, post_openings
+from storenet.imports.problems import Problems
+from storenet.imports.read import TableFile, find_table_files, read_table_file
+from storenet.imports.report import ImportReport, TableCounts
+from storenet.imports.tables import SPEC_BY_NAME
+from storenet.imports.validate import check_against_database, check_files
+from storenet.imports.write import write_master
+from storenet.ledger.checks import as_utc, utc_now
+from storenet.store.engine import unit_of_work
+
+Progress = Callable[[str, int, int], None]
+
+# SQLite page cache for the import's connection, in KiB (negative = KiB): big indexes
+# are built far faster when they fit in memory. Restored afterwards.
+SQLITE_CACHE_KIB = 3 * 1024 * 1024
+
+
+def import_folder(
+    engine: Engine,
+    folder: Path,
+    progress: Progress | None = None,
+    *,
+    as_of: datetime | None = None,
+) -> ImportReport:
+    """Import every table file in `folder` (see docs/data-formats.md), all or nothing.
+
+    Every file present is read and checked whole (types, required values, choices,
+    ranges, duplicate keys, references to the files or the database, opening serials)
+    before anything is written. If anything is wrong, raises `storenet.errors.Refused`
+    listing the problems (at most 200, then a count of the rest), each naming file and
+    row (``"stores.csv row 7"``), field and reason, and nothing is written.
+
+    Otherwise, in one transaction: master rows are upserted by key (a row equal to the
+    stored one is left alone, so a second import of the same folder writes nothing);
+    new stores and warehouses get ledger locations; owner and manager changes close the
+    current history row and open a new one at `as_of`; opening stock is posted as
+    ``opening`` movements at `as_of` (default: now), once per (location, SKU).
+    `progress(stage, done, total)` is called as stages advance. Returns the counts.
+    """
+    started = time.monotonic()
+    tell = progress or _silent
+    at = as_utc(as_of)
+    folder = Path(folder)
+    problems = Problems()
+    paths, folder_problems = find_table_files(folder)
+    problems.extend(folder_problems)
+    files: dict[str, TableFile] = {}
+    for name, path in paths.items():
+        stage = f"read {path.name}"
+        tell(stage, 0, 1)
+        tf, file_problems = read_table_file(path, SPEC_BY_NAME[name])
+        problems.extend(file_problems, name)
+        if tf is not None:
+            files[name] = tf
+        tell(stage, 1, 1)
+    tell("check files", 0, 1)
+    typed = check_files(files, problems)
+    tell("check files", 1, 1)
+    unreadable = set(paths) - set(files)
+
+    def work(conn: Connection) -> ImportReport:
+        with _import_session(conn):
+            tell("check against the database", 0, 1)
+            known = load_known(conn, typed)
+            found = problems.copy()  # a retried transaction starts from the file problems
+            check_against_database(typed, known, at, found, unreadable)
+            tell("check against the database", 1, 1)
+            if found:
+                raise found.refusal()
+            report = ImportReport(folder=str(folder), at=at)
+            report.tables = write_master(conn, typed, at, tell)
+            plan = plan_openings(typed, known)
+            post_openings(conn, plan, at, utc_now(), tell)
+            _count_openings(report, typed, plan)
+            return report
+
+    report = unit_of_work(engine, work)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _count_openings(report: ImportReport, typed: dict[str, TableFile], plan: OpeningPlan) -> None:
+    if "opening_stock" in typed:
+        read = typed["opening_stock"].frame.height
+        report.tables["opening_stock"] = TableCounts(
+            read=read, inserted=plan.moves.height, unchanged=plan.skipped
+        )
+    if "opening_serials" in typed:
+        placed = plan.serials.height
+        report.tables["opening_serials"] = TableCounts(
+            read=placed + plan.serials_skipped, inserted=placed, unchanged=plan.serials_skipped
+        )
+    report.opening_movements = plan.moves.height
+    report.opening_units = int(plan.moves["qty"].sum() or 0)
+    if plan.differing:
+        report.notes.append(
+            f"{plan.differing} opening_stock row(s) give a qty different from the opening "
+            "already posted for their (location, SKU); an opening is posted once, so they "
+            "were skipped (post a count or an adjustment to change stock)"
+        )
+
+
+@contextmanager
+def _import_session(conn: Connection) -> Iterator[None]:
+    """Per-database settings for one import's transaction, undone afterwards."""
+    if conn.dialect.name == "postgresql":
+        # One import at a time per schema: two would both see a store as new and both
+        # insert it. Keyed by schema, so databases that share a server (tests) do not
+        # wait on each other.
+        conn.exec_driver_sql(
+            "SELECT pg_advisory_xact_lock(hashtext(current_schema()), hashtext('storenet.import'))"
+        )
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+
+
+def _silent(stage: str, done: int, total: int) -> None:
+    return None
