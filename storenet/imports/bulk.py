@@ -90,13 +90,18 @@ def read_frame(conn: Connection, sql: str, schema: dict[str, pl.DataType]) -> pl
             buffer, has_header=False, new_columns=names, infer_schema=False, encoding="utf8"
         )
         return raw.select(_from_text(name, dtype, postgres=True) for name, dtype in schema.items())
-    cursor = conn.connection.driver_connection.cursor()
+    raw_conn = conn.connection.driver_connection
+    cursor = raw_conn.cursor()
     cursor.execute(sql)
     raw_schema = {name: _sqlite_raw_type(dtype) for name, dtype in schema.items()}
     parts = []
     while rows := cursor.fetchmany(CHUNK):
         parts.append(pl.DataFrame(rows, schema=raw_schema, orient="row", strict=False))
     cursor.close()
+    if len(parts) > 1:
+        # A big read filled SQLite's page cache with clean pages this import will not
+        # read again; give the memory back (pages the transaction wrote stay).
+        raw_conn.execute("PRAGMA shrink_memory")
     if not parts:
         return pl.DataFrame(schema=schema)
     raw = pl.concat(parts)

@@ -58,19 +58,12 @@ def import_folder(
     problems = Problems()
     paths, folder_problems = find_table_files(folder)
     problems.extend(folder_problems)
-    files: dict[str, TableFile] = {}
-    for name, path in paths.items():
-        stage = f"read {path.name}"
-        tell(stage, 0, 1)
-        tf, file_problems = read_table_file(path, SPEC_BY_NAME[name])
-        problems.extend(file_problems, name)
-        if tf is not None:
-            files[name] = tf
-        tell(stage, 1, 1)
+    files = _read_files(paths, problems, tell)
+    unreadable = set(paths) - set(files)
     tell("check files", 0, 1)
     typed = check_files(files, problems)
     tell("check files", 1, 1)
-    unreadable = set(paths) - set(files)
+    del files  # the cells as given are no longer needed, and big imports need the memory
 
     def work(conn: Connection) -> ImportReport:
         with _import_session(conn):
@@ -91,6 +84,19 @@ def import_folder(
     report = unit_of_work(engine, work)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _read_files(paths: dict[str, Path], problems: Problems, tell: Progress) -> dict[str, TableFile]:
+    files: dict[str, TableFile] = {}
+    for name, path in paths.items():
+        stage = f"read {path.name}"
+        tell(stage, 0, 1)
+        tf, file_problems = read_table_file(path, SPEC_BY_NAME[name])
+        problems.extend(file_problems, name)
+        if tf is not None:
+            files[name] = tf
+        tell(stage, 1, 1)
+    return files
 
 
 def _count_openings(report: ImportReport, typed: dict[str, TableFile], plan: OpeningPlan) -> None:
