@@ -1,0 +1,200 @@
+"""The nightly plan over all pairs: targets, orders, scarce allocation, rebalancing.
+
+Input: the network, the demand state after the day's update, stock per pair and per
+(warehouse, SKU). Output: a `NightlyPlan` of arrays: for every pair its forecast,
+target, inventory position, request and allocation (with why it was cut), and the
+store-to-store moves. Everything is array work over pairs; the documents (transfer
+orders with explained lines) are made from it by `storenet.planning.documents`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from storenet.planning import demand
+from storenet.planning.allocate import allocate_scarce
+from storenet.planning.distribution import nb_params, nb_quantile
+from storenet.planning.network import PlanningNetwork
+from storenet.planning.rebalance import (
+    Moves,
+    RebalanceCosts,
+    apply_transfer_limits,
+    plan_moves,
+)
+from storenet.planning.targets import order_quantity, order_up_to, service_levels
+
+Progress = Callable[[str, int, int], None]
+AGED_DAYS = 60
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    """Lead time and review period (days) of store deliveries; service level per
+    category (defaults in `targets.SERVICE_LEVELS`); the quantile above which stock
+    is excess; rebalancing costs."""
+
+    lead_days: int = 2
+    review_days: int = 7
+    service: dict[str, float] = field(default_factory=dict)
+    excess_quantile: float = 0.99
+    rebalance: RebalanceCosts = field(default_factory=RebalanceCosts)
+
+
+@dataclass(frozen=True)
+class Stock:
+    """Stock the plan starts from: per pair `on_hand`, `in_transit`, `reserved`
+    (int64 units); per warehouse x SKU `warehouse` (int64 [warehouses, SKUs])."""
+
+    on_hand: np.ndarray
+    in_transit: np.ndarray
+    reserved: np.ndarray
+    warehouse: np.ndarray
+
+    @property
+    def position(self) -> np.ndarray:
+        """Inventory position per pair: on hand + in transit - reserved."""
+        return self.on_hand + self.in_transit - self.reserved
+
+
+@dataclass(frozen=True)
+class NightlyPlan:
+    """The plan for the night after `through`, one entry per pair in each array."""
+
+    through: np.datetime64
+    mean: np.ndarray  # float64, expected demand over lead time + review period
+    quantile: np.ndarray  # int64, demand at the pair's service level
+    service_level: np.ndarray  # float64
+    position: np.ndarray  # int64
+    target: np.ndarray  # int64
+    request: np.ndarray  # int64, units asked of the warehouse
+    allocated: np.ndarray  # int64, units the warehouse sends
+    cut_reason: np.ndarray  # int8: 0 none, 1 scarce stock, 2 scarce even for minimums
+    level: np.ndarray  # float64 per (warehouse * SKUs + SKU): water level; 1 = not scarce
+    moves: Moves
+    transfer_number: np.ndarray  # int64 per move: moves with one number ship together
+    seconds: dict[str, float]
+
+
+def nightly_plan(
+    network: PlanningNetwork,
+    state: demand.DemandState,
+    stock: Stock,
+    settings: PlanSettings | None = None,
+    progress: Progress | None = None,
+) -> NightlyPlan:
+    """Plan deliveries for the day after `state.through`.
+
+    Guarantees: allocations per (warehouse, SKU) sum to at most the warehouse's stock
+    and never exceed a request; a request is whole packs; moves stay within a region
+    and a SKU, and each store takes part in at most `max_transfers` transfers.
+    """
+
+    settings = settings or PlanSettings()
+    tell = progress or (lambda stage, done, total: None)
+    clock: dict[str, float] = {}
+    steps = 5
+
+    started = time.perf_counter()
+    tell("forecast", 0, steps)
+    tomorrow = state.through + np.timedelta64(1, "D")
+    horizon = np.full(network.n_pairs, settings.lead_days + settings.review_days)
+    exposure = demand.horizon_exposure(state, network, tomorrow, horizon)
+    post = demand.posterior(state, network)
+    r, p = nb_params(post.shape, post.rate, exposure)
+    mean = post.mean * exposure
+    clock["forecast"] = time.perf_counter() - started
+
+    tell("targets", 1, steps)
+    started = time.perf_counter()
+    levels = service_levels(network.categories, settings.service)
+    level = levels[network.sku_category[network.pair_sku]]
+    # Pairs not active tomorrow (closed store, delisted, not launched) get no target.
+    active = network.active(tomorrow)
+    quantile = nb_quantile(r, p, level)
+    capacity = network.pair_capacity.astype(np.int64)
+    display_min = np.where(active, network.pair_display_min, 0).astype(np.int64)
+    target = np.where(active, order_up_to(r, p, level, display_min, capacity), 0)
+    position = stock.position.astype(np.int64)
+    pack = network.sku_pack[network.pair_sku].astype(np.int64)
+    request = order_quantity(target, position, pack, capacity)
+    clock["targets"] = time.perf_counter() - started
+
+    tell("allocation", 2, steps)
+    started = time.perf_counter()
+    wh = network.store_warehouse[network.pair_store].astype(np.int64)
+    has_wh = wh >= 0
+    request = np.where(has_wh, request, 0)
+    group = np.where(has_wh, wh, 0) * network.n_skus + network.pair_sku
+    n_wh = max(len(network.warehouses), 1)
+    supply = np.zeros(n_wh * network.n_skus, np.int64)
+    supply[: stock.warehouse.size] = stock.warehouse.reshape(-1)
+    asks = request > 0
+    lines = np.flatnonzero(asks)
+    alloc = allocate_scarce(
+        group[lines],
+        supply,
+        request[lines],
+        position[lines],
+        display_min[lines],
+        r[lines],
+        p[lines],
+    )
+    allocated = np.zeros(network.n_pairs, np.int64)
+    allocated[lines] = alloc.units
+    cut = np.zeros(network.n_pairs, np.int8)
+    cut[lines] = alloc.cut_reason
+    clock["allocation"] = time.perf_counter() - started
+
+    tell("rebalancing", 3, steps)
+    started = time.perf_counter()
+    after = position + allocated
+    high = nb_quantile(r, p, np.full(network.n_pairs, settings.excess_quantile))
+    free = stock.on_hand - stock.reserved
+    aged = (state.last_sale < state.through - np.timedelta64(AGED_DAYS, "D")) | np.isnat(
+        state.last_sale
+    )
+    aged &= (tomorrow - network.pair_listed_from).astype(np.int64) > AGED_DAYS
+    keep_level = np.where(aged, display_min, np.maximum(high, display_min))
+    give = np.clip(np.minimum(free, after - keep_level), 0, None)
+    give = np.where(stock.in_transit > 0, 0, give)  # stock on its way is not idle yet
+    take = np.where(give > 0, 0, np.clip(target - after, 0, None))
+    take = np.where(active, take, 0)
+    region_sku = network.store_region[network.pair_store].astype(np.int64) * network.n_skus
+    region_sku += network.pair_sku
+    margin = (network.sku_price - network.sku_cost)[network.pair_sku]
+    candidates = np.flatnonzero((give > 0) | (take > 0))
+    moves = plan_moves(
+        region_sku[candidates],
+        give[candidates],
+        take[candidates],
+        stock.on_hand[candidates],
+        after[candidates],
+        r[candidates],
+        p[candidates],
+        margin[candidates],
+        settings.rebalance,
+    )
+    moves = Moves(candidates[moves.from_pair], candidates[moves.to_pair], moves.units, moves.value)
+    moves, numbers = apply_transfer_limits(moves, network.pair_store, settings.rebalance)
+    clock["rebalancing"] = time.perf_counter() - started
+    tell("done", steps, steps)
+
+    return NightlyPlan(
+        through=state.through,
+        mean=mean,
+        quantile=quantile,
+        service_level=level,
+        position=position,
+        target=target,
+        request=request,
+        allocated=allocated,
+        cut_reason=cut,
+        level=alloc.level,
+        moves=moves,
+        transfer_number=numbers,
+        seconds=clock,
+    )

@@ -1,0 +1,468 @@
+"""The demand model: a gamma-Poisson rate per pair, shrunk toward hierarchical priors,
+updated one day at a time.
+
+Model. Units demanded by pair p on day t are Poisson with mean rate[p] * m[p, t]:
+
+- `rate[p]` is the pair's demand on an ordinary day of its SKU's mature life stage;
+- `m[p, t]` (the exposure) = weekday profile[category, weekday] x calendar events
+  (`storenet.calendar`) x life-cycle stage factor[category, stage(SKU, t)], and 0 when
+  the pair is not active (store closed, not listed, SKU not launched).
+
+Each pair keeps two discounted sufficient statistics, updated nightly in O(pairs):
+
+    A[p] <- delta * A[p] + units[p, t]        (units demanded)
+    B[p] <- delta * B[p] + m[p, t]            (exposure)
+
+so the cost of a night does not grow with the length of history. A day that ended
+with nothing on the shelf (censored) adds the expected demand given that demand
+reached the units sold, E[D | D >= sales], instead of the sales, so a stock-out never
+drags the estimate down.
+
+The posterior of a pair's rate is gamma(kappa * prior[p] + A[p], kappa + B[p]): the
+pair's own history against `kappa` days of its prior. The prior factors as
+
+    prior[p] = format x SKU rate  *  (region x SKU rate / SKU rate)  *  store index
+
+each level shrunk toward the one above it, all recomputed nightly from A and B by
+scatter-adds (`priors`). A SKU with too little exposure anywhere (just launched, or
+never sold) borrows the rates of a donor: its predecessor, else a sibling variant of
+the same product model, else its category's average SKU.
+
+On top of the rate's posterior, demand has its own day-to-day over-dispersion; a
+category's dispersion 1/phi is fitted by moments from the one-step forecast errors
+(Var = mu + mu^2 / phi), so the predictive distribution of demand over any horizon is
+negative binomial (`storenet.planning.distribution`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+from scipy import special
+
+from storenet import calendar
+from storenet.planning.network import PlanningNetwork
+
+STAGES = ("launch", "early", "mature", "succeeded", "ended")
+"""Life-cycle stages: first 14 days on sale, days 14-59, mature, after the successor
+launched, after end of life (what is left in stores still sells)."""
+LAUNCH_DAYS = 14
+EARLY_DAYS = 60
+
+
+@dataclass(frozen=True)
+class DemandSettings:
+    """Tuning of the model; the defaults are what the tests and benchmarks use.
+
+    `delta`: daily discount of a pair's statistics (memory ~1/(1-delta) days);
+    `kappa`: weight of the prior in exposure-days; `kappa_group`: exposure-days that
+    shrink a format/region x SKU rate toward the SKU rate; `kappa_store`: expected
+    units that shrink a store index toward 1; `delta_profile`: discount of the
+    network-wide weekday, stage and dispersion statistics; `cold_exposure`: a SKU
+    with less exposure than this (store-days) borrows its donor's rates.
+    """
+
+    delta: float = 0.985
+    kappa: float = 20.0
+    kappa_group: float = 60.0
+    kappa_store: float = 30.0
+    delta_profile: float = 0.995
+    cold_exposure: float = 200.0
+    default_rate: float = 0.05
+    default_phi: float = 4.0
+
+
+@dataclass
+class DemandState:
+    """Everything the model knows after the night of `through` (a day, inclusive).
+
+    Arrays: `a`, `b` (float64 per pair): discounted units and exposure;
+    `weekday_units` [categories, 7], `stage_units` and `stage_expected` [categories,
+    stages]: discounted network sums behind the weekday profile and stage factors;
+    `disp_excess`, `disp_mu2` [categories]: moments behind the dispersion;
+    `last_sale` (datetime64[D] per pair, NaT = none seen): for aged stock.
+    """
+
+    through: np.datetime64
+    a: np.ndarray
+    b: np.ndarray
+    weekday_units: np.ndarray
+    stage_units: np.ndarray
+    stage_expected: np.ndarray
+    disp_excess: np.ndarray
+    disp_mu2: np.ndarray
+    last_sale: np.ndarray
+    settings: DemandSettings = field(default_factory=DemandSettings)
+
+    def save(self, path: Path) -> None:
+        """Write the state to `path` (.npz), atomically (temporary file + rename)."""
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp.npz")
+        arrays = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "settings"}
+        arrays["through"] = np.array(self.through, dtype="datetime64[D]")
+        arrays["last_sale"] = self.last_sale.astype("datetime64[D]")
+        np.savez(tmp, **arrays)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path, settings: DemandSettings | None = None) -> DemandState:
+        """Read a state written by `save`."""
+        with np.load(path) as data:
+            values = {name: data[name] for name in data.files}
+        values["through"] = values["through"][()]
+        return cls(**values, settings=settings or DemandSettings())
+
+
+def empty_state(
+    network: PlanningNetwork, before: np.datetime64, settings: DemandSettings | None = None
+) -> DemandState:
+    """A state that has seen nothing: every pair at its prior (the cold start).
+    `before` is the day before the first day to be learned."""
+    n_cat = len(network.categories)
+    return DemandState(
+        through=np.datetime64(before, "D"),
+        a=np.zeros(network.n_pairs),
+        b=np.zeros(network.n_pairs),
+        weekday_units=np.zeros((n_cat, 7)),
+        stage_units=np.ones((n_cat, len(STAGES))),
+        stage_expected=np.ones((n_cat, len(STAGES))),
+        disp_excess=np.zeros(n_cat),
+        disp_mu2=np.zeros(n_cat),
+        last_sale=np.full(network.n_pairs, np.datetime64("NaT", "D")),
+        settings=settings or DemandSettings(),
+    )
+
+
+# -- the pieces of the exposure ------------------------------------------------------
+
+
+def weekday_profile(state: DemandState) -> np.ndarray:
+    """[categories, 7] multipliers, mean 1 per category (Monday = 0)."""
+    w = state.weekday_units
+    # A little pseudo-mass keeps a category with no sales yet flat.
+    w = w + 0.05 * w.mean(axis=1, keepdims=True) + 1e-12
+    return w / w.mean(axis=1, keepdims=True)
+
+
+def stage_factors(state: DemandState) -> np.ndarray:
+    """[categories, stages] multipliers relative to the mature stage (= 1)."""
+    ratio = (state.stage_units + 5.0) / (state.stage_expected + 5.0)
+    mature = STAGES.index("mature")
+    # The stage factors are relative: the pair rates carry the level.
+    factors = ratio / ratio[:, mature : mature + 1]
+    return np.clip(factors, 0.05, 20.0)
+
+
+def sku_stage(network: PlanningNetwork, day: np.datetime64) -> np.ndarray:
+    """Life-cycle stage of every SKU on `day` (int8 index into STAGES)."""
+    day = np.datetime64(day, "D")
+    age = (day - network.sku_launch).astype(np.int64)
+    stage = np.full(network.n_skus, STAGES.index("mature"), dtype=np.int8)
+    stage[age < EARLY_DAYS] = STAGES.index("early")
+    stage[age < LAUNCH_DAYS] = STAGES.index("launch")
+    successor_launch = np.full(network.n_skus, np.datetime64("NaT", "D"))
+    has_pred = network.sku_predecessor >= 0
+    successor_launch[network.sku_predecessor[has_pred]] = network.sku_launch[has_pred]
+    stage[successor_launch <= day] = STAGES.index("succeeded")
+    stage[network.sku_eol < day] = STAGES.index("ended")
+    return stage
+
+
+def sku_exposure(state: DemandState, network: PlanningNetwork, days: np.ndarray) -> np.ndarray:
+    """Exposure per SKU on each of `days` (float64 [days, SKUs]) for an active pair:
+    weekday x events x life-cycle stage."""
+    days = calendar.as_days(days)
+    weekday = weekday_profile(state)
+    stages = stage_factors(state)
+    events = calendar.event_multipliers(days)
+    category = network.sku_category
+    out = np.empty((len(days), network.n_skus))
+    for i, day in enumerate(days):
+        dow = int(calendar.weekdays(day))
+        stage = sku_stage(network, day)
+        out[i] = weekday[category, dow] * events[i] * stages[category, stage]
+    return out
+
+
+# -- priors ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Priors:
+    """Prior daily rate per pair (mature, ordinary day) and where it came from."""
+
+    rate: np.ndarray  # float64 per pair
+    sku_rate: np.ndarray  # float64 per SKU, network average per active store-day
+    donor: np.ndarray  # int32 per SKU: whose rates a cold SKU borrowed (itself if warm)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray, fallback: np.ndarray | float) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), fallback)
+
+
+def donors(
+    network: PlanningNetwork, sku_exposure_total: np.ndarray, cold_exposure: float
+) -> np.ndarray:
+    """For each SKU, the SKU whose rates it uses: itself when it has at least
+    `cold_exposure` store-days of exposure; else its predecessor (if warm), else the
+    warm sibling variant of its model with most exposure, else -1 (category average).
+    A loop over SKUs (thousands), never over pairs."""
+    warm = sku_exposure_total >= cold_exposure
+    out = np.where(warm, np.arange(network.n_skus), -1).astype(np.int32)
+    best_in_model: dict[int, int] = {}
+    for sku in np.flatnonzero(warm):
+        model = int(network.sku_model[sku])
+        held = best_in_model.get(model)
+        if held is None or sku_exposure_total[sku] > sku_exposure_total[held]:
+            best_in_model[model] = int(sku)
+    for sku in np.flatnonzero(~warm):
+        pred = int(network.sku_predecessor[sku])
+        # Follow the chain of predecessors to the nearest warm one.
+        seen = 0
+        while pred >= 0 and not warm[pred] and seen < 20:
+            pred = int(network.sku_predecessor[pred])
+            seen += 1
+        if pred >= 0 and warm[pred]:
+            out[sku] = pred
+        else:
+            out[sku] = best_in_model.get(int(network.sku_model[sku]), -1)
+    return out
+
+
+def priors(state: DemandState, network: PlanningNetwork) -> Priors:
+    """The prior rate of every pair from the current statistics (see module doc).
+    O(pairs) scatter-adds; deterministic."""
+    s = state.settings
+    n_sku, n_fmt = network.n_skus, 3
+    n_reg = len(network.regions)
+    sku, store = network.pair_sku, network.pair_store
+    fmt = network.store_format[store].astype(np.int64)
+    reg = network.store_region[store].astype(np.int64)
+    a, b = state.a, state.b
+
+    sku_a = np.bincount(sku, a, n_sku)
+    sku_b = np.bincount(sku, b, n_sku)
+    n_cat = len(network.categories)
+    cat = network.sku_category.astype(np.int64)
+    cat_rate = _ratio(
+        np.bincount(cat, sku_a, n_cat), np.bincount(cat, sku_b, n_cat), s.default_rate
+    )
+    cat_rate = np.maximum(cat_rate, 1e-6)  # a category that never sold still gets a rate
+    sku_rate = (sku_a + s.kappa_group * cat_rate[cat]) / (sku_b + s.kappa_group)
+
+    fs = fmt * n_sku + sku
+    fmt_a = np.bincount(fs, a, n_fmt * n_sku).reshape(n_fmt, n_sku)
+    fmt_b = np.bincount(fs, b, n_fmt * n_sku).reshape(n_fmt, n_sku)
+    fmt_rate = (fmt_a + s.kappa_group * sku_rate) / (fmt_b + s.kappa_group)
+    rs = reg * n_sku + sku
+    reg_a = np.bincount(rs, a, n_reg * n_sku).reshape(n_reg, n_sku)
+    reg_b = np.bincount(rs, b, n_reg * n_sku).reshape(n_reg, n_sku)
+    reg_index = (reg_a + s.kappa_group * sku_rate) / (reg_b + s.kappa_group) / sku_rate
+
+    donor = donors(network, sku_b, s.cold_exposure)
+    cold = donor != np.arange(n_sku)
+    if cold.any():
+        # A cold SKU takes its donor's rates, or its category's average SKU.
+        has = cold & (donor >= 0)
+        src = donor[has]
+        sku_rate[has] = sku_rate[src]
+        fmt_rate[:, has] = fmt_rate[:, src]
+        reg_index[:, has] = reg_index[:, src]
+        none = cold & (donor < 0)
+        sku_rate[none] = cat_rate[cat[none]]
+        fmt_rate[:, none] = cat_rate[cat[none]]
+        reg_index[:, none] = 1.0
+
+    base = fmt_rate[fmt, sku] * reg_index[reg, sku]
+    # Store index: how much the store sells against what the group rates expect.
+    store_units = np.bincount(store, a, network.n_stores)
+    store_expected = np.bincount(store, base * b, network.n_stores)
+    store_index = (store_units + s.kappa_store) / (store_expected + s.kappa_store)
+    return Priors(rate=base * store_index[store], sku_rate=sku_rate, donor=donor)
+
+
+def dispersion(state: DemandState) -> np.ndarray:
+    """phi per category: demand's own over-dispersion, Var = mu + mu^2 / phi."""
+    s = state.settings
+    inv_phi = _ratio(state.disp_excess, state.disp_mu2, 1.0 / s.default_phi)
+    return 1.0 / np.clip(inv_phi, 1.0 / 200.0, 10.0)
+
+
+@dataclass(frozen=True)
+class RatePosterior:
+    """Gamma(shape, rate) of each pair's daily rate, over-dispersion included."""
+
+    shape: np.ndarray
+    rate: np.ndarray
+    prior: Priors
+
+    @property
+    def mean(self) -> np.ndarray:
+        """Expected units per unit of exposure."""
+        return self.shape / self.rate
+
+
+def posterior(state: DemandState, network: PlanningNetwork) -> RatePosterior:
+    """The predictive gamma of every pair's daily rate.
+
+    Parameter uncertainty (shape kappa*prior + A) and demand's own over-dispersion
+    (phi of the category) add as squared coefficients of variation:
+    1/shape = 1/(kappa*prior + A) + 1/phi, keeping the mean (kappa*prior + A) /
+    (kappa + B).
+    """
+    s = state.settings
+    prior = priors(state, network)
+    shape0 = s.kappa * prior.rate + state.a
+    rate0 = s.kappa + state.b
+    mean = shape0 / rate0
+    phi = dispersion(state)[network.sku_category[network.pair_sku]]
+    shape = 1.0 / (1.0 / np.maximum(shape0, 1e-9) + 1.0 / phi)
+    mean = np.maximum(mean, 1e-9)
+    return RatePosterior(shape=shape, rate=shape / mean, prior=prior)
+
+
+# -- the nightly update ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DaySales:
+    """One day's sales per pair: rows for pairs that sold or ended the day empty.
+
+    `pair` (int64 pair indices, unique), `units` (sold, >= 0), `stockout` (bool: the
+    pair ended the day with nothing on the shelf, so demand was at least `units`).
+    """
+
+    day: np.datetime64
+    pair: np.ndarray
+    units: np.ndarray
+    stockout: np.ndarray
+
+
+def expected_given_at_least(mu: np.ndarray, sold: np.ndarray) -> np.ndarray:
+    """E[D | D >= sold] for D ~ Poisson(mu): what a censored day most likely demanded.
+
+    = mu * P(D >= sold-1) / P(D >= sold) for sold >= 1, and mu for sold = 0; never
+    below `sold`. P(D >= k) is the regularised lower incomplete gamma P(k, mu).
+    """
+    mu = np.asarray(mu, np.float64)
+    sold = np.asarray(sold, np.float64)
+    out = mu.copy()
+    pos = sold >= 1
+    if pos.any():
+        k, m = sold[pos], np.maximum(mu[pos], 1e-12)
+        tail = special.gammainc(k, m)
+        tail_prev = np.where(k >= 2, special.gammainc(np.maximum(k - 1, 1e-300), m), 1.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.where(tail > 1e-300, m * tail_prev / tail, k)
+        out[pos] = ratio
+    return np.maximum(out, sold)
+
+
+def update_day(state: DemandState, network: PlanningNetwork, sales: DaySales) -> DemandState:
+    """Learn the day after `state.through` from `sales`; returns the new state (the
+    input's arrays are updated in place and reused).
+
+    Raises ValueError if `sales.day` is not the day after `state.through`. Cost:
+    a few passes over the pair arrays plus scatter-adds of the day's rows.
+    """
+    day = np.datetime64(sales.day, "D")
+    if day != state.through + np.timedelta64(1, "D"):
+        raise ValueError(f"sales of {day} cannot follow a state through {state.through}")
+    s = state.settings
+    n_cat = len(network.categories)
+    category = network.sku_category.astype(np.int64)
+    pair_cat = category[network.pair_sku]
+
+    active = network.active(day)
+    exposure_sku = sku_exposure(state, network, np.array([day]))[0]
+    m = np.where(active, exposure_sku[network.pair_sku], 0.0)
+    post = posterior(state, network)
+    mu = post.mean * m
+
+    units = np.zeros(network.n_pairs)
+    units[sales.pair] = sales.units
+    demand = units
+    if np.any(sales.stockout):
+        censored = sales.pair[sales.stockout]
+        demand = units.copy()
+        demand[censored] = expected_given_at_least(mu[censored], units[censored])
+
+    # Network-wide statistics, discounted slowly; censored days are left out of the
+    # weekday and dispersion moments (their demand is an estimate).
+    dp = s.delta_profile
+    dow = int(calendar.weekdays(day))
+    event = float(calendar.event_multipliers(np.array([day]))[0])
+    observed = np.ones(network.n_pairs, dtype=bool)
+    observed[sales.pair[sales.stockout]] = False
+    stage = sku_stage(network, day)[network.pair_sku].astype(np.int64)
+    stage_of = pair_cat * len(STAGES) + stage
+    cat_units = np.bincount(pair_cat, demand * active, n_cat)
+    cat_active = np.bincount(pair_cat, active, n_cat)
+    state.weekday_units *= dp ** (1 / 7)
+    # Per active pair, so a network that grows within the week does not tilt it.
+    state.weekday_units[:, dow] += _ratio(cat_units, cat_active * max(event, 1e-9), 0.0)
+    size = n_cat * len(STAGES)
+    # Expected units without the stage factor, against units seen, per stage: the
+    # factor is their ratio relative to the mature stage.
+    stage_mult = stage_factors(state)[pair_cat, stage]
+    state.stage_units = dp * state.stage_units + np.bincount(
+        stage_of, demand * active, size
+    ).reshape(n_cat, len(STAGES))
+    state.stage_expected = dp * state.stage_expected + np.bincount(
+        stage_of, np.where(active, mu / stage_mult, 0.0), size
+    ).reshape(n_cat, len(STAGES))
+    use = active & observed
+    state.disp_excess = dp * state.disp_excess + np.bincount(
+        pair_cat, np.where(use, (units - mu) ** 2 - mu, 0.0), n_cat
+    )
+    state.disp_mu2 = dp * state.disp_mu2 + np.bincount(pair_cat, np.where(use, mu * mu, 0.0), n_cat)
+
+    sold = sales.pair[sales.units > 0]
+    state.last_sale[sold] = day
+    state.a *= s.delta
+    state.a += demand * active
+    state.b *= s.delta
+    state.b += m
+    state.through = day
+    return state
+
+
+def fit(
+    network: PlanningNetwork,
+    days: list[DaySales],
+    before: np.datetime64,
+    settings: DemandSettings | None = None,
+) -> DemandState:
+    """Learn `days` (consecutive, starting the day after `before`) from a cold start.
+    The same as `empty_state` followed by `update_day` for each day."""
+    state = empty_state(network, before, settings)
+    for sales in days:
+        state = update_day(state, network, sales)
+    return state
+
+
+# -- forecasts ------------------------------------------------------------------------
+
+
+def horizon_exposure(
+    state: DemandState, network: PlanningNetwork, start: np.datetime64, days: np.ndarray
+) -> np.ndarray:
+    """Summed exposure per pair over the `days[p]` days starting at `start` (float64).
+
+    `days` is an int array per pair (lead time + review period of the pair's store).
+    Pairs not active on a day get nothing for that day.
+    """
+    start = np.datetime64(start, "D")
+    days = np.asarray(days, np.int64)
+    longest = int(days.max()) if days.size else 0
+    grid = start + np.arange(longest)
+    per_sku = sku_exposure(state, network, grid)  # [longest, SKUs]
+    total = np.zeros(network.n_pairs)
+    for i, day in enumerate(grid):
+        # Per horizon day (a handful), never per pair: activity and the gather.
+        within = (days > i) & network.active(day)
+        total += np.where(within, per_sku[i][network.pair_sku], 0.0)
+    return total
