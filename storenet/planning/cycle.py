@@ -157,7 +157,8 @@ def nightly_plan(
     aged = (state.last_sale < state.through - np.timedelta64(AGED_DAYS, "D")) | np.isnat(
         state.last_sale
     )
-    aged &= (tomorrow - network.pair_listed_from).astype(np.int64) > AGED_DAYS
+    # Newly listed stock has not had the time to age.
+    aged &= ~(network.pair_listed_from > state.through - np.timedelta64(AGED_DAYS, "D"))
     keep_level = np.where(aged, display_min, np.maximum(high, display_min))
     give = np.clip(np.minimum(free, after - keep_level), 0, None)
     give = np.where(stock.in_transit > 0, 0, give)  # stock on its way is not idle yet

@@ -83,9 +83,10 @@ class PlanningNetwork:
     def active(self, day: np.datetime64) -> np.ndarray:
         """bool per pair: on `day` the store is open, the pair listed, the SKU launched."""
         day = np.datetime64(day, "D")
-        store_open = (self.store_opened <= day) & ~(self.store_closed <= day)
-        sku_on = self.sku_launch <= day
-        listed = (self.pair_listed_from <= day) & ~(self.pair_listed_to < day)
+        # NaT compares False: an unknown opening or listing date means "always".
+        store_open = ~(self.store_opened > day) & ~(self.store_closed <= day)
+        sku_on = ~(self.sku_launch > day)
+        listed = ~(self.pair_listed_from > day) & ~(self.pair_listed_to < day)
         return store_open[self.pair_store] & sku_on[self.pair_sku] & listed
 
 

@@ -92,8 +92,9 @@ def plan_moves(
         raise ValueError("a pair cannot both give and take")
     g_line, g_k = _expand(give)
     t_line, t_k = _expand(take)
-    loss = nb_prob_at_least(r[g_line], p[g_line], on_hand[g_line] - g_k + 1)
-    gain = nb_prob_at_least(r[t_line], p[t_line], position[t_line] + t_k)
+    # Money: expected margin lost at the giver, gained at the taker, per unit.
+    loss = nb_prob_at_least(r[g_line], p[g_line], on_hand[g_line] - g_k + 1) * margin[g_line]
+    gain = nb_prob_at_least(r[t_line], p[t_line], position[t_line] + t_k) * margin[t_line]
     g_group, t_group = group[g_line], group[t_line]
     g_order, g_rank = _sorted_in_group(g_group, loss)
     t_order, t_rank = _sorted_in_group(t_group, -gain)
@@ -109,7 +110,7 @@ def plan_moves(
     k -= 1
     gi = g_order[g_start[pg] + k]
     ti = t_order[t_start[pg] + k]
-    worth = (gain[ti] - loss[gi]) * margin[t_line[ti]] - costs.unit_cost
+    worth = gain[ti] - loss[gi] - costs.unit_cost
     keep = worth > 0
 
     # Any pairing of the chosen units has the same value; pair them store by store
@@ -120,7 +121,7 @@ def plan_moves(
     t_sel = t_sel[np.lexsort((t_line[t_sel], t_group[t_sel]))]
     from_pair = g_line[g_sel]
     to_pair = t_line[t_sel]
-    unit_value = (gain[t_sel] - loss[g_sel]) * margin[to_pair] - costs.unit_cost
+    unit_value = gain[t_sel] - loss[g_sel] - costs.unit_cost
     # Values per unit follow the store-by-store pairing; their sum equals the sum over
     # the value-ordered pairing, so the total is the optimum.
     if from_pair.size == 0:

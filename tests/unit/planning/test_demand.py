@@ -1,0 +1,124 @@
+import numpy as np
+import pytest
+from scipy import stats
+
+from storenet.planning import demand
+from storenet.planning.demand import DaySales, expected_given_at_least
+
+from .conftest import poisson_days
+
+FIRST = np.datetime64("2025-03-03")  # a Monday, no festival within 10 weeks
+
+
+def test_fitting_history_equals_updating_day_by_day_through_saved_states(network, tmp_path):
+    days = poisson_days(network, np.full(network.n_pairs, 0.4), FIRST, 60, seed=1)
+    batch = demand.fit(network, days, FIRST - 1)
+    state = demand.fit(network, days[:40], FIRST - 1)
+    state.save(tmp_path / "state.npz")
+    state = demand.DemandState.load(tmp_path / "state.npz")
+    for sales in days[40:]:
+        state = demand.update_day(state, network, sales)
+    assert state.through == batch.through
+    for name in ("a", "b", "weekday_units", "stage_units", "stage_expected", "disp_mu2"):
+        np.testing.assert_array_equal(getattr(state, name), getattr(batch, name), err_msg=name)
+    np.testing.assert_array_equal(state.last_sale, batch.last_sale)
+
+
+def test_update_refuses_a_day_out_of_order(network):
+    state = demand.empty_state(network, FIRST - 1)
+    with pytest.raises(ValueError, match="cannot follow"):
+        demand.update_day(
+            state, network, DaySales(FIRST + 1, np.zeros(0, int), np.zeros(0), np.zeros(0, bool))
+        )
+
+
+def test_estimates_converge_to_the_true_rates(network):
+    rates = np.where(network.pair_sku == 0, 2.0, 0.3)
+    state = demand.fit(network, poisson_days(network, rates, FIRST, 150, seed=2), FIRST - 1)
+    mean = demand.posterior(state, network).mean
+    launched = network.pair_sku != 3
+    np.testing.assert_allclose(mean[launched], rates[launched], rtol=0.25)
+
+
+def test_weekday_profile_is_recovered(network):
+    weekday = np.array([0.7, 0.8, 0.9, 1.0, 1.1, 1.4, 1.1])
+    days = poisson_days(network, np.full(network.n_pairs, 3.0), FIRST, 140, seed=3, weekday=weekday)
+    state = demand.fit(network, days, FIRST - 1)
+    phone = network.categories.index("phone")
+    np.testing.assert_allclose(
+        demand.weekday_profile(state)[phone], weekday / weekday.mean(), rtol=0.06
+    )
+
+
+def test_stockout_days_do_not_pull_the_estimate_down(network):
+    rates = np.full(network.n_pairs, 2.0)
+    days = poisson_days(network, rates, FIRST, 60, seed=4)
+
+    # From day 30 pair 0 sells nothing: its shelf is empty. Once flagged as a
+    # stock-out, and once not.
+    def blank(flag):
+        out = []
+        for i, d in enumerate(days):
+            if i < 30:
+                out.append(d)
+                continue
+            keep = d.pair != 0
+            pair = np.append(d.pair[keep], 0) if flag else d.pair[keep]
+            units = np.append(d.units[keep], 0) if flag else d.units[keep]
+            stock = (
+                np.append(np.zeros(keep.sum(), bool), True) if flag else np.zeros(keep.sum(), bool)
+            )
+            out.append(DaySales(d.day, pair, units, stock))
+        return out
+
+    censored = demand.posterior(demand.fit(network, blank(True), FIRST - 1), network).mean[0]
+    uncensored = demand.posterior(demand.fit(network, blank(False), FIRST - 1), network).mean[0]
+    assert censored == pytest.approx(2.0, rel=0.25)
+    assert uncensored < 0.5 * censored
+
+
+def test_a_new_store_starts_from_its_format_and_region_prior(network):
+    rates = np.where(network.store_format[network.pair_store] == 1, 1.5, 0.3)
+    days = poisson_days(network, rates, FIRST, 120, seed=5)
+    state = demand.fit(network, days, FIRST - 1)
+    # Forget store 1 (direct) entirely, as if it had just opened.
+    pairs = network.pair_store == 1
+    state.a[pairs] = 0.0
+    state.b[pairs] = 0.0
+    mean = demand.posterior(state, network).mean
+    for sku in (0, 1):
+        pair = np.flatnonzero(pairs & (network.pair_sku == sku))[0]
+        assert mean[pair] == pytest.approx(1.5, rel=0.3)
+
+
+def test_a_cold_successor_starts_from_its_predecessor(network):
+    rates = np.select([network.pair_sku == 0, network.pair_sku == 1], [2.0, 0.2], 0.5)
+    state = demand.fit(network, poisson_days(network, rates, FIRST, 100, seed=6), FIRST - 1)
+    post = demand.posterior(state, network)
+    assert post.prior.donor[3] == 0  # K3 succeeds K0 and has never been on sale
+    successor = network.pair_sku == 3
+    np.testing.assert_allclose(post.mean[successor], 2.0, rtol=0.3)
+
+
+def test_expected_demand_given_a_stockout_matches_brute_force():
+    mu = np.array([0.5, 2.0, 2.0, 7.5, 0.1])
+    sold = np.array([0, 1, 3, 2, 4])
+    k = np.arange(0, 200)
+    for m, s in zip(mu, sold):
+        pmf = stats.poisson.pmf(k, m)
+        brute = (k[k >= s] * pmf[k >= s]).sum() / pmf[k >= s].sum()
+        assert expected_given_at_least(np.array([m]), np.array([s]))[0] == pytest.approx(
+            max(brute, s), rel=1e-6
+        )
+
+
+def test_horizon_exposure_counts_only_active_days(network):
+    state = demand.empty_state(network, np.datetime64("2026-11-20"))
+    exposure = demand.horizon_exposure(
+        state, network, np.datetime64("2026-11-25"), np.full(network.n_pairs, 9)
+    )
+    cold = network.pair_sku == 3  # launches 2026-12-01: 3 of the 9 days
+    warm = network.pair_sku == 1
+    assert np.all(exposure[warm] > 0)
+    assert np.all(exposure[cold] < exposure[warm])
+    assert np.all(exposure[cold] > 0)
