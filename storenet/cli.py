@@ -279,6 +279,17 @@ def ledger_balance(
     out.print(table)
 
 
+def _register_groups() -> None:
+    # Command groups that live in their own modules, to keep this file one screenful
+    # per command; imported here, at the end, because they import helpers from here.
+    from storenet import cli_plan
+
+    cli_plan.register(app)
+
+
+_register_groups()
+
+
 def main() -> None:  # pragma: no cover - console entry
     app(prog_name="storenet")
 

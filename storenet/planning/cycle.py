@@ -99,7 +99,7 @@ def nightly_plan(
     steps = 5
 
     started = time.perf_counter()
-    tell("forecast", 0, steps)
+    tell("nightly plan", 0, steps)
     tomorrow = state.through + np.timedelta64(1, "D")
     horizon = np.full(network.n_pairs, settings.lead_days + settings.review_days)
     exposure = demand.horizon_exposure(state, network, tomorrow, horizon)
@@ -108,7 +108,7 @@ def nightly_plan(
     mean = post.mean * exposure
     clock["forecast"] = time.perf_counter() - started
 
-    tell("targets", 1, steps)
+    tell("nightly plan", 1, steps)
     started = time.perf_counter()
     levels = service_levels(network.categories, settings.service)
     level = levels[network.sku_category[network.pair_sku]]
@@ -123,7 +123,7 @@ def nightly_plan(
     request = order_quantity(target, position, pack, capacity)
     clock["targets"] = time.perf_counter() - started
 
-    tell("allocation", 2, steps)
+    tell("nightly plan", 2, steps)
     started = time.perf_counter()
     wh = network.store_warehouse[network.pair_store].astype(np.int64)
     has_wh = wh >= 0
@@ -149,7 +149,7 @@ def nightly_plan(
     cut[lines] = alloc.cut_reason
     clock["allocation"] = time.perf_counter() - started
 
-    tell("rebalancing", 3, steps)
+    tell("nightly plan", 3, steps)
     started = time.perf_counter()
     after = position + allocated
     high = nb_quantile(r, p, np.full(network.n_pairs, settings.excess_quantile))
@@ -182,7 +182,7 @@ def nightly_plan(
     moves = Moves(candidates[moves.from_pair], candidates[moves.to_pair], moves.units, moves.value)
     moves, numbers = apply_transfer_limits(moves, network.pair_store, settings.rebalance)
     clock["rebalancing"] = time.perf_counter() - started
-    tell("done", steps, steps)
+    tell("nightly plan", steps, steps)
 
     return NightlyPlan(
         through=state.through,

@@ -1,5 +1,8 @@
-"""Where the planner's inputs come from: files written by `storenet generate` (or a
-brand's import folder). Stock from the database comes with the plan documents.
+"""Where the planner's inputs come from: the database (what `storenet plan` uses), or
+the files written by `storenet generate` (benchmarks and the simulator).
+
+Reads are columnar: whole tables into polars frames (`read_frame` streams them with
+COPY on PostgreSQL), then arrays; nothing loops over pairs in Python.
 """
 
 from __future__ import annotations
@@ -8,9 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+from sqlalchemy import Connection
 
+from storenet.imports.bulk import read_frame
+from storenet.ledger.locations import FIRST_REAL_ID
 from storenet.planning.cycle import Stock
-from storenet.planning.network import PlanningNetwork
+from storenet.planning.network import PlanningNetwork, build_network
 
 
 def stock_from_master(network: PlanningNetwork, master_dir: Path) -> Stock:
@@ -38,3 +44,90 @@ def stock_from_master(network: PlanningNetwork, master_dir: Path) -> Stock:
     np.add.at(warehouse, (at_wh["wh"].to_numpy(), at_wh["sku"].to_numpy()), at_wh["qty"].to_numpy())
     zero = np.zeros(network.n_pairs, np.int64)
     return Stock(on_hand=on_hand, in_transit=zero, reserved=zero.copy(), warehouse=warehouse)
+
+
+def network_from_db(conn: Connection) -> PlanningNetwork:
+    """The planning view of the stores, SKUs and assortment in the database."""
+    stores = read_frame(
+        conn,
+        "SELECT id, format, region_id, opened_on, closed_on, warehouse_id FROM stores ORDER BY id",
+        {
+            "id": pl.String,
+            "format": pl.String,
+            "region_id": pl.String,
+            "opened_on": pl.Date,
+            "closed_on": pl.Date,
+            "warehouse_id": pl.String,
+        },
+    )
+    skus = read_frame(
+        conn,
+        "SELECT id, category, model, launch_on, eol_on, successor_id, pack_size,"
+        " cost_cents, price_cents FROM skus ORDER BY id",
+        {
+            "id": pl.String,
+            "category": pl.String,
+            "model": pl.String,
+            "launch_on": pl.Date,
+            "eol_on": pl.Date,
+            "successor_id": pl.String,
+            "pack_size": pl.Int32,
+            "cost_cents": pl.Int64,
+            "price_cents": pl.Int64,
+        },
+    ).with_columns(
+        (pl.col("cost_cents") / 100).alias("cost"), (pl.col("price_cents") / 100).alias("price")
+    )
+    assortment = read_frame(
+        conn,
+        "SELECT store_id, sku_id, display_min, capacity, listed_from, listed_to FROM assortment",
+        {
+            "store_id": pl.String,
+            "sku_id": pl.String,
+            "display_min": pl.Int32,
+            "capacity": pl.Int32,
+            "listed_from": pl.Date,
+            "listed_to": pl.Date,
+        },
+    )
+    return build_network(stores, skus, assortment)
+
+
+def stock_from_db(conn: Connection, network: PlanningNetwork) -> Stock:
+    """Stock now, from the ledger's balances: per listed pair on hand, in transit and
+    reserved; per warehouse x SKU what is free to ship (on hand - reserved)."""
+    rows = read_frame(
+        conn,
+        "SELECT l.store_id, l.warehouse_id, b.sku_id, b.on_hand, b.in_transit, b.reserved,"
+        " b.held FROM balances b JOIN locations l ON l.id = b.location_id"
+        f" WHERE b.location_id >= {FIRST_REAL_ID}",
+        {
+            "store_id": pl.String,
+            "warehouse_id": pl.String,
+            "sku_id": pl.String,
+            "on_hand": pl.Int64,
+            "in_transit": pl.Int64,
+            "reserved": pl.Int64,
+            "held": pl.Int64,
+        },
+    )
+    skus = pl.DataFrame({"sku_id": network.sku_ids, "sku": np.arange(network.n_skus)})
+    stores = pl.DataFrame({"store_id": network.store_ids, "store": np.arange(network.n_stores)})
+    whs = pl.DataFrame(
+        {"warehouse_id": network.warehouses, "wh": np.arange(len(network.warehouses))}
+    )
+    rows = rows.join(skus, on="sku_id", how="inner")
+    at_store = rows.join(stores, on="store_id", how="inner")
+    pair = network.pair_index(at_store["store"].to_numpy(), at_store["sku"].to_numpy())
+    listed = pair >= 0
+    per_pair = {}
+    for name in ("on_hand", "in_transit", "reserved"):
+        values = np.zeros(network.n_pairs, np.int64)
+        # Held units (quarantine) have left on hand already: not sellable, not counted.
+        values[pair[listed]] = at_store[name].to_numpy()[listed]
+        per_pair[name] = values
+    at_wh = rows.join(whs, on="warehouse_id", how="inner")
+    warehouse = np.zeros((len(network.warehouses), network.n_skus), np.int64)
+    free = at_wh["on_hand"] - at_wh["reserved"]
+    warehouse[at_wh["wh"].to_numpy(), at_wh["sku"].to_numpy()] = np.maximum(free.to_numpy(), 0)
+    return Stock(warehouse=warehouse, **per_pair)

@@ -309,6 +309,51 @@ transfer_lines = Table(
     Column("qty_received", Integer),
 )
 
+# --- the nightly plan ----------------------------------------------------------------
+
+# A plan is a draft until approved, and released into the ledger once. Each line
+# carries its explanation: forecast, quantile, inventory position, target, and how
+# much scarce-stock allocation cut and why.
+plans = Table(
+    "plans",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("for_day", Date(), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("created_at", DateTime(), nullable=False),
+    Column("approved_at", DateTime()),
+    Column("approved_by", String(200)),
+    Column("released_at", DateTime()),
+    Column("summary", Text, nullable=False, server_default="{}"),
+    CheckConstraint("status IN ('draft', 'approved', 'released')", name="status"),
+)
+
+plan_lines = Table(
+    "plan_lines",
+    metadata,
+    Column("plan_id", ForeignKey("plans.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(12), nullable=False),
+    Column("source_id", String(32), nullable=False),
+    Column("store_id", String(32), nullable=False),
+    Column("sku_id", String(32), nullable=False),
+    Column("qty", Integer, nullable=False),
+    Column("planned_qty", Integer, nullable=False),
+    Column("forecast_mean", Float, nullable=False),
+    Column("forecast_quantile", Integer, nullable=False),
+    Column("service_level", Float, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("target", Integer, nullable=False),
+    Column("requested", Integer, nullable=False),
+    Column("cut_reason", String(24), nullable=False, server_default=""),
+    Column("water_level", Float),
+    Column("value", Float),
+    Column("transfer_no", Integer, nullable=False),
+    CheckConstraint("kind IN ('replenish', 'rebalance')", name="kind"),
+    CheckConstraint("qty >= 0", name="qty"),
+    Index("ix_plan_lines_plan_id_store_id", "plan_id", "store_id"),
+)
+
 # --- idempotency and POS ------------------------------------------------------------
 
 # One row per external write. A replay returns `response`; a different payload under

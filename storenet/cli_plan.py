@@ -1,0 +1,204 @@
+"""`storenet plan`: run the nightly plan, read its lines, edit, approve, release.
+
+A thin edge: parse, call one service function, render with Rich.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from storenet.errors import Problem, Refused, StorenetError
+
+plan_app = typer.Typer(
+    help="The nightly distribution plan: run it, read it, approve and release it.",
+    invoke_without_command=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `plan` command group to `app`."""
+    app.add_typer(plan_app, name="plan")
+
+
+def render_summary(console: Console, header: dict) -> None:
+    """The plan's headline figures as a table."""
+    s = header["summary"]
+    table = Table(title=f"{header['id']} ({header['status']})", show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    rows = [
+        ("pairs planned", f"{s['pairs']:,}"),
+        ("expected demand over the horizon (units)", f"{s['expected_demand']:,.0f}"),
+        ("replenishment lines requested", f"{s['lines_requested']:,}"),
+        ("units requested", f"{s['units_requested']:,}"),
+        ("units allocated", f"{s['units_allocated']:,}"),
+        ("lines cut by scarce stock", f"{s['lines_cut']:,}"),
+        ("units cut", f"{s['units_cut']:,}"),
+        ("scarce warehouse x SKU groups", f"{s['scarce_groups']:,}"),
+        ("store-to-store moves", f"{s['rebalance_moves']:,}"),
+        ("units rebalanced", f"{s['rebalance_units']:,}"),
+        ("expected margin from rebalancing", f"{s['rebalance_value']:,.2f}"),
+    ]
+    if "transfers" in s:
+        rows.append(("transfers released", f"{s['transfers']:,}"))
+    for what, value in rows:
+        table.add_row(what, value)
+    seconds = ", ".join(f"{k} {v:.2f} s" for k, v in s["seconds"].items())
+    table.caption = f"planned in: {seconds}"
+    console.print(table)
+
+
+def render_lines(console: Console, lines: list[dict]) -> None:
+    """Plan lines with their explanations."""
+    table = Table(title="plan lines")
+    for column in (
+        "#",
+        "kind",
+        "from",
+        "to",
+        "SKU",
+        "qty",
+        "forecast",
+        "quantile",
+        "service",
+        "position",
+        "target",
+        "requested",
+        "cut",
+    ):
+        table.add_column(column, justify="right" if column not in ("kind", "cut") else "left")
+    for line in lines:
+        table.add_row(
+            str(line["line_no"]),
+            line["kind"],
+            line["source_id"],
+            line["store_id"],
+            line["sku_id"],
+            str(line["qty"]),
+            f"{line['forecast_mean']:.2f}",
+            str(line["forecast_quantile"]),
+            f"{line['service_level']:.0%}",
+            str(line["position"]),
+            str(line["target"]),
+            str(line["requested"]),
+            line["cut_reason"] or "-",
+        )
+    console.print(table)
+
+
+def _fail(error: StorenetError) -> None:
+    Console(stderr=True).print(f"[bold red]error[/]: {error}", highlight=False)
+    raise typer.Exit(2)
+
+
+@plan_app.callback()
+def plan(
+    ctx: typer.Context,
+    day: str = typer.Option(
+        None, "--date", help="Delivery day (default: the day after the last day of history)"
+    ),
+) -> None:
+    """Run the nightly plan and save it as a draft (when no subcommand is given)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from storenet.cli import _engine, _progress, out
+    from storenet.planning.service import run_plan
+    from storenet.settings import Settings
+
+    settings = Settings.from_env()
+    try:
+        when = date.fromisoformat(day) if day else None
+    except ValueError:
+        _fail(Refused([Problem("--date", "must be a date YYYY-MM-DD", value=day)]))
+    try:
+        with _progress() as report:
+            header, _ = run_plan(settings, _engine(settings), when, progress=report)
+    except StorenetError as error:
+        _fail(error)
+    render_summary(out, header)
+
+
+@plan_app.command("show")
+def show(
+    plan_id: str = typer.Argument(..., help="Plan id, e.g. plan-2026-11-23"),
+    store: str = typer.Option(None, help="Only this store's lines"),
+    cut: bool = typer.Option(False, help="Only lines cut by scarce stock"),
+    limit: int = typer.Option(30, help="Lines to show"),
+    offset: int = typer.Option(0, help="Lines to skip"),
+) -> None:
+    """Show a plan's summary and lines with their explanations."""
+    from storenet.cli import _engine, out
+    from storenet.planning.documents import get_plan, read_lines
+    from storenet.settings import Settings
+    from storenet.store.engine import reading
+
+    settings = Settings.from_env()
+    try:
+        with reading(_engine(settings)) as conn:
+            header = get_plan(conn, plan_id)
+            lines = read_lines(
+                conn, plan_id, store_id=store, cut_only=cut, limit=limit, offset=offset
+            )
+    except StorenetError as error:
+        _fail(error)
+    render_summary(out, header)
+    render_lines(out, lines)
+
+
+@plan_app.command("edit")
+def edit(
+    plan_id: str = typer.Argument(...),
+    line: int = typer.Argument(..., help="Line number"),
+    qty: int = typer.Argument(..., help="New quantity"),
+) -> None:
+    """Change a draft line's quantity."""
+    from storenet.cli import _engine, out
+    from storenet.planning.documents import edit_line
+    from storenet.settings import Settings
+    from storenet.store.engine import unit_of_work
+
+    settings = Settings.from_env()
+    try:
+        row = unit_of_work(_engine(settings), lambda c: edit_line(c, plan_id, line, qty))
+    except StorenetError as error:
+        _fail(error)
+    render_lines(out, [row])
+
+
+@plan_app.command("approve")
+def approve(
+    plan_id: str = typer.Argument(...),
+    by: str = typer.Option(..., "--by", help="Who approves"),
+) -> None:
+    """Approve a draft plan."""
+    from storenet.cli import _engine, out
+    from storenet.planning.documents import approve_plan
+    from storenet.settings import Settings
+    from storenet.store.engine import unit_of_work
+
+    settings = Settings.from_env()
+    try:
+        header = unit_of_work(_engine(settings), lambda c: approve_plan(c, plan_id, by))
+    except StorenetError as error:
+        _fail(error)
+    render_summary(out, header)
+
+
+@plan_app.command("release")
+def release(plan_id: str = typer.Argument(...)) -> None:
+    """Release an approved plan into the ledger as shipped transfers (once)."""
+    from storenet.cli import _engine, out
+    from storenet.planning.documents import release_plan
+    from storenet.settings import Settings
+    from storenet.store.engine import unit_of_work
+
+    settings = Settings.from_env()
+    try:
+        header = unit_of_work(_engine(settings), lambda c: release_plan(c, plan_id))
+    except StorenetError as error:
+        _fail(error)
+    render_summary(out, header)

@@ -1,0 +1,268 @@
+"""The nightly plan as documents: a draft of explained transfer lines, approved, then
+released into the ledger as shipped transfers, once.
+
+Lines are of two kinds: `replenish` (warehouse to store) and `rebalance` (store to
+store). Each carries why: the forecast over lead time + review period, the demand
+quantile at the pair's service level, the inventory position, the target, what the
+store requested and how much scarce-stock allocation cut and why. Lines with the same
+`transfer_no` ship together as one transfer.
+
+Life of a plan: `save_plan` writes a draft (replacing an earlier draft for the same
+day; an approved or released plan is never replaced); `edit_line` changes a draft
+line's quantity; `approve_plan` freezes it; `release_plan` creates and ships one
+transfer per transfer number through the ledger, all in one transaction, and marks
+the plan released, so a second release changes nothing and returns the first result.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import numpy as np
+from sqlalchemy import Connection, delete, insert, select, update
+
+from storenet.errors import NotFound, Problem, Refused
+from storenet.ledger.checks import utc_now
+from storenet.ledger.transfers import create_transfer, ship_transfer
+from storenet.planning.cycle import NightlyPlan
+from storenet.planning.network import PlanningNetwork
+from storenet.store.schema import plan_lines, plans
+
+CUT_REASONS = {0: "", 1: "scarce stock", 2: "scarce for minimums"}
+
+
+def plan_id_for(day: date) -> str:
+    """The id of the plan for deliveries on `day`."""
+    return f"plan-{day.isoformat()}"
+
+
+def plan_rows(network: PlanningNetwork, plan: NightlyPlan) -> list[dict]:
+    """The plan's lines as rows of `plan_lines` (without plan_id), replenishment first.
+
+    A replenishment line exists for every pair that requested stock (also when
+    allocation cut it to zero, so the cut is explained); a rebalancing line for every
+    store-to-store move. Transfer numbers group lines by (source, destination).
+    """
+    rows: list[dict] = []
+    asked = np.flatnonzero(plan.request > 0)
+    store = network.pair_store[asked]
+    sku = network.pair_sku[asked]
+    wh = network.store_warehouse[store]
+    group = wh.astype(np.int64) * network.n_stores + store
+    _, transfer = np.unique(group, return_inverse=True)
+    level = plan.level[wh.astype(np.int64) * network.n_skus + sku]
+    for i, pair in enumerate(asked.tolist()):
+        rows.append(
+            _line(
+                network,
+                plan,
+                pair,
+                "replenish",
+                network.warehouses[wh[i]],
+                int(plan.allocated[pair]),
+                int(transfer[i]),
+                water_level=float(level[i]) if level[i] < 1 else None,
+            )
+        )
+    offset = int(transfer.max()) + 1 if transfer.size else 0
+    moves = plan.moves
+    for i in range(len(moves)):
+        to_pair = int(moves.to_pair[i])
+        source = network.store_ids[network.pair_store[moves.from_pair[i]]]
+        rows.append(
+            _line(
+                network,
+                plan,
+                to_pair,
+                "rebalance",
+                source,
+                int(moves.units[i]),
+                offset + int(plan.transfer_number[i]),
+                value=float(moves.value[i]),
+            )
+        )
+    for n, row in enumerate(rows, start=1):
+        row["line_no"] = n
+    return rows
+
+
+def _line(network, plan, pair, kind, source, qty, transfer_no, water_level=None, value=None):  # type: ignore[no-untyped-def]
+    return {
+        "kind": kind,
+        "source_id": source,
+        "store_id": network.store_ids[network.pair_store[pair]],
+        "sku_id": network.sku_ids[network.pair_sku[pair]],
+        "qty": qty,
+        "planned_qty": qty,
+        "forecast_mean": round(float(plan.mean[pair]), 4),
+        "forecast_quantile": int(plan.quantile[pair]),
+        "service_level": float(plan.service_level[pair]),
+        "position": int(plan.position[pair]),
+        "target": int(plan.target[pair]),
+        "requested": int(plan.request[pair]) if kind == "replenish" else qty,
+        "cut_reason": CUT_REASONS[int(plan.cut_reason[pair])] if kind == "replenish" else "",
+        "water_level": water_level,
+        "value": value,
+        "transfer_no": transfer_no,
+    }
+
+
+def save_plan(
+    conn: Connection, day: date, network: PlanningNetwork, plan: NightlyPlan, summary: dict
+) -> dict:
+    """Write the plan for deliveries on `day` as a draft; returns its header.
+
+    Replaces an earlier draft of the same day whole. Refused if that day's plan is
+    already approved or released (a new plan would contradict what was decided).
+    """
+    plan_id = plan_id_for(day)
+    existing = _header(conn, plan_id, lock=True)
+    if existing is not None:
+        if existing["status"] != "draft":
+            raise Refused(
+                [Problem("plan", f"is {existing['status']}; it cannot be replanned", value=plan_id)]
+            )
+        conn.execute(delete(plan_lines).where(plan_lines.c.plan_id == plan_id))
+        conn.execute(delete(plans).where(plans.c.id == plan_id))
+    rows = plan_rows(network, plan)
+    conn.execute(
+        insert(plans).values(
+            id=plan_id,
+            for_day=day,
+            status="draft",
+            created_at=utc_now(),
+            summary=json.dumps(summary, sort_keys=True),
+        )
+    )
+    for start in range(0, len(rows), 5000):
+        chunk = rows[start : start + 5000]
+        conn.execute(insert(plan_lines), [{"plan_id": plan_id, **row} for row in chunk])
+    return {**_header(conn, plan_id), "lines": len(rows)}
+
+
+def _header(conn: Connection, plan_id: str, lock: bool = False) -> dict | None:
+    stmt = select(plans).where(plans.c.id == plan_id)
+    if lock and conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    row = conn.execute(stmt).first()
+    if row is None:
+        return None
+    out = row._asdict()
+    out["summary"] = json.loads(out["summary"])
+    return out
+
+
+def get_plan(conn: Connection, plan_id: str) -> dict:
+    """The plan's header (status, times, summary). Raises NotFound."""
+    header = _header(conn, plan_id)
+    if header is None:
+        raise NotFound("plan", plan_id)
+    return header
+
+
+def read_lines(
+    conn: Connection,
+    plan_id: str,
+    *,
+    store_id: str | None = None,
+    cut_only: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict]:
+    """Lines of a plan, by line number, optionally for one store or only the cut ones."""
+    get_plan(conn, plan_id)
+    stmt = select(plan_lines).where(plan_lines.c.plan_id == plan_id)
+    if store_id is not None:
+        stmt = stmt.where(plan_lines.c.store_id == store_id)
+    if cut_only:
+        stmt = stmt.where(plan_lines.c.cut_reason != "")
+    stmt = stmt.order_by(plan_lines.c.line_no).limit(limit).offset(offset)
+    return [r._asdict() for r in conn.execute(stmt)]
+
+
+def edit_line(conn: Connection, plan_id: str, line_no: int, qty: int) -> dict:
+    """Set a draft line's quantity (whole units, >= 0). Returns the line.
+    Refused if the plan is not a draft or `qty` is not a whole number >= 0."""
+    if isinstance(qty, bool) or not isinstance(qty, int) or qty < 0:
+        raise Refused([Problem("qty", "must be a whole number, zero or more", value=qty)])
+    header = _header(conn, plan_id, lock=True)
+    if header is None:
+        raise NotFound("plan", plan_id)
+    if header["status"] != "draft":
+        raise Refused(
+            [Problem("plan", f"is {header['status']}; only drafts are edited", value=plan_id)]
+        )
+    done = conn.execute(
+        update(plan_lines)
+        .where(plan_lines.c.plan_id == plan_id, plan_lines.c.line_no == line_no)
+        .values(qty=qty)
+    )
+    if done.rowcount == 0:
+        raise NotFound("plan line", f"{plan_id}#{line_no}")
+    return read_lines(conn, plan_id, limit=1, offset=line_no - 1)[0]
+
+
+def approve_plan(conn: Connection, plan_id: str, by: str) -> dict:
+    """Approve a draft (`by`: who). Approving an approved plan changes nothing;
+    a released plan stays released."""
+    header = _header(conn, plan_id, lock=True)
+    if header is None:
+        raise NotFound("plan", plan_id)
+    if header["status"] == "draft":
+        conn.execute(
+            update(plans)
+            .where(plans.c.id == plan_id)
+            .values(status="approved", approved_at=utc_now(), approved_by=by)
+        )
+    return get_plan(conn, plan_id)
+
+
+def release_plan(conn: Connection, plan_id: str) -> dict:
+    """Release an approved plan: one transfer per transfer number, created and shipped
+    through the ledger in this transaction (ids ``<plan>-T<n>``), lines of zero units
+    left out. Returns the header with the transfer ids. Releasing a released plan
+    returns the same and writes nothing. Refused for a draft; a shipment the ledger
+    refuses (not enough free stock at the source) refuses the whole release.
+    """
+    header = _header(conn, plan_id, lock=True)
+    if header is None:
+        raise NotFound("plan", plan_id)
+    if header["status"] == "draft":
+        raise Refused([Problem("plan", "is a draft; approve it first", value=plan_id)])
+    if header["status"] == "released":
+        return header
+    rows = conn.execute(
+        select(plan_lines)
+        .where(plan_lines.c.plan_id == plan_id, plan_lines.c.qty > 0)
+        .order_by(plan_lines.c.transfer_no, plan_lines.c.sku_id)
+    ).all()
+    transfers: dict[int, dict] = {}
+    for row in rows:
+        doc = transfers.setdefault(
+            row.transfer_no, {"source": row.source_id, "destination": row.store_id, "lines": {}}
+        )
+        doc["lines"][row.sku_id] = doc["lines"].get(row.sku_id, 0) + row.qty
+    released = []
+    for number, doc in sorted(transfers.items()):
+        transfer_id = f"{plan_id}-T{number:06d}"
+        lines = [{"sku": sku, "qty": qty} for sku, qty in sorted(doc["lines"].items())]
+        create_transfer(
+            conn,
+            key=f"{transfer_id}:create",
+            transfer_id=transfer_id,
+            source=doc["source"],
+            destination=doc["destination"],
+            lines=lines,
+        )
+        ship_transfer(conn, key=f"{transfer_id}:ship", transfer_id=transfer_id)
+        released.append(transfer_id)
+    summary = {**header["summary"], "transfers": len(released)}
+    conn.execute(
+        update(plans)
+        .where(plans.c.id == plan_id)
+        .values(
+            status="released", released_at=utc_now(), summary=json.dumps(summary, sort_keys=True)
+        )
+    )
+    return get_plan(conn, plan_id)

@@ -1,0 +1,144 @@
+"""`run_plan`: the nightly job, from the database and the sales history to a draft plan.
+
+1. Read the network and the stock from the database.
+2. Bring the demand state up to the day before the plan: load the saved state
+   (``<home>/planning/demand.npz``) and learn each newer day of history, or fit from
+   the whole history the first time (or when the network's pairs changed).
+3. Plan (`nightly_plan`) and write the draft documents, in one transaction.
+
+The demand state is saved only after the plan is written, through a temporary file,
+so a crash leaves the previous state and a rerun learns the same days again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from sqlalchemy import Engine
+
+from storenet.errors import Problem, Refused
+from storenet.planning import demand
+from storenet.planning.cycle import NightlyPlan, PlanSettings, nightly_plan
+from storenet.planning.documents import save_plan
+from storenet.planning.history import read_history
+from storenet.planning.network import PlanningNetwork
+from storenet.planning.source import network_from_db, stock_from_db
+from storenet.settings import Settings
+from storenet.store.engine import reading, unit_of_work
+
+Progress = Callable[[str, int, int], None]
+
+
+def state_path(settings: Settings) -> Path:
+    """Where the demand state is kept between nights."""
+    return settings.home / "planning" / "demand.npz"
+
+
+def learn_through(
+    network: PlanningNetwork,
+    history_dir: Path,
+    through: date,
+    saved: demand.DemandState | None,
+    progress: Progress | None = None,
+) -> demand.DemandState:
+    """The demand state after day `through`: `saved` advanced day by day with the
+    history after its own day, or fitted from all history when `saved` is None, does
+    not match the network, or is ahead of `through`. Raises Refused when the history
+    has no day at all before `through`."""
+    tell = progress or (lambda stage, done, total: None)
+    last = np.datetime64(through, "D")
+    usable = saved is not None and saved.a.shape == (network.n_pairs,) and saved.through <= last
+    first_needed = saved.through + np.timedelta64(1, "D") if usable else None
+    history = read_history(
+        network,
+        history_dir,
+        first=None if first_needed is None else first_needed.item(),
+        last=through,
+    )
+    if not usable:
+        if history.day.size == 0:
+            raise Refused(
+                [
+                    Problem(
+                        "history",
+                        "has no sales before the plan day; close a day first",
+                        value=str(history_dir),
+                    )
+                ]
+            )
+        start = history.day.min()
+        state = demand.empty_state(network, start - np.timedelta64(1, "D"))
+    else:
+        state = saved
+    days = list(history.days(state.through + np.timedelta64(1, "D"), last))
+    for i, sales in enumerate(days):
+        state = demand.update_day(state, network, sales)
+        tell("learning demand", i + 1, len(days))
+    return state
+
+
+def run_plan(
+    settings: Settings,
+    engine: Engine,
+    day: date | None = None,
+    plan_settings: PlanSettings | None = None,
+    progress: Progress | None = None,
+) -> tuple[dict, NightlyPlan]:
+    """Plan deliveries for `day` (default: the day after the last day of history) and
+    save the draft. Returns (plan header with its summary, the plan arrays)."""
+    tell = progress or (lambda stage, done, total: None)
+    tell("reading network", 0, 1)
+    with reading(engine) as conn:
+        network = network_from_db(conn)
+        stock = stock_from_db(conn, network)
+    tell("reading network", 1, 1)
+    if network.n_pairs == 0:
+        raise Refused([Problem("assortment", "is empty; import a network first")])
+    if day is None:
+        last = _last_history_day(settings.history_dir)
+        if last is None:
+            raise Refused(
+                [Problem("history", "is empty; close a day first", value=str(settings.history_dir))]
+            )
+        day = last + timedelta(days=1)
+    path = state_path(settings)
+    saved = demand.DemandState.load(path) if path.exists() else None
+    state = learn_through(network, settings.history_dir, day - timedelta(days=1), saved, tell)
+    plan = nightly_plan(network, state, stock, plan_settings, progress=tell)
+    summary = summarise(network, plan)
+    header = unit_of_work(engine, lambda conn: save_plan(conn, day, network, plan, summary))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state.save(path)
+    return header, plan
+
+
+def summarise(network: PlanningNetwork, plan: NightlyPlan) -> dict:
+    """Headline figures of a plan (plain numbers, for the header and the CLI)."""
+    asked = plan.request > 0
+    return {
+        "pairs": int(network.n_pairs),
+        "stores": int(network.n_stores),
+        "skus": int(network.n_skus),
+        "lines_requested": int(asked.sum()),
+        "units_requested": int(plan.request.sum()),
+        "units_allocated": int(plan.allocated.sum()),
+        "lines_cut": int((plan.cut_reason > 0).sum()),
+        "units_cut": int((plan.request - plan.allocated).sum()),
+        "scarce_groups": int((plan.level < 1).sum()),
+        "rebalance_moves": len(plan.moves),
+        "rebalance_units": int(plan.moves.units.sum()),
+        "rebalance_value": round(float(plan.moves.value.sum()), 2),
+        "expected_demand": round(float(plan.mean.sum()), 1),
+        "seconds": {k: round(v, 3) for k, v in plan.seconds.items()},
+    }
+
+
+def _last_history_day(history_dir: Path) -> date | None:
+    files = sorted(Path(history_dir).glob("month=*/*.parquet"))
+    if not files:
+        return None
+    return pl.scan_parquet(files).select(pl.col("day").max()).collect().item()

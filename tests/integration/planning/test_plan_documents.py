@@ -1,0 +1,95 @@
+"""The nightly plan from the database: draft documents, edit, approve, release once.
+
+Runs on SQLite and PostgreSQL over a small generated network imported through the
+real import path, with its history as the planner's input.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+
+from storenet.datagen import NetworkSpec, generate
+from storenet.errors import Refused
+from storenet.imports import import_folder
+from storenet.planning.documents import (
+    approve_plan,
+    edit_line,
+    read_lines,
+    release_plan,
+)
+from storenet.planning.service import run_plan
+from storenet.settings import Settings
+
+DAY = date(2026, 11, 23)
+
+
+@pytest.fixture
+def planned(engine, tmp_path):
+    generate(NetworkSpec(stores=30, skus=50, days=120, seed=5), tmp_path)
+    import_folder(engine, tmp_path / "master")
+    settings = Settings(home=tmp_path, db_url=str(engine.url))
+    header, plan = run_plan(settings, engine)
+    return engine, settings, header, plan
+
+
+def lines_of(engine, plan_id):
+    with engine.connect() as conn:
+        return read_lines(conn, plan_id, limit=1_000_000)
+
+
+def test_plan_lines_explain_every_request_and_respect_warehouse_stock(planned):
+    engine, _, header, _ = planned
+    assert header["id"] == "plan-2026-11-23" and header["status"] == "draft"
+    lines = lines_of(engine, header["id"])
+    replenish = [r for r in lines if r["kind"] == "replenish"]
+    assert replenish, "a network after 120 days must need stock somewhere"
+    for r in replenish:
+        assert 0 <= r["qty"] <= r["requested"]
+        assert r["requested"] >= r["target"] - r["position"]
+        assert (r["cut_reason"] != "") == (r["qty"] < r["requested"])
+    with engine.connect() as conn:
+        free = dict(
+            ((wh, sku), units)
+            for wh, sku, units in conn.execute(
+                text(
+                    "SELECT l.warehouse_id, b.sku_id, b.on_hand - b.reserved FROM balances b "
+                    "JOIN locations l ON l.id = b.location_id WHERE l.warehouse_id IS NOT NULL"
+                )
+            )
+        )
+    shipped: dict = {}
+    for r in replenish:
+        shipped[(r["source_id"], r["sku_id"])] = (
+            shipped.get((r["source_id"], r["sku_id"]), 0) + r["qty"]
+        )
+    for key, units in shipped.items():
+        assert units <= free.get(key, 0), key
+
+
+def test_planning_the_same_day_again_replaces_the_draft_with_the_same_lines(planned):
+    engine, settings, header, _ = planned
+    before = lines_of(engine, header["id"])
+    again, _ = run_plan(settings, engine, DAY)
+    assert again["id"] == header["id"]
+    assert lines_of(engine, header["id"]) == before
+
+
+def test_an_approved_plan_cannot_be_edited_or_replanned(planned):
+    engine, settings, header, _ = planned
+    with engine.begin() as conn:
+        edited = edit_line(conn, header["id"], 1, 0)
+        assert edited["qty"] == 0 and edited["planned_qty"] >= 0
+        approve_plan(conn, header["id"], "alice")
+    with engine.begin() as conn, pytest.raises(Refused, match="only drafts"):
+        edit_line(conn, header["id"], 1, 1)
+    with pytest.raises(Refused, match="cannot be replanned"):
+        run_plan(settings, engine, DAY)
+
+
+def test_a_draft_cannot_be_released(planned):
+    engine, _, header, _ = planned
+    with engine.begin() as conn, pytest.raises(Refused, match="approve it first"):
+        release_plan(conn, header["id"])
