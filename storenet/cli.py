@@ -203,7 +203,8 @@ def demo(
     skus: int = typer.Option(300, help="SKUs in the demo network"),
     days: int = typer.Option(365, help="Days of history"),
 ) -> None:
-    """Build a small network, ingest a day of POS sales, close the day, show the state."""
+    """Build a small network, ingest a day of POS sales, close the day, show the state,
+    and plan the next day's deliveries."""
     from storenet.demo import run_demo
     from storenet.reports.render import render_state
 
@@ -215,6 +216,14 @@ def demo(
         _fail(error)
     render_state(out, result.state)
     out.print(result.summary)
+    from storenet.cli_plan import render_summary
+
+    render_summary(out, result.plan)
+    out.print(
+        f"Review it with [bold]storenet plan show {result.plan['id']} --cut[/], "
+        f"then [bold]storenet plan approve {result.plan['id']} --by NAME[/] and "
+        "[bold]storenet plan release[/]."
+    )
 
 
 @ledger_app.command("verify")

@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 from sqlalchemy import Engine, text
 
+from storenet.planning.service import run_plan
 from storenet.reports.state import NetworkState, network_state
 from storenet.sales.files import read_pos_file
 from storenet.sales.history import close_day, read_history
@@ -37,6 +38,7 @@ class DemoResult:
 
     summary: dict
     state: NetworkState
+    plan: dict
 
 
 def build_network(
@@ -73,7 +75,8 @@ def run_demo(
     seed: int = 1,
     progress: Progress | None = None,
 ) -> DemoResult:
-    """Build the demo network, ingest the next day's POS sales, close the day."""
+    """Build the demo network, ingest the next day's POS sales, close the day, and
+    plan the deliveries of the day after (a draft plan)."""
     engine = open_engine(settings.db_url)
     migrate(engine)
     end = date(2026, 11, 22)
@@ -110,6 +113,8 @@ def run_demo(
     )
     with reading(engine) as conn:
         state = network_state(conn, settings.history_dir, day)
+    # Tonight's plan for tomorrow's deliveries, kept as a draft for a planner to review.
+    plan_header, _ = run_plan(settings, engine, day + timedelta(days=1), progress=progress)
     engine.dispose()
     summary = {
         "pos_day": day.isoformat(),
@@ -117,7 +122,7 @@ def run_demo(
         **totals,
         "history_rows_for_day": closed["pairs"],
     }
-    return DemoResult(summary=summary, state=state)
+    return DemoResult(summary=summary, state=state, plan=plan_header)
 
 
 def pos_day(engine: Engine, settings: Settings, day: date, seed: int) -> list[dict]:
