@@ -112,8 +112,10 @@ def nightly_plan(
     started = time.perf_counter()
     levels = service_levels(network.categories, settings.service)
     level = levels[network.sku_category[network.pair_sku]]
-    # Pairs not active tomorrow (closed store, delisted, not launched) get no target.
-    active = network.active(tomorrow)
+    # A pair gets a target if it sells on some day of the horizon: a SKU launching
+    # within it gets its first stock (launch allocation) from its prior; a closed store
+    # or a delisted pair gets none.
+    active = exposure > 0
     quantile = nb_quantile(r, p, level)
     capacity = network.pair_capacity.astype(np.int64)
     display_min = np.where(active, network.pair_display_min, 0).astype(np.int64)
