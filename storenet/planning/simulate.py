@@ -820,6 +820,18 @@ def frontier(
     }
 
 
+def fill_at(runs: Sequence[SimResult], inventory_days: float) -> float:
+    """The fill rate of a policy's frontier at `inventory_days`: linear interpolation
+    between its runs ordered by inventory days; NaN outside the runs' range (a frontier
+    is not extrapolated)."""
+    points = sorted((r.kpis() for r in runs), key=lambda k: k["inventory_days"])
+    xs = np.array([k["inventory_days"] for k in points])
+    ys = np.array([k["fill_rate"] for k in points])
+    if xs.size == 0 or not xs[0] <= inventory_days <= xs[-1]:
+        return float("nan")
+    return float(np.interp(inventory_days, xs, ys))
+
+
 COLOURS = {"storenet": "#1f77b4", "minmax": "#d62728", "statsforecast": "#2ca02c"}
 
 
