@@ -12,22 +12,27 @@
 4. post one movement per line (sale: store -> customer; return: customer -> store);
 5. raise discrepancies where the shelf went below zero or a serial was somewhere else:
    the sale stands, because it happened at the counter.
+
+The batch travels as columns (`PosColumns`), never as one object per line: checks
+run over whole columns, balance deltas are summed per (location, SKU) before they are
+written, and rows go to the database in bulk (COPY on PostgreSQL). Per-line code runs
+only where it must: to name the problems of a refused batch, and for the lines that
+carry serials.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from storenet.catalog.skus import sku_handling
 from storenet.errors import Problem, Refused
 from storenet.ledger.checks import utc_now
 from storenet.ledger.discrepancies import open_discrepancies
 from storenet.ledger.idempotency import run_once
 from storenet.ledger.locations import CUSTOMER
-from storenet.ledger.posting import Movement, post_movements
+from storenet.ledger.posting import MovementColumns, post_movement_columns
 from storenet.ledger.serials import place_serials
-from storenet.sales.pos import PosLine, parse_pos_lines
-from storenet.store.bulk import allocate_ids, insert_rows
+from storenet.sales.pos import PosColumns, PosLine, parse_pos_columns, parse_pos_lines
+from storenet.store.bulk import allocate_ids, insert_new_columns, insert_rows, rows_where_in
 from storenet.store.locks import lock_serials
 from storenet.store.schema import (
     discrepancies,
@@ -35,6 +40,7 @@ from storenet.store.schema import (
     movement_serials,
     movements,
     sale_lines,
+    skus,
 )
 
 SCOPE = "pos"
@@ -51,18 +57,80 @@ def ingest_pos_batch(conn: Connection, *, key: str, lines: list[dict]) -> dict:
 
 
 def _ingest(conn: Connection, key: str, raw: list[dict]) -> dict:
+    columns, problems = parse_pos_columns(raw)
+    if columns is None:
+        raise Refused(_problems(conn, raw))
+    store_locations = _store_locations(conn, set(columns.store))
+    tracked = _serial_tracked(conn, set(columns.sku))
+    plain = (
+        len(store_locations) == len(set(columns.store))
+        and len(tracked) == len(set(columns.sku))
+        and not any(tracked.values())
+        and columns.serials is None
+        and columns.buyer is None
+    )
+    if not plain:
+        problems = _line_problems(
+            [(i + 1, columns.line_at(i)) for i in range(len(columns))], store_locations, tracked
+        )
+        if problems:
+            raise Refused(sorted(problems, key=_line_order))
+
+    fresh, line_ids = _store_new_lines(conn, key, columns)
+    now = utc_now()
+    moves = _movements(columns, fresh, line_ids, store_locations)
+    moves.id = allocate_ids(conn, movements, len(fresh))
+    below_zero = post_movement_columns(conn, moves, now)
+    issues = []
+    if columns.serials is not None:
+        issues += _serial_issues(conn, columns, fresh, moves, store_locations)
+    for (location, sku), on_hand in sorted(below_zero.items()):
+        issues.append(
+            {
+                "kind": "negative_stock",
+                "location_id": location,
+                "sku_id": sku,
+                "detail": f"sold with the ledger at {on_hand} on hand",
+            }
+        )
+    open_discrepancies(conn, issues, now)
+    units = [columns.qty[i] for i in fresh]
+    sold = sum(q for q, i in zip(units, fresh) if columns.kind[i] == "sale")
+    return {
+        "batch": key,
+        "lines": len(columns),
+        "accepted": len(fresh),
+        "duplicates": len(columns) - len(fresh),
+        "units_sold": sold,
+        "units_returned": sum(units) - sold,
+        "discrepancies": len(issues),
+    }
+
+
+def _problems(conn: Connection, raw: list[dict]) -> list[Problem]:
+    """Every problem of a batch with a badly shaped line, in line order: its shape
+    problems and the store, SKU and serial problems of its well-shaped lines."""
     numbered, problems = parse_pos_lines(raw)
     parsed = [line for _, line in numbered]
     store_locations = _store_locations(conn, {p.store for p in parsed})
-    handling = sku_handling(conn, [p.sku for p in parsed])
+    tracked = _serial_tracked(conn, {p.sku for p in parsed})
+    problems += _line_problems(numbered, store_locations, tracked)
+    return sorted(problems, key=_line_order)
+
+
+def _line_problems(
+    numbered: list[tuple[int, PosLine]], store_locations: dict[str, int], tracked: dict
+) -> list[Problem]:
+    """Store, SKU, serial and buyer problems, one line at a time (the refusal path)."""
+    problems = []
     for n, line in numbered:
         where = f"line {n}"
         if line.store not in store_locations:
             problems.append(Problem("store", "is not a known store", where, line.store))
-        sku = handling.get(line.sku)
-        if sku is None:
+        serial_tracked = tracked.get(line.sku)
+        if serial_tracked is None:
             problems.append(Problem("sku", "is not a known SKU", where, line.sku))
-        elif sku.serial_tracked and len(line.serials) != line.qty:
+        elif serial_tracked and len(line.serials) != line.qty:
             problems.append(
                 Problem(
                     "serials",
@@ -71,50 +139,24 @@ def _ingest(conn: Connection, key: str, raw: list[dict]) -> dict:
                     list(line.serials),
                 )
             )
-        elif not sku.serial_tracked and line.serials:
+        elif not serial_tracked and line.serials:
             problems.append(
                 Problem("serials", f"{line.sku} is not serial-tracked", where, list(line.serials))
             )
-        elif line.buyer and not sku.serial_tracked:
+        elif line.buyer and not serial_tracked:
             problems.append(Problem("buyer", "is recorded only for serial-tracked units", where))
-    if problems:
-        raise Refused(sorted(problems, key=_line_order))
-
-    fresh = _store_new_lines(conn, key, parsed)
-    now = utc_now()
-    moves = [_movement(line, store_locations[line.store], line_id) for line_id, line in fresh]
-    posted = post_movements(conn, moves, now, read_after=True)
-    issues = _serial_issues(conn, fresh, moves, posted.ids, store_locations)
-    for (location, sku), after in posted.after.items():
-        if after["on_hand"] < 0:
-            issues.append(
-                {
-                    "kind": "negative_stock",
-                    "location_id": location,
-                    "sku_id": sku,
-                    "detail": f"sold with the ledger at {after['on_hand']} on hand",
-                }
-            )
-    open_discrepancies(conn, issues, now)
-    sold = sum(line.qty for _, line in fresh if line.kind == "sale")
-    return {
-        "batch": key,
-        "lines": len(parsed),
-        "accepted": len(fresh),
-        "duplicates": len(parsed) - len(fresh),
-        "units_sold": sold,
-        "units_returned": sum(line.qty for _, line in fresh) - sold,
-        "discrepancies": len(issues),
-    }
+    return problems
 
 
 def _store_locations(conn: Connection, stores: set[str]) -> dict[str, int]:
-    if not stores:
-        return {}
-    rows = conn.execute(
-        select(locations.c.store_id, locations.c.id).where(locations.c.store_id.in_(sorted(stores)))
-    )
-    return {r.store_id: r.id for r in rows}
+    rows = rows_where_in(conn, locations, "store_id", stores, ("store_id", "id"))
+    return dict(rows)
+
+
+def _serial_tracked(conn: Connection, ids: set[str]) -> dict[str, bool]:
+    """{sku: serial-tracked?} for the SKUs in `ids` that exist."""
+    rows = rows_where_in(conn, skus, "id", ids, ("id", "serial_tracked"))
+    return {sku: bool(flag) for sku, flag in rows}
 
 
 def _line_order(problem: Problem) -> tuple:
@@ -122,40 +164,37 @@ def _line_order(problem: Problem) -> tuple:
     return (int(number) if number.isdigit() else 0, problem.field)
 
 
-def _store_new_lines(
-    conn: Connection, key: str, parsed: list[PosLine]
-) -> list[tuple[int, PosLine]]:
-    """Insert lines not stored before; return (id, line) for the ones inserted.
+def _store_new_lines(conn: Connection, key: str, columns: PosColumns) -> tuple[list[int], list]:
+    """Insert the lines not stored before; return the positions (0-based) of the ones
+    inserted, and every line's allocated id.
 
     A line whose (store, device, receipt, line) is already stored is skipped by the
-    database's unique constraint; the batch key tells which rows this batch wrote.
+    database's unique constraint.
     """
-    ids = allocate_ids(conn, sale_lines, len(parsed))
-    insert_rows(
+    n = len(columns)
+    ids = allocate_ids(conn, sale_lines, n)
+    inserted = insert_new_columns(
         conn,
         sale_lines,
         SALE_LINE_COLUMNS,
         [
-            (
-                i,
-                key,
-                p.store,
-                p.device,
-                p.receipt,
-                p.line,
-                p.kind,
-                p.sku,
-                p.qty,
-                p.unit_price_cents,
-                p.at,
-                p.buyer,
-            )
-            for i, p in zip(ids, parsed)
+            ids,
+            [key] * n,
+            columns.store,
+            columns.device,
+            columns.receipt,
+            columns.line,
+            columns.kind,
+            columns.sku,
+            columns.qty,
+            columns.unit_price_cents,
+            columns.at,
+            columns.buyer or [None] * n,
         ],
-        skip_conflicts=True,
     )
-    mine = set(conn.execute(select(sale_lines.c.id).where(sale_lines.c.batch_key == key)).scalars())
-    return [(i, p) for i, p in zip(ids, parsed) if i in mine]
+    if len(inserted) == n:
+        return list(range(n)), ids
+    return [i for i, line_id in enumerate(ids) if line_id in inserted], ids
 
 
 SALE_LINE_COLUMNS = (
@@ -174,37 +213,56 @@ SALE_LINE_COLUMNS = (
 )
 
 
-def _movement(line: PosLine, store_location: int, line_id: int) -> Movement:
-    src, dst = (store_location, CUSTOMER) if line.kind == "sale" else (CUSTOMER, store_location)
-    return Movement(
-        line.kind,
-        line.sku,
-        src,
-        dst,
-        line.qty,
-        line.at,
-        document=f"sale:{line_id}",
-        serials=line.serials,
+def _movements(
+    columns: PosColumns, fresh: list[int], line_ids: list, store_locations: dict[str, int]
+) -> MovementColumns:
+    """One movement per fresh line (ids not yet allocated): a sale goes from the store
+    to the customer, a return the other way; document "sale:<line id>"."""
+    here = [store_locations[columns.store[i]] for i in fresh]
+    kind = [columns.kind[i] for i in fresh]
+    if "return" in kind:
+        src = [h if k == "sale" else CUSTOMER for h, k in zip(here, kind)]
+        dst = [CUSTOMER if k == "sale" else h for h, k in zip(here, kind)]
+    else:
+        src, dst = here, [CUSTOMER] * len(fresh)
+    return MovementColumns(
+        id=[],
+        kind=kind,
+        sku_id=[columns.sku[i] for i in fresh],
+        from_location=src,
+        to_location=dst,
+        qty=[columns.qty[i] for i in fresh],
+        occurred_at=[columns.at[i] for i in fresh],
+        document=[f"sale:{line_ids[i]}" for i in fresh],
     )
 
 
 def _serial_issues(
     conn: Connection,
-    fresh: list[tuple[int, PosLine]],
-    moves: list[Movement],
-    ids: list[int],
+    columns: PosColumns,
+    fresh: list[int],
+    moves: MovementColumns,
     store_locations: dict[str, int],
 ) -> list[dict]:
-    """Move each sold or returned serial; a serial the ledger had elsewhere, or never
-    saw, is recorded where the till says and raised as a discrepancy."""
-    numbers = [s for m in moves for s in m.serials]
+    """Record the serials of the fresh lines on their movements and move each sold or
+    returned serial; a serial the ledger had elsewhere, or never saw, is recorded where
+    the till says and raised as a discrepancy."""
+    carrying = [(j, i) for j, i in enumerate(fresh) if columns.serials[i]]
+    insert_rows(
+        conn,
+        movement_serials,
+        ("movement_id", "serial"),
+        [(moves.id[j], s) for j, i in carrying for s in columns.serials[i]],
+    )
+    numbers = [s for _, i in carrying for s in columns.serials[i]]
     if not numbers:
         return []
     known = lock_serials(conn, numbers)
     issues, placements = [], []
-    for (_, line), move, mid in zip(fresh, moves, ids):
+    for j, i in carrying:
+        line, mid, to_location = columns.line_at(i), moves.id[j], moves.to_location[j]
         here = store_locations[line.store]
-        for serial in move.serials:
+        for serial in line.serials:
             expected = here if line.kind == "sale" else CUSTOMER
             current = known.get(serial)
             if current is None:
@@ -218,7 +276,7 @@ def _serial_issues(
                         "detail": f"{line.kind} of a serial the ledger never received",
                     }
                 )
-            elif _elsewhere(conn, serial, current, (expected, line.sku), ids):
+            elif _elsewhere(conn, serial, current, (expected, line.sku), moves.id):
                 issues.append(
                     {
                         "kind": "serial_elsewhere",
@@ -234,14 +292,14 @@ def _serial_issues(
                 (
                     serial,
                     line.sku,
-                    move.to_location,
+                    to_location,
                     None,
                     mid,
                     line.buyer if line.kind == "sale" else None,
                 )
             )
             # A later line in this batch sees where this one left the serial.
-            known[serial] = {"location_id": move.to_location, "sku_id": line.sku}
+            known[serial] = {"location_id": to_location, "sku_id": line.sku}
     # Keep the last placement per serial: a serial is one row.
     last = {p[0]: p for p in placements}
     place_serials(conn, list(last.values()))

@@ -4,6 +4,12 @@ A line is a dict (from JSON Lines, CSV or the API) with: store, device, receipt,
 sku, qty, unit_price, at, and optionally kind ("sale" or "return", default sale),
 serials (a list, or ";"-separated text in CSV) and buyer (a warranty-registration
 reference for a serial-tracked unit, given only where the buyer agreed).
+
+Two parsers give the same answer. `parse_pos_lines` checks one line at a time and
+names every problem; it is the definition. `parse_pos_columns` is the hot path: it
+reads a batch column by column (conversions done once per distinct value, checks
+done by C-level builtins over whole columns) and hands anything unusual, including
+every refusal, to `parse_pos_lines`.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 
 from storenet.errors import Problem
 
@@ -74,6 +81,176 @@ def parse_pos_lines(raw: list[dict]) -> tuple[list[tuple[int, PosLine]], list[Pr
             continue
         lines.append((n, found))
     return lines, problems
+
+
+@dataclass
+class PosColumns:
+    """A checked batch as columns: element i of each list belongs to line i + 1.
+
+    Same values as the PosLine objects `parse_pos_lines` would give; `serials` and
+    `buyer` are None when no line in the batch carries any.
+    """
+
+    store: list[str]
+    device: list[str]
+    receipt: list[str]
+    line: list[int]
+    sku: list[str]
+    qty: list[int]
+    unit_price_cents: list[int]
+    at: list[datetime]
+    kind: list[str]
+    serials: list[tuple[str, ...]] | None = None
+    buyer: list[str | None] | None = None
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def line_at(self, i: int) -> PosLine:
+        """Line i (0-based) as a PosLine, for the rare per-line paths."""
+        return PosLine(
+            store=self.store[i],
+            device=self.device[i],
+            receipt=self.receipt[i],
+            line=self.line[i],
+            sku=self.sku[i],
+            qty=self.qty[i],
+            unit_price_cents=self.unit_price_cents[i],
+            at=self.at[i],
+            kind=self.kind[i],
+            serials=self.serials[i] if self.serials else (),
+            buyer=self.buyer[i] if self.buyer else None,
+        )
+
+    @classmethod
+    def from_lines(cls, lines: list[PosLine]) -> PosColumns:
+        """Columns of already checked lines."""
+        serials = [p.serials for p in lines]
+        buyer = [p.buyer for p in lines]
+        return cls(
+            store=[p.store for p in lines],
+            device=[p.device for p in lines],
+            receipt=[p.receipt for p in lines],
+            line=[p.line for p in lines],
+            sku=[p.sku for p in lines],
+            qty=[p.qty for p in lines],
+            unit_price_cents=[p.unit_price_cents for p in lines],
+            at=[p.at for p in lines],
+            kind=[p.kind for p in lines],
+            serials=serials if any(serials) else None,
+            buyer=buyer if any(b is not None for b in buyer) else None,
+        )
+
+
+def parse_pos_columns(raw: list[dict]) -> tuple[PosColumns | None, list[Problem]]:
+    """Check the shape of a whole batch; return it as columns, or None and every problem.
+
+    Accepts exactly what `parse_pos_lines` accepts, with the same values, and on any
+    problem returns `parse_pos_lines`'s problems (line, field, reason).
+    """
+    columns = _fast_columns(raw)
+    if columns is not None:
+        return columns, []
+    numbered, problems = parse_pos_lines(raw)
+    if problems:
+        return None, problems
+    return PosColumns.from_lines([line for _, line in numbered]), []
+
+
+_REQUIRED_FIELDS = itemgetter(*REQUIRED)
+_KNOWN_SET = frozenset(KNOWN)
+_NUMBER_TYPES = {int, float, str}
+
+
+def _fast_columns(raw: list[dict]) -> PosColumns | None:
+    """The batch as columns when every line is plainly good; None means "ask
+    parse_pos_lines" (a problem, or a value this path does not handle)."""
+    if not raw or not isinstance(raw, list) or set(map(type, raw)) != {dict}:
+        return None
+    if not all(map(_KNOWN_SET.issuperset, raw)):
+        return None
+    try:
+        rows = list(map(_REQUIRED_FIELDS, raw))
+    except KeyError:
+        return None
+    store, device, receipt, line, sku, qty, price, at = (list(c) for c in zip(*rows))
+    text = [_text_column(c) for c in (store, device, receipt, sku)]
+    if any(c is None for c in text):
+        return None
+    line = _converted(line, _whole, _NUMBER_TYPES)
+    qty = _converted(qty, _whole, _NUMBER_TYPES)
+    cents = _converted(price, _cents, _NUMBER_TYPES)
+    at = _converted(at, _time, {str, datetime})
+    if line is None or qty is None or cents is None or at is None:
+        return None
+    if min(line) < 1 or min(qty) < 1 or max(qty) > 10_000:
+        return None
+    n = len(raw)
+    columns = PosColumns(*text[:3], line, text[3], qty, cents, at, kind=["sale"] * n)
+    # Every line has the 8 required fields, all known: longer dicts carry optional ones.
+    if max(map(len, raw)) > len(REQUIRED) and not _optional_columns(raw, columns):
+        return None
+    if len(set(zip(columns.store, columns.device, columns.receipt, line))) != n:
+        return None
+    return columns
+
+
+def _text_column(values: list) -> list[str] | None:
+    """Stripped text, 1 to 64 characters, or None."""
+    if set(map(type, values)) == {str}:
+        out = list(map(str.strip, values))
+    elif None in values:
+        return None
+    else:
+        out = [str(v).strip() for v in values]
+    lengths = set(map(len, out))
+    return out if min(lengths) >= 1 and max(lengths) <= 64 else None
+
+
+def _converted(values: list, convert, types: set) -> list | None:
+    """`convert` applied to each value, computed once per distinct value; None when a
+    value is of another type or does not convert.
+
+    Only types whose equal values convert equally are memoised (never bool, whose
+    True == 1 would share 1's answer).
+    """
+    if not set(map(type, values)) <= types:
+        return None
+    try:
+        done = {v: convert(v) for v in set(values)}
+    except TypeError:
+        return None
+    if None in done.values():
+        return None
+    return list(map(done.__getitem__, values))
+
+
+def _optional_columns(raw: list[dict], columns: PosColumns) -> bool:
+    """Fill kind, serials and buyer from the lines that give them; False on anything
+    `parse_pos_lines` would refuse."""
+    kinds = [item.get("kind") for item in raw]
+    if set(map(type, kinds)) - {str, type(None)}:
+        return False
+    names = {k: str(k or "sale").strip().lower() for k in set(kinds)}
+    if not set(names.values()) <= {"sale", "return"}:
+        return False
+    columns.kind = list(map(names.__getitem__, kinds))
+    given = [item.get("serials") for item in raw]
+    if any(not _blank(v) for v in given):
+        serials = []
+        for v in given:
+            found = _serials(v)
+            if found is None or len(set(found)) != len(found):
+                return False
+            serials.append(tuple(found))
+        columns.serials = serials if any(serials) else None
+    buyers = [item.get("buyer") for item in raw]
+    if any(not _blank(v) for v in buyers):
+        buyer = [None if _blank(v) else str(v).strip() for v in buyers]
+        if any(b is not None and len(b) > 128 for b in buyer):
+            return False
+        columns.buyer = buyer
+    return True
 
 
 def _parse_one(item: dict, where: str) -> PosLine | list[Problem]:
@@ -152,7 +329,8 @@ def _whole(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if isinstance(value, str) and value.strip().removeprefix("-").isdecimal():
         return int(value.strip())
     if isinstance(value, float) and value.is_integer():
         return int(value)

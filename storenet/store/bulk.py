@@ -9,14 +9,25 @@ order of `columns`.
 Ids are allocated before inserting (`allocate_ids`) so no RETURNING is needed: on
 SQLite the writer holds the database lock (BEGIN IMMEDIATE), so MAX(id)+1.. is ours;
 on PostgreSQL the ids come from the table's sequence.
+
+The column helpers (`insert_columns`, `insert_new_columns`, `add_to_counter_columns`)
+take one list per column instead of one tuple per row. On PostgreSQL they COPY the
+columns as text (built by joins over whole columns, parsed by the server far faster
+than psycopg dumps array elements), into the table itself or, where conflicts must be
+skipped or counters added, into a temporary staging table applied by one set-based
+statement.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import Connection, Date, DateTime, Table
+
+# COPY text format: these characters must be escaped inside a value.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def allocate_ids(conn: Connection, table: Table, n: int) -> list[int]:
@@ -24,9 +35,11 @@ def allocate_ids(conn: Connection, table: Table, n: int) -> list[int]:
     if n <= 0:
         return []
     if conn.dialect.name == "postgresql":
+        # The sequence is looked up once, not once per id.
         rows = conn.exec_driver_sql(
-            f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
-            "FROM generate_series(1, %s)",
+            "SELECT nextval(s.seq) FROM "
+            f"(SELECT pg_get_serial_sequence('{table.name}', 'id')::regclass AS seq) AS s, "
+            "generate_series(1, %s)",
             (n,),
         ).all()
         return sorted(r[0] for r in rows)
@@ -171,3 +184,195 @@ def rows_by_keys(
             )
             out += conn.exec_driver_sql(sql, tuple(v for key in chunk for v in key)).all()
     return out
+
+
+def insert_columns(
+    conn: Connection, table: Table, names: Sequence[str], columns: Sequence[list]
+) -> None:
+    """Insert rows given as `columns` (one list per name in `names`, equal lengths).
+
+    A row that breaks a constraint fails the statement (use `insert_new_columns` to
+    skip conflicts).
+    """
+    if not columns or not columns[0]:
+        return
+    if conn.dialect.name == "postgresql":
+        _copy_in(conn, table.name, names, columns)
+        return
+    marks = ", ".join("?" for _ in names)
+    conn.exec_driver_sql(
+        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})",
+        list(zip(*_sqlite_columns(table, names, columns))),
+    )
+
+
+def insert_new_columns(
+    conn: Connection, table: Table, names: Sequence[str], columns: Sequence[list]
+) -> set[int]:
+    """Insert rows given as columns, skipping any row that would break a unique
+    constraint; return the ids of the rows inserted.
+
+    `names` must start with "id", with ids allocated by `allocate_ids`.
+    """
+    if not columns or not columns[0]:
+        return set()
+    assert names[0] == "id", "insert_new_columns needs the id column first"
+    listed = ", ".join(names)
+    if conn.dialect.name == "postgresql":
+        stage = _staging_table(conn, table)
+        _copy_in(conn, stage, names, columns)
+        rows = conn.exec_driver_sql(
+            f"INSERT INTO {table.name} ({listed}) SELECT {listed} FROM {stage} ORDER BY id "
+            "ON CONFLICT DO NOTHING RETURNING id"
+        ).all()
+        return {r[0] for r in rows}
+    ids = columns[0]
+    marks = ", ".join("?" for _ in names)
+    inserted = conn.exec_driver_sql(
+        f"INSERT INTO {table.name} ({listed}) VALUES ({marks}) ON CONFLICT DO NOTHING",
+        list(zip(*_sqlite_columns(table, names, columns))),
+    ).rowcount
+    if inserted == len(ids):
+        return set(ids)
+    # The writer holds the database lock, so the rows in our id range are ours.
+    found = conn.exec_driver_sql(
+        f"SELECT id FROM {table.name} WHERE id BETWEEN ? AND ?", (min(ids), max(ids))
+    ).all()
+    return {r[0] for r in found}
+
+
+def add_to_counter_columns(
+    conn: Connection,
+    table: Table,
+    keys: Sequence[str],
+    counters: Sequence[str],
+    columns: Sequence[list],
+    *,
+    below_zero: str,
+) -> list[tuple]:
+    """Add counter deltas given as columns (key columns, then one per counter) to
+    `table`, creating missing rows; rows are applied in sorted key order, which the
+    caller guarantees by passing sorted columns.
+
+    Returns (key values..., value) for every touched row whose `below_zero` counter is
+    negative afterwards.
+    """
+    if not columns or not columns[0]:
+        return []
+    names = [*keys, *counters]
+    listed = ", ".join(names)
+    conflict = ", ".join(keys)
+    key_list = ", ".join(keys)
+    if conn.dialect.name == "postgresql":
+        stage = _staging_table(conn, table)
+        _copy_in(conn, stage, names, columns)
+        sets = ", ".join(f"{c} = {table.name}.{c} + EXCLUDED.{c}" for c in counters)
+        rows = conn.exec_driver_sql(
+            f"WITH changed AS (INSERT INTO {table.name} ({listed}) "
+            f"SELECT {listed} FROM {stage} ORDER BY {key_list} "
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {sets} "
+            f"RETURNING {key_list}, {below_zero}) "
+            f"SELECT * FROM changed WHERE {below_zero} < 0"
+        ).all()
+        return [tuple(r) for r in rows]
+    # One statement over a JSON array of rows: SQLite cannot return rows from
+    # executemany, and reading the touched rows back would cost a second lookup each.
+    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in counters)
+    fields = ", ".join(f"value ->> {i}" for i in range(len(names)))
+    rows = conn.exec_driver_sql(
+        f"INSERT INTO {table.name} ({listed}) SELECT {fields} FROM json_each(?) WHERE true "
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {sets} RETURNING {key_list}, {below_zero}",
+        (json.dumps(list(zip(*columns))),),
+    ).all()
+    return [tuple(r) for r in rows if r[-1] < 0]
+
+
+def _sqlite_columns(table: Table, names: Sequence[str], columns: Sequence[list]) -> list[list]:
+    """Columns with dates and times as the text SQLAlchemy would have stored, each
+    distinct value converted once."""
+    out = []
+    for name, values in zip(names, columns):
+        if isinstance(table.c[name].type, DateTime | Date):
+            text = {
+                v: sqlite_datetime(v) if isinstance(v, datetime) else v.isoformat()
+                for v in set(values)
+                if v is not None
+            }
+            values = [None if v is None else text[v] for v in values]
+        out.append(values)
+    return out
+
+
+def _staging_table(conn: Connection, table: Table) -> str:
+    """An empty temporary twin of `table` for this transaction (PostgreSQL).
+
+    Created once per session; ON COMMIT DELETE ROWS empties it at commit, and the
+    DELETE covers a second use in the same transaction. IF NOT EXISTS each time,
+    because a rolled-back transaction takes a new temporary table with it.
+    """
+    stage = f"storenet_stage_{table.name}"
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} "
+        f"(LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+    )
+    conn.exec_driver_sql(f"DELETE FROM {stage}")
+    return stage
+
+
+def _copy_in(conn: Connection, target: str, names: Sequence[str], columns: Sequence[list]) -> None:
+    """COPY columns into `target` in PostgreSQL's text format."""
+    data = "\n".join(map("\t".join, zip(*map(_copy_text, columns)))) + "\n"
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {target} ({', '.join(names)}) FROM STDIN") as copy:
+        copy.write(data)
+
+
+def _copy_text(values: list) -> list[str]:
+    """One column as COPY text fields: NULL as \\N, special characters escaped, times
+    in ISO format; each distinct non-text value converted once."""
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        joined = "".join(values)
+        if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
+            return [v.translate(_COPY_ESCAPES) for v in values]
+        return values
+    if kinds == {int}:
+        return list(map(str, values))
+    text = {v: _copy_field(v) for v in set(values)}
+    return list(map(text.__getitem__, values))
+
+
+def _copy_field(value: object) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    return str(value)
+
+
+def rows_where_in(
+    conn: Connection, table: Table, column: str, values: Collection, wanted: Sequence[str]
+) -> list[tuple]:
+    """The `wanted` columns of the rows of `table` whose `column` is one of `values`
+    (looked up by index, in chunks)."""
+    values = sorted(values)
+    names = ", ".join(wanted)
+    out: list[tuple] = []
+    for start in range(0, len(values), 5000):
+        chunk = values[start : start + 5000]
+        if conn.dialect.name == "postgresql":
+            # A join, not "= ANY(%s)": a generic plan for a small table tests every row
+            # against the whole array.
+            picked = ", ".join(f"t.{c}" for c in wanted)
+            sql = (
+                f"SELECT {picked} FROM unnest(%s::text[]) AS k(v) "
+                f"JOIN {table.name} t ON t.{column} = k.v"
+            )
+            out += conn.exec_driver_sql(sql, (chunk,)).all()
+        else:
+            marks = ", ".join("?" for _ in chunk)
+            sql = f"SELECT {names} FROM {table.name} WHERE {column} IN ({marks})"
+            out += conn.exec_driver_sql(sql, tuple(chunk)).all()
+    return [tuple(r) for r in out]
