@@ -309,6 +309,20 @@ transfer_lines = Table(
     Column("qty_received", Integer),
 )
 
+# The serials a transfer carries: named on the draft (claimed, so no other transfer
+# picks them) or picked when it ships; receiving reads them to know what should arrive.
+transfer_serials = Table(
+    "transfer_serials",
+    metadata,
+    Column("transfer_id", ForeignKey("transfers.id"), primary_key=True),
+    Column("serial", String(64), primary_key=True),
+    Column("sku_id", String(32), nullable=False),
+    Index("ix_transfer_serials_serial", "serial"),
+)
+
+# Shipping picks serials by (location, SKU); without this every pick scans all serials.
+Index("ix_serials_location_id_sku_id", serials.c.location_id, serials.c.sku_id)
+
 # --- the nightly plan ----------------------------------------------------------------
 
 # A plan is a draft until approved, and released into the ledger once. Each line
