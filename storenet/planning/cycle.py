@@ -154,22 +154,31 @@ def nightly_plan(
     tell("nightly plan", 3, steps)
     started = time.perf_counter()
     after = position + allocated
-    high = nb_quantile(r, p, np.full(network.n_pairs, settings.excess_quantile))
     free = stock.on_hand - stock.reserved
+    # Only stock above target can be excess: the high quantile is needed only there.
+    maybe = np.flatnonzero((free > 0) & (after > target))
+    high = np.zeros(network.n_pairs, np.int64)
+    high[maybe] = nb_quantile(r[maybe], p[maybe], settings.excess_quantile)
     aged = (state.last_sale < state.through - np.timedelta64(AGED_DAYS, "D")) | np.isnat(
         state.last_sale
     )
     # Newly listed stock has not had the time to age.
     aged &= ~(network.pair_listed_from > state.through - np.timedelta64(AGED_DAYS, "D"))
     keep_level = np.where(aged, display_min, np.maximum(high, display_min))
-    give = np.clip(np.minimum(free, after - keep_level), 0, None)
+    give = np.zeros(network.n_pairs, np.int64)
+    give[maybe] = np.clip(np.minimum(free, after - keep_level)[maybe], 0, None)
     give = np.where(stock.in_transit > 0, 0, give)  # stock on its way is not idle yet
     take = np.where(give > 0, 0, np.clip(target - after, 0, None))
     take = np.where(active, take, 0)
     region_sku = network.store_region[network.pair_store].astype(np.int64) * network.n_skus
     region_sku += network.pair_sku
     margin = (network.sku_price - network.sku_cost)[network.pair_sku]
-    candidates = np.flatnonzero((give > 0) | (take > 0))
+    # Only (region, SKU) groups with both a giver and a taker can move anything.
+    size = len(network.regions) * network.n_skus
+    both = (np.bincount(region_sku[give > 0], minlength=size) > 0) & (
+        np.bincount(region_sku[take > 0], minlength=size) > 0
+    )
+    candidates = np.flatnonzero(((give > 0) | (take > 0)) & both[region_sku])
     moves = plan_moves(
         region_sku[candidates],
         give[candidates],

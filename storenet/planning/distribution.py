@@ -61,10 +61,11 @@ def nb_quantile(r: np.ndarray, p: np.ndarray, q: np.ndarray | float) -> np.ndarr
     k = 0
     while True:
         n_short = int(np.count_nonzero(short))
+        if n_short == 0:
+            out[idx] = count
+            break
         if n_short < 0.3 * idx.size:
             out[idx] = count
-            if n_short == 0:
-                break
             idx, rw, pw, qw, pmf, cdf, count = (
                 a[short] for a in (idx, rw, pw, qw, pmf, cdf, count)
             )

@@ -45,3 +45,7 @@ def test_mean_is_gamma_mean_times_exposure():
     r, p = nb_params(np.array([3.0]), np.array([6.0]), np.array([10.0]))
     assert nb_mean(r, p)[0] == pytest.approx(3.0 / 6.0 * 10.0)
     assert nb_mean(r, p)[0] == pytest.approx(stats.nbinom.mean(r, p)[0])
+
+
+def test_quantile_of_no_pairs_is_empty():
+    assert nb_quantile(np.zeros(0), np.zeros(0), 0.9).shape == (0,)
