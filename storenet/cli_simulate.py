@@ -28,17 +28,21 @@ def _clean(value: object) -> object:
 
 
 def _table(rows: list[dict], title: str) -> Table:
-    table = Table(title=title)
+    table = Table(
+        title=title,
+        caption="fill: fill rate; inv days: inventory days; turns: turnover; out rate: "
+        "stock-out rate; moved: units moved store to store; orders: order lines placed",
+    )
     for name in (
         "policy",
         "setting",
-        "fill rate",
-        "inventory days",
-        "turnover",
-        "stock-out rate",
-        "units moved",
-        "orders placed",
-        "seconds",
+        "fill",
+        "inv days",
+        "turns",
+        "out rate",
+        "moved",
+        "orders",
+        "s",
     ):
         table.add_column(name, justify="left" if name == "policy" else "right")
     for k in rows:

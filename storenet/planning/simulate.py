@@ -42,7 +42,7 @@ from __future__ import annotations
 import importlib.util
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
 from typing import Protocol
@@ -586,7 +586,6 @@ class SimResult:
     seconds: float = 0.0
     daily_on_hand: np.ndarray | None = None
     daily_lost: np.ndarray | None = None
-    extra: dict = field(default_factory=dict)
 
     def kpis(self) -> dict:
         """The KPIs of DESIGN section 4 over the replayed window (storenet.planning.kpi)
@@ -896,7 +895,7 @@ def draw_frontier(
     Path(png).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(png)
     svg = io.StringIO()
-    fig.savefig(svg, format="svg")
+    fig.savefig(svg, format="svg", metadata={"Date": None})  # the same run, the same bytes
     plt.close(fig)
     runs = [*defaults, *(r for rs in curves.values() for r in rs)]
     Path(html).write_text(_html(title, svg.getvalue(), [r.kpis() for r in runs]))
