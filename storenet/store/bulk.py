@@ -24,6 +24,7 @@ import json
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
+import psycopg
 from sqlalchemy import Connection, Date, DateTime, Table
 
 # COPY text format: these characters must be escaped inside a value.
@@ -35,14 +36,15 @@ def allocate_ids(conn: Connection, table: Table, n: int) -> list[int]:
     if n <= 0:
         return []
     if conn.dialect.name == "postgresql":
-        # The sequence is looked up once, not once per id.
-        rows = conn.exec_driver_sql(
-            "SELECT nextval(s.seq) FROM "
+        # The sequence is looked up once, not once per id; the ids come back as one array.
+        ((ids,),) = _driver_rows(
+            conn,
+            "SELECT array_agg(nextval(s.seq)) FROM "
             f"(SELECT pg_get_serial_sequence('{table.name}', 'id')::regclass AS seq) AS s, "
             "generate_series(1, %s)",
             (n,),
-        ).all()
-        return sorted(r[0] for r in rows)
+        )
+        return sorted(ids)
     top = conn.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table.name}").scalar()
     return list(range(top + 1, top + 1 + n))
 
@@ -219,6 +221,14 @@ def insert_new_columns(
     assert names[0] == "id", "insert_new_columns needs the id column first"
     listed = ", ".join(names)
     if conn.dialect.name == "postgresql":
+        # Most batches are all new: COPY them straight in, and only when a row conflicts
+        # go back to the savepoint and sift the batch through a staging table.
+        try:
+            with conn.begin_nested():
+                _copy_in(conn, table.name, names, columns)
+            return set(columns[0])
+        except psycopg.errors.UniqueViolation:
+            pass
         stage = _staging_table(conn, table)
         _copy_in(conn, stage, names, columns)
         rows = conn.exec_driver_sql(
@@ -355,24 +365,39 @@ def _copy_field(value: object) -> str:
 def rows_where_in(
     conn: Connection, table: Table, column: str, values: Collection, wanted: Sequence[str]
 ) -> list[tuple]:
-    """The `wanted` columns of the rows of `table` whose `column` is one of `values`
-    (looked up by index, in chunks)."""
+    """The `wanted` columns of the rows of `table` whose text `column` is one of the
+    text `values` (looked up by index, in chunks), as tuples."""
     values = sorted(values)
     names = ", ".join(wanted)
     out: list[tuple] = []
     for start in range(0, len(values), 5000):
         chunk = values[start : start + 5000]
         if conn.dialect.name == "postgresql":
-            # A join, not "= ANY(%s)": a generic plan for a small table tests every row
-            # against the whole array.
+            # The values travel as one JSON text (psycopg dumps a list element by element
+            # in Python) and are joined in: "= ANY(array)" under a generic plan tests
+            # every row of a small table against the whole array. Text with NUL cannot
+            # be stored, so such a value matches nothing.
             picked = ", ".join(f"t.{c}" for c in wanted)
             sql = (
-                f"SELECT {picked} FROM unnest(%s::text[]) AS k(v) "
+                f"SELECT {picked} FROM json_array_elements_text(%s::json) AS k(v) "
                 f"JOIN {table.name} t ON t.{column} = k.v"
             )
-            out += conn.exec_driver_sql(sql, (chunk,)).all()
+            listed = json.dumps([v for v in chunk if "\x00" not in v])
+            out += _driver_rows(conn, sql, (listed,))
         else:
             marks = ", ".join("?" for _ in chunk)
             sql = f"SELECT {names} FROM {table.name} WHERE {column} IN ({marks})"
-            out += conn.exec_driver_sql(sql, tuple(chunk)).all()
-    return [tuple(r) for r in out]
+            out += _driver_rows(conn, sql, tuple(chunk))
+    return out
+
+
+def _driver_rows(conn: Connection, sql: str, params: Sequence = ()) -> list[tuple]:
+    """Rows of `sql` as plain tuples straight from the driver, in `conn`'s transaction:
+    the hot paths read thousands of rows, and a Row object each costs more than the
+    query."""
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
