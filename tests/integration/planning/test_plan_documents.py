@@ -9,19 +9,22 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from storenet.datagen import NetworkSpec, generate
 from storenet.errors import Refused
 from storenet.imports import import_folder
+from storenet.ledger.verify import verify_balances
 from storenet.planning.documents import (
     approve_plan,
     edit_line,
+    get_plan,
     read_lines,
     release_plan,
 )
 from storenet.planning.service import run_plan
 from storenet.settings import Settings
+from storenet.store.schema import movements, plan_lines
 
 DAY = date(2026, 11, 23)
 
@@ -93,3 +96,36 @@ def test_a_draft_cannot_be_released(planned):
     engine, _, header, _ = planned
     with engine.begin() as conn, pytest.raises(Refused, match="approve it first"):
         release_plan(conn, header["id"])
+
+
+def test_release_ships_every_line_once_and_the_ledger_stays_consistent(planned):
+    engine, _, header, _ = planned
+    lines = [r for r in lines_of(engine, header["id"]) if r["qty"] > 0]
+    with engine.begin() as conn:
+        approve_plan(conn, header["id"], "alice")
+        released = release_plan(conn, header["id"])
+    assert released["status"] == "released"
+    assert released["summary"]["transfers"] == len({r["transfer_no"] for r in lines})
+    with engine.connect() as conn:
+        moved = conn.execute(
+            select(func.count(), func.coalesce(func.sum(movements.c.qty), 0)).where(
+                movements.c.kind == "ship"
+            )
+        ).one()
+        assert moved[1] == sum(r["qty"] for r in lines)
+        in_transit = conn.execute(
+            text("SELECT COALESCE(SUM(in_transit), 0) FROM balances")
+        ).scalar()
+        assert in_transit == sum(r["qty"] for r in lines)
+        assert verify_balances(conn) == []
+    # A second release writes nothing and answers the same.
+    with engine.begin() as conn:
+        again = release_plan(conn, header["id"])
+    assert again["released_at"] == released["released_at"]
+    with engine.connect() as conn:
+        assert (
+            conn.execute(select(func.count()).where(movements.c.kind == "ship")).scalar()
+            == moved[0]
+        )
+        assert get_plan(conn, header["id"])["status"] == "released"
+        assert conn.execute(select(func.count()).select_from(plan_lines)).scalar() > 0
