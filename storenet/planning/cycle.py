@@ -85,8 +85,15 @@ def nightly_plan(
     stock: Stock,
     settings: PlanSettings | None = None,
     progress: Progress | None = None,
+    reviewing: np.ndarray | None = None,
 ) -> NightlyPlan:
     """Plan deliveries for the day after `state.through`.
+
+    `reviewing` (bool per store, default all): stores whose orders are reviewed
+    tonight; the others neither request stock nor take part in rebalancing (their
+    targets and forecasts are still computed, for the record). The protection period
+    is lead + review days from tomorrow: what is ordered tonight must last until the
+    delivery after next.
 
     Guarantees: allocations per (warehouse, SKU) sum to at most the warehouse's stock
     and never exceed a request; a request is whole packs; moves stay within a region
@@ -123,6 +130,12 @@ def nightly_plan(
     position = stock.position.astype(np.int64)
     pack = network.sku_pack[network.pair_sku].astype(np.int64)
     request = order_quantity(target, position, pack, capacity)
+    in_review = (
+        np.ones(network.n_pairs, bool)
+        if reviewing is None
+        else np.asarray(reviewing)[network.pair_store]
+    )
+    request = np.where(in_review, request, 0)
     clock["targets"] = time.perf_counter() - started
 
     tell("nightly plan", 2, steps)
@@ -167,9 +180,9 @@ def nightly_plan(
     keep_level = np.where(aged, display_min, np.maximum(high, display_min))
     give = np.zeros(network.n_pairs, np.int64)
     give[maybe] = np.clip(np.minimum(free, after - keep_level)[maybe], 0, None)
-    give = np.where(stock.in_transit > 0, 0, give)  # stock on its way is not idle yet
+    give = np.where((stock.in_transit > 0) | ~in_review, 0, give)  # on its way: not idle
     take = np.where(give > 0, 0, np.clip(target - after, 0, None))
-    take = np.where(active, take, 0)
+    take = np.where(active & in_review, take, 0)
     region_sku = network.store_region[network.pair_store].astype(np.int64) * network.n_skus
     region_sku += network.pair_sku
     margin = (network.sku_price - network.sku_cost)[network.pair_sku]

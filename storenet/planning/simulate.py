@@ -62,7 +62,6 @@ from storenet.planning.targets import order_quantity, order_up_to, service_level
 Progress = Callable[[str, int, int], None]
 ONE_DAY = np.timedelta64(1, "D")
 # A position no target reaches: shown to nightly_plan for stores not reviewing tonight.
-NOT_REVIEWING = 1 << 40
 
 
 @dataclass(frozen=True)
@@ -372,12 +371,10 @@ class StorenetPolicy:
         n = self.network.n_pairs
         if not view.reviewing.any():
             return Decision(np.zeros(n, np.int64))
-        # nightly_plan plans every pair; a store not reviewing tonight is shown a
-        # position above any target, so it neither asks for stock nor joins a move
-        # (stock on its way is never given away).
-        in_transit = np.where(view.reviewing, view.in_transit, NOT_REVIEWING)
-        stock = Stock(view.on_hand, in_transit, np.zeros(n, np.int64), view.warehouse)
-        plan = nightly_plan(self.network, self.state, stock, self.plan_settings)
+        stores = np.zeros(self.network.n_stores, bool)
+        stores[self.network.pair_store[view.reviewing]] = True
+        stock = Stock(view.on_hand, view.in_transit, np.zeros(n, np.int64), view.warehouse)
+        plan = nightly_plan(self.network, self.state, stock, self.plan_settings, reviewing=stores)
         return Decision(plan.request, plan.allocated, plan.moves)
 
 

@@ -61,3 +61,20 @@ def test_plan_respects_supply_packs_regions_and_the_transfer_cap():
     for store in range(network.n_stores):
         assert sum(1 for s, _ in transfers if s == store) <= 2
         assert sum(1 for _, d in transfers if d == store) <= 2
+
+
+def test_stores_not_reviewing_tonight_neither_order_nor_move():
+    network = small_network(n_stores=8)
+    rng = np.random.default_rng(4)
+    state = fitted(network, rng.gamma(1.0, 0.8, network.n_pairs), seed=4)
+    on_hand = rng.integers(0, 10, network.n_pairs)
+    zero = np.zeros(network.n_pairs, np.int64)
+    warehouse = np.full((1, network.n_skus), 1000)
+    reviewing = np.arange(network.n_stores) % 2 == 0
+    stock = Stock(on_hand, zero, zero.copy(), warehouse)
+    plan = nightly_plan(network, state, stock, reviewing=reviewing)
+    everyone = nightly_plan(network, state, stock)
+    idle = ~reviewing[network.pair_store]
+    assert np.all(plan.request[idle] == 0)
+    assert np.array_equal(plan.request[~idle], everyone.request[~idle])
+    assert not np.any(idle[plan.moves.from_pair]) and not np.any(idle[plan.moves.to_pair])
