@@ -61,7 +61,6 @@ from storenet.planning.targets import order_quantity, order_up_to, service_level
 
 Progress = Callable[[str, int, int], None]
 ONE_DAY = np.timedelta64(1, "D")
-# A position no target reaches: shown to nightly_plan for stores not reviewing tonight.
 
 
 @dataclass(frozen=True)
