@@ -36,6 +36,7 @@ negative binomial (`storenet.planning.distribution`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -61,7 +62,8 @@ class DemandSettings:
     shrink a format/region x SKU rate toward the SKU rate; `kappa_store`: expected
     units that shrink a store index toward 1; `delta_profile`: discount of the
     network-wide weekday, stage and dispersion statistics; `cold_exposure`: a SKU
-    with less exposure than this (store-days) borrows its donor's rates.
+    with less exposure than this (store-days) borrows its donor's rates; `events`:
+    the calendar's multiplier per day.
     """
 
     delta: float = 0.985
@@ -72,6 +74,10 @@ class DemandSettings:
     cold_exposure: float = 200.0
     default_rate: float = 0.05
     default_phi: float = 4.0
+    # Traffic multiplier of each day (1 = ordinary): the Chinese retail calendar by
+    # default; a market with other festivals passes its own (same contract as
+    # `storenet.calendar.event_multipliers`: an array of days in, multipliers out).
+    events: Callable[[np.ndarray], np.ndarray] = calendar.event_multipliers
 
 
 @dataclass
@@ -176,7 +182,7 @@ def sku_exposure(state: DemandState, network: PlanningNetwork, days: np.ndarray)
     days = calendar.as_days(days)
     weekday = weekday_profile(state)
     stages = stage_factors(state)
-    events = calendar.event_multipliers(days)
+    events = state.settings.events(days)
     category = network.sku_category
     out = np.empty((len(days), network.n_skus))
     for i, day in enumerate(days):
@@ -394,7 +400,7 @@ def update_day(state: DemandState, network: PlanningNetwork, sales: DaySales) ->
     # weekday and dispersion moments (their demand is an estimate).
     dp = s.delta_profile
     dow = int(calendar.weekdays(day))
-    event = float(calendar.event_multipliers(np.array([day]))[0])
+    event = float(state.settings.events(np.array([day]))[0])
     observed = np.ones(network.n_pairs, dtype=bool)
     observed[sales.pair[sales.stockout]] = False
     stage = sku_stage(network, day)[network.pair_sku].astype(np.int64)
