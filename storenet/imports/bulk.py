@@ -277,10 +277,11 @@ def _sqlite_many(
 
     full, step = statement(per), per * width
     cursor = raw.cursor()
-    frame = frame.select(_sqlite_value(name, dtype) for name, dtype in frame.schema.items())
+    # Converted a chunk at a time: dates as text for a whole big table cost gigabytes.
+    as_stored = [_sqlite_value(name, dtype) for name, dtype in frame.schema.items()]
     done = 0
     for chunk in frame.iter_slices(CHUNK):
-        flat = list(itertools.chain.from_iterable(chunk.rows()))
+        flat = list(itertools.chain.from_iterable(chunk.select(as_stored).rows()))
         whole = len(flat) // step * step
         if whole:
             cursor.executemany(full, [flat[i : i + step] for i in range(0, whole, step)])

@@ -65,9 +65,7 @@ def load_known(conn: Connection, files: dict[str, TableFile]) -> Known:
     if "opening_serials" in files:
         # Only serials that would open now can clash: those of pairs opened before are
         # skipped, and with them their serials.
-        fresh = files["opening_serials"].frame.join(
-            openings, on=["location_id", "sku_id"], how="anti"
-        )
+        fresh = without(files["opening_serials"].frame, openings, ["location_id", "sku_id"])
         ledger_serials = _serials_in_ledger(conn, fresh["serial"].drop_nulls(), locations)
     owners = read_frame(
         conn,
@@ -80,6 +78,17 @@ def load_known(conn: Connection, files: dict[str, TableFile]) -> Known:
         {"region_id": pl.String(), "manager": pl.String(), "valid_from": pl.Datetime("us")},
     )
     return Known(ids, serial_tracked, locations, openings, owners, managers, ledger_serials)
+
+
+def without(frame: pl.DataFrame, known: pl.DataFrame, on: list[str]) -> pl.DataFrame:
+    """The rows of `frame` whose `on` values are not in `known` (an anti join).
+
+    `frame` itself, not a copy, when `known` is empty: in an import into a fresh
+    database nothing is known yet, and copying millions of rows would gain nothing.
+    """
+    if known.height == 0:
+        return frame
+    return frame.join(known.select(on), on=on, how="anti", maintain_order="left")
 
 
 def _openings(conn: Connection, locations: pl.DataFrame) -> pl.DataFrame:

@@ -25,7 +25,7 @@ import polars as pl
 from sqlalchemy import Connection, text
 
 from storenet.imports.bulk import in_key_order, insert_frame, is_postgres, read_frame
-from storenet.imports.known import Known
+from storenet.imports.known import Known, without
 from storenet.imports.read import TableFile
 from storenet.ledger.locations import OPENING
 from storenet.ledger.posting import Movement, post_movements
@@ -77,11 +77,11 @@ def plan_openings(files: dict[str, TableFile], known: Known) -> OpeningPlan:
         )
     )
     done = known.openings.rename({"qty": "posted"})
-    moves = stock.filter(pl.col("qty") > 0).join(done, on=pair, how="anti")
+    moves = without(stock.filter(pl.col("qty") > 0), done, pair)
     differing = stock.join(done, on=pair, how="inner").filter(pl.col("qty") != pl.col("posted"))
     # Checked before: every serial belongs to an opening_stock row whose qty counts it,
     # so the serials to place are those of pairs not opened before.
-    to_place = given_serials.join(done.select(pair), on=pair, how="anti")
+    to_place = without(given_serials, done, pair)
     return OpeningPlan(
         moves=moves,
         serials=to_place.select("serial", "sku_id", "location_id"),
@@ -107,23 +107,17 @@ def post_openings(
         conn,
         "SELECT COALESCE(store_id, warehouse_id), id FROM locations "
         "WHERE store_id IS NOT NULL OR warehouse_id IS NOT NULL",
-        {"ref": pl.String(), "location": pl.Int64()},
+        {"location_id": pl.String(), "location": pl.Int64()},
     )
-    moves = in_key_order(
-        plan.moves.join(where, left_on="location_id", right_on="ref").select(
-            pl.col("location").alias("location_id"), "sku_id", "qty"
-        ),
-        ["location_id", "sku_id"],
-    )
-    units = plan.serials.join(where, left_on="location_id", right_on="ref").select(
-        "serial", "sku_id", pl.col("location").alias("location_id")
-    )
+    # (location_id ref, sku_id, qty, location): the ref joins the serials, the ledger
+    # location id orders the movements.
+    moves = in_key_order(plan.moves.join(where, on="location_id"), ["location", "sku_id"])
     if moves.height == 0:
         return
     if moves.height < BULK_FROM:
-        _post_small(conn, moves, units, occurred_at, recorded_at)
+        _post_small(conn, moves, plan.serials, occurred_at, recorded_at)
     else:
-        _post_bulk(conn, moves, units, occurred_at, recorded_at, tell)
+        _post_bulk(conn, moves, plan.serials, occurred_at, recorded_at, tell)
 
 
 def _post_small(
@@ -133,9 +127,9 @@ def _post_small(
     occurred_at: datetime,
     recorded_at: datetime,
 ) -> None:
-    by_pair: dict[tuple[int, str], list[str]] = {}
-    for serial, sku, location in units.sort("serial").iter_rows():
-        by_pair.setdefault((location, sku), []).append(serial)
+    by_pair: dict[tuple[str, str], list[str]] = {}
+    for serial, sku, ref in units.sort("serial").iter_rows():
+        by_pair.setdefault((ref, sku), []).append(serial)
     batch = [
         Movement(
             kind=KIND,
@@ -145,9 +139,11 @@ def _post_small(
             qty=qty,
             occurred_at=occurred_at,
             document=DOCUMENT,
-            serials=tuple(by_pair.get((location, sku), ())),
+            serials=tuple(by_pair.get((ref, sku), ())),
         )
-        for location, sku, qty in moves.iter_rows()
+        for ref, sku, qty, location in moves.select(
+            "location_id", "sku_id", "qty", "location"
+        ).iter_rows()
     ]
     posted = post_movements(conn, batch, recorded_at)
     placements = [
@@ -167,9 +163,7 @@ def _post_bulk(
     tell: Tell,
 ) -> None:
     ids = reserve_movement_ids(conn, moves.height)
-    rows = moves.with_columns(id=ids).select(
-        "id", "sku_id", pl.col("location_id").alias("to_location"), "qty"
-    )
+    moves = moves.with_columns(id=ids)
     same_for_all = {
         "kind": KIND,
         "from_location": OPENING,
@@ -178,12 +172,19 @@ def _post_bulk(
         "document": DOCUMENT,
     }
     insert_frame(
-        conn, movements, rows, lambda d, t: tell("post opening movements", d, t), same_for_all
+        conn,
+        movements,
+        moves.select("id", "sku_id", pl.col("location").alias("to_location"), "qty"),
+        lambda d, t: tell("post opening movements", d, t),
+        same_for_all,
     )
     if units.height:
+        # One join gives each unit its movement; the file's order is kept, which is
+        # often key order already, so the inserts below need not sort.
         carried = units.join(
-            rows.select("id", pl.col("to_location").alias("location_id"), "sku_id"),
+            moves.select("location_id", "sku_id", "location", "id"),
             on=["location_id", "sku_id"],
+            maintain_order="left",
         )
         insert_frame(
             conn,
@@ -199,7 +200,10 @@ def _post_bulk(
             serials,
             in_key_order(
                 carried.select(
-                    "serial", "sku_id", "location_id", pl.col("id").alias("last_movement_id")
+                    "serial",
+                    "sku_id",
+                    pl.col("location").alias("location_id"),
+                    pl.col("id").alias("last_movement_id"),
                 ),
                 ["serial"],
             ),

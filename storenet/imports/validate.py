@@ -21,7 +21,7 @@ from datetime import datetime
 
 import polars as pl
 
-from storenet.imports.known import Known
+from storenet.imports.known import Known, without
 from storenet.imports.parse import INVALID, parsed
 from storenet.imports.problems import Problems
 from storenet.imports.read import ROW, TableFile
@@ -385,7 +385,7 @@ def _check_serials(files: dict[str, TableFile], known: Known, problems: Problems
         problems.add_rows(serial_files, "location_id", "", rows)
         # A serial is one unit: one already in the ledger cannot open again, unless
         # its pair's opening was posted before and is skipped now (a re-import).
-        fresh = serials.join(known.openings, on=["location_id", "sku_id"], how="anti")
+        fresh = without(serials, known.openings, ["location_id", "sku_id"])
         taken = fresh.join(
             known.ledger_serials.rename({"location_id": "held_at"}), on="serial", how="inner"
         )
