@@ -25,7 +25,7 @@ from storenet.planning.rebalance import (
     apply_transfer_limits,
     plan_moves,
 )
-from storenet.planning.targets import order_quantity, order_up_to, service_levels
+from storenet.planning.targets import bounded_target, order_quantity, service_levels
 
 Progress = Callable[[str, int, int], None]
 AGED_DAYS = 60
@@ -126,7 +126,7 @@ def nightly_plan(
     quantile = nb_quantile(r, p, level)
     capacity = network.pair_capacity.astype(np.int64)
     display_min = np.where(active, network.pair_display_min, 0).astype(np.int64)
-    target = np.where(active, order_up_to(r, p, level, display_min, capacity), 0)
+    target = np.where(active, bounded_target(quantile, display_min, capacity), 0)
     position = stock.position.astype(np.int64)
     pack = network.sku_pack[network.pair_sku].astype(np.int64)
     request = order_quantity(target, position, pack, capacity)

@@ -299,16 +299,39 @@ def dispersion(state: DemandState) -> np.ndarray:
 
 @dataclass(frozen=True)
 class RatePosterior:
-    """Gamma(shape, rate) of each pair's daily rate, over-dispersion included."""
+    """Gamma(shape, rate) of each pair's daily rate, over-dispersion included.
+
+    `shape`, `rate` describe one day. `param_shape` (kappa*prior + A) and `phi` keep
+    the two parts apart so a longer horizon can be described too (`over_days`).
+    """
 
     shape: np.ndarray
     rate: np.ndarray
     prior: Priors
+    param_shape: np.ndarray | None = None
+    phi: np.ndarray | None = None
 
     @property
     def mean(self) -> np.ndarray:
         """Expected units per unit of exposure."""
         return self.shape / self.rate
+
+    def over_days(self, days: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+        """Gamma (shape, rate) of the mean rate over a horizon of `days` days (per pair
+        or scalar, >= 1), to pass to `distribution.nb_params` with the horizon's summed
+        exposure. The mean is unchanged.
+
+        The rate's own uncertainty is shared by every day of the horizon, but demand's
+        day-to-day over-dispersion is drawn afresh each day, so over n days its squared
+        coefficient of variation falls as 1/(phi n): 1/shape = 1/param_shape + 1/(phi
+        n). With n = 1 this is `shape`, `rate`. (Treating the daily noise as shared by
+        the whole horizon made 7-day 95% quantiles cover 99% of real M5 weeks.)
+        """
+        if self.param_shape is None or self.phi is None:
+            return self.shape, self.rate
+        n = np.maximum(np.asarray(days, np.float64), 1.0)
+        shape = 1.0 / (1.0 / np.maximum(self.param_shape, 1e-9) + 1.0 / (self.phi * n))
+        return shape, shape / self.mean
 
 
 def posterior(state: DemandState, network: PlanningNetwork) -> RatePosterior:
@@ -327,7 +350,9 @@ def posterior(state: DemandState, network: PlanningNetwork) -> RatePosterior:
     phi = dispersion(state)[network.sku_category[network.pair_sku]]
     shape = 1.0 / (1.0 / np.maximum(shape0, 1e-9) + 1.0 / phi)
     mean = np.maximum(mean, 1e-9)
-    return RatePosterior(shape=shape, rate=shape / mean, prior=prior)
+    return RatePosterior(
+        shape=shape, rate=shape / mean, prior=prior, param_shape=shape0, phi=phi
+    )
 
 
 # -- the nightly update ---------------------------------------------------------------

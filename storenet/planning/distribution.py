@@ -16,6 +16,9 @@ fixed grid; survival probabilities use the regularised incomplete beta function.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from scipy import special
 
@@ -89,6 +92,81 @@ def nb_prob_at_least(r: np.ndarray, p: np.ndarray, k: np.ndarray | int) -> np.nd
         np.asarray(r, np.float64), np.asarray(p, np.float64), np.asarray(k, np.float64)
     )
     out = np.ones(r.shape, dtype=np.float64)
-    positive = k > 0
-    out[positive] = special.betainc(k[positive], r[positive], 1.0 - p[positive])
+    positive = np.flatnonzero(k.ravel() > 0)
+    a, b, x = k.ravel()[positive], r.ravel()[positive], 1.0 - p.ravel()[positive]
+    out.ravel()[positive] = in_parallel(special.betainc, a, b, x)
+    return out
+
+
+def nb_prob_runs(r: np.ndarray, p: np.ndarray, start: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """P(D >= start[i] + j) for j = 0 .. count[i] - 1, line after line: the
+    probabilities of sale of consecutive units on a shelf (float64, count.sum() long).
+
+    One incomplete-beta evaluation per line, then P(D >= s + 1) = P(D >= s) - P(D = s)
+    with P(D = s + 1) = P(D = s) (r + s) / (s + 1) (1 - p) up the line: several times
+    cheaper than `nb_prob_at_least` per unit, equal to it within ~1e-15 absolute.
+    """
+    r, p = np.asarray(r, np.float64), np.asarray(p, np.float64)
+    start, count = np.asarray(start, np.int64), np.asarray(count, np.int64)
+    offset = np.cumsum(count) - count
+    out = np.ones(int(count.sum()), dtype=np.float64)
+    # Levels <= 0 always sell (P = 1); the run proper starts at level 1 or above.
+    lead = np.clip(1 - start, 0, count)
+    level = np.maximum(start, 1)
+    left = count - lead
+    lines = np.flatnonzero(left > 0)
+    if lines.size == 0:
+        return out
+    rr, pp, s = r[lines], p[lines], level[lines].astype(np.float64)
+    at = offset[lines] + lead[lines]
+    n_left = left[lines]
+    tail = nb_prob_at_least(rr, pp, s)
+    q = 1.0 - pp
+    with np.errstate(divide="ignore"):
+        log_pmf = (
+            special.gammaln(rr + s)
+            - special.gammaln(s + 1)
+            - special.gammaln(rr)
+            + rr * np.log(pp)
+            + s * np.log(q)
+        )
+    pmf = np.exp(log_pmf)
+    j = 0
+    while lines.size:
+        out[at + j] = tail
+        j += 1
+        more = n_left > j
+        if not more.all():
+            rr, pp, q, s, tail, pmf, at, n_left = (
+                a[more] for a in (rr, pp, q, s, tail, pmf, at, n_left)
+            )
+            lines = lines[more]
+        tail = np.maximum(tail - pmf, 0.0)
+        pmf = pmf * (rr + s) / (s + 1) * q
+        s = s + 1
+    return out
+
+
+PARALLEL_MIN = 100_000
+
+
+def in_parallel(ufunc, *arrays: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """`ufunc(*arrays)` on 1-d arrays of equal length, in one chunk per core.
+
+    NumPy and SciPy ufuncs release the GIL inside their loops, so threads give real
+    parallelism for the expensive special functions; short arrays run in one call.
+    """
+    n = len(arrays[0])
+    workers = min(os.cpu_count() or 1, 8)
+    if n < PARALLEL_MIN or workers < 2:
+        return ufunc(*arrays)
+    bounds = np.linspace(0, n, workers + 1).astype(int)
+    out = np.empty(n, dtype=np.float64)
+
+    def run(i: int) -> None:
+        lo, hi = bounds[i], bounds[i + 1]
+        out[lo:hi] = ufunc(*(a[lo:hi] for a in arrays))
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(run, range(workers)))
     return out

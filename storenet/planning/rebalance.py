@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from storenet.planning.distribution import nb_prob_at_least
+from storenet.planning.distribution import nb_prob_runs
 
 MAX_UNITS_PER_LINE = 200  # no store gives or takes more of one SKU in one night
 
@@ -93,8 +93,11 @@ def plan_moves(
     g_line, g_k = _expand(give)
     t_line, t_k = _expand(take)
     # Money: expected margin lost at the giver, gained at the taker, per unit.
-    loss = nb_prob_at_least(r[g_line], p[g_line], on_hand[g_line] - g_k + 1) * margin[g_line]
-    gain = nb_prob_at_least(r[t_line], p[t_line], position[t_line] + t_k) * margin[t_line]
+    # The k-th unit given is the one at level on_hand - k + 1: a run read backwards.
+    runs = nb_prob_runs(r, p, on_hand - give + 1, give)
+    first = np.cumsum(give) - give
+    loss = runs[first[g_line] + give[g_line] - g_k] * margin[g_line]
+    gain = nb_prob_runs(r, p, position + 1, take) * margin[t_line]
     g_group, t_group = group[g_line], group[t_line]
     g_order, g_rank = _sorted_in_group(g_group, loss)
     t_order, t_rank = _sorted_in_group(t_group, -gain)

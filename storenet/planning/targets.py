@@ -52,10 +52,18 @@ def order_up_to(
     display_min <= target, and target <= capacity where capacity > 0 and
     capacity >= display_min.
     """
-    target = np.maximum(nb_quantile(r, p, service_level), display_min)
+    return bounded_target(nb_quantile(r, p, service_level), display_min, capacity)
+
+
+def bounded_target(
+    quantile: np.ndarray, display_min: np.ndarray, capacity: np.ndarray
+) -> np.ndarray:
+    """`quantile` lifted to `display_min` and capped at `capacity` (0 = no limit), per
+    pair (int64): the target when the demand quantile is already known."""
+    target = np.maximum(quantile, display_min).astype(np.int64)
     limited = capacity > 0
     target[limited] = np.minimum(target[limited], capacity[limited])
-    return target.astype(np.int64)
+    return target
 
 
 def order_quantity(

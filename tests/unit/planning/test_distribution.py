@@ -2,7 +2,13 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from storenet.planning.distribution import nb_mean, nb_params, nb_prob_at_least, nb_quantile
+from storenet.planning.distribution import (
+    nb_mean,
+    nb_params,
+    nb_prob_at_least,
+    nb_prob_runs,
+    nb_quantile,
+)
 
 
 def random_params(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -49,3 +55,14 @@ def test_mean_is_gamma_mean_times_exposure():
 
 def test_quantile_of_no_pairs_is_empty():
     assert nb_quantile(np.zeros(0), np.zeros(0), 0.9).shape == (0,)
+
+
+def test_prob_runs_equal_prob_at_least_unit_by_unit():
+    rng = np.random.default_rng(11)
+    r, p = random_params(3000, seed=12)
+    start = rng.integers(-4, 15, 3000)
+    count = rng.integers(0, 9, 3000)
+    line = np.repeat(np.arange(3000), count)
+    j = np.arange(line.size) - (np.cumsum(count) - count)[line]
+    expected = nb_prob_at_least(r[line], p[line], start[line] + j)
+    np.testing.assert_allclose(nb_prob_runs(r, p, start, count), expected, rtol=0, atol=1e-13)
