@@ -33,8 +33,11 @@ from sqlalchemy import (
     Text,
 )
 
+from storenet.store.bulk import sqlite_datetime
+
 CHUNK = 200_000
 ROWS_PER_STATEMENT = 500
+# `sqlite_datetime`'s format, as polars writes it.
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%6f"
 
 Progress = Callable[[int, int], None]
@@ -302,7 +305,7 @@ def _sqlite_literal(value: object) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, datetime):
-        value = value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        value = sqlite_datetime(value)
     elif isinstance(value, date):
         value = value.isoformat()
     if not isinstance(value, str):
