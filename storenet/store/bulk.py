@@ -27,6 +27,11 @@ from datetime import date, datetime
 import psycopg
 from sqlalchemy import Connection, Date, DateTime, Table
 
+# Up to this many rows, one INSERT over unnest(arrays) beats COPY on PostgreSQL: COPY
+# (and the staging table or savepoint around it) costs extra round trips, and psycopg
+# dumps array elements in Python, which only shows on big batches.
+FEW_ROWS = 64
+
 # COPY text format: these characters must be escaped inside a value.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
@@ -199,7 +204,10 @@ def insert_columns(
     if not columns or not columns[0]:
         return
     if conn.dialect.name == "postgresql":
-        _copy_in(conn, table.name, names, columns)
+        if len(columns[0]) <= FEW_ROWS:
+            _pg_insert_unnest(conn, table, names, columns)
+        else:
+            _copy_in(conn, table.name, names, columns)
         return
     marks = ", ".join("?" for _ in names)
     conn.exec_driver_sql(
@@ -221,6 +229,11 @@ def insert_new_columns(
     assert names[0] == "id", "insert_new_columns needs the id column first"
     listed = ", ".join(names)
     if conn.dialect.name == "postgresql":
+        if len(columns[0]) <= FEW_ROWS:
+            rows = _pg_insert_unnest(
+                conn, table, names, columns, "ON CONFLICT DO NOTHING RETURNING id"
+            )
+            return {r[0] for r in rows}
         # Most batches are all new: COPY them straight in, and only when a row conflicts
         # go back to the savepoint and sift the batch through a staging table.
         try:
@@ -274,17 +287,19 @@ def add_to_counter_columns(
     conflict = ", ".join(keys)
     key_list = ", ".join(keys)
     if conn.dialect.name == "postgresql":
+        sets = ", ".join(f"{c} = {table.name}.{c} + EXCLUDED.{c}" for c in counters)
+        upsert = f"ON CONFLICT ({conflict}) DO UPDATE SET {sets} RETURNING {key_list}, {below_zero}"
+        if len(columns[0]) <= FEW_ROWS:
+            rows = _pg_insert_unnest(conn, table, names, columns, upsert)
+            return [tuple(r) for r in rows if r[-1] < 0]
         stage = _staging_table(conn, table)
         _copy_in(conn, stage, names, columns)
-        sets = ", ".join(f"{c} = {table.name}.{c} + EXCLUDED.{c}" for c in counters)
-        rows = conn.exec_driver_sql(
+        return _driver_rows(
+            conn,
             f"WITH changed AS (INSERT INTO {table.name} ({listed}) "
-            f"SELECT {listed} FROM {stage} ORDER BY {key_list} "
-            f"ON CONFLICT ({conflict}) DO UPDATE SET {sets} "
-            f"RETURNING {key_list}, {below_zero}) "
-            f"SELECT * FROM changed WHERE {below_zero} < 0"
-        ).all()
-        return [tuple(r) for r in rows]
+            f"SELECT {listed} FROM {stage} ORDER BY {key_list} {upsert}) "
+            f"SELECT * FROM changed WHERE {below_zero} < 0",
+        )
     # One statement over a JSON array of rows: SQLite cannot return rows from
     # executemany, and reading the touched rows back would cost a second lookup each.
     sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in counters)
@@ -321,12 +336,36 @@ def _staging_table(conn: Connection, table: Table) -> str:
     because a rolled-back transaction takes a new temporary table with it.
     """
     stage = f"storenet_stage_{table.name}"
-    conn.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} "
-        f"(LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-    )
-    conn.exec_driver_sql(f"DELETE FROM {stage}")
+    # Two statements, one round trip (no parameters: the simple query protocol).
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} "
+            f"(LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS; "
+            f"DELETE FROM {stage}"
+        )
+    finally:
+        cursor.close()
     return stage
+
+
+def _pg_insert_unnest(
+    conn: Connection, table: Table, names: Sequence[str], columns: Sequence[list], tail: str = ""
+) -> list[tuple]:
+    """One ``INSERT ... SELECT FROM unnest(arrays) {tail}`` (PostgreSQL), rows in the
+    order given; the rows `tail` returns, if any."""
+    casts = ", ".join(f"%b::{table.c[name].type.compile(dialect=conn.dialect)}[]" for name in names)
+    fields = ", ".join(f"c{i}" for i in range(len(names)))
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {fields} "
+        f"FROM unnest({casts}) WITH ORDINALITY AS u({fields}, n) ORDER BY n {tail}"
+    )
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql, [list(c) for c in columns])
+        return cursor.fetchall() if cursor.description else []
+    finally:
+        cursor.close()
 
 
 def _copy_in(conn: Connection, target: str, names: Sequence[str], columns: Sequence[list]) -> None:
@@ -372,11 +411,14 @@ def rows_where_in(
     out: list[tuple] = []
     for start in range(0, len(values), 5000):
         chunk = values[start : start + 5000]
-        if conn.dialect.name == "postgresql":
-            # The values travel as one JSON text (psycopg dumps a list element by element
-            # in Python) and are joined in: "= ANY(array)" under a generic plan tests
-            # every row of a small table against the whole array. Text with NUL cannot
-            # be stored, so such a value matches nothing.
+        if conn.dialect.name == "postgresql" and len(chunk) <= FEW_ROWS:
+            sql = f"SELECT {names} FROM {table.name} WHERE {column} = ANY(%s)"
+            out += _driver_rows(conn, sql, (chunk,))
+        elif conn.dialect.name == "postgresql":
+            # Many values travel as one JSON text (psycopg dumps a list element by
+            # element in Python) and are joined in: "= ANY(array)" under a generic plan
+            # tests every row of a small table against the whole array. Text with NUL
+            # cannot be stored, so such a value matches nothing.
             picked = ", ".join(f"t.{c}" for c in wanted)
             sql = (
                 f"SELECT {picked} FROM json_array_elements_text(%s::json) AS k(v) "
