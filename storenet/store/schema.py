@@ -368,6 +368,88 @@ plan_lines = Table(
     Index("ix_plan_lines_plan_id_store_id", "plan_id", "store_id"),
 )
 
+# --- accounts, audit and service jobs (storenet.accounts, storenet.audit, storenet.api) --
+
+# People and POS devices. A franchise owner's stores come from `store_owners` through
+# `franchisee_id`, a regional manager's regions from `region_managers` (manager = the
+# username), a store manager's and a POS device's from `store_id`.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("username", String(200), nullable=False, unique=True),
+    Column("password_hash", String(200)),
+    Column("role", String(24), nullable=False),
+    Column("franchisee_id", ForeignKey("franchisees.id")),
+    Column("store_id", ForeignKey("stores.id")),
+    Column("disabled", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", DateTime(), nullable=False),
+    Column("failed_logins", Integer, nullable=False, server_default="0"),
+    Column("throttled_until", DateTime()),
+    CheckConstraint(
+        "role IN ('administrator', 'hq_planner', 'regional_manager', 'store_manager', "
+        "'franchise_owner', 'auditor', 'pos_device')",
+        name="role",
+    ),
+)
+
+# Console sessions and POS device tokens; only a keyed hash of the secret is stored.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("created_at", DateTime(), nullable=False),
+    Column("expires_at", DateTime()),
+    Column("revoked_at", DateTime()),
+    CheckConstraint("kind IN ('session', 'device')", name="kind"),
+    Index("ix_api_tokens_user_id", "user_id"),
+)
+
+# Append-only, hash-chained: each entry's hash covers its content and the previous hash;
+# `audit_head` holds the newest (seq, hash) so a cut tail shows too.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", DateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(200), nullable=False, server_default=""),
+    Column("before", Text),
+    Column("after", Text),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+)
+
+# Nightly plans started over the API run in the background; any worker reads progress.
+plan_jobs = Table(
+    "plan_jobs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("status", String(12), nullable=False),
+    Column("stage", String(200), nullable=False, server_default=""),
+    Column("done", BigInteger, nullable=False, server_default="0"),
+    Column("total", BigInteger, nullable=False, server_default="0"),
+    Column("plan_id", String(64)),
+    Column("error", Text),
+    Column("started_by", String(200), nullable=False),
+    Column("started_at", DateTime(), nullable=False),
+    Column("finished_at", DateTime()),
+    CheckConstraint("status IN ('running', 'done', 'failed')", name="status"),
+)
+
 # --- idempotency and POS ------------------------------------------------------------
 
 # One row per external write. A replay returns `response`; a different payload under

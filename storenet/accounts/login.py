@@ -1,0 +1,136 @@
+"""Logging in: Argon2 check, per-account slow-down, a fresh session, an audit entry.
+
+Repeated bad passwords slow down that one account (not the caller's others, not other
+accounts): after `free_failures` failures each further attempt must wait, doubling
+up to `MAX_WAIT_S`; a success resets it. Unknown usernames get the same answers and
+the same Argon2 work, and are slowed the same way (in memory: nothing to store), so
+the answers do not tell whether an account exists.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, select, update
+
+from storenet.accounts.errors import Throttled
+from storenet.accounts.passwords import verify_password
+from storenet.accounts.roles import POS
+from storenet.accounts.tokens import issue_token, revoke_tokens
+from storenet.audit.chain import record
+from storenet.ledger.checks import utc_now
+from storenet.store.schema import users
+
+MAX_WAIT_S = 300
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    """ok with a session `token` and the user, or not ok (an audited failure)."""
+
+    ok: bool
+    token: str | None = None
+    token_id: int | None = None
+    user: dict | None = None
+
+
+def wait_after(failures: int, free_failures: int) -> int:
+    """Seconds an account must wait after `failures` consecutive failures."""
+    if failures < free_failures:
+        return 0
+    return min(MAX_WAIT_S, 2 ** (failures - free_failures))
+
+
+class _UnknownNames:
+    """Failure counts for usernames that do not exist, so they throttle alike."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[str, tuple[int, datetime]] = {}
+        self._size = size
+
+    def get(self, name: str) -> tuple[int, datetime | None]:
+        with self._lock:
+            return self._seen.get(name, (0, None))
+
+    def fail(self, name: str, until: datetime, failures: int) -> None:
+        with self._lock:
+            if len(self._seen) >= self._size:
+                self._seen.clear()
+            self._seen[name] = (failures, until)
+
+
+UNKNOWN = _UnknownNames()
+
+
+def attempt_login(
+    conn: Connection,
+    *,
+    username: str,
+    password: str,
+    secret_key: str,
+    session_lifetime: timedelta,
+    free_failures: int = 5,
+    previous_token_id: int | None = None,
+) -> LoginOutcome:
+    """Check `username`/`password` and, if right, open a new session (revoking
+    `previous_token_id`, the session the caller came with: the id rotates at login).
+
+    Raises Throttled while the account must wait (even for the right password).
+    Writes "login" or "login.failed" to the audit trail; the caller commits both
+    outcomes. POS devices cannot log in (they use device tokens).
+    """
+    now = utc_now()
+    row = conn.execute(select(users).where(users.c.username == username).with_for_update()).first()
+    if row is None or row.role == POS or row.disabled:
+        failures, until = (
+            UNKNOWN.get(username) if row is None else (row.failed_logins, row.throttled_until)
+        )
+        _raise_if_waiting(until, now)
+        verify_password(None, password)
+        failures += 1
+        until = now + timedelta(seconds=wait_after(failures, free_failures))
+        if row is None:
+            UNKNOWN.fail(username, until, failures)
+        else:
+            _store_failure(conn, row.id, failures, until)
+        record(conn, "anonymous", "login.failed", f"user:{username}", None, {"failures": failures})
+        return LoginOutcome(ok=False)
+    _raise_if_waiting(row.throttled_until, now)
+    if not verify_password(row.password_hash, password):
+        failures = row.failed_logins + 1
+        until = now + timedelta(seconds=wait_after(failures, free_failures))
+        _store_failure(conn, row.id, failures, until)
+        record(conn, "anonymous", "login.failed", f"user:{username}", None, {"failures": failures})
+        return LoginOutcome(ok=False)
+    conn.execute(
+        update(users).where(users.c.id == row.id).values(failed_logins=0, throttled_until=None)
+    )
+    if previous_token_id is not None:
+        revoke_tokens(conn, token_id=previous_token_id)
+    token, token_id = issue_token(conn, secret_key, row.id, "session", session_lifetime)
+    record(conn, username, "login", f"user:{username}", None, {"session": token_id})
+    user = {
+        "id": row.id,
+        "username": row.username,
+        "role": row.role,
+        "franchisee_id": row.franchisee_id,
+        "store_id": row.store_id,
+    }
+    return LoginOutcome(ok=True, token=token, token_id=token_id, user=user)
+
+
+def _raise_if_waiting(until: datetime | None, now: datetime) -> None:
+    if until is not None and until > now:
+        raise Throttled("login", max(1, math.ceil((until - now).total_seconds())))
+
+
+def _store_failure(conn: Connection, user_id: int, failures: int, until: datetime) -> None:
+    conn.execute(
+        update(users)
+        .where(users.c.id == user_id)
+        .values(failed_logins=failures, throttled_until=until)
+    )

@@ -1,0 +1,174 @@
+"""The application factory and its error handlers.
+
+`create_app(settings)` builds the FastAPI app; the engine is opened when the app
+starts (never at import) and closed when it stops. `create_app_from_env` is the
+factory uvicorn's workers call.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from storenet.accounts.errors import Denied, NotAuthenticated, Throttled
+from storenet.api.deps import BadRequest, Conflict, Service
+from storenet.api.problems import ERROR_RESPONSES, problem_response
+from storenet.api.ratelimit import LineBuckets
+from storenet.api.routes import ROUTERS
+from storenet.api.settings import ServiceSettings
+from storenet.audit.chain import record
+from storenet.errors import (
+    IdempotencyConflict,
+    InsufficientStock,
+    NotFound,
+    Problem,
+    Refused,
+)
+from storenet.store.engine import open_engine, unit_of_work
+
+log = logging.getLogger("storenet.api")
+
+
+def create_app(settings: ServiceSettings) -> FastAPI:
+    """The storenet HTTP service over the database named by `settings` (which must be
+    migrated already: `storenet serve` migrates before it starts workers)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        engine = open_engine(settings.core().db_url)
+        app.state.service = Service(
+            settings=settings,
+            engine=engine,
+            pos_buckets=LineBuckets(settings.pos_lines_per_s, settings.pos_burst_lines),
+        )
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="storenet",
+        version="0.1.0",
+        summary="Stock ledger, POS ingestion, store network and nightly plan over HTTP.",
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
+    for router in ROUTERS:
+        app.include_router(router)
+    _add_error_handlers(app)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app with settings from the environment and `.env` (uvicorn's factory)."""
+    return create_app(ServiceSettings())
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Refused)
+    async def refused(_: Request, error: Refused) -> Response:
+        return problem_response(422, "Refused", error.problems, str(error))
+
+    @app.exception_handler(IdempotencyConflict)
+    async def conflict(_: Request, error: IdempotencyConflict) -> Response:
+        problem = Problem(
+            error.field,
+            "differs from the first request sent with this Idempotency-Key",
+            "Idempotency-Key",
+            {"first": error.first, "now": error.now},
+        )
+        return problem_response(422, "Idempotency-Key reused with another payload", [problem])
+
+    @app.exception_handler(NotFound)
+    async def not_found(_: Request, error: NotFound) -> Response:
+        return problem_response(404, "Not found", [Problem(error.kind, "not found", "", error.key)])
+
+    @app.exception_handler(InsufficientStock)
+    async def short(_: Request, error: InsufficientStock) -> Response:
+        problem = Problem(
+            "qty",
+            f"only {error.available} available at {error.location}",
+            error.sku,
+            error.requested,
+        )
+        return problem_response(409, "Insufficient stock", [problem], str(error))
+
+    @app.exception_handler(BadRequest)
+    async def bad_request(_: Request, error: BadRequest) -> Response:
+        return problem_response(400, "Bad request", [error.problem])
+
+    @app.exception_handler(Conflict)
+    async def busy(_: Request, error: Conflict) -> Response:
+        return problem_response(409, "Conflict", [error.problem])
+
+    @app.exception_handler(NotAuthenticated)
+    async def unauthenticated(_: Request, error: NotAuthenticated) -> Response:
+        problem = Problem("Authorization", error.reason)
+        return problem_response(
+            401, "Not authenticated", [problem], headers={"WWW-Authenticate": "Bearer"}
+        )
+
+    @app.exception_handler(Throttled)
+    async def throttled(_: Request, error: Throttled) -> Response:
+        problem = Problem(error.what, f"too many requests; retry in {error.retry_after} s")
+        return problem_response(
+            429, "Too many requests", [problem], headers={"Retry-After": str(error.retry_after)}
+        )
+
+    @app.exception_handler(Denied)
+    async def denied(request: Request, error: Denied) -> Response:
+        # The refusal itself is audited, in its own transaction (the request wrote nothing).
+        who = getattr(request.state, "principal", None)
+        actor = who.username if who else "anonymous"
+        target = f"{request.method} {request.url.path}"
+        service = request.app.state.service
+        unit_of_work(
+            service.engine,
+            lambda conn: record(
+                conn,
+                actor,
+                "denied",
+                target[:200],
+                None,
+                {"action": error.action, "object": error.target, "reason": error.reason},
+            ),
+        )
+        if error.hidden:
+            problem = Problem("id", "not found", "", error.target)
+            return problem_response(404, "Not found", [problem])
+        return problem_response(403, "Forbidden", [Problem(error.action, error.reason)])
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, error: RequestValidationError) -> Response:
+        return problem_response(422, "Invalid request", [_from_pydantic(e) for e in error.errors()])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, error: StarletteHTTPException) -> Response:
+        problem = Problem("request", str(error.detail))
+        return problem_response(
+            error.status_code, str(error.detail), [problem], headers=getattr(error, "headers", None)
+        )
+
+    @app.exception_handler(Exception)
+    async def crashed(_: Request, error: Exception) -> Response:
+        log.exception("unhandled error")
+        return problem_response(500, "Internal error", [Problem("server", "unexpected error")])
+
+
+def _from_pydantic(error: dict) -> Problem:
+    """A pydantic error as a Problem: body.lines.3.qty -> where "line 4", field "qty"."""
+    loc = [str(part) for part in error.get("loc", ())]
+    where = ""
+    if len(loc) >= 3 and loc[:2] == ["body", "lines"] and loc[2].isdigit():
+        where = f"line {int(loc[2]) + 1}"
+        loc = loc[3:]
+    elif loc and loc[0] in ("body", "query", "path", "header"):
+        where = loc[0]
+        loc = loc[1:]
+    value = error.get("input")
+    if isinstance(value, dict | list) and len(str(value)) > 500:
+        value = None
+    return Problem(".".join(loc) or "body", error.get("msg", "is invalid"), where, value)

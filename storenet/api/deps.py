@@ -1,0 +1,131 @@
+"""What every route needs: the service (settings, engine), the caller, transactions.
+
+Credentials: `Authorization: Bearer <token>` (POS devices, scripts) or the console's
+session cookie. A cookie-authenticated write must carry the CSRF token (header
+`X-CSRF-Token`) and, if the browser sends an Origin, one of ours: a cookie is sent by
+the browser on its own, a bearer token is not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Header, Request
+from sqlalchemy import Connection, Engine
+
+from storenet.accounts.errors import Denied
+from storenet.accounts.principal import Principal
+from storenet.accounts.tokens import resolve_token
+from storenet.api.ratelimit import LineBuckets
+from storenet.api.settings import ServiceSettings
+from storenet.errors import Problem, StorenetError
+from storenet.store.engine import reading, unit_of_work
+
+T = TypeVar("T")
+SESSION_COOKIE = "storenet_session"
+CSRF_COOKIE = "storenet_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@dataclass
+class BadRequest(StorenetError):
+    """A request missing something every such request needs (400)."""
+
+    problem: Problem
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self.problem))
+
+
+@dataclass
+class Conflict(StorenetError):
+    """The request conflicts with work in progress (409); try again later."""
+
+    problem: Problem
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self.problem))
+
+
+@dataclass
+class Service:
+    """Everything the routes share, made once per process by the app factory."""
+
+    settings: ServiceSettings
+    engine: Engine
+    pos_buckets: LineBuckets
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def read(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` on a read-only connection (never takes SQLite's write lock)."""
+        with reading(self.engine) as conn:
+            return work(conn)
+
+    def write(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` in one transaction, retried whole on serialization failures."""
+        return unit_of_work(self.engine, work)
+
+
+def get_service(request: Request) -> Service:
+    return request.app.state.service
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+
+
+def csrf_token_for(secret: str, session_token: str) -> str:
+    """The CSRF token that goes with a session (derived, so nothing more is stored)."""
+    return hmac.new(secret.encode(), b"csrf:" + session_token.encode(), hashlib.sha256).hexdigest()
+
+
+def current_principal(request: Request, svc: ServiceDep) -> Principal:
+    """The caller, from a bearer token or the session cookie; NotAuthenticated if
+    none is valid. Cookie-authenticated writes are checked for CSRF and Origin."""
+    auth = request.headers.get("authorization", "")
+    from_cookie = not auth.lower().startswith("bearer ")
+    token = request.cookies.get(SESSION_COOKIE) if from_cookie else auth[7:].strip()
+    who = svc.read(lambda conn: resolve_token(conn, svc.settings.secret, token))
+    request.state.principal = who
+    if from_cookie and request.method not in SAFE_METHODS:
+        _check_origin(request, svc.settings)
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent, csrf_token_for(svc.settings.secret, token or "")):
+            raise Denied("csrf", reason=f"a write with the session cookie needs {CSRF_HEADER}")
+    return who
+
+
+def _check_origin(request: Request, settings: ServiceSettings) -> None:
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+    if origin != own and origin not in settings.allowed_origins:
+        raise Denied("csrf", target=origin, reason="the request comes from a foreign Origin")
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Client-chosen key; a replay returns the first answer",
+        ),
+    ] = None,
+) -> str:
+    """The request's Idempotency-Key header; BadRequest (400) when missing or unusable."""
+    if key is None or not key.strip():
+        raise BadRequest(Problem("Idempotency-Key", "header is required for this write"))
+    if len(key) > 150:
+        raise BadRequest(Problem("Idempotency-Key", "is longer than 150 characters", value=key))
+    return key
+
+
+IdempotencyKey = Annotated[str, Depends(idempotency_key)]

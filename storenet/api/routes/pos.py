@@ -1,0 +1,124 @@
+"""POS: batch upload of sale and return lines (exactly once), serial look-up."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from storenet.accounts.access import require
+from storenet.accounts.errors import Denied, Throttled
+from storenet.accounts.scope import visible_stores
+from storenet.api.deps import CurrentPrincipal, IdempotencyKey, ServiceDep
+from storenet.api.routes.common import act, exact_json
+from storenet.errors import NotFound
+from storenet.ledger.locations import location_names
+from storenet.ledger.serials import find_serial, serial_history
+from storenet.sales.ingest import ingest_pos_batch
+
+router = APIRouter(tags=["pos"])
+
+
+class PosLineIn(BaseModel):
+    """One line as the till sent it (see storenet.sales.pos for the rules)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    store: str = Field(min_length=1, max_length=32)
+    device: str = Field(min_length=1, max_length=64)
+    receipt: str = Field(min_length=1, max_length=64)
+    line: int = Field(ge=1, le=1_000_000)
+    sku: str = Field(min_length=1, max_length=32)
+    qty: int = Field(ge=1, le=1_000_000)
+    unit_price: str | int | float = Field(description="price of one unit, e.g. 12.50")
+    at: str = Field(description="ISO 8601 time of the sale, with offset", max_length=40)
+    kind: Literal["sale", "return"] = "sale"
+    serials: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = None
+    buyer: str | None = Field(default=None, max_length=128)
+
+
+class PosBatchIn(BaseModel):
+    lines: list[PosLineIn] = Field(min_length=1, max_length=10_000)
+
+
+class PosBatchOut(BaseModel):
+    batch: str
+    lines: int
+    accepted: int
+    duplicates: int
+    units_sold: int
+    units_returned: int
+    discrepancies: int
+
+
+@router.post(
+    "/pos/batches",
+    response_model=PosBatchOut,
+    openapi_extra=act("pos.upload"),
+    summary="Upload a batch of POS lines, all or nothing, exactly once per Idempotency-Key",
+)
+def upload_batch(body: PosBatchIn, key: IdempotencyKey, who: CurrentPrincipal, svc: ServiceDep):
+    """A POS device sends its own store's lines only. A replay of the same key and
+    payload answers the first answer, byte for byte; the same key with another payload
+    is refused (422) naming the first difference; over the device's quota: 429 with
+    Retry-After, nothing written."""
+    lines = [line.model_dump(exclude_unset=True) for line in body.lines]
+    if len(lines) > svc.settings.pos_max_batch_lines:
+        raise Throttled("batch size", 1)
+    stores = {line["store"] for line in lines}
+    svc.read(lambda conn: require(conn, who, "pos.upload", locations=stores))
+    wait = svc.pos_buckets.take(who.user_id, len(lines))
+    if wait:
+        raise Throttled("pos lines", wait)
+    answer = svc.write(lambda conn: ingest_pos_batch(conn, key=who.key_prefix + key, lines=lines))
+    return exact_json(answer)
+
+
+@router.get(
+    "/serials/{serial}",
+    openapi_extra=act("serial.read"),
+    summary="Where a serial-tracked unit is, and its movements",
+)
+def get_serial(
+    serial: Annotated[str, Path(max_length=64)], who: CurrentPrincipal, svc: ServiceDep
+) -> dict:
+    """The unit's location, SKU and buyer reference, and every movement that carried
+    it. Scoped callers see a unit only while it is in one of their stores, and only
+    the movements that touched their stores."""
+
+    def work(conn):  # type: ignore[no-untyped-def]
+        require(conn, who, "serial.read")
+        found = find_serial(conn, serial)
+        if found is None:
+            raise NotFound("serial", serial)
+        names = location_names(conn)
+        seen = visible_stores(conn, who)
+        here = names.get(found["location_id"])
+        if seen is not None and here not in seen:
+            raise Denied(
+                "serial.read", target=serial, reason="outside the caller's scope", hidden=True
+            )
+        moves = []
+        for m in serial_history(conn, serial):
+            src, dst = names.get(m["from_location"]), names.get(m["to_location"])
+            if seen is None or src in seen or dst in seen:
+                moves.append(
+                    {
+                        "id": m["id"],
+                        "kind": m["kind"],
+                        "from": src,
+                        "to": dst,
+                        "occurred_at": m["occurred_at"],
+                        "document": m["document"],
+                    }
+                )
+        return {
+            "serial": serial,
+            "sku_id": found["sku_id"],
+            "location": here,
+            "buyer_ref": found["buyer_ref"],
+            "movements": moves,
+        }
+
+    return svc.read(work)
