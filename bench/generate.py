@@ -258,9 +258,12 @@ def run_child(args: argparse.Namespace, home: Path) -> dict:
         sys.stderr.write(stdout[-4000:])
         raise SystemExit(f"the build failed (exit {child.returncode}): {' '.join(command[:4])}")
     # ru_maxrss is in KiB on Linux: the largest high-water mark of a waited-for child.
-    own_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own_kib = usage.ru_maxrss
     out = json.loads(stdout.strip().splitlines()[-1])
     out["wall_s"] = seconds
+    # CPU seconds of the child: on a shared machine, steadier than the wall clock.
+    out["cpu_s"] = usage.ru_utime + usage.ru_stime
     out["peak_gb"] = max(own_kib, sampler.tree_peak_kib) * 1024 / 1e9
     out["backend_peak_gb"] = sampler.backend_peak_kib * 1024 / 1e9
     return out
@@ -336,6 +339,7 @@ def main() -> None:
     results = [
         {"name": "reference_build_s", "value": round(seconds, 1), "unit": "s"},
         {"name": "reference_peak_rss_gb", "value": round(child["peak_gb"], 2), "unit": "GB"},
+        {"name": "build_cpu_s", "value": round(child["cpu_s"], 1), "unit": "s"},
         {"name": "generate_s", "value": round(child["generate_s"], 1), "unit": "s"},
     ]
     if not args.files_only:
