@@ -350,9 +350,7 @@ def posterior(state: DemandState, network: PlanningNetwork) -> RatePosterior:
     phi = dispersion(state)[network.sku_category[network.pair_sku]]
     shape = 1.0 / (1.0 / np.maximum(shape0, 1e-9) + 1.0 / phi)
     mean = np.maximum(mean, 1e-9)
-    return RatePosterior(
-        shape=shape, rate=shape / mean, prior=prior, param_shape=shape0, phi=phi
-    )
+    return RatePosterior(shape=shape, rate=shape / mean, prior=prior, param_shape=shape0, phi=phi)
 
 
 # -- the nightly update ---------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Forecast accuracy on real sales: metrics, peers, backtests, reports."""

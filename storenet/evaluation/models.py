@@ -1,0 +1,319 @@
+"""Forecasters compared in a backtest, all behind one contract.
+
+A model is a function `(history: SalesPanel, calendar: EventCalendar | None, horizon:
+int) -> Forecast`, where `history` ends on the cut-off day: it sees nothing later.
+It returns daily means, the nine M5 quantiles per day where it has a distribution,
+and the 90% / 95% quantiles of each 7-day block of the horizon (for coverage).
+
+- `snaive`: the last week repeated (no distribution).
+- `autoets`, `croston`, `adida`, `tsb`: statsforecast per series, fitted from each
+  series' first sale; AutoETS quantiles from its normal prediction intervals (clipped
+  at 0), its 7-day quantiles from the summed mean and summed daily variances.
+- `storenet`: the planner's own model (`storenet.planning.demand`) on the M5
+  hierarchy, learned one day at a time, forecasting negative binomials.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from storenet.datasets.m5 import EventCalendar, SalesPanel
+from storenet.evaluation.events import event_function, learn_event_multipliers
+from storenet.evaluation.metrics import M5_QUANTILES
+from storenet.planning import demand, distribution
+from storenet.planning.network import PlanningNetwork, build_network
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """A model's forecast of every series of a panel.
+
+    `mean` [series, h] units/day; `quantiles` [9, series, h] at M5_QUANTILES or None;
+    `week_q90`, `week_q95` [series, h // 7] quantiles of 7-day demand or None;
+    `seconds`: fit + forecast wall time.
+    """
+
+    model: str
+    mean: np.ndarray
+    quantiles: np.ndarray | None = None
+    week_q90: np.ndarray | None = None
+    week_q95: np.ndarray | None = None
+    seconds: float = 0.0
+
+
+Model = Callable[[SalesPanel, "EventCalendar | None", int], Forecast]
+
+
+def seasonal_naive(history: SalesPanel, calendar: EventCalendar | None, horizon: int) -> Forecast:
+    """The last 7 days repeated over the horizon."""
+    started = time.perf_counter()
+    last = history.units[:, -7:]
+    mean = np.tile(last, (1, horizon // 7 + 1))[:, :horizon]
+    return Forecast("snaive", mean, seconds=time.perf_counter() - started)
+
+
+# -- statsforecast peers --------------------------------------------------------------
+
+
+def statsforecast_available() -> bool:
+    """True when the optional peer library is installed."""
+    try:
+        import statsforecast  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+_LEVELS = (50, 67, 95, 99)  # two-sided intervals whose bounds are the M5 quantiles
+
+
+def _statsforecast(kind: str, n_jobs: int = 1) -> Model:
+    def run(history: SalesPanel, calendar: EventCalendar | None, horizon: int) -> Forecast:
+        import pandas as pd
+        from statsforecast import StatsForecast
+        from statsforecast.models import ADIDA, TSB, AutoETS, CrostonOptimized
+
+        make = {
+            "autoets": lambda: AutoETS(season_length=7),
+            "croston": CrostonOptimized,
+            "adida": ADIDA,
+            "tsb": lambda: TSB(alpha_d=0.1, alpha_p=0.1),
+        }
+        started = time.perf_counter()
+        units = history.units
+        n, t = units.shape
+        first = history.first_sale()
+        fit = np.flatnonzero(first < t - 1)  # at least two days since the first sale
+        lengths = t - first[fit]
+        rows = np.repeat(fit, lengths)
+        cols = np.concatenate([np.arange(f, t) for f in first[fit]]) if fit.size else rows
+        frame = pd.DataFrame({"unique_id": rows, "ds": cols, "y": units[rows, cols]})
+        sf = StatsForecast(models=[make[kind]()], freq=1, n_jobs=n_jobs)
+        with_levels = kind == "autoets"
+        out = sf.forecast(df=frame, h=horizon, level=list(_LEVELS) if with_levels else None)
+        out = out.sort_values(["unique_id", "ds"])
+        column = [c for c in out.columns if c not in ("unique_id", "ds") and "-" not in c][0]
+        mean = np.zeros((n, horizon))
+        mean[fit] = np.maximum(out[column].to_numpy().reshape(len(fit), horizon), 0.0)
+        quantiles = week90 = week95 = None
+        if with_levels:
+            quantiles = np.zeros((len(M5_QUANTILES), n, horizon))
+            names = [f"lo-{lv}" for lv in reversed(_LEVELS)] + ["mean"]
+            names += [f"hi-{lv}" for lv in _LEVELS]
+            for k, name in enumerate(names):
+                col = column if name == "mean" else f"{column}-{name}"
+                values = out[col].to_numpy().reshape(len(fit), horizon)
+                quantiles[k, fit] = np.maximum(values, 0.0)
+            # Daily sd from the 95% half-width; a week's sd assumes independent days.
+            sd = (quantiles[7] - quantiles[4]) / stats.norm.ppf(0.975)
+            raw_mean = np.zeros((n, horizon))
+            raw_mean[fit] = out[column].to_numpy().reshape(len(fit), horizon)
+            weeks = horizon // 7
+            wk_mean = raw_mean[:, : weeks * 7].reshape(n, weeks, 7).sum(2)
+            wk_sd = np.sqrt((sd[:, : weeks * 7] ** 2).reshape(n, weeks, 7).sum(2))
+            week90 = np.maximum(wk_mean + stats.norm.ppf(0.9) * wk_sd, 0.0)
+            week95 = np.maximum(wk_mean + stats.norm.ppf(0.95) * wk_sd, 0.0)
+        seconds = time.perf_counter() - started
+        return Forecast(kind, mean, quantiles, week90, week95, seconds)
+
+    return run
+
+
+# -- storenet's own model -------------------------------------------------------------
+
+
+def m5_network(history: SalesPanel) -> tuple[PlanningNetwork, np.ndarray]:
+    """The planning network of a panel's hierarchy and the pair index of each row.
+
+    store -> store, item -> SKU, dept -> category, item -> product model, state ->
+    region, one format; every series is a listed pair, listed from its first sale
+    (launch of a SKU = its first sale anywhere). A series or SKU already selling in
+    the panel's first week launched earlier: it is given a launch a year before the
+    panel, so the model does not read the start of the data as product launches.
+    Only the panel's own days are used (a backtest passes the history to the cut-off).
+    """
+    s = history.series
+    t = history.units.shape[1]
+    first = history.first_sale()
+    start = history.days[0]
+    long_ago = start - np.timedelta64(365, "D")
+    first_day = np.where(
+        first < 7, long_ago, start + np.minimum(first, t - 1).astype("timedelta64[D]")
+    )
+    never = first >= t
+    pairs = pl.DataFrame(
+        {
+            "store_id": s["store"],
+            "sku_id": s["sku"],
+            "dept": s["dept"],
+            "state": s["state"],
+            "first": first_day.astype("datetime64[D]"),
+            "never": never,
+        }
+    )
+    stores = (
+        pairs.group_by("store_id")
+        .agg(pl.col("state").first())
+        .sort("store_id")
+        .select(
+            pl.col("store_id").alias("id"),
+            pl.lit("franchise").alias("format"),
+            pl.col("state").alias("region_id"),
+        )
+    )
+    skus = (
+        pairs.group_by("sku_id")
+        .agg(
+            pl.col("dept").first(),
+            pl.col("first").filter(~pl.col("never")).min().alias("launch_on"),
+        )
+        .sort("sku_id")
+        .select(
+            pl.col("sku_id").alias("id"),
+            pl.col("dept").alias("category"),
+            pl.col("sku_id").alias("model"),
+            pl.col("launch_on").fill_null(pl.lit(start.item() - timedelta(days=365))),
+            pl.lit(None, dtype=pl.Date).alias("eol_on"),
+            pl.lit(None, dtype=pl.String).alias("successor_id"),
+            pl.lit(1).alias("pack_size"),
+            pl.lit(0.0).alias("cost"),
+            pl.lit(0.0).alias("price"),
+        )
+    )
+    assortment = pairs.select(
+        "store_id",
+        "sku_id",
+        # A series that never sold is listed from the start: it has no first sale.
+        pl.when(pl.col("never")).then(None).otherwise(pl.col("first")).alias("listed_from"),
+    )
+    network = build_network(stores, skus, assortment)
+    store_at = {v: i for i, v in enumerate(network.store_ids)}
+    sku_at = {v: i for i, v in enumerate(network.sku_ids)}
+    pair = network.pair_index(
+        np.array([store_at[v] for v in s["store"].to_list()]),
+        np.array([sku_at[v] for v in s["sku"].to_list()]),
+    )
+    return network, pair
+
+
+def storenet_settings(
+    history: SalesPanel, calendar: EventCalendar | None, **overrides: float
+) -> demand.DemandSettings:
+    """DemandSettings for a panel: events learned from its own days (none without a
+    calendar) and any `overrides` of the numeric settings."""
+    if calendar is None:
+        events = lambda days: np.ones(np.shape(days))  # noqa: E731
+    else:
+        multipliers = learn_event_multipliers(history.units.sum(0), history.days, calendar)
+        events = event_function(calendar, multipliers)
+    return demand.DemandSettings(events=events, **overrides)
+
+
+def fit_storenet(
+    history: SalesPanel,
+    calendar: EventCalendar | None,
+    warmup_days: int | None = None,
+    **overrides: float,
+) -> tuple[PlanningNetwork, np.ndarray, demand.DemandState]:
+    """The network, each row's pair, and the demand state through the panel's last
+    day, learned one day at a time over the last `warmup_days` days (None = all)."""
+    network, pair = m5_network(history)
+    settings = storenet_settings(history, calendar, **overrides)
+    t = history.units.shape[1]
+    start = 0 if warmup_days is None else max(0, t - warmup_days)
+    state = demand.empty_state(network, history.days[start] - np.timedelta64(1, "D"), settings)
+    units = history.units
+    for j in range(start, t):
+        sold = np.flatnonzero(units[:, j] > 0)
+        day = demand.DaySales(
+            day=history.days[j],
+            pair=pair[sold],
+            units=units[sold, j],
+            stockout=np.zeros(sold.size, dtype=bool),
+        )
+        state = demand.update_day(state, network, day)
+    return network, pair, state
+
+
+def forecast_storenet(
+    network: PlanningNetwork,
+    pair: np.ndarray,
+    state: demand.DemandState,
+    horizon: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Daily and weekly negative binomials from a fitted state, in row order.
+
+    Returns (r [rows], p_day [h, rows], mean [rows, h], quantiles [9, rows, h],
+    week90, week95 [rows, h // 7]).
+    """
+    post = demand.posterior(state, network)
+    start = state.through + np.timedelta64(1, "D")
+    grid = start + np.arange(horizon)
+    per_sku = demand.sku_exposure(state, network, grid)  # [h, SKUs]
+    active = np.stack([network.active(d) for d in grid])  # [h, pairs]
+    m = np.where(active, per_sku[:, network.pair_sku], 0.0)[:, pair]  # [h, rows]
+    shape, rate = post.shape[pair], post.rate[pair]
+    r, p_day = distribution.nb_params(shape[None, :], rate[None, :], m)
+    mean = distribution.nb_mean(r, p_day).T
+    q = distribution.nb_quantile(
+        np.broadcast_to(r, p_day.shape)[None], p_day[None], M5_QUANTILES[:, None, None]
+    )
+    quantiles = q.transpose(0, 2, 1).astype(np.float64)
+    weeks = horizon // 7
+    m_week = m[: weeks * 7].reshape(weeks, 7, -1).sum(1)  # [weeks, rows]
+    # A week's demand: the day-to-day over-dispersion partly averages out over 7 days.
+    shape_w, rate_w = post.over_days(7.0)
+    r_w, p_w = distribution.nb_params(shape_w[pair][None, :], rate_w[pair][None, :], m_week)
+    week90 = distribution.nb_quantile(r_w, p_w, 0.9).T.astype(np.float64)
+    week95 = distribution.nb_quantile(r_w, p_w, 0.95).T.astype(np.float64)
+    return r[0], p_day, mean, quantiles, week90, week95
+
+
+WARMUP_DAYS = 730
+"""Days a backtest learns before its cut-off: the pair statistics forget with
+delta = 0.985 (~67 days) and the network statistics with 0.995 (~200 days), so two
+years learn all that a longer history would (checked: the same WRMSSE to 4 digits)."""
+
+
+def storenet_model(warmup_days: int | None = WARMUP_DAYS, **overrides: float) -> Model:
+    """storenet's demand model as a backtest model, learning the last `warmup_days`
+    days before the cut-off (None = all); `overrides` of DemandSettings numbers."""
+
+    def run(history: SalesPanel, calendar: EventCalendar | None, horizon: int) -> Forecast:
+        started = time.perf_counter()
+        network, pair, state = fit_storenet(history, calendar, warmup_days, **overrides)
+        _, _, mean, quantiles, w90, w95 = forecast_storenet(network, pair, state, horizon)
+        seconds = time.perf_counter() - started
+        return Forecast("storenet", mean, quantiles, w90, w95, seconds)
+
+    return run
+
+
+def registry() -> dict[str, Model]:
+    """Every model by name (gbm included when lightgbm is installed)."""
+    models: dict[str, Model] = {
+        "snaive": seasonal_naive,
+        "storenet": storenet_model(),
+        "autoets": _statsforecast("autoets"),
+        "croston": _statsforecast("croston"),
+        "adida": _statsforecast("adida"),
+        "tsb": _statsforecast("tsb"),
+    }
+    try:
+        from storenet.evaluation.gbm import gbm_model
+    except ImportError:  # lightgbm missing: the model is simply not offered
+        return models
+    models["gbm"] = gbm_model()
+    return models
+
+
+def renamed(forecast: Forecast, name: str) -> Forecast:
+    """The same forecast under another model name."""
+    return replace(forecast, model=name)

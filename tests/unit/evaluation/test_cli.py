@@ -1,0 +1,49 @@
+"""`storenet evaluate` on a tiny long table, through a Typer app of its own."""
+
+import polars as pl
+import typer
+from typer.testing import CliRunner
+
+from storenet import cli_evaluate
+from tests.unit.evaluation.conftest import synthetic_panel
+
+
+def test_evaluate_prints_scores_and_writes_the_report(tmp_path):
+    # given: a long sales table of the synthetic panel
+    panel = synthetic_panel(n_days=120)
+    rows = [
+        {"store": s["store"], "sku": s["sku"], "date": str(d), "quantity": panel.units[i, j]}
+        for i, s in enumerate(panel.series.iter_rows(named=True))
+        for j, d in enumerate(panel.days)
+    ]
+    pl.DataFrame(rows).write_csv(tmp_path / "sales.csv")
+    app = typer.Typer()
+    cli_evaluate.register(app)
+    app.command("noop")(lambda: None)  # two commands keep `evaluate` a sub-command
+    # when
+    result = CliRunner().invoke(
+        app,
+        [
+            "evaluate",
+            "--data", str(tmp_path / "sales.csv"),
+            "--cutoffs", str(panel.days[70]) + "," + str(panel.days[84]),
+            "--horizon", "28",
+            "--models", "snaive,storenet",
+            "--report", str(tmp_path / "report"),
+        ],
+    )  # fmt: skip
+    # then
+    assert result.exit_code == 0, result.output
+    assert "storenet" in result.output
+    assert (tmp_path / "report" / "report.html").exists()
+
+
+def test_an_unknown_model_is_refused_with_the_choices(tmp_path):
+    app = typer.Typer()
+    cli_evaluate.register(app)
+    app.command("noop")(lambda: None)
+    result = CliRunner().invoke(
+        app, ["evaluate", "--data", str(tmp_path / "x.csv"), "--models", "prophet"]
+    )
+    assert result.exit_code == 2
+    assert "prophet" in result.output
