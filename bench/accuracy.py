@@ -1,0 +1,138 @@
+"""Demand accuracy on real sales: storenet vs statsforecast peers vs a global LightGBM.
+
+    python bench/accuracy.py --data ../shared/data/m5/sales_train_subset.csv.gz \
+        --calendar ../shared/data/m5/calendar.csv --cutoffs d_1829,d_1857,d_1885 \
+        --json /tmp/accuracy.json
+
+For each cut-off, every model is fitted on the days up to it and forecasts the next
+28 days (`storenet.evaluation.backtest`). Scores are averaged over the cut-offs:
+level-12 WRMSSE (unit weights of the 28 days before each cut-off: prices are known
+for 10 items only), level-12 scaled pinball loss at the 9 M5 quantiles, coverage of
+7-day demand by the 90% / 95% quantiles; fit + forecast times summed over cut-offs,
+measured in this run (speedup = AutoETS time / storenet time).
+
+Results: l12_wrmsse_<model>, l12_spl_<model>, coverage95_<model>, seconds_<model>,
+speedup_vs_autoets, and the goal figures of issue 4.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def machine() -> str:
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {mem_gb:.0f} GB"
+
+
+def main() -> None:
+    from storenet.datasets import m5
+    from storenet.evaluation import backtest, report
+    from storenet.evaluation.models import registry
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    shared = ROOT.parent / "shared" / "data" / "m5"
+    parser.add_argument("--data", type=Path, default=shared / "sales_train_subset.csv.gz")
+    parser.add_argument("--calendar", type=Path, default=shared / "calendar.csv")
+    parser.add_argument("--prices", type=Path, default=None)
+    parser.add_argument("--weights", type=Path, default=None, help="official M5 weights")
+    parser.add_argument("--cutoffs", default="d_1829,d_1857,d_1885")
+    parser.add_argument("--stores", default="", help="comma-separated; default all")
+    parser.add_argument("--horizon", type=int, default=28)
+    parser.add_argument("--models", default="snaive,storenet,autoets,gbm")
+    parser.add_argument("--report", type=Path, help="also write the HTML report here")
+    parser.add_argument("--json", type=Path, help="write results here")
+    args = parser.parse_args()
+
+    stores = [s for s in args.stores.split(",") if s] or None
+    panel = m5.load_panel(args.data, args.calendar, args.prices, stores)
+    events = m5.read_calendar(args.calendar) if args.calendar else None
+    first = events.days[0] if events is not None else panel.days[0]
+    cutoffs = [m5.parse_day(c, first) for c in args.cutoffs.split(",") if c]
+    official = m5.read_official_weights(args.weights, panel) if args.weights else None
+    available = registry()
+    models = {n: available[n] for n in args.models.split(",") if n in available}
+    missing = [n for n in args.models.split(",") if n not in available]
+    if missing:
+        print(f"skipped (not installed): {', '.join(missing)}")
+
+    def progress(stage: str, done: int, total: int) -> None:
+        print(f"  [{done}/{total}] {stage}  ({time.strftime('%H:%M:%S')})", flush=True)
+
+    print(f"{panel.n_series} series, cut-offs {', '.join(map(str, cutoffs))}, {machine()}")
+    result = backtest.run_backtest(panel, models, cutoffs, args.horizon, events, official, progress)
+    rows = report.summary(result)
+    head = ("model", "wrmsse_store_x_item", "wrmsse_store_x_dept", "wrmsse_dept",
+            "wrmsse_store", "wrmsse_total", "spl", "coverage90", "coverage95",
+            "seconds")  # fmt: skip
+    print("  ".join(f"{h:>14}" for h in head))
+    for row in rows:
+        print("  ".join(f"{row[h]:>14.4f}" if h != "model" else f"{row[h]:>14}" for h in head))
+    print("\nper cut-off, level 12:")
+    for r in result.rows:
+        if r["level"] == "store_x_item":
+            extra = f" spl {r['spl']:.4f} cov95 {r['coverage95']:.3f}" if "spl" in r else ""
+            print(f"  {r['cutoff']} {r['model']:>9} wrmsse {r['wrmsse']:.4f}{extra}")
+
+    by = {row["model"]: row for row in rows}
+    results = []
+    for model, row in by.items():
+        results.append({"name": f"l12_wrmsse_{model}", "value": row["wrmsse_store_x_item"],
+                        "unit": "WRMSSE"})  # fmt: skip
+        if row["spl"] == row["spl"]:
+            results.append({"name": f"l12_spl_{model}", "value": row["spl"], "unit": "WSPL"})
+            results.append({"name": f"coverage95_{model}", "value": row["coverage95"],
+                            "unit": "share"})  # fmt: skip
+            results.append({"name": f"coverage90_{model}", "value": row["coverage90"],
+                            "unit": "share"})  # fmt: skip
+        results.append({"name": f"seconds_{model}", "value": row["seconds"], "unit": "s"})
+    goals = []
+    if "storenet" in by and "autoets" in by:
+        s, a = by["storenet"], by["autoets"]
+        speed = a["seconds"] / max(s["seconds"], 1e-9)
+        results.append({"name": "speedup_vs_autoets", "value": speed, "unit": "x"})
+        wr = s["wrmsse_store_x_item"] / a["wrmsse_store_x_item"] - 1
+        spl = 1 - s["spl"] / a["spl"]
+        goals += [
+            ("storenet L12 WRMSSE <= AutoETS", wr <= 0, f"{wr:+.1%} vs AutoETS"),
+            ("storenet L12 SPL >= 10% better", spl >= 0.10, f"{spl:.1%} better"),
+            ("storenet >= 20x faster", speed >= 20, f"{speed:.1f}x"),
+        ]
+    if "storenet" in by:
+        c = by["storenet"]["coverage95"]
+        goals.append(("95% coverage in [93%, 97%]", 0.93 <= c <= 0.97, f"{c:.1%}"))
+    if "gbm" in by and "autoets" in by:
+        g = 1 - by["gbm"]["wrmsse_store_x_item"] / by["autoets"]["wrmsse_store_x_item"]
+        goals.append(("gbm L12 WRMSSE >= 3% better", g >= 0.03, f"{g:.1%} better"))
+    print("\ngoals (issue 4):")
+    for what, met, figure in goals:
+        print(f"  {'MET   ' if met else 'MISSED'} {what}: {figure}")
+    if args.report:
+        report.write_report(result, args.report)
+        print(f"report: {args.report / 'report.html'}")
+    if args.json:
+        doc = {
+            "bench": "accuracy",
+            "machine": machine(),
+            "date": date.today().isoformat(),
+            "command": " ".join(sys.argv),
+            "series": panel.n_series,
+            "cutoffs": [str(c) for c in cutoffs],
+            "results": results,
+        }
+        args.json.write_text(json.dumps(doc, indent=2) + "\n")
+        print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
