@@ -8,7 +8,8 @@ The edge writes an audit entry for every Denied.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import Connection
 
@@ -44,3 +45,17 @@ def require_any(conn: Connection, who: Principal, action: str, locations: Iterab
         raise Denied(
             action, target=",".join(refs), reason="outside the caller's scope", hidden=True
         )
+
+
+@contextmanager
+def answered_as(kind: str, key: str) -> Iterator[None]:
+    """Inside, a hidden Denied is re-raised naming (`kind`, `key`), so the caller gets
+    the very answer NotFound(kind, key) gives for an object that does not exist."""
+    try:
+        yield
+    except Denied as error:
+        if not error.hidden:
+            raise
+        raise Denied(
+            error.action, target=key, reason=error.reason, hidden=True, kind=kind
+        ) from None

@@ -21,14 +21,15 @@ class NotAuthenticated(StorenetError):
 class Denied(StorenetError):
     """The principal may not do `action` (function scope) or not on `target`.
 
-    `hidden` asks the edge to answer as if the object did not exist (404), so a
-    franchisee cannot learn which of another's objects exist.
+    `hidden` asks the edge to answer exactly as NotFound(kind, target) would (404), so
+    a franchisee cannot learn which of another's objects exist.
     """
 
     action: str
     target: str = ""
     reason: str = "not allowed"
     hidden: bool = False
+    kind: str = "location"
 
     def __post_init__(self) -> None:
         super().__init__(f"{self.action} on {self.target or '-'}: {self.reason}")

@@ -137,7 +137,7 @@ def _add_error_handlers(app: FastAPI) -> None:
             ),
         )
         if error.hidden:
-            problem = Problem("id", "not found", "", error.target)
+            problem = Problem(error.kind, "not found", "", error.target)
             return problem_response(404, "Not found", [problem])
         return problem_response(403, "Forbidden", [Problem(error.action, error.reason)])
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from storenet.accounts.access import require
+from storenet.accounts.access import answered_as, require
 from storenet.accounts.errors import Denied
 from storenet.accounts.scope import visible_regions, visible_stores
 from storenet.api import reads
@@ -67,7 +67,8 @@ def stores_list(
 )
 def stores_get(store_id: StoreId, who: CurrentPrincipal, svc: ServiceDep) -> dict:
     def work(conn):  # type: ignore[no-untyped-def]
-        require(conn, who, "network.read", locations=[store_id])
+        with answered_as("store", store_id):
+            require(conn, who, "network.read", locations=[store_id])
         store = reads.get_store(conn, store_id)
         return {**store, "owners": store_owner_history(conn, store_id)}
 
@@ -117,7 +118,11 @@ def regions_managers(region_id: RegionId, who: CurrentPrincipal, svc: ServiceDep
         seen = visible_regions(conn, who)
         if seen is not None and region_id not in seen:
             raise Denied(
-                "network.read", target=region_id, reason="outside the caller's scope", hidden=True
+                "network.read",
+                target=region_id,
+                reason="outside the caller's scope",
+                hidden=True,
+                kind="region",
             )
         return {"items": region_manager_history(conn, region_id)}
 

@@ -97,7 +97,11 @@ def get_serial(
         here = names.get(found["location_id"])
         if seen is not None and here not in seen:
             raise Denied(
-                "serial.read", target=serial, reason="outside the caller's scope", hidden=True
+                "serial.read",
+                target=serial,
+                reason="outside the caller's scope",
+                hidden=True,
+                kind="serial",
             )
         moves = []
         for m in serial_history(conn, serial):

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from storenet.accounts.access import require
+from storenet.accounts.access import answered_as, require
 from storenet.accounts.scope import visible_stores
 from storenet.api import reads
 from storenet.api.deps import CurrentPrincipal, IdempotencyKey, ServiceDep
@@ -182,7 +182,8 @@ def discrepancy_resolve(
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "discrepancy.resolve")
         found = reads.get_discrepancy(conn, discrepancy_id)
-        require(conn, who, "discrepancy.resolve", locations=[found["location"]])
+        with answered_as("discrepancy", str(discrepancy_id)):
+            require(conn, who, "discrepancy.resolve", locations=[found["location"]])
         count_in = CountIn(sku=found["sku_id"], counted=body.counted)
         payload = {"discrepancy": discrepancy_id, **body.model_dump()}
         return once(

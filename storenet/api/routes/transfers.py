@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from storenet.accounts.access import require, require_any
+from storenet.accounts.access import answered_as, require, require_any
 from storenet.accounts.scope import visible_stores
 from storenet.api import reads
 from storenet.api.deps import CurrentPrincipal, IdempotencyKey, ServiceDep
@@ -69,7 +69,8 @@ def transfers_get(transfer_id: TransferId, who: CurrentPrincipal, svc: ServiceDe
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "transfer.read")
         doc = reads.get_transfer(conn, transfer_id)
-        require_any(conn, who, "transfer.read", [doc["source"], doc["destination"]])
+        with answered_as("transfer", transfer_id):
+            require_any(conn, who, "transfer.read", [doc["source"], doc["destination"]])
         return doc
 
     return svc.read(work)
@@ -114,7 +115,8 @@ def transfers_ship(
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "transfer.write")
         doc = reads.get_transfer(conn, transfer_id)
-        require(conn, who, "transfer.write", locations=[doc["source"]])
+        with answered_as("transfer", transfer_id):
+            require(conn, who, "transfer.write", locations=[doc["source"]])
         return once(
             conn,
             who,
@@ -141,7 +143,8 @@ def transfers_receive(
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "transfer.write")
         doc = reads.get_transfer(conn, transfer_id)
-        require(conn, who, "transfer.write", locations=[doc["destination"]])
+        with answered_as("transfer", transfer_id):
+            require(conn, who, "transfer.write", locations=[doc["destination"]])
         payload = {"receive": transfer_id, **body.model_dump(exclude_none=True)}
         return once(
             conn,

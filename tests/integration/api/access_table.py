@@ -1,0 +1,176 @@
+"""The access table: every route of the OpenAPI schema, its action, and the objects to
+call it on. A route missing here fails the access tests, so a new route cannot ship
+without being placed in the policy and tried against another franchisee's objects.
+
+`own`: path parameters for the role matrix (objects of S1 or network-wide);
+`foreign`: path parameters naming franchisee F2's objects (store S3), for the
+isolation test (None: the route takes no object id).
+"""
+
+from __future__ import annotations
+
+VICTIM = "{victim}"  # replaced by the id of a throwaway user
+POS_USER = "{pos_user}"
+OWN_DISCREPANCY = "{own_discrepancy}"
+FOREIGN_DISCREPANCY = "{foreign_discrepancy}"
+FOREIGN_USER = "{foreign_user}"
+
+ACCESS: dict[tuple[str, str], dict] = {
+    ("POST", "/auth/login"): {
+        "action": "public",
+        "body": {"username": "nobody", "password": "wrong password"},
+    },
+    ("GET", "/me"): {"action": "self"},
+    ("GET", "/users"): {"action": "user.read"},
+    ("POST", "/users"): {
+        "action": "user.admin",
+        "key": True,
+        "body": {"username": "new-{role}", "role": "auditor", "password": "long enough password"},
+    },
+    ("GET", "/users/{user_id}"): {
+        "action": "user.read",
+        "own": {"user_id": VICTIM},
+        "foreign": {"user_id": FOREIGN_USER},
+    },
+    ("PUT", "/users/{user_id}/role"): {
+        "action": "user.admin",
+        "own": {"user_id": VICTIM},
+        "foreign": {"user_id": FOREIGN_USER},
+        "body": {"role": "auditor"},
+    },
+    ("POST", "/users/{user_id}/disable"): {
+        "action": "user.admin",
+        "own": {"user_id": VICTIM},
+        "foreign": {"user_id": FOREIGN_USER},
+    },
+    ("POST", "/users/{user_id}/tokens"): {
+        "action": "user.admin",
+        "own": {"user_id": POS_USER},
+        "foreign": {"user_id": FOREIGN_USER},
+    },
+    ("GET", "/audit"): {"action": "audit.read"},
+    ("GET", "/audit/verify"): {"action": "audit.read"},
+    ("POST", "/pos/batches"): {"action": "pos.upload", "key": True, "body": "pos"},
+    ("GET", "/serials/{serial}"): {
+        "action": "serial.read",
+        "own": {"serial": "P-S1-1"},
+        "foreign": {"serial": "P-S3-2"},
+    },
+    ("GET", "/stock/{location}"): {
+        "action": "stock.read",
+        "own": {"location": "S1"},
+        "foreign": {"location": "S3"},
+    },
+    ("GET", "/skus/{sku_id}/stock"): {"action": "stock.read", "own": {"sku_id": "K1"}},
+    ("POST", "/stock/{location}/counts"): {
+        "action": "stock.count",
+        "key": True,
+        "own": {"location": "S1"},
+        "foreign": {"location": "S3"},
+        "body": {"sku": "K1", "counted": 20},
+    },
+    ("POST", "/stock/{location}/adjustments"): {
+        "action": "stock.adjust",
+        "key": True,
+        "own": {"location": "S1"},
+        "foreign": {"location": "S3"},
+        "body": {"sku": "K2", "delta": 1, "reason": "access matrix"},
+    },
+    ("GET", "/discrepancies"): {"action": "discrepancy.read"},
+    ("POST", "/discrepancies/{discrepancy_id}/resolve"): {
+        "action": "discrepancy.resolve",
+        "key": True,
+        "own": {"discrepancy_id": OWN_DISCREPANCY},
+        "foreign": {"discrepancy_id": FOREIGN_DISCREPANCY},
+        "body": {"counted": 0},
+    },
+    ("GET", "/transfers"): {"action": "transfer.read"},
+    ("POST", "/transfers"): {
+        "action": "transfer.write",
+        "key": True,
+        "body": {
+            "transfer_id": "T-new-{role}",
+            "source": "S1",
+            "destination": "S4",
+            "lines": [{"sku": "K1", "qty": 1}],
+        },
+    },
+    ("GET", "/transfers/{transfer_id}"): {
+        "action": "transfer.read",
+        "own": {"transfer_id": "T-S1"},
+        "foreign": {"transfer_id": "T-F2"},
+    },
+    ("POST", "/transfers/{transfer_id}/ship"): {
+        "action": "transfer.write",
+        "key": True,
+        "own": {"transfer_id": "T-S1"},
+        "foreign": {"transfer_id": "T-F2"},
+    },
+    ("POST", "/transfers/{transfer_id}/receive"): {
+        "action": "transfer.write",
+        "key": True,
+        "own": {"transfer_id": "T-S1"},
+        "foreign": {"transfer_id": "T-F2-shipped"},
+        "body": {},
+    },
+    ("GET", "/stores"): {"action": "network.read"},
+    ("GET", "/stores/{store_id}"): {
+        "action": "network.read",
+        "own": {"store_id": "S1"},
+        "foreign": {"store_id": "S3"},
+    },
+    ("PUT", "/stores/{store_id}/owner"): {
+        "action": "network.write",
+        "own": {"store_id": "S4"},
+        "foreign": {"store_id": "S3"},
+        "body": {"franchisee_id": None},
+    },
+    ("GET", "/regions"): {"action": "network.read"},
+    ("GET", "/regions/{region_id}/managers"): {
+        "action": "network.read",
+        "own": {"region_id": "EAST"},
+        "foreign": {"region_id": "WEST"},
+    },
+    ("PUT", "/regions/{region_id}/manager"): {
+        "action": "network.write",
+        "own": {"region_id": "WEST"},
+        "foreign": {"region_id": "WEST"},
+        "body": {"manager": "someone"},
+    },
+    ("GET", "/skus"): {"action": "catalog.read"},
+    ("GET", "/skus/{sku_id}"): {"action": "catalog.read", "own": {"sku_id": "K1"}},
+    ("POST", "/plans/jobs"): {"action": "plan.write", "body": {"day": "2026-01-01"}},
+    ("GET", "/plans/jobs/{job_id}"): {
+        "action": "plan.read",
+        "own": {"job_id": "job-none"},
+        "foreign": {"job_id": "job-none"},
+    },
+    ("GET", "/plans/{plan_id}"): {
+        "action": "plan.read",
+        "own": {"plan_id": "plan-2026-01-01"},
+        "foreign": {"plan_id": "plan-2026-01-01"},
+    },
+    ("GET", "/plans/{plan_id}/lines"): {
+        "action": "plan.read",
+        "own": {"plan_id": "plan-2026-01-01"},
+        "foreign": {"plan_id": "plan-2026-01-01"},
+    },
+    ("PUT", "/plans/{plan_id}/lines/{line_no}"): {
+        "action": "plan.write",
+        "own": {"plan_id": "plan-2026-01-01", "line_no": 1},
+        "foreign": {"plan_id": "plan-2026-01-01", "line_no": 1},
+        "body": {"qty": 1},
+    },
+    ("POST", "/plans/{plan_id}/approve"): {
+        "action": "plan.write",
+        "own": {"plan_id": "plan-2026-01-01"},
+        "foreign": {"plan_id": "plan-2026-01-01"},
+    },
+    ("POST", "/plans/{plan_id}/release"): {
+        "action": "plan.write",
+        "own": {"plan_id": "plan-2026-01-01"},
+        "foreign": {"plan_id": "plan-2026-01-01"},
+    },
+    # Last: it ends the caller's session.
+    ("POST", "/auth/logout"): {"action": "self"},
+}
