@@ -489,9 +489,19 @@ def horizon_exposure(
     longest = int(days.max()) if days.size else 0
     grid = start + np.arange(longest)
     per_sku = sku_exposure(state, network, grid)  # [longest, SKUs]
-    total = np.zeros(network.n_pairs)
-    for i, day in enumerate(grid):
-        # Per horizon day (a handful), never per pair: activity and the gather.
-        within = (days > i) & network.active(day)
-        total += np.where(within, per_sku[i][network.pair_sku], 0.0)
+    # Most pairs are active over their whole horizon: one gather of the SKU's summed
+    # exposure. Only pairs whose activity starts or ends inside it go day by day.
+    cumulative = np.vstack([np.zeros(network.n_skus), np.cumsum(per_sku, axis=0)])
+    total = cumulative[days, network.pair_sku]
+    first, last = network.active_span()
+    day0 = int(start.astype(np.int64))
+    partial = np.flatnonzero((first > day0) | (last < day0 + days - 1))
+    if partial.size:
+        sku = network.pair_sku[partial]
+        span = days[partial]
+        sums = np.zeros(partial.size)
+        for i in range(longest):
+            on = (span > i) & (first[partial] <= day0 + i) & (day0 + i <= last[partial])
+            sums += np.where(on, per_sku[i][sku], 0.0)
+        total[partial] = sums
     return total

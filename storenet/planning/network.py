@@ -89,6 +89,28 @@ class PlanningNetwork:
         listed = ~(self.pair_listed_from > day) & ~(self.pair_listed_to < day)
         return store_open[self.pair_store] & sku_on[self.pair_sku] & listed
 
+    def active_span(self) -> tuple[np.ndarray, np.ndarray]:
+        """First and last active day of every pair as day numbers (int64, days since
+        1970), `active` as one interval: a pair is active on day d iff
+        first <= d <= last. Unknown dates are open ends."""
+        never, ever = np.iinfo(np.int64).min // 2, np.iinfo(np.int64).max // 2
+
+        def days(values: np.ndarray, missing: int) -> np.ndarray:
+            out = values.astype("datetime64[D]").astype(np.int64)
+            return np.where(np.isnat(values), missing, out)
+
+        first = np.maximum.reduce(
+            [
+                days(self.store_opened, never)[self.pair_store],
+                days(self.sku_launch, never)[self.pair_sku],
+                days(self.pair_listed_from, never),
+            ]
+        )
+        last = np.minimum(
+            days(self.store_closed, ever)[self.pair_store] - 1, days(self.pair_listed_to, ever)
+        )
+        return first, last
+
 
 def _dates(frame: pl.DataFrame, column: str) -> np.ndarray:
     if column not in frame.columns:

@@ -122,3 +122,16 @@ def test_horizon_exposure_counts_only_active_days(network):
     assert np.all(exposure[warm] > 0)
     assert np.all(exposure[cold] < exposure[warm])
     assert np.all(exposure[cold] > 0)
+
+
+def test_horizon_exposure_equals_summing_active_days_one_by_one(network):
+    state = demand.empty_state(network, np.datetime64("2026-11-20"))
+    start = np.datetime64("2026-11-27")
+    days = np.random.default_rng(9).integers(1, 12, network.n_pairs)
+    per_sku = demand.sku_exposure(state, network, start + np.arange(12))
+    expected = np.zeros(network.n_pairs)
+    for p in range(network.n_pairs):
+        for i in range(days[p]):
+            if network.active(start + i)[p]:
+                expected[p] += per_sku[i, network.pair_sku[p]]
+    np.testing.assert_allclose(demand.horizon_exposure(state, network, start, days), expected)
