@@ -26,9 +26,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, insert, select, text, update
 
-from storenet.ledger.locations import CUSTOMER, ensure_locations, location_ids
-from storenet.ledger.posting import Movement, post_movements
+from storenet.ledger.locations import CUSTOMER, OPENING, ensure_locations, location_ids
+from storenet.ledger.posting import MovementColumns, post_movement_columns
 from storenet.sales.ingest import ingest_pos_batch
+from storenet.store.bulk import allocate_ids
 from storenet.store.engine import open_engine, unit_of_work
 from storenet.store.migrate import migrate
 from storenet.store.schema import balances, cities, movements, regions, sale_lines, skus, stores
@@ -81,13 +82,21 @@ def seed(engine: Engine) -> None:
         ensure_locations(conn, [f"S{i:05d}" for i in range(STORES)])
         locs = location_ids(conn)
         now = datetime(2026, 11, 1)
-        opening = [
-            Movement("opening", f"K{k:04d}", 7, locs[f"S{s:05d}"], 50, now)
-            for s in range(STORES)
-            for k in range(SKUS)
-        ]
-        for start in range(0, len(opening), 100_000):
-            post_movements(conn, opening[start : start + 100_000], now)
+        # Opening stock posted as columns, 100 stores (50,000 movements) at a time.
+        for first in range(0, STORES, 100):
+            pairs = [(s, k) for s in range(first, min(first + 100, STORES)) for k in range(SKUS)]
+            n = len(pairs)
+            moves = MovementColumns(
+                id=allocate_ids(conn, movements, n),
+                kind=["opening"] * n,
+                sku_id=[f"K{k:04d}" for _, k in pairs],
+                from_location=[OPENING] * n,
+                to_location=[locs[f"S{s:05d}"] for s, _ in pairs],
+                qty=[50] * n,
+                occurred_at=[now] * n,
+                document=[None] * n,
+            )
+            post_movement_columns(conn, moves, now)
 
 
 def make_lines(n: int, rng: random.Random, tag: str) -> list[dict]:
