@@ -128,7 +128,7 @@ def allocate_scarce(
 
 def _rank_within(group: np.ndarray, flag: np.ndarray) -> np.ndarray:
     """Position of each flagged line among its group's flagged lines (by index)."""
-    order = np.lexsort((np.arange(group.size), ~flag, group))
+    order = np.lexsort((~flag, group))  # stable: ties keep the line order
     rank = np.empty(group.size, np.int64)
     sorted_group = group[order]
     rank[order] = np.arange(group.size) - np.searchsorted(sorted_group, sorted_group)

@@ -61,7 +61,7 @@ def _expand(count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _sorted_in_group(group: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Order by (group, key) and each element's rank within its group."""
-    order = np.lexsort((np.arange(group.size), key, group))
+    order = np.lexsort((key, group))  # stable: ties keep the input order
     sorted_group = group[order]
     rank = np.arange(group.size) - np.searchsorted(sorted_group, sorted_group)
     return order, rank
@@ -169,7 +169,7 @@ def apply_transfer_limits(
 
 
 def _rank_by_value(store: np.ndarray, value: np.ndarray, eligible: np.ndarray) -> np.ndarray:
-    order = np.lexsort((np.arange(store.size), -value, ~eligible, store))
+    order = np.lexsort((-value, ~eligible, store))  # stable: ties keep the input order
     sorted_store = store[order]
     rank = np.empty(store.size, np.int64)
     rank[order] = np.arange(store.size) - np.searchsorted(sorted_store, sorted_store)
