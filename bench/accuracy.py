@@ -50,6 +50,10 @@ def main() -> None:
     parser.add_argument("--stores", default="", help="comma-separated; default all")
     parser.add_argument("--horizon", type=int, default=28)
     parser.add_argument("--models", default="snaive,storenet,autoets,gbm")
+    parser.add_argument(
+        "--history-days", type=int, default=730,
+        help="days before each cut-off that storenet and the statsforecast peers learn from",
+    )  # fmt: skip
     parser.add_argument("--report", type=Path, help="also write the HTML report here")
     parser.add_argument("--json", type=Path, help="write results here")
     args = parser.parse_args()
@@ -60,7 +64,7 @@ def main() -> None:
     first = events.days[0] if events is not None else panel.days[0]
     cutoffs = [m5.parse_day(c, first) for c in args.cutoffs.split(",") if c]
     official = m5.read_official_weights(args.weights, panel) if args.weights else None
-    available = registry()
+    available = registry(args.history_days)
     models = {n: available[n] for n in args.models.split(",") if n in available}
     missing = [n for n in args.models.split(",") if n not in available]
     if missing:

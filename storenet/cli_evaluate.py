@@ -33,6 +33,9 @@ def evaluate_command(
         "snaive,storenet,autoets,gbm",
         help="Comma-separated: snaive, storenet, autoets, croston, adida, tsb, gbm",
     ),
+    history_days: int = typer.Option(
+        730, help="Days before each cut-off that storenet and statsforecast learn from"
+    ),
     series: str = typer.Option("", help="Series ids to chart (default: the 4 heaviest)"),
     report: Path | None = typer.Option(None, "--report", help="Folder for the report"),
 ) -> None:
@@ -43,7 +46,7 @@ def evaluate_command(
     from storenet.evaluation import models as models_mod
     from storenet.evaluation import report as report_mod
 
-    available = models_mod.registry()
+    available = models_mod.registry(history_days)
     names = [m.strip() for m in models.split(",") if m.strip()]
     unknown = [m for m in names if m not in available]
     if unknown:

@@ -74,7 +74,11 @@ def statsforecast_available() -> bool:
 _LEVELS = (50, 67, 95, 99)  # two-sided intervals whose bounds are the M5 quantiles
 
 
-def _statsforecast(kind: str, n_jobs: int = 1) -> Model:
+def statsforecast_model(kind: str, history_days: int | None = None, n_jobs: int = 1) -> Model:
+    """A statsforecast peer (`autoets`, `croston`, `adida`, `tsb`) fitted per series on
+    the last `history_days` days before the cut-off (None = all), from each series'
+    first sale."""
+
     def run(history: SalesPanel, calendar: EventCalendar | None, horizon: int) -> Forecast:
         import pandas as pd
         from statsforecast import StatsForecast
@@ -88,8 +92,11 @@ def _statsforecast(kind: str, n_jobs: int = 1) -> Model:
         }
         started = time.perf_counter()
         units = history.units
+        if history_days is not None:
+            units = units[:, -history_days:]
         n, t = units.shape
-        first = history.first_sale()
+        sold = units > 0
+        first = np.where(sold.any(axis=1), sold.argmax(axis=1), t)
         fit = np.flatnonzero(first < t - 1)  # at least two days since the first sale
         lengths = t - first[fit]
         rows = np.repeat(fit, lengths)
@@ -296,16 +303,16 @@ def storenet_model(warmup_days: int | None = WARMUP_DAYS, **overrides: float) ->
     return run
 
 
-def registry() -> dict[str, Model]:
-    """Every model by name (gbm included when lightgbm is installed)."""
+def registry(history_days: int | None = WARMUP_DAYS) -> dict[str, Model]:
+    """Every model by name (gbm included when lightgbm is installed). `history_days`:
+    how many days before the cut-off storenet and the statsforecast peers learn from
+    (the same for all, so their times compare; None = all)."""
     models: dict[str, Model] = {
         "snaive": seasonal_naive,
-        "storenet": storenet_model(),
-        "autoets": _statsforecast("autoets"),
-        "croston": _statsforecast("croston"),
-        "adida": _statsforecast("adida"),
-        "tsb": _statsforecast("tsb"),
+        "storenet": storenet_model(history_days),
     }
+    for kind in ("autoets", "croston", "adida", "tsb"):
+        models[kind] = statsforecast_model(kind, history_days)
     try:
         from storenet.evaluation.gbm import gbm_model
     except ImportError:  # lightgbm missing: the model is simply not offered
