@@ -1,8 +1,8 @@
 """Logging in: Argon2 check, per-account slow-down, a fresh session, an audit entry.
 
 Repeated bad passwords slow down that one account (not the caller's others, not other
-accounts): after `free_failures` failures each further attempt must wait, doubling
-up to `MAX_WAIT_S`; a success resets it. Unknown usernames get the same answers and
+accounts): after `free_failures` failures each further attempt must wait, from `FIRST_WAIT_S`
+doubling up to `MAX_WAIT_S`; a success resets it. Unknown usernames get the same answers and
 the same Argon2 work, and are slowed the same way (in memory: nothing to store), so
 the answers do not tell whether an account exists.
 """
@@ -24,6 +24,7 @@ from storenet.audit.chain import record
 from storenet.ledger.checks import utc_now
 from storenet.store.schema import users
 
+FIRST_WAIT_S = 5
 MAX_WAIT_S = 300
 
 
@@ -41,7 +42,7 @@ def wait_after(failures: int, free_failures: int) -> int:
     """Seconds an account must wait after `failures` consecutive failures."""
     if failures < free_failures:
         return 0
-    return min(MAX_WAIT_S, 2 ** (failures - free_failures))
+    return min(MAX_WAIT_S, FIRST_WAIT_S * 2 ** (failures - free_failures))
 
 
 class _UnknownNames:

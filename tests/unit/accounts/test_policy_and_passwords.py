@@ -1,0 +1,61 @@
+"""The access policy, passwords, login slow-down and the device rate limit, without a
+server."""
+
+from __future__ import annotations
+
+import pytest
+
+from storenet.accounts.login import wait_after
+from storenet.accounts.passwords import hash_password, verify_password
+from storenet.accounts.roles import POLICY, ROLES, allowed
+from storenet.api.ratelimit import LineBuckets
+from storenet.api.settings import ServiceSettings
+
+
+def test_an_auditor_may_read_but_never_write():
+    writes = [
+        a
+        for a in POLICY
+        if a.split(".")[-1] in ("write", "admin", "adjust", "count", "resolve", "upload")
+    ]
+    assert writes
+    assert not any(allowed("auditor", a) for a in writes)
+
+
+def test_a_pos_device_may_only_upload_sales():
+    assert [a for a in POLICY if allowed("pos_device", a)] == ["public", "self", "pos.upload"]
+
+
+def test_every_action_names_known_roles_only():
+    assert all(roles <= set(ROLES) for roles in POLICY.values())
+
+
+def test_passwords_verify_and_hashes_are_salted_argon2id():
+    first, second = hash_password("a long password"), hash_password("a long password")
+    assert first != second and first.startswith("$argon2id$")
+    assert verify_password(first, "a long password")
+    assert not verify_password(first, "another password")
+    assert not verify_password(None, "a long password")
+
+
+def test_the_wait_after_failures_grows_and_is_capped():
+    assert [wait_after(n, 5) for n in (1, 4, 5, 6, 7)] == [0, 0, 5, 10, 20]
+    assert wait_after(100, 5) == 300
+
+
+def test_the_device_bucket_admits_a_batch_whole_or_not_at_all():
+    now = [0.0]
+    buckets = LineBuckets(rate=10, burst=100, clock=lambda: now[0])
+    assert buckets.take("d1", 80) == 0
+    assert buckets.take("d1", 30) == 1  # 20 left: wait for 10 more
+    assert buckets.take("d2", 100) == 0  # another device is not affected
+    now[0] = 1.0
+    assert buckets.take("d1", 30) == 0
+
+
+def test_settings_refuse_a_placeholder_secret_outside_development():
+    with pytest.raises(ValueError, match="STORENET_SECRET_KEY"):
+        ServiceSettings(_env_file=None, env="production", secret_key="changethis")
+    ok = ServiceSettings(_env_file=None, env="production", secret_key="k" * 40)
+    assert ok.secret == "k" * 40
+    assert ServiceSettings(_env_file=None).env == "development"
