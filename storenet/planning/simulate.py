@@ -237,10 +237,12 @@ def prepare(
     closing: np.ndarray,
     warehouse: np.ndarray,
     progress: Progress | None = None,
+    demand_settings: demand.DemandSettings | None = None,
 ) -> SimInput:
     """Fit the demand state on the history up to `split` (inclusive, from its first
     day) and set the starting stock: `closing` per pair (-1 = no row on the split day;
-    see the module doc), `warehouse` [warehouses, SKUs]. Raises ValueError if the
+    see the module doc), `warehouse` [warehouses, SKUs]. `demand_settings` tune the
+    demand model (e.g. another market's event calendar). Raises ValueError if the
     history does not reach `settings.days` days past the split or starts after it."""
     tell = progress or (lambda stage, done, total: None)
     split = np.datetime64(split, "D")
@@ -252,7 +254,7 @@ def prepare(
             f"and replay {settings.days} days after it"
         )
     n_days = int((split - first).astype(np.int64)) + 1
-    state = demand.empty_state(network, first - ONE_DAY)
+    state = demand.empty_state(network, first - ONE_DAY, demand_settings)
     # demand.fit, one day at a time so the progress bar moves.
     for i, sales in enumerate(history.days(first, split)):
         state = demand.update_day(state, network, sales)
@@ -825,6 +827,22 @@ def fill_at(runs: Sequence[SimResult], inventory_days: float) -> float:
     if xs.size == 0 or not xs[0] <= inventory_days <= xs[-1]:
         return float("nan")
     return float(np.interp(inventory_days, xs, ys))
+
+
+def days_at(runs: Sequence[SimResult], fill_rate: float) -> float:
+    """The fewest inventory days at which a policy's frontier reaches `fill_rate`:
+    walking its runs by inventory days, the first crossing, linearly interpolated; the
+    first run's days if it already fills that much; NaN if no run reaches it."""
+    points = sorted((r.kpis() for r in runs), key=lambda k: k["inventory_days"])
+    xs = [k["inventory_days"] for k in points]
+    ys = [k["fill_rate"] for k in points]
+    for i, (x, y) in enumerate(zip(xs, ys)):
+        if y >= fill_rate:
+            if i == 0:
+                return float(x)
+            x0, y0 = xs[i - 1], ys[i - 1]
+            return float(x0 + (fill_rate - y0) * (x - x0) / (y - y0))
+    return float("nan")
 
 
 COLOURS = {"storenet": "#1f77b4", "minmax": "#d62728", "statsforecast": "#2ca02c"}
