@@ -249,3 +249,20 @@ def test_simulate_command_writes_kpis_and_the_frontier(generated, tmp_path, monk
     assert (out / "frontier.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page = (out / "frontier.html").read_text()
     assert "<svg" in page and "<script" not in page and "http://cdn" not in page
+
+
+class _Point:
+    def __init__(self, days: float, fill: float) -> None:
+        self._k = {"inventory_days": days, "fill_rate": fill}
+
+    def kpis(self) -> dict:
+        return self._k
+
+
+def test_days_at_interpolates_the_first_crossing_of_the_fill_rate():
+    from storenet.planning.simulate import days_at
+
+    runs = [_Point(20.0, 0.99), _Point(10.0, 0.90), _Point(14.0, 0.96), _Point(30.0, 0.98)]
+    assert days_at(runs, 0.975) == pytest.approx(14.0 + (0.975 - 0.96) / (0.99 - 0.96) * 6.0)
+    assert days_at(runs, 0.85) == 10.0  # the leanest run already fills that much
+    assert np.isnan(days_at(runs, 0.995))
