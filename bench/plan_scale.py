@@ -7,7 +7,9 @@ For each size: generate the network (2,000 SKUs, 21 days of history, seed 1; not
 timed), then in a fresh process: load the network and stock, learn the first 20 days
 (warm-up, not timed), and time one night: the daily update with the last day's sales,
 then forecast, targets, orders, scarce allocation and rebalancing (`nightly_plan`).
-Peak RSS is the measuring process's own high-water mark (network, history, state and
+The night's CPU time (all threads) is printed beside its wall time, with the load
+average: on a shared machine the wall time says more about the neighbours. Peak RSS
+is the measuring process's own high-water mark (network, history, state and
 plan all included). The growth slope is the log-log fit of night time on stores.
 
 Results: plan_<N>_stores_s, plan_<N>_stores_peak_rss_gb, plan_growth_slope.
@@ -52,12 +54,17 @@ def measure(folder: Path) -> dict:
     days = list(history.days(first, last))
     state = demand.fit(network, days[:-1], first - np.timedelta64(1, "D"))
 
+    load_before = os.getloadavg()[0]
+    cpu_started = time.process_time()
     started = time.perf_counter()
     state = demand.update_day(state, network, days[-1])
     updated = time.perf_counter()
     plan = nightly_plan(network, state, stock)
     done = time.perf_counter()
+    cpu = time.process_time() - cpu_started
     return {
+        "night_cpu_s": cpu,
+        "load_average": max(load_before, os.getloadavg()[0]),
         "pairs": network.n_pairs,
         "update_s": updated - started,
         "plan_s": done - updated,
@@ -106,7 +113,17 @@ def main() -> None:
         rows.append(result)
 
     table = Table(title="Nightly cycle (one night, after warm-up)")
-    for column in ("stores", "pairs", "update s", "plan s", "night s", "peak RSS GB", "stages s"):
+    for column in (
+        "stores",
+        "pairs",
+        "update s",
+        "plan s",
+        "night s",
+        "night CPU s",
+        "load avg",
+        "peak RSS GB",
+        "stages s",
+    ):
         table.add_column(column, justify="right")
     for r in rows:
         stages = ", ".join(f"{k} {v:.2f}" for k, v in r["stages"].items())
@@ -116,6 +133,8 @@ def main() -> None:
             f"{r['update_s']:.2f}",
             f"{r['plan_s']:.2f}",
             f"{r['night_s']:.2f}",
+            f"{r['night_cpu_s']:.2f}",
+            f"{r['load_average']:.1f}",
             f"{r['peak_rss_gb']:.2f}",
             stages,
         )
