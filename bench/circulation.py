@@ -14,7 +14,8 @@ min/max safety factor, the statsforecast order-up-to multiplier when installed):
   before the replay (new or dormant listings, for which no policy has a launch plan)
   are left out. The demand model learns the market's own events from the calendar,
   only from days before the replay.
-- **A synthetic network** from `storenet generate` (seeded), its true demand replayed.
+- **A synthetic network** from `storenet generate` (seeded), its true demand replayed,
+  warehouses that never run short (the network grows during the year).
 
 Reported per replay: fill rate, inventory days and stock-out rate of each policy at
 the min/max rule's operating point (its first setting filling at least `--fill`,
@@ -37,6 +38,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 
 ROOT = Path(__file__).resolve().parents[1]
 M5 = ROOT.parent / "shared" / "data" / "m5"
@@ -112,7 +114,13 @@ def synthetic_input(args: argparse.Namespace, settings, progress):  # type: igno
             ),
             folder,
         )
-    sim = load(folder, settings, progress=progress)
+    # As for the real sales: warehouses that never run short, so the replay compares
+    # store policies; the generated network grows during the year (stores opening), and
+    # a fixed warehouse base stock would starve every policy alike.
+    n_skus = len(pl.read_parquet(folder / "master" / "skus.parquet", columns=["id"]))
+    n_wh = len(pl.read_parquet(folder / "master" / "warehouses.parquet", columns=["id"]))
+    unlimited = np.full((n_wh, n_skus), 10**9, np.int64)
+    sim = load(folder, settings, warehouse=unlimited, progress=progress)
     return sim, f"{args.synthetic_stores} stores x {args.synthetic_skus} SKUs, seed {args.seed}"
 
 
