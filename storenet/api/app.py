@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -151,6 +152,13 @@ def _add_error_handlers(app: FastAPI) -> None:
         return problem_response(
             error.status_code, str(error.detail), [problem], headers=getattr(error, "headers", None)
         )
+
+    @app.exception_handler(DataError)
+    async def unstorable(_: Request, error: DataError) -> Response:
+        # The database refused a value (a NUL character in text, a number out of range):
+        # bad input, not a server fault; the transaction was rolled back.
+        problem = Problem("input", "holds a value the database cannot store (e.g. a NUL)")
+        return problem_response(422, "Refused", [problem])
 
     @app.exception_handler(Exception)
     async def crashed(_: Request, error: Exception) -> Response:

@@ -27,6 +27,11 @@ def _text(value: Any) -> str | None:
     return None if value is None else json.dumps(value, sort_keys=True, default=str)
 
 
+def _plain(value: str) -> str:
+    # A denied request's path may carry a NUL, which PostgreSQL text cannot hold.
+    return value.replace("\x00", "\\0")
+
+
 def entry_hash(entry: dict) -> str:
     """The hash of an entry's content (seq, at, actor, action, target, before, after)
     chained to `prev_hash`."""
@@ -68,9 +73,9 @@ def record(
         "seq": head.seq + 1,
         # Microseconds only: both databases keep exactly these.
         "at": (at or utc_now()).replace(tzinfo=None),
-        "actor": actor[:200],
-        "action": action[:64],
-        "target": target[:200],
+        "actor": _plain(actor)[:200],
+        "action": _plain(action)[:64],
+        "target": _plain(target)[:200],
         "before": _text(before),
         "after": _text(after),
         "prev_hash": head.hash,

@@ -31,7 +31,12 @@ class PosLineIn(BaseModel):
     line: int = Field(ge=1, le=1_000_000)
     sku: str = Field(min_length=1, max_length=32)
     qty: int = Field(ge=1, le=1_000_000)
-    unit_price: str | int | float = Field(description="price of one unit, e.g. 12.50")
+    # Bounded here because storenet.sales.pos crashes on a huge exponent ("1e999999").
+    unit_price: (
+        Annotated[str, Field(pattern=r"^\s*\d{1,13}(\.\d{1,2})?\s*$", max_length=20)]
+        | Annotated[int, Field(ge=0, le=10**13)]
+        | Annotated[float, Field(ge=0, le=1e13)]
+    ) = Field(description="price of one unit, e.g. 12.50")
     at: str = Field(description="ISO 8601 time of the sale, with offset", max_length=40)
     kind: Literal["sale", "return"] = "sale"
     serials: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = None

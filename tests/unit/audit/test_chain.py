@@ -54,3 +54,10 @@ def test_a_rewritten_chain_with_recomputed_hashes_still_breaks_at_the_head(conn)
         update(audit_log).where(audit_log.c.seq == 2).values(actor="mallory", hash=row["hash"])
     )
     assert verify_chain(conn) == ["entry 3: does not link to the entry before it"]
+
+
+def test_a_nul_in_a_denied_path_is_recorded_escaped(conn):
+    seq = record(conn, "bob", "denied", "GET /stores/\x00x")
+    target = conn.execute(text(f"SELECT target FROM audit_log WHERE seq = {seq}")).scalar()
+    assert target == "GET /stores/\\0x"
+    assert verify_chain(conn) == []
