@@ -43,7 +43,7 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 M5 = ROOT.parent / "shared" / "data" / "m5"
 SWEEPS = {
-    "storenet": (0.80, 0.90, 0.95, 0.98, 0.99, 0.995, 0.998),
+    "storenet": (0.50, 0.65, 0.80, 0.90, 0.95, 0.98, 0.99, 0.995, 0.998),
     "minmax": (1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0),
     "statsforecast": (1.0, 1.5, 2.0, 2.5, 3.0, 4.0),
 }
