@@ -12,7 +12,7 @@ from storenet.accounts.errors import Denied, Throttled
 from storenet.accounts.scope import visible_stores
 from storenet.api.deps import CurrentPrincipal, IdempotencyKey, ServiceDep
 from storenet.api.routes.common import act, exact_json
-from storenet.errors import NotFound
+from storenet.errors import NotFound, Problem, Refused
 from storenet.ledger.locations import location_names
 from storenet.ledger.serials import find_serial, serial_history
 from storenet.sales.ingest import ingest_pos_batch
@@ -70,13 +70,19 @@ def upload_batch(body: PosBatchIn, key: IdempotencyKey, who: CurrentPrincipal, s
     Retry-After, nothing written."""
     lines = [line.model_dump(exclude_unset=True) for line in body.lines]
     if len(lines) > svc.settings.pos_max_batch_lines:
-        raise Throttled("batch size", 1)
+        limit = svc.settings.pos_max_batch_lines
+        raise Refused([Problem("lines", f"a batch holds at most {limit} lines", value=len(lines))])
     stores = {line["store"] for line in lines}
-    svc.read(lambda conn: require(conn, who, "pos.upload", locations=stores))
+    # The quota is taken before anything is written, so a refused batch writes nothing.
     wait = svc.pos_buckets.take(who.user_id, len(lines))
     if wait:
         raise Throttled("pos lines", wait)
-    answer = svc.write(lambda conn: ingest_pos_batch(conn, key=who.key_prefix + key, lines=lines))
+
+    def work(conn):  # type: ignore[no-untyped-def]
+        require(conn, who, "pos.upload", locations=stores)
+        return ingest_pos_batch(conn, key=who.key_prefix + key, lines=lines)
+
+    answer = svc.write(work)
     return exact_json(answer)
 
 
