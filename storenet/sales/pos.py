@@ -344,9 +344,14 @@ def _cents(value: object) -> int | None:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
         return None
-    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+    if not amount.is_finite() or amount < 0:
         return None
-    return int(amount * 100)
+    try:
+        # A huge exponent ("1e999999") cannot be quantized: refused, not a crash.
+        exact = amount == amount.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return None
+    return int(amount * 100) if exact else None
 
 
 def _time(value: object) -> datetime | None:

@@ -62,6 +62,13 @@ def test_a_boolean_is_not_a_quantity():
     assert parse_pos_lines([{**GOOD, "qty": True}])[1][0].field == "qty"
 
 
+def test_a_price_with_a_huge_exponent_is_refused_not_crashed_on():
+    for odd in ("1e999999", "1E+30"):
+        problems = parse_pos_lines([{**GOOD, "unit_price": odd}])[1]
+        assert [p.field for p in problems] == ["unit_price"], odd
+        assert parse_pos_columns([{**GOOD, "unit_price": odd}])[1] == problems
+
+
 def test_odd_whole_numbers_are_refused_not_crashed_on():
     for odd in ("²", "--5", "1.0", " "):
         problems = parse_pos_lines([{**GOOD, "qty": odd}])[1]
