@@ -3,8 +3,8 @@ region-manager changes (administrators, audited)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
@@ -14,6 +14,7 @@ from storenet.accounts.errors import Denied
 from storenet.accounts.scope import visible_regions, visible_stores
 from storenet.api import reads
 from storenet.api.deps import CurrentPrincipal, ServiceDep
+from storenet.api.lifecycle import change_store_status
 from storenet.api.pagination import PageDep, page_of
 from storenet.api.routes.common import act
 from storenet.audit.chain import record
@@ -33,6 +34,11 @@ RegionId = Annotated[str, Path(min_length=1, max_length=32)]
 class OwnerIn(BaseModel):
     franchisee_id: str | None = Field(description="null: HQ runs the store", max_length=32)
     at: datetime | None = Field(default=None, description="from when (default now)")
+
+
+class StatusIn(BaseModel):
+    status: Literal["planned", "open", "closed"]
+    on: date | None = Field(default=None, description="the day (default today, UTC)")
 
 
 class ManagerIn(BaseModel):
@@ -92,6 +98,31 @@ def stores_owner(store_id: StoreId, body: OwnerIn, who: CurrentPrincipal, svc: S
                 f"store:{store_id}",
                 {"franchisee_id": done["previous"]},
                 {"franchisee_id": done["franchisee_id"], "at": done["at"]},
+            )
+        return done
+
+    return svc.write(work)
+
+
+@router.put(
+    "/stores/{store_id}/status",
+    openapi_extra=act("network.write"),
+    summary="Open or close a store (its lifecycle; audited)",
+)
+def stores_status(
+    store_id: StoreId, body: StatusIn, who: CurrentPrincipal, svc: ServiceDep
+) -> dict:
+    def work(conn):  # type: ignore[no-untyped-def]
+        require(conn, who, "network.write")
+        done = change_store_status(conn, store_id, body.status, body.on or utc_now().date())
+        if done["changed"]:
+            record(
+                conn,
+                who.username,
+                "store.status",
+                f"store:{store_id}",
+                {"status": done["before"]},
+                {"status": done["after"], "on": done["on"]},
             )
         return done
 

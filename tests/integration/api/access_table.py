@@ -125,6 +125,12 @@ ACCESS: dict[tuple[str, str], dict] = {
         "foreign": {"store_id": "S3"},
         "body": {"franchisee_id": None},
     },
+    ("PUT", "/stores/{store_id}/status"): {
+        "action": "network.write",
+        "own": {"store_id": "S4"},
+        "foreign": {"store_id": "S3"},
+        "body": {"status": "open"},
+    },
     ("GET", "/regions"): {"action": "network.read"},
     ("GET", "/regions/{region_id}/managers"): {
         "action": "network.read",

@@ -109,3 +109,16 @@ def test_when_a_store_changes_owner_the_old_owner_loses_it_and_the_new_one_sees_
     assert past.status_code == 200
     assert {r["sku_id"]: r["on_hand"] for r in past.json()["items"]} == {"K1": 20, "K2": 20}
     assert [o["franchisee_id"] for o in store["owners"]] == ["F1", "F2"]
+
+
+def test_a_store_closes_once_and_the_change_is_audited(api):
+    with api.client("admin") as c:
+        closed = c.put("/stores/S4/status", json={"status": "closed", "on": "2026-12-31"})
+        again = c.put("/stores/S4/status", json={"status": "closed", "on": "2026-12-31"})
+        reopen = c.put("/stores/S4/status", json={"status": "open"})
+        store = c.get("/stores/S4").json()
+    assert closed.status_code == again.status_code == 200
+    assert closed.json()["changed"] and not again.json()["changed"]
+    assert reopen.status_code == 422 and reopen.json()["problems"][0]["field"] == "status"
+    assert (store["status"], store["closed_on"]) == ("closed", "2026-12-31")
+    assert len(_entries(api, "store.status")) == 1
