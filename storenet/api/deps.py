@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine
 
 from storenet.accounts.errors import Denied
@@ -83,12 +84,21 @@ def csrf_token_for(secret: str, session_token: str) -> str:
     return hmac.new(secret.encode(), b"csrf:" + session_token.encode(), hashlib.sha256).hexdigest()
 
 
-def current_principal(request: Request, svc: ServiceDep) -> Principal:
+# Declared so the OpenAPI schema says how to authenticate; checked below.
+_bearer = HTTPBearer(auto_error=False, description="a session or POS device token")
+_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="console session")
+
+
+def current_principal(
+    request: Request,
+    svc: ServiceDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    cookie: Annotated[str | None, Depends(_cookie)],
+) -> Principal:
     """The caller, from a bearer token or the session cookie; NotAuthenticated if
     none is valid. Cookie-authenticated writes are checked for CSRF and Origin."""
-    auth = request.headers.get("authorization", "")
-    from_cookie = not auth.lower().startswith("bearer ")
-    token = request.cookies.get(SESSION_COOKIE) if from_cookie else auth[7:].strip()
+    from_cookie = bearer is None
+    token = cookie if from_cookie else bearer.credentials
     who = svc.read(lambda conn: resolve_token(conn, svc.settings.secret, token))
     request.state.principal = who
     if from_cookie and request.method not in SAFE_METHODS:
