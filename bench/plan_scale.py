@@ -146,6 +146,20 @@ def main() -> None:
         )
         results.append(
             {
+                "name": f"plan_{r['stores']}_stores_cpu_s",
+                "value": round(r["night_cpu_s"], 3),
+                "unit": "s",
+            }
+        )
+        results.append(
+            {
+                "name": f"plan_{r['stores']}_stores_load_average",
+                "value": round(r["load_average"], 2),
+                "unit": "load",
+            }
+        )
+        results.append(
+            {
                 "name": f"plan_{r['stores']}_stores_peak_rss_gb",
                 "value": round(r["peak_rss_gb"], 3),
                 "unit": "GB",
