@@ -18,13 +18,22 @@ from storenet.store.schema import franchisees, stores, users
 PUBLIC_COLUMNS = ("id", "username", "role", "franchisee_id", "store_id", "disabled", "created_at")
 
 
-def _check(
-    conn: Connection,
-    role: str,
-    franchisee_id: str | None,
-    store_id: str | None,
-    password: str | None,
+def _check_password(role: str, password: str | None) -> None:
+    """A person needs a password of MIN_LENGTH+ characters; a POS device has none."""
+    if role == POS:
+        if password is not None:
+            raise Refused([Problem("password", "a POS device has no password")])
+        return
+    if password is None:
+        raise Refused([Problem("password", "is required for a person")])
+    if len(password) < MIN_LENGTH:
+        raise Refused([Problem("password", f"must be at least {MIN_LENGTH} characters")])
+
+
+def _check_scope(
+    conn: Connection, role: str, franchisee_id: str | None, store_id: str | None
 ) -> None:
+    """The role exists and carries exactly the scope it needs, naming known objects."""
     problems = []
     if role not in ROLES:
         problems.append(Problem("role", f"must be one of {', '.join(ROLES)}", value=role))
@@ -40,10 +49,6 @@ def _check(
         problems.append(
             Problem("store_id", "is only for a store manager or a POS device", value=store_id)
         )
-    if role != POS and (password is not None and len(password) < MIN_LENGTH):
-        problems.append(Problem("password", f"must be at least {MIN_LENGTH} characters"))
-    if role != POS and password is None:
-        problems.append(Problem("password", "is required for a person"))
     if problems:
         raise Refused(problems)
     if (
@@ -81,7 +86,8 @@ def create_user(
     """
     if not username or not username.strip() or len(username) > 200:
         raise Refused([Problem("username", "must be 1 to 200 characters", value=username)])
-    _check(conn, role, franchisee_id, store_id, password)
+    _check_scope(conn, role, franchisee_id, store_id)
+    _check_password(role, password)
     if conn.execute(select(users.c.id).where(users.c.username == username)).first():
         raise Refused([Problem("username", "is taken", value=username)])
     row = conn.execute(
@@ -143,10 +149,14 @@ def change_role(
     """Give a user another role and scope; their sessions and tokens end (they were
     granted under the old role). Audited as "user.role" with before and after."""
     before = get_user(conn, user_id)
+    _check_scope(conn, role, franchisee_id, store_id)
     has_password = conn.execute(select(users.c.password_hash).where(users.c.id == user_id)).scalar()
-    _check(
-        conn, role, franchisee_id, store_id, None if role == POS else (has_password and "x" * 99)
-    )
+    if (role == POS) != (has_password is None):
+        # A device has no password to log in with, a person must have one: such a change
+        # is a new user, not a new role.
+        raise Refused(
+            [Problem("role", "cannot turn a person into a POS device or back", value=role)]
+        )
     conn.execute(
         update(users)
         .where(users.c.id == user_id)

@@ -59,3 +59,36 @@ def test_settings_refuse_a_placeholder_secret_outside_development():
     ok = ServiceSettings(_env_file=None, env="production", secret_key="k" * 40)
     assert ok.secret == "k" * 40
     assert ServiceSettings(_env_file=None).env == "development"
+
+
+def test_users_get_the_scope_their_role_needs_and_people_need_a_password():
+    from sqlalchemy import create_engine, insert
+
+    from storenet.accounts.users import change_role, create_user
+    from storenet.errors import Refused
+    from storenet.store.schema import audit_log, franchisees, metadata
+
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(franchisees), [{"id": "F1", "name": "F"}])
+        with pytest.raises(Refused, match="franchisee_id: is required"):
+            create_user(conn, actor="t", username="a", role="franchise_owner", password="p" * 12)
+        with pytest.raises(Refused, match="password: must be at least"):
+            create_user(conn, actor="t", username="a", role="auditor", password="short")
+        with pytest.raises(Refused, match="role: must be one of"):
+            create_user(conn, actor="t", username="a", role="king", password="p" * 12)
+        person = create_user(
+            conn,
+            actor="t",
+            username="a",
+            role="franchise_owner",
+            franchisee_id="F1",
+            password="p" * 12,
+        )
+        changed = change_role(conn, actor="t", user_id=person["id"], role="auditor")
+        assert (changed["role"], changed["franchisee_id"]) == ("auditor", None)
+        with pytest.raises(Refused):
+            change_role(conn, actor="t", user_id=person["id"], role="pos_device")
+        actions = [r.action for r in conn.execute(audit_log.select())]
+        assert actions == ["user.create", "user.role"]
