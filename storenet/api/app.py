@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -126,7 +127,9 @@ def _add_error_handlers(app: FastAPI) -> None:
         actor = who.username if who else "anonymous"
         target = f"{request.method} {request.url.path}"
         service = request.app.state.service
-        unit_of_work(
+        # A thread, not the event loop: the append may wait on the chain's head row.
+        await run_in_threadpool(
+            unit_of_work,
             service.engine,
             lambda conn: record(
                 conn,
