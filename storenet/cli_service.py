@@ -128,5 +128,7 @@ def pos_client(
         f"acknowledged {report.acknowledged}, refused {report.refused}, "
         f"retries {report.retries}, still pending {report.pending}"
     )
+    if report.unauthorized:
+        console.print("[red]the service refused the device token[/]")
     if report.pending or report.refused:
         raise typer.Exit(1)

@@ -36,6 +36,7 @@ class SendReport:
     refused: int = 0
     retries: int = 0
     pending: int = 0
+    unauthorized: bool = False
     answers: list[dict] = field(default_factory=list)
 
 
@@ -82,7 +83,8 @@ def send_pending(
 ) -> SendReport:
     """Send every pending batch, oldest first, until each is acknowledged (2xx: file
     removed), refused (422/400: moved to refused/), or `max_attempts` tries have failed
-    on network errors or retryable answers (it stays pending for the next run)."""
+    on network errors or retryable answers (it stays pending for the next run). A
+    refused token (401/403) stops the run with every batch still pending."""
     report = SendReport()
     for path in outbox.pending():
         batch = json.loads(path.read_text(encoding="utf-8"))
@@ -102,6 +104,11 @@ def send_pending(
                 wait = float(answer.headers.get("Retry-After", 0.05 * 2**attempt))
                 sleep(min(30.0, wait))
                 continue
+            if answer.status_code in (401, 403):
+                # The device's token is refused: no batch is at fault; keep them all.
+                report.pending = len(outbox.pending())
+                report.unauthorized = True
+                return report
             if 200 <= answer.status_code < 300:
                 report.answers.append(answer.json())
                 path.unlink()

@@ -67,3 +67,11 @@ def test_a_refused_batch_is_kept_aside_with_the_servers_reasons(api, tmp_path):
     assert report.refused == 1 and box.pending() == []
     problems = list(box.refused_dir.glob("*.problem.json"))
     assert problems and "is not a known SKU" in problems[0].read_text()
+
+
+def test_a_refused_token_keeps_every_batch_pending(api, tmp_path):
+    box = Outbox(tmp_path / "till")
+    spool_lines(box, [sale(n, receipt="C4") for n in range(1, 4)], 1)
+    with httpx.Client(base_url=api.url) as client:
+        report = send_pending(box, client, "not-a-token")
+    assert report.unauthorized and report.pending == 3 and report.refused == 0
