@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from storenet.accounts.errors import Denied, NotAuthenticated, Throttled
+from storenet.accounts.roles import POLICY, ROLES
 from storenet.api.deps import BadRequest, Conflict, Service
 from storenet.api.problems import ERROR_RESPONSES, problem_response
 from storenet.api.ratelimit import LineBuckets
@@ -61,7 +62,45 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     _add_error_handlers(app)
+    _document_policy(app)
     return app
+
+
+def _document_policy(app: FastAPI) -> None:
+    """Publish the access policy in the schema: a role x action table in the
+    description, and each operation's allowed roles in `x-storenet-roles`."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        for item in schema["paths"].values():
+            for op in item.values():
+                action = op.get("x-storenet-action")
+                if action is not None:
+                    op["x-storenet-roles"] = sorted(POLICY[action])
+        schema["info"]["description"] = policy_table()
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def policy_table() -> str:
+    """The access policy as a Markdown table (actions x roles)."""
+    head = "| action | " + " | ".join(ROLES) + " |"
+    rule = "| --- |" + " --- |" * len(ROLES)
+    rows = [
+        f"| {action} | " + " | ".join("yes" if r in roles else "" for r in ROLES) + " |"
+        for action, roles in POLICY.items()
+    ]
+    intro = (
+        "Who may do what (function scope). Object scope: regional managers see the "
+        "stores of the regions they run now, store managers and POS devices their store, "
+        "franchise owners the stores their franchisee owns now; others see everything."
+    )
+    return "\n".join([intro, "", head, rule, *rows])
 
 
 def create_app_from_env() -> FastAPI:
