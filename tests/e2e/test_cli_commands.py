@@ -13,6 +13,7 @@ from storenet.cli import app
     [
         ["plan", "--help"],
         ["simulate", "--help"],
+        ["evaluate", "--help"],
         ["serve", "--help"],
         ["users", "--help"],
         ["audit", "--help"],
