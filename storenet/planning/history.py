@@ -65,12 +65,7 @@ def read_history(
         )
         .collect()
     )
-    store_at = {s: i for i, s in enumerate(network.store_ids)}
-    sku_at = {s: i for i, s in enumerate(network.sku_ids)}
-    store = rows["store_id"].replace_strict(store_at, default=-1, return_dtype=pl.Int64)
-    sku = rows["sku_id"].replace_strict(sku_at, default=-1, return_dtype=pl.Int64)
-    pair = network.pair_index(store.to_numpy(), sku.to_numpy())
-    pair[(store.to_numpy() < 0) | (sku.to_numpy() < 0)] = -1
+    pair = network.pair_of_ids(rows["store_id"], rows["sku_id"])
     keep = pair >= 0
     day = rows["day"].to_numpy().astype("datetime64[D]")[keep]
     order = np.lexsort((pair[keep], day))

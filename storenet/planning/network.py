@@ -80,6 +80,14 @@ class PlanningNetwork:
         found = (at < len(key)) & (key[at_clipped] == want)
         return np.where(found, at_clipped, -1)
 
+    def pair_of_ids(self, store_ids: pl.Series, sku_ids: pl.Series) -> np.ndarray:
+        """Pair index of each (store id, SKU id) row (int64); -1 where the store or the
+        SKU is unknown or the pair is not listed."""
+        store = index_of(store_ids, self.store_ids)
+        sku = index_of(sku_ids, self.sku_ids)
+        # An unknown SKU (-1) would alias the previous store's last SKU: mask it.
+        return np.where((store >= 0) & (sku >= 0), self.pair_index(store, sku), -1)
+
     def active(self, day: np.datetime64) -> np.ndarray:
         """bool per pair: on `day` the store is open, the pair listed, the SKU launched."""
         day = np.datetime64(day, "D")
@@ -157,7 +165,6 @@ def build_network(
     sku_id, display_min, capacity, listed_from, listed_to)."""
     store_ids = stores["id"].cast(pl.String).to_list()
     sku_ids = skus["id"].cast(pl.String).to_list()
-    store_at = {s: i for i, s in enumerate(store_ids)}
     sku_at = {s: i for i, s in enumerate(sku_ids)}
     region, regions = _codes(stores["region_id"].cast(pl.String))
     warehouse, warehouses = (
@@ -173,8 +180,8 @@ def build_network(
         if successor is not None and successor in sku_at:
             predecessor[sku_at[successor]] = i
 
-    pair_store = _lookup(assortment["store_id"], store_at, "store_id")
-    pair_sku = _lookup(assortment["sku_id"], sku_at, "sku_id")
+    pair_store = _lookup(assortment["store_id"], store_ids, "store_id")
+    pair_sku = _lookup(assortment["sku_id"], sku_ids, "sku_id")
     order = np.lexsort((pair_sku, pair_store))
     n = assortment.height
 
@@ -216,12 +223,20 @@ def build_network(
     )
 
 
-def _lookup(values: pl.Series, index: dict[str, int], field: str) -> np.ndarray:
-    codes = values.cast(pl.String).replace_strict(
-        list(index), list(index.values()), default=None, return_dtype=pl.Int32
+def index_of(values: pl.Series, names: list[str]) -> np.ndarray:
+    """Position of each value in `names` (int64); -1 for values not in it (or null)."""
+    return (
+        values.cast(pl.String)
+        .replace_strict(names, list(range(len(names))), default=-1, return_dtype=pl.Int64)
+        .fill_null(-1)
+        .to_numpy()
     )
-    missing = codes.is_null()
+
+
+def _lookup(values: pl.Series, names: list[str], field: str) -> np.ndarray:
+    codes = index_of(values, names)
+    missing = codes < 0
     if missing.any():
-        row = int(missing.arg_max())
+        row = int(missing.argmax())
         raise ValueError(f"assortment row {row + 1}: {field} {values[row]!r} is not known")
-    return codes.to_numpy()
+    return codes.astype(np.int32)

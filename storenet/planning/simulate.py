@@ -219,12 +219,8 @@ def closing_on_hand(network: PlanningNetwork, history_dir: Path, day: np.datetim
         .agg(pl.col("closing_on_hand").min())
         .collect()
     )
-    store_at = {s: i for i, s in enumerate(network.store_ids)}
-    sku_at = {s: i for i, s in enumerate(network.sku_ids)}
-    store = rows["store_id"].replace_strict(store_at, default=-1, return_dtype=pl.Int64).to_numpy()
-    sku = rows["sku_id"].replace_strict(sku_at, default=-1, return_dtype=pl.Int64).to_numpy()
-    pair = network.pair_index(store, sku)
-    keep = (pair >= 0) & (store >= 0) & (sku >= 0)
+    pair = network.pair_of_ids(rows["store_id"], rows["sku_id"])
+    keep = pair >= 0
     out[pair[keep]] = np.maximum(rows["closing_on_hand"].to_numpy()[keep], 0)
     return out
 

@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from storenet.imports.bulk import read_frame
 from storenet.ledger.locations import FIRST_REAL_ID
 from storenet.planning.cycle import Stock
-from storenet.planning.network import PlanningNetwork, build_network
+from storenet.planning.network import PlanningNetwork, build_network, index_of
 
 
 def stock_from_master(network: PlanningNetwork, master_dir: Path) -> Stock:
@@ -25,23 +25,15 @@ def stock_from_master(network: PlanningNetwork, master_dir: Path) -> Stock:
     rows to the warehouse x SKU matrix. Nothing in transit or reserved."""
     path = Path(master_dir) / "opening_stock.parquet"
     rows = pl.read_parquet(path) if path.exists() else pl.read_csv(path.with_suffix(".csv"))
-    stores = pl.DataFrame({"location_id": network.store_ids, "store": np.arange(network.n_stores)})
-    whs = pl.DataFrame(
-        {"location_id": network.warehouses, "wh": np.arange(len(network.warehouses))}
-    )
-    skus = pl.DataFrame({"sku_id": network.sku_ids, "sku": np.arange(network.n_skus)})
-    rows = rows.with_columns(
-        pl.col("location_id").cast(pl.String), pl.col("sku_id").cast(pl.String)
-    )
-    rows = rows.join(skus, on="sku_id", how="inner")
-    at_store = rows.join(stores, on="location_id", how="inner")
-    pair = network.pair_index(at_store["store"].to_numpy(), at_store["sku"].to_numpy())
-    listed = pair >= 0
+    location, sku = rows["location_id"], index_of(rows["sku_id"], network.sku_ids)
+    pair = network.pair_of_ids(location, rows["sku_id"])
+    qty = rows["qty"].to_numpy()
     on_hand = np.zeros(network.n_pairs, np.int64)
-    np.add.at(on_hand, pair[listed], at_store["qty"].to_numpy()[listed])
-    at_wh = rows.join(whs, on="location_id", how="inner")
+    np.add.at(on_hand, pair[pair >= 0], qty[pair >= 0])
+    wh = index_of(location, network.warehouses)
+    at_wh = (wh >= 0) & (sku >= 0)
     warehouse = np.zeros((len(network.warehouses), network.n_skus), np.int64)
-    np.add.at(warehouse, (at_wh["wh"].to_numpy(), at_wh["sku"].to_numpy()), at_wh["qty"].to_numpy())
+    np.add.at(warehouse, (wh[at_wh], sku[at_wh]), qty[at_wh])
     zero = np.zeros(network.n_pairs, np.int64)
     return Stock(on_hand=on_hand, in_transit=zero, reserved=zero.copy(), warehouse=warehouse)
 
@@ -111,23 +103,18 @@ def stock_from_db(conn: Connection, network: PlanningNetwork) -> Stock:
             "held": pl.Int64,
         },
     )
-    skus = pl.DataFrame({"sku_id": network.sku_ids, "sku": np.arange(network.n_skus)})
-    stores = pl.DataFrame({"store_id": network.store_ids, "store": np.arange(network.n_stores)})
-    whs = pl.DataFrame(
-        {"warehouse_id": network.warehouses, "wh": np.arange(len(network.warehouses))}
-    )
-    rows = rows.join(skus, on="sku_id", how="inner")
-    at_store = rows.join(stores, on="store_id", how="inner")
-    pair = network.pair_index(at_store["store"].to_numpy(), at_store["sku"].to_numpy())
+    pair = network.pair_of_ids(rows["store_id"], rows["sku_id"])
     listed = pair >= 0
     per_pair = {}
     for name in ("on_hand", "in_transit", "reserved"):
         values = np.zeros(network.n_pairs, np.int64)
         # Held units (quarantine) have left on hand already: not sellable, not counted.
-        values[pair[listed]] = at_store[name].to_numpy()[listed]
+        values[pair[listed]] = rows[name].to_numpy()[listed]
         per_pair[name] = values
-    at_wh = rows.join(whs, on="warehouse_id", how="inner")
+    wh = index_of(rows["warehouse_id"], network.warehouses)
+    sku = index_of(rows["sku_id"], network.sku_ids)
+    at_wh = (wh >= 0) & (sku >= 0)
+    free = (rows["on_hand"] - rows["reserved"]).to_numpy()[at_wh]
     warehouse = np.zeros((len(network.warehouses), network.n_skus), np.int64)
-    free = at_wh["on_hand"] - at_wh["reserved"]
-    warehouse[at_wh["wh"].to_numpy(), at_wh["sku"].to_numpy()] = np.maximum(free.to_numpy(), 0)
+    warehouse[wh[at_wh], sku[at_wh]] = np.maximum(free, 0)
     return Stock(warehouse=warehouse, **per_pair)
