@@ -16,9 +16,6 @@ fixed grid; survival probabilities use the regularised incomplete beta function.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 from scipy import special
 
@@ -94,7 +91,7 @@ def nb_prob_at_least(r: np.ndarray, p: np.ndarray, k: np.ndarray | int) -> np.nd
     out = np.ones(r.shape, dtype=np.float64)
     positive = np.flatnonzero(k.ravel() > 0)
     a, b, x = k.ravel()[positive], r.ravel()[positive], 1.0 - p.ravel()[positive]
-    out.ravel()[positive] = in_parallel(special.betainc, a, b, x)
+    out.ravel()[positive] = special.betainc(a, b, x)
     return out
 
 
@@ -144,29 +141,4 @@ def nb_prob_runs(r: np.ndarray, p: np.ndarray, start: np.ndarray, count: np.ndar
         tail = np.maximum(tail - pmf, 0.0)
         pmf = pmf * (rr + s) / (s + 1) * q
         s = s + 1
-    return out
-
-
-PARALLEL_MIN = 100_000
-
-
-def in_parallel(ufunc, *arrays: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """`ufunc(*arrays)` on 1-d arrays of equal length, in one chunk per core.
-
-    NumPy and SciPy ufuncs release the GIL inside their loops, so threads give real
-    parallelism for the expensive special functions; short arrays run in one call.
-    """
-    n = len(arrays[0])
-    workers = min(os.cpu_count() or 1, 8)
-    if n < PARALLEL_MIN or workers < 2:
-        return ufunc(*arrays)
-    bounds = np.linspace(0, n, workers + 1).astype(int)
-    out = np.empty(n, dtype=np.float64)
-
-    def run(i: int) -> None:
-        lo, hi = bounds[i], bounds[i + 1]
-        out[lo:hi] = ufunc(*(a[lo:hi] for a in arrays))
-
-    with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(run, range(workers)))
     return out
