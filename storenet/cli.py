@@ -171,7 +171,7 @@ def close_day_command(
     day: str = typer.Option(None, "--date", help="Day to close (default: yesterday, market time)"),
 ) -> None:
     """Append a day's sales to the Parquet history (rerunnable)."""
-    from storenet.sales.history import close_day
+    from storenet.closing import close_day
 
     settings = Settings.from_env()
     engine = _engine(settings)

@@ -1,10 +1,11 @@
 """The demo: a small synthetic network run through the real paths, end to end.
 
 `build_network` generates a network and imports it exactly as a brand's own files would
-be imported. `run_demo` then plays one day of POS sales through the real ingestion
-service (batches with idempotency keys), closes the day into the Parquet history and
-summarises the network. Running it twice changes nothing the second time: the import
-finds everything unchanged and every POS batch is a replay.
+be imported. `run_demo` then plays a week of POS sales through the real ingestion
+service (batches with idempotency keys), closes each day (Parquet history and daily
+figures), sets targets, summarises the network and plans the next day. Running it
+twice changes nothing the second time: the import finds everything unchanged and every
+POS batch is a replay.
 """
 
 from __future__ import annotations
@@ -17,16 +18,19 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, select, text
 
+from storenet.closing import close_day
+from storenet.network.targets import set_expansion_targets, set_store_targets
 from storenet.planning.service import run_plan
 from storenet.reports.state import NetworkState, network_state
 from storenet.sales.files import read_pos_file
-from storenet.sales.history import close_day, read_history
+from storenet.sales.history import read_history
 from storenet.sales.ingest import ingest_pos_batch
 from storenet.settings import Settings
 from storenet.store.engine import open_engine, reading, unit_of_work
 from storenet.store.migrate import migrate
+from storenet.store.schema import stores
 
 Progress = Callable[[str, int, int], None]
 BATCH = 1000
@@ -73,56 +77,113 @@ def run_demo(
     skus: int = 300,
     days: int = 365,
     seed: int = 1,
+    pos_days: int = 7,
     progress: Progress | None = None,
 ) -> DemoResult:
-    """Build the demo network, ingest the next day's POS sales, close the day, and
-    plan the deliveries of the day after (a draft plan)."""
+    """Build the demo network, play `pos_days` days of POS sales through ingestion and
+    the nightly close, set expansion and store targets, and plan the deliveries of the
+    day after (a draft plan)."""
     engine = open_engine(settings.db_url)
     migrate(engine)
     end = date(2026, 11, 22)
     build_network(
         settings, engine, stores=stores, skus=skus, days=days, seed=seed, end=end, progress=progress
     )
-    day = end + timedelta(days=1)
-    # Like a till's outbox: the day's lines are written once and resent as they are,
-    # so a second demo run replays the same batches and changes nothing.
-    outbox = settings.home / "pos" / f"{day.isoformat()}.jsonl"
-    if not outbox.exists():
-        outbox.parent.mkdir(parents=True, exist_ok=True)
-        partial = outbox.with_suffix(".partial")
-        partial.write_text(
-            "".join(json.dumps(line) + "\n" for line in pos_day(engine, settings, day, seed))
-        )
-        partial.replace(outbox)
-    lines = read_pos_file(outbox)
-    totals = {"lines": 0, "accepted": 0, "duplicates": 0, "discrepancies": 0}
-    for start in range(0, len(lines), BATCH):
-        chunk = lines[start : start + BATCH]
-        result = unit_of_work(
-            engine,
-            lambda c, k=f"demo:{day}:{start // BATCH}", b=chunk: ingest_pos_batch(
-                c, key=k, lines=b
-            ),
-        )
-        for k in totals:
-            totals[k] += result[k]
-        if progress:
-            progress("ingesting POS day", min(start + BATCH, len(lines)), len(lines))
-    closed = unit_of_work(
-        engine, lambda c: close_day(c, settings.history_dir, day, settings.market_tz)
-    )
+    closes, totals = play_days(settings, engine, end + timedelta(days=1), pos_days, seed, progress)
+    last = end + timedelta(days=pos_days)
+    unit_of_work(engine, lambda c: set_demo_targets(c, settings, last))
     with reading(engine) as conn:
-        state = network_state(conn, settings.history_dir, day)
+        state = network_state(conn, settings.history_dir, last)
     # Tonight's plan for tomorrow's deliveries, kept as a draft for a planner to review.
-    plan_header, _ = run_plan(settings, engine, day + timedelta(days=1), progress=progress)
+    plan_header, _ = run_plan(settings, engine, last + timedelta(days=1), progress=progress)
     engine.dispose()
     summary = {
-        "pos_day": day.isoformat(),
-        "pos_file": str(outbox),
+        "pos_days": f"{end + timedelta(days=1)} to {last}",
         **totals,
-        "history_rows_for_day": closed["pairs"],
+        "history_rows_for_last_day": closes[-1]["pairs"] if closes else 0,
     }
     return DemoResult(summary=summary, state=state, plan=plan_header)
+
+
+def play_days(
+    settings: Settings,
+    engine: Engine,
+    first: date,
+    days: int,
+    seed: int,
+    progress: Progress | None = None,
+) -> tuple[list[dict], dict]:
+    """Play `days` days of POS sales from `first` on: each day's lines go through the
+    ingestion service in batches with idempotency keys, then the day is closed
+    (history and daily figures). Returns the closes and the ingestion totals.
+
+    Like a till's outbox, each day's lines are written to a file once and resent as
+    they are, so a second run replays the same batches and changes nothing."""
+    totals = {"lines": 0, "accepted": 0, "duplicates": 0, "discrepancies": 0}
+    closes = []
+    for n in range(days):
+        day = first + timedelta(days=n)
+        outbox = settings.home / "pos" / f"{day.isoformat()}.jsonl"
+        if not outbox.exists():
+            outbox.parent.mkdir(parents=True, exist_ok=True)
+            partial = outbox.with_suffix(".partial")
+            partial.write_text(
+                "".join(
+                    json.dumps(line) + "\n" for line in pos_day(engine, settings, day, seed + n)
+                )
+            )
+            partial.replace(outbox)
+        lines = read_pos_file(outbox)
+        for start in range(0, len(lines), BATCH):
+            chunk = lines[start : start + BATCH]
+            result = unit_of_work(
+                engine,
+                lambda c, k=f"demo:{day}:{start // BATCH}", b=chunk: ingest_pos_batch(
+                    c, key=k, lines=b
+                ),
+            )
+            for k in totals:
+                totals[k] += result[k]
+        closes.append(
+            unit_of_work(
+                engine,
+                lambda c, d=day: close_day(c, settings.history_dir, d, settings.market_tz),
+            )
+        )
+        if progress:
+            progress("playing POS days", n + 1, days)
+    return closes, totals
+
+
+def set_demo_targets(conn: Connection, settings: Settings, last: date) -> None:
+    """Targets to measure the demo network against: an expansion plan of 10% more
+    openings than the network made in each of its last 12 months, and a monthly sales
+    target for every open store of 105% of its last 28 days' sales scaled to a month."""
+    opened = conn.execute(
+        select(stores.c.opened_on).where(
+            stores.c.opened_on.is_not(None), stores.c.opened_on <= last
+        )
+    ).scalars()
+    per_month: dict[date, int] = {}
+    for day in opened:
+        per_month[day.replace(day=1)] = per_month.get(day.replace(day=1), 0) + 1
+    months = sorted(per_month)[-12:]
+    set_expansion_targets(conn, {m: int(round(per_month[m] * 1.1)) for m in months})
+    recent = (
+        read_history(settings.history_dir, last - timedelta(days=27), last)
+        .group_by("store_id")
+        .agg(pl.col("revenue_cents").sum())
+        .collect()
+    )
+    month = last.replace(day=1)
+    set_store_targets(
+        conn,
+        [
+            (store, month, int(cents * 30 / 28 * 1.05))
+            for store, cents in recent.iter_rows()
+            if cents > 0
+        ],
+    )
 
 
 def pos_day(engine: Engine, settings: Settings, day: date, seed: int) -> list[dict]:

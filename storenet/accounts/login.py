@@ -135,3 +135,9 @@ def _store_failure(conn: Connection, user_id: int, failures: int, until: datetim
         .where(users.c.id == user_id)
         .values(failed_logins=failures, throttled_until=until)
     )
+
+
+def end_session(conn: Connection, username: str, token_id: int) -> None:
+    """Log out: revoke the session token `token_id` and audit it."""
+    revoke_tokens(conn, token_id=token_id)
+    record(conn, username, "logout", f"user:{username}")

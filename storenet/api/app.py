@@ -33,6 +33,7 @@ from storenet.errors import (
     Refused,
 )
 from storenet.store.engine import open_engine, unit_of_work
+from storenet.web.app import add_console, error_page, is_console
 
 log = logging.getLogger("storenet.api")
 
@@ -61,6 +62,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     )
     for router in ROUTERS:
         app.include_router(router)
+    add_console(app)
     _add_error_handlers(app)
     _document_policy(app)
     return app
@@ -110,7 +112,9 @@ def create_app_from_env() -> FastAPI:
 
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Refused)
-    async def refused(_: Request, error: Refused) -> Response:
+    async def refused(request: Request, error: Refused) -> Response:
+        if is_console(request):
+            return error_page(request, 422, "Refused", "; ".join(map(str, error.problems)))
         return problem_response(422, "Refused", error.problems, str(error))
 
     @app.exception_handler(IdempotencyConflict)
@@ -124,7 +128,9 @@ def _add_error_handlers(app: FastAPI) -> None:
         return problem_response(422, "Idempotency-Key reused with another payload", [problem])
 
     @app.exception_handler(NotFound)
-    async def not_found(_: Request, error: NotFound) -> Response:
+    async def not_found(request: Request, error: NotFound) -> Response:
+        if is_console(request):
+            return error_page(request, 404, "Not found", f"No {error.kind} {error.key}.")
         return problem_response(404, "Not found", [Problem(error.kind, "not found", "", error.key)])
 
     @app.exception_handler(InsufficientStock)
@@ -180,8 +186,12 @@ def _add_error_handlers(app: FastAPI) -> None:
             ),
         )
         if error.hidden:
+            if is_console(request):
+                return error_page(request, 404, "Not found", f"No {error.kind} {error.target}.")
             problem = Problem(error.kind, "not found", "", error.target)
             return problem_response(404, "Not found", [problem])
+        if is_console(request):
+            return error_page(request, 403, "Forbidden", error.reason)
         return problem_response(403, "Forbidden", [Problem(error.action, error.reason)])
 
     @app.exception_handler(RequestValidationError)

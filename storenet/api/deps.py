@@ -12,13 +12,16 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine
+from starlette.responses import Response
 
-from storenet.accounts.errors import Denied
+from storenet.accounts.errors import Denied, NotAuthenticated
+from storenet.accounts.login import LoginOutcome, attempt_login
 from storenet.accounts.principal import Principal
 from storenet.accounts.tokens import resolve_token
 from storenet.api.ratelimit import LineBuckets
@@ -82,6 +85,63 @@ ServiceDep = Annotated[Service, Depends(get_service)]
 def csrf_token_for(secret: str, session_token: str) -> str:
     """The CSRF token that goes with a session (derived, so nothing more is stored)."""
     return hmac.new(secret.encode(), b"csrf:" + session_token.encode(), hashlib.sha256).hexdigest()
+
+
+def set_session_cookies(response: Response, settings: ServiceSettings, token: str) -> str:
+    """Put a new session on `response`: the HttpOnly session cookie and the CSRF cookie
+    the console's script echoes in X-CSRF-Token (both SameSite=Strict, Secure unless
+    configured off for plain-HTTP development). Returns the CSRF token."""
+    csrf = csrf_token_for(settings.secret, token)
+    max_age = int(settings.session_hours * 3600)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=max_age,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="strict",
+    )
+    response.set_cookie(
+        CSRF_COOKIE,
+        csrf,
+        max_age=max_age,
+        httponly=False,
+        secure=settings.cookie_secure,
+        samesite="strict",
+    )
+    return csrf
+
+
+def open_session(
+    svc: Service, username: str, password: str, old_cookie: str | None
+) -> LoginOutcome:
+    """Check the credentials and open a new session; a session the browser came with
+    (`old_cookie`) is ended, so the session id rotates at every login. Failures are
+    audited and slowed per account (storenet.accounts.login)."""
+    settings = svc.settings
+    previous = None
+    if old_cookie:
+        try:
+            previous = svc.read(lambda conn: resolve_token(conn, settings.secret, old_cookie))
+        except NotAuthenticated:
+            previous = None
+    return svc.write(
+        lambda conn: attempt_login(
+            conn,
+            username=username,
+            password=password,
+            secret_key=settings.secret,
+            session_lifetime=timedelta(hours=settings.session_hours),
+            free_failures=settings.login_free_failures,
+            previous_token_id=previous.token_id if previous else None,
+        )
+    )
+
+
+def clear_session_cookies(response: Response) -> None:
+    """Remove the session and CSRF cookies from the browser."""
+    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(CSRF_COOKIE)
 
 
 # Declared so the OpenAPI schema says how to authenticate; checked below.

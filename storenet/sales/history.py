@@ -63,6 +63,12 @@ def daily_rows(conn: Connection, day: date, tz: str) -> pl.DataFrame:
     pairs that ended the day with nothing on the shelf.
     """
     start, end = day_window(day, tz)
+    return history_rows(day_sales(conn, start, end), closing_stock(conn, end), day)
+
+
+def day_sales(conn: Connection, start: datetime, end: datetime) -> pl.DataFrame:
+    """POS units sold and returned and sales revenue per (store_id, sku_id) between
+    `start` and `end` (naive UTC)."""
     sales = conn.execute(
         text(
             """
@@ -77,8 +83,23 @@ def daily_rows(conn: Connection, day: date, tz: str) -> pl.DataFrame:
         ).bindparams(bindparam("start", type_=DateTime()), bindparam("end", type_=DateTime())),
         {"start": start, "end": end},
     ).all()
-    # Closing stock for every listed pair and every pair that moved: current balance
-    # minus what entered after the window plus what left after it.
+    return pl.DataFrame(
+        sales,
+        schema={
+            "store_id": pl.String,
+            "sku_id": pl.String,
+            "units": pl.Int64,
+            "returns": pl.Int64,
+            "revenue_cents": pl.Int64,
+        },
+        orient="row",
+    )
+
+
+def closing_stock(conn: Connection, end: datetime) -> pl.DataFrame:
+    """Units on hand at `end` (naive UTC) for every store pair that has a balance or is
+    listed: (store_id, sku_id, closing_on_hand, listed 0/1). Today's projection minus
+    what entered after `end` plus what left after it."""
     closing = conn.execute(
         text(
             f"""
@@ -107,18 +128,7 @@ def daily_rows(conn: Connection, day: date, tz: str) -> pl.DataFrame:
         ).bindparams(bindparam("end", type_=DateTime())),
         {"end": end},
     ).all()
-    sold = pl.DataFrame(
-        sales,
-        schema={
-            "store_id": pl.String,
-            "sku_id": pl.String,
-            "units": pl.Int64,
-            "returns": pl.Int64,
-            "revenue_cents": pl.Int64,
-        },
-        orient="row",
-    )
-    stock = pl.DataFrame(
+    return pl.DataFrame(
         closing,
         schema={
             "store_id": pl.String,
@@ -128,6 +138,12 @@ def daily_rows(conn: Connection, day: date, tz: str) -> pl.DataFrame:
         },
         orient="row",
     )
+
+
+def history_rows(sold: pl.DataFrame, stock: pl.DataFrame, day: date) -> pl.DataFrame:
+    """The history rows of `day` from its sales (`day_sales`) and closing stock
+    (`closing_stock`): pairs that sold or took returns, and listed pairs that ended
+    the day with nothing on the shelf, sorted by (store_id, sku_id)."""
     rows = (
         stock.join(sold, on=["store_id", "sku_id"], how="full", coalesce=True)
         .with_columns(
@@ -159,12 +175,16 @@ def write_day(history_dir: Path, day: date, rows: pl.DataFrame) -> Path:
     return target
 
 
-def close_day(conn: Connection, history_dir: Path, day: date, tz: str) -> dict:
+def close_day(
+    conn: Connection, history_dir: Path, day: date, tz: str, rows: pl.DataFrame | None = None
+) -> dict:
     """Close `day`: write its history file and record the close. Rerunnable.
 
-    Returns {"day", "file", "pairs", "units"}.
+    `rows` are the day's history rows when the caller has them already (else they are
+    read with `daily_rows`). Returns {"day", "file", "pairs", "units"}.
     """
-    rows = daily_rows(conn, day, tz)
+    if rows is None:
+        rows = daily_rows(conn, day, tz)
     path = write_day(history_dir, day, rows)
     units = int(rows["units"].sum())
     stmt = upsert_for(conn)(day_closes).values(

@@ -498,6 +498,65 @@ day_closes = Table(
     Column("units", BigInteger, nullable=False),
 )
 
+# --- daily figures and targets (storenet.closing, storenet.console) -----------------
+
+# One row per store and closed day: the sums every KPI of DESIGN section 4 is a ratio
+# of, so any window and any scope (store, franchisee, region, network) is a SUM away.
+# `lost_units_est` is demand not served on stock-out pairs, an estimate (28-day mean
+# sales of each pair that ended the day empty), reported as such.
+store_days = Table(
+    "store_days",
+    metadata,
+    Column("store_id", ForeignKey("stores.id"), primary_key=True),
+    Column("day", Date(), primary_key=True),
+    Column("units_sold", BigInteger, nullable=False),
+    Column("revenue_cents", BigInteger, nullable=False),
+    Column("lost_units_est", Float, nullable=False),
+    Column("on_hand_units", BigInteger, nullable=False),
+    Column("received_units", BigInteger, nullable=False),
+    Column("aged_units", BigInteger, nullable=False),
+    Column("listed_pairs", Integer, nullable=False),
+    Column("stockout_pairs", Integer, nullable=False),
+    Index("ix_store_days_day", "day"),
+)
+
+# The same sums per region and day, written with `store_days`, so network and region
+# pages read a few hundred rows instead of a million.
+region_days = Table(
+    "region_days",
+    metadata,
+    Column("region_id", ForeignKey("regions.id"), primary_key=True),
+    Column("day", Date(), primary_key=True),
+    Column("stores", Integer, nullable=False),
+    Column("units_sold", BigInteger, nullable=False),
+    Column("revenue_cents", BigInteger, nullable=False),
+    Column("lost_units_est", Float, nullable=False),
+    Column("on_hand_units", BigInteger, nullable=False),
+    Column("received_units", BigInteger, nullable=False),
+    Column("aged_units", BigInteger, nullable=False),
+    Column("listed_pairs", BigInteger, nullable=False),
+    Column("stockout_pairs", BigInteger, nullable=False),
+)
+
+# How many stores the brand means to open each month (first day of the month).
+expansion_targets = Table(
+    "expansion_targets",
+    metadata,
+    Column("month", Date(), primary_key=True),
+    Column("stores", Integer, nullable=False),
+    CheckConstraint("stores >= 0", name="stores"),
+)
+
+# A store's sales target for a month (first day of the month), in cents.
+store_targets = Table(
+    "store_targets",
+    metadata,
+    Column("store_id", ForeignKey("stores.id"), primary_key=True),
+    Column("month", Date(), primary_key=True),
+    Column("revenue_cents", BigInteger, nullable=False),
+    CheckConstraint("revenue_cents >= 0", name="revenue_cents"),
+)
+
 APPEND_ONLY_TABLES = ("movements", "movement_serials", "reservations")
 
 

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from storenet.accounts.errors import NotAuthenticated
-from storenet.accounts.login import attempt_login
-from storenet.accounts.tokens import resolve_token, revoke_tokens
+from storenet.accounts.login import end_session
 from storenet.api.deps import (
-    CSRF_COOKIE,
     SESSION_COOKIE,
     CurrentPrincipal,
     ServiceDep,
+    clear_session_cookies,
     csrf_token_for,
+    open_session,
+    set_session_cookies,
 )
 from storenet.api.routes.common import act, exact_json
-from storenet.audit.chain import record
 
 router = APIRouter(tags=["auth"])
 
@@ -46,59 +44,20 @@ def login(body: LoginIn, request: Request, svc: ServiceDep):
     an account with repeated failures must wait (429 with Retry-After), others are
     not affected. A session the caller came with is ended: the id rotates."""
     settings = svc.settings
-    previous = None
-    old = request.cookies.get(SESSION_COOKIE)
-    if old:
-        try:
-            previous = svc.read(lambda conn: resolve_token(conn, settings.secret, old)).token_id
-        except NotAuthenticated:
-            previous = None
-    outcome = svc.write(
-        lambda conn: attempt_login(
-            conn,
-            username=body.username,
-            password=body.password,
-            secret_key=settings.secret,
-            session_lifetime=timedelta(hours=settings.session_hours),
-            free_failures=settings.login_free_failures,
-            previous_token_id=previous,
-        )
-    )
+    outcome = open_session(svc, body.username, body.password, request.cookies.get(SESSION_COOKIE))
     if not outcome.ok:
         raise NotAuthenticated("wrong username or password")
     csrf = csrf_token_for(settings.secret, outcome.token)
     response = exact_json({"token": outcome.token, "csrf_token": csrf, "user": outcome.user})
-    max_age = int(settings.session_hours * 3600)
-    response.set_cookie(
-        SESSION_COOKIE,
-        outcome.token,
-        max_age=max_age,
-        httponly=True,
-        secure=settings.cookie_secure,
-        samesite="strict",
-    )
-    # Readable by the console's script, which echoes it in X-CSRF-Token.
-    response.set_cookie(
-        CSRF_COOKIE,
-        csrf,
-        max_age=max_age,
-        httponly=False,
-        secure=settings.cookie_secure,
-        samesite="strict",
-    )
+    set_session_cookies(response, settings, outcome.token)
     return response
 
 
 @router.post("/auth/logout", status_code=204, openapi_extra=act("self"), summary="End this session")
 def logout(who: CurrentPrincipal, svc: ServiceDep) -> Response:
-    def work(conn):  # type: ignore[no-untyped-def]
-        revoke_tokens(conn, token_id=who.token_id)
-        record(conn, who.username, "logout", f"user:{who.username}")
-
-    svc.write(work)
+    svc.write(lambda conn: end_session(conn, who.username, who.token_id))
     response = Response(status_code=204)
-    response.delete_cookie(SESSION_COOKIE)
-    response.delete_cookie(CSRF_COOKIE)
+    clear_session_cookies(response)
     return response
 
 

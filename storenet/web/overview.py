@@ -1,0 +1,43 @@
+"""The network overview page: KPIs, trends, the map and openings, for the caller's scope."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from storenet.accounts.roles import NETWORK_WIDE, REGIONAL
+from storenet.accounts.scope import visible_regions, visible_stores
+from storenet.api.deps import ServiceDep
+from storenet.reports.overview import Overview, network_overview
+from storenet.web.charts import map_chart, openings_chart, trend_chart
+from storenet.web.layout import PREFIX, Viewer, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get(PREFIX + "/")
+def overview_page(
+    request: Request, who: Viewer, svc: ServiceDep, colour: str = "format"
+) -> Response:
+    """Network-wide roles see every region, regional managers their regions, store
+    managers and franchise owners their own stores (rows per store)."""
+
+    def work(conn):  # type: ignore[no-untyped-def]
+        if who.role in NETWORK_WIDE or who.role == REGIONAL:
+            return network_overview(conn, regions_seen=visible_regions(conn, who), stores_seen=None)
+        return network_overview(
+            conn, regions_seen=None, stores_seen=visible_stores(conn, who) or set()
+        )
+
+    view: Overview = svc.read(work)
+    colour = colour if colour in ("format", "stockout") else "format"
+    return render(
+        request,
+        "overview.html",
+        who,
+        view=view,
+        colour=colour,
+        trend_chart=trend_chart(view.trend),
+        map_chart=map_chart(view.cells, colour),
+        openings_chart=openings_chart(view.openings),
+    )

@@ -1,0 +1,80 @@
+"""Signing in and out of the console."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from starlette.responses import RedirectResponse, Response
+
+from storenet.accounts.errors import Throttled
+from storenet.accounts.login import end_session
+from storenet.api.deps import (
+    SESSION_COOKIE,
+    ServiceDep,
+    clear_session_cookies,
+    open_session,
+    set_session_cookies,
+)
+from storenet.web.layout import PREFIX, Viewer, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(next_path: str | None) -> str:
+    """Only a path of the console itself, never another site (open redirect)."""
+    if next_path and next_path.startswith(PREFIX + "/") and not next_path.startswith("//"):
+        return next_path
+    return PREFIX + "/"
+
+
+@router.get(PREFIX + "/sign-in")
+def sign_in_page(request: Request, next: str | None = None) -> Response:
+    return render(request, "sign_in.html", None, next=_safe_next(next), error=None)
+
+
+@router.post(PREFIX + "/sign-in")
+def sign_in(
+    request: Request,
+    svc: ServiceDep,
+    username: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1000)],
+    next: Annotated[str, Form()] = PREFIX + "/",
+) -> Response:
+    """Open a session and go to `next`; a wrong name or password shows the same
+    message for both, and a throttled account is told how long to wait."""
+    try:
+        outcome = open_session(svc, username, password, request.cookies.get(SESSION_COOKIE))
+    except Throttled as error:
+        message = f"Too many failed sign-ins for this account: wait {error.retry_after} s."
+        return render(
+            request, "sign_in.html", None, status=429, next=_safe_next(next), error=message
+        )
+    if not outcome.ok or outcome.user is None or outcome.user.get("role") == "pos_device":
+        return render(
+            request,
+            "sign_in.html",
+            None,
+            status=401,
+            next=_safe_next(next),
+            error="Wrong username or password.",
+        )
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    set_session_cookies(response, svc.settings, outcome.token or "")
+    return response
+
+
+@router.post(PREFIX + "/sign-out")
+def sign_out(who: Viewer, svc: ServiceDep) -> Response:
+    """End this session (the CSRF token is checked: a foreign page cannot sign you
+    out) and go back to the sign-in page."""
+    svc.write(lambda conn: end_session(conn, who.username, who.token_id))
+    response = Response(status_code=204, headers={"HX-Redirect": f"{PREFIX}/sign-in"})
+    clear_session_cookies(response)
+    return response
+
+
+def sign_in_redirect(next_path: str) -> Response:
+    """Where a page sends someone who is not signed in."""
+    return RedirectResponse(f"{PREFIX}/sign-in?next={quote(next_path)}", status_code=303)
