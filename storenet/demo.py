@@ -59,15 +59,25 @@ def build_network(
     """Generate a network into STORENET_HOME and import its master data.
 
     History is written straight into `settings.history_dir`; master files go to
-    ``<home>/generated/master`` and are imported all or nothing.
+    ``<home>/generated/master`` and are imported all or nothing, the opening stock as
+    of the day after `end` (`stock_as_of`).
     """
     from storenet.datagen import NetworkSpec, generate
     from storenet.imports import import_folder
 
     spec = NetworkSpec(stores=stores, skus=skus, days=days, seed=seed, end=end)
     generated = generate(spec, settings.home, progress=progress)
-    report = import_folder(engine, settings.home / "master", progress=progress)
+    report = import_folder(
+        engine, settings.home / "master", as_of=stock_as_of(settings, end), progress=progress
+    )
     return {"generated": generated, "imported": report}
+
+
+def stock_as_of(settings: Settings, end: date) -> datetime:
+    """When generated opening stock stands: the first moment after the history's last
+    day `end`, in the market's time zone, so closing the days after `end` sees it and
+    the history never does."""
+    return datetime.combine(end + timedelta(days=1), time(0), ZoneInfo(settings.market_tz))
 
 
 def run_demo(

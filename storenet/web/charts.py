@@ -61,7 +61,12 @@ def line_chart(
     return {
         "type": "line",
         "data": {"labels": labels, "datasets": datasets},
-        "options": {"animation": False, "maintainAspectRatio": False, "scales": scales},
+        "options": {
+            "animation": False,
+            "maintainAspectRatio": False,
+            "scales": scales,
+            "plugins": {"legend": {"labels": {"usePointStyle": True}}},
+        },
     }
 
 
@@ -129,7 +134,10 @@ def map_chart(cells: list[MapCell], colour: str) -> dict:
                 "x": {"title": {"display": True, "text": "longitude"}},
                 "y": {"title": {"display": True, "text": "latitude"}},
             },
-            "plugins": {"tooltip": {"storenet": "map"}},
+            "plugins": {
+                "tooltip": {"storenet": "map"},
+                "legend": {"labels": {"usePointStyle": True}},
+            },
         },
     }
 

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, select
 from storenet.accounts.passwords import hash_password
 from storenet.accounts.users import create_user
 from storenet.datagen import NetworkSpec, generate
-from storenet.demo import play_days, set_demo_targets
+from storenet.demo import play_days, set_demo_targets, stock_as_of
 from storenet.imports import import_folder
 from storenet.network.ownership import change_region_manager
 from storenet.planning.service import run_plan
@@ -73,7 +73,7 @@ def seed_console(engine: Engine, home) -> Console:  # type: ignore[no-untyped-de
         {"STORENET_HOME": str(home), "STORENET_DB": engine.url.render_as_string(False)}
     )
     generate(NetworkSpec(stores=24, skus=30, days=120, seed=11, end=END), settings.home)
-    import_folder(engine, settings.home / "master")
+    import_folder(engine, settings.home / "master", as_of=stock_as_of(settings, END))
     play_days(settings, engine, END + timedelta(days=1), PLAYED_DAYS, seed=3)
     last = END + timedelta(days=PLAYED_DAYS)
     unit_of_work(engine, lambda c: set_demo_targets(c, settings, last))

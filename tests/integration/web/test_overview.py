@@ -18,9 +18,10 @@ def _row_ids(html: str, kind: str) -> set[str]:
 
 
 def test_a_page_without_a_session_redirects_to_sign_in_and_back(console):
-    with console.sign_in("planner") as signed, __import__("httpx").Client(
-        base_url=console.url
-    ) as anonymous:
+    with (
+        console.sign_in("planner") as signed,
+        __import__("httpx").Client(base_url=console.url) as anonymous,
+    ):
         answer = anonymous.get("/console/", follow_redirects=False)
         assert answer.status_code == 303
         assert answer.headers["location"] == "/console/sign-in?next=/console/"
@@ -51,7 +52,9 @@ def test_the_overview_shows_the_network_kpis_computed_from_the_daily_figures(con
     assert float(shown_rate) == round(100 * sums[2] / sums[3], 2)
     # and a row per region, and the three charts' data
     with console.engine.connect() as conn:
-        regions_open = conn.execute(select(func.count(func.distinct(region_days.c.region_id)))).scalar()
+        regions_open = conn.execute(
+            select(func.count(func.distinct(region_days.c.region_id)))
+        ).scalar()
     assert len(re.findall(r'<th scope="row">', html)) == regions_open
     for chart in ("trend-data", "map-data", "openings-data"):
         assert f'id="{chart}"' in html
