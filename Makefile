@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint format clean
+.PHONY: demo test lint format clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,12 +20,21 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	touch $@
 
 demo: $(VENV)/.installed
-	STORENET_HOME=$${STORENET_HOME:-var/demo} $(BIN)/storenet demo
+	STORENET_HOME=$${STORENET_HOME:-var/demo} $(BIN)/storenet demo --serve
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test browser
 	$(BIN)/ruff check storenet tests bench
 	$(BIN)/ruff format --check storenet tests bench
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# The console's browser tests drive Debian's chromium; install it when missing and we
+# may (root, as in CI). Otherwise those tests are skipped with a reason.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: the browser tests will be skipped (apt-get install chromium)"; fi; }
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check storenet tests bench

@@ -7,6 +7,7 @@ the database and migrates it to the newest schema before it works.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -202,10 +203,13 @@ def demo(
     stores: int = typer.Option(300, help="Stores in the demo network"),
     skus: int = typer.Option(300, help="SKUs in the demo network"),
     days: int = typer.Option(365, help="Days of history"),
+    serve: bool = typer.Option(False, help="Then serve the console until Ctrl-C"),
 ) -> None:
-    """Build a small network, ingest a day of POS sales, close the day, show the state,
-    and plan the next day's deliveries."""
-    from storenet.demo import run_demo
+    """Build a small network, play a week of POS sales through ingestion and the nightly
+    close, show the state, plan the next day's deliveries, and print the console's
+    address with a one-time sign-in link for the demo planner."""
+    from storenet.api.settings import ServiceSettings
+    from storenet.demo import demo_sign_in_link, run_demo
     from storenet.reports.render import render_state
 
     settings = Settings.from_env()
@@ -222,8 +226,22 @@ def demo(
     out.print(
         f"Review it with [bold]storenet plan show {result.plan['id']} --cut[/], "
         f"then [bold]storenet plan approve {result.plan['id']} --by NAME[/] and "
-        "[bold]storenet plan release[/]."
+        "[bold]storenet plan release[/], or in the console."
     )
+    # The console is served over plain HTTP on loopback here: no Secure-only cookies.
+    os.environ.setdefault("STORENET_COOKIE_SECURE", "false")
+    service = ServiceSettings()
+    link = demo_sign_in_link(_engine(settings), service.secret)
+    address = f"http://{service.host}:{service.port}/console/"
+    how = "" if serve else " after [bold]storenet serve[/] (or make demo)"
+    out.print(f"\nConsole: [bold]{address}[/]{how}")
+    out.print("Signed in as the demo HQ planner with this one-time link (24 hours):")
+    # Plain print: a terminal-width wrap would break the link when copied.
+    print(f"  {address}link?token={link}", flush=True)
+    if serve:
+        from storenet.cli_service import serve as serve_command
+
+        serve_command(host=None, port=None, workers=None)
 
 
 @ledger_app.command("verify")

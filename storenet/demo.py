@@ -11,6 +11,7 @@ POS batch is a replay.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -20,6 +21,8 @@ import numpy as np
 import polars as pl
 from sqlalchemy import Connection, Engine, select, text
 
+from storenet.accounts.login import issue_sign_in_link
+from storenet.accounts.users import create_user
 from storenet.closing import close_day
 from storenet.network.targets import set_expansion_targets, set_store_targets
 from storenet.planning.service import run_plan
@@ -30,7 +33,7 @@ from storenet.sales.ingest import ingest_pos_batch
 from storenet.settings import Settings
 from storenet.store.engine import open_engine, reading, unit_of_work
 from storenet.store.migrate import migrate
-from storenet.store.schema import stores
+from storenet.store.schema import stores, users
 
 Progress = Callable[[str, int, int], None]
 BATCH = 1000
@@ -194,6 +197,28 @@ def set_demo_targets(conn: Connection, settings: Settings, last: date) -> None:
             if cents > 0
         ],
     )
+
+
+DEMO_USER = "demo"
+
+
+def demo_sign_in_link(engine: Engine, secret_key: str) -> str:
+    """A one-time sign-in link token for the demo's HQ planner `demo` (created on the
+    first run with a random password nobody knows), valid for 24 hours."""
+
+    def work(conn: Connection) -> str:
+        known = conn.execute(select(users.c.id).where(users.c.username == DEMO_USER)).first()
+        if known is None:
+            create_user(
+                conn,
+                actor="demo",
+                username=DEMO_USER,
+                role="hq_planner",
+                password=secrets.token_urlsafe(24),
+            )
+        return issue_sign_in_link(conn, secret_key, DEMO_USER, timedelta(hours=24))
+
+    return unit_of_work(engine, work)
 
 
 def pos_day(engine: Engine, settings: Settings, day: date, seed: int) -> list[dict]:

@@ -16,11 +16,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select, update
 
-from storenet.accounts.errors import Throttled
+from storenet.accounts.errors import NotAuthenticated, Throttled
 from storenet.accounts.passwords import verify_password
 from storenet.accounts.roles import POS
-from storenet.accounts.tokens import issue_token, revoke_tokens
+from storenet.accounts.tokens import issue_token, resolve_token, revoke_tokens
 from storenet.audit.chain import record
+from storenet.errors import Problem, Refused
 from storenet.ledger.checks import utc_now
 from storenet.store.schema import users
 
@@ -141,3 +142,53 @@ def end_session(conn: Connection, username: str, token_id: int) -> None:
     """Log out: revoke the session token `token_id` and audit it."""
     revoke_tokens(conn, token_id=token_id)
     record(conn, username, "logout", f"user:{username}")
+
+
+def issue_sign_in_link(
+    conn: Connection, secret_key: str, username: str, lifetime: timedelta
+) -> str:
+    """A one-time sign-in link token for `username` (a person, not a POS device),
+    valid for `lifetime`; audited. It is no credential by itself: only
+    `redeem_sign_in_link` accepts it, once. NotFound-like Refused for unknown users."""
+    row = conn.execute(select(users).where(users.c.username == username)).first()
+    if row is None or row.role == POS or row.disabled:
+        raise Refused([Problem("username", "no such person may sign in", value=username)])
+    token, token_id = issue_token(conn, secret_key, row.id, "link", lifetime)
+    record(conn, "system", "link.issued", f"user:{username}", None, {"link": token_id})
+    return token
+
+
+def redeem_sign_in_link(
+    conn: Connection,
+    secret_key: str,
+    link: str,
+    session_lifetime: timedelta,
+    previous_token_id: int | None = None,
+) -> LoginOutcome:
+    """Exchange a sign-in link for a new session: the link is revoked (it works once),
+    the session the browser came with is ended, and the login is audited. A used,
+    expired or unknown link is ok=False (nothing written)."""
+    try:
+        who = resolve_token(conn, secret_key, link, kinds=("link",))
+    except NotAuthenticated:
+        return LoginOutcome(ok=False)
+    revoke_tokens(conn, token_id=who.token_id)
+    if previous_token_id is not None:
+        revoke_tokens(conn, token_id=previous_token_id)
+    token, token_id = issue_token(conn, secret_key, who.user_id, "session", session_lifetime)
+    record(
+        conn,
+        who.username,
+        "login",
+        f"user:{who.username}",
+        None,
+        {"session": token_id, "via": "link"},
+    )
+    user = {
+        "id": who.user_id,
+        "username": who.username,
+        "role": who.role,
+        "franchisee_id": who.franchisee_id,
+        "store_id": who.store_id,
+    }
+    return LoginOutcome(ok=True, token=token, token_id=token_id, user=user)

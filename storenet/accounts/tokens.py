@@ -28,8 +28,8 @@ def token_hash(secret_key: str, token: str) -> str:
 def issue_token(
     conn: Connection, secret_key: str, user_id: int, kind: str, lifetime: timedelta | None
 ) -> tuple[str, int]:
-    """Create a `kind` ("session" or "device") token for `user_id`; returns (the token,
-    shown once, and its id). `lifetime` None: valid until revoked."""
+    """Create a `kind` ("session", "device" or "link") token for `user_id`; returns (the
+    token, shown once, and its id). `lifetime` None: valid until revoked."""
     token = secrets.token_urlsafe(32)
     now = utc_now()
     row = conn.execute(
@@ -46,9 +46,15 @@ def issue_token(
     return token, row.id
 
 
-def resolve_token(conn: Connection, secret_key: str, token: str | None) -> Principal:
+CREDENTIALS = ("session", "device")
+
+
+def resolve_token(
+    conn: Connection, secret_key: str, token: str | None, kinds: tuple[str, ...] = CREDENTIALS
+) -> Principal:
     """The principal behind `token`; NotAuthenticated if it is missing, unknown,
-    revoked, expired or its user is disabled (all answered alike)."""
+    revoked, expired, not of one of `kinds` (a sign-in link is no credential) or its
+    user is disabled (all answered alike)."""
     if not token:
         raise NotAuthenticated()
     now = utc_now()
@@ -66,6 +72,7 @@ def resolve_token(conn: Connection, secret_key: str, token: str | None) -> Princ
         .join(u, u.c.id == t.c.user_id)
         .where(
             t.c.token_hash == token_hash(secret_key, token),
+            t.c.kind.in_(kinds),
             t.c.revoked_at.is_(None),
             or_(t.c.expires_at.is_(None), t.c.expires_at > now),
             u.c.disabled.is_(False),

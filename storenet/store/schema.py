@@ -404,7 +404,8 @@ api_tokens = Table(
     Column("created_at", DateTime(), nullable=False),
     Column("expires_at", DateTime()),
     Column("revoked_at", DateTime()),
-    CheckConstraint("kind IN ('session', 'device')", name="kind"),
+    # A "link" is a one-time sign-in link (`storenet demo`); it is never a credential.
+    CheckConstraint("kind IN ('session', 'device', 'link')", name="kind"),
     Index("ix_api_tokens_user_id", "user_id"),
 )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import numpy as np
 from sqlalchemy import func, select
 
 from storenet.store.schema import region_days, store_days, stores
@@ -47,9 +46,9 @@ def test_the_overview_shows_the_network_kpis_computed_from_the_daily_figures(con
         html = c.get("/console/").text
     # then the page shows the same figures
     shown_days = re.search(r'data-kpi="inventory_days">([^<]+)<', html).group(1)
-    assert float(shown_days.replace(",", "")) == round(sums[0] / sums[1], 1)
+    assert float(shown_days.replace(",", "")) == round(float(sums[0]) / float(sums[1]), 1)
     shown_rate = re.search(r'data-kpi="stockout_rate">([^<]+)%<', html).group(1)
-    assert float(shown_rate) == round(100 * sums[2] / sums[3], 2)
+    assert float(shown_rate) == round(100 * float(sums[2]) / float(sums[3]), 2)
     # and a row per region, and the three charts' data
     with console.engine.connect() as conn:
         regions_open = conn.execute(
@@ -97,7 +96,6 @@ def test_a_franchise_owner_sees_only_their_own_stores(console):
         ).scalar()
     shown_sold = re.search(r'data-kpi="units_sold">([^<]+)<', html).group(1)
     assert int(shown_sold.replace(",", "")) == theirs
-    assert np.isfinite(theirs)
 
 
 def test_sign_in_with_a_wrong_password_says_so_without_telling_which_part_was_wrong(console):

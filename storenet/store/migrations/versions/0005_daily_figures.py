@@ -1,4 +1,5 @@
-"""daily figures per store and region (the console's KPIs), expansion and store targets
+"""daily figures per store and region (the console's KPIs), expansion and store targets,
+one-time sign-in links
 
 Revision ID: 0005
 Revises: 0004
@@ -71,7 +72,16 @@ def upgrade() -> None:
     )
 
 
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_api_tokens_kind"), type_="check")
+        batch_op.create_check_constraint("kind", "kind IN ('session', 'device', 'link')")
+
+
 def downgrade() -> None:
+    op.execute("DELETE FROM api_tokens WHERE kind = 'link'")
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_api_tokens_kind"), type_="check")
+        batch_op.create_check_constraint("kind", "kind IN ('session', 'device')")
     op.drop_table("store_targets")
     op.drop_table("expansion_targets")
     with op.batch_alter_table("store_days", schema=None) as batch_op:
