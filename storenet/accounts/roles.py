@@ -35,7 +35,8 @@ POLICY: dict[str, frozenset[str]] = {
     "network.read": PEOPLE,
     "network.write": frozenset({ADMIN}),
     "catalog.read": PEOPLE,
-    "plan.read": frozenset({ADMIN, PLANNER, AUDITOR}),
+    # Regional managers review the plan lines of their regions' stores (read only).
+    "plan.read": frozenset({ADMIN, PLANNER, AUDITOR, REGIONAL}),
     "plan.write": frozenset({ADMIN, PLANNER}),
     "user.read": frozenset({ADMIN, AUDITOR}),
     "user.admin": frozenset({ADMIN}),

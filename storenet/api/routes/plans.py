@@ -1,5 +1,7 @@
 """The nightly plan: start it as a background job, follow it, read its explained
-lines, edit, approve, release (once). Approval, edits and release are audited."""
+lines (only those of the caller's stores for scoped roles), edit, approve, release
+(once). Edits, approval and release are audited by `storenet.planning.decisions`,
+which the console calls too."""
 
 from __future__ import annotations
 
@@ -8,23 +10,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from storenet.accounts.access import require
+from storenet.accounts.scope import visible_stores
 from storenet.api.deps import CurrentPrincipal, ServiceDep
 from storenet.api.jobs import get_job, start_plan_job
-from storenet.api.pagination import PageDep, page_of
+from storenet.api.pagination import PageDep
 from storenet.api.routes.common import act, exact_json
-from storenet.audit.chain import record
-from storenet.errors import NotFound
-from storenet.planning.documents import (
-    approve_plan,
-    edit_line,
-    get_plan,
-    read_lines,
-    release_plan,
-)
-from storenet.store.schema import plans
+from storenet.planning.decisions import approve, edit_plan_line, release
+from storenet.planning.documents import get_plan
+from storenet.planning.review import LineFilter, line_as_dict, line_page
 
 router = APIRouter(tags=["plans"])
 PlanId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -36,17 +31,6 @@ class PlanJobIn(BaseModel):
 
 class LineEditIn(BaseModel):
     qty: int = Field(ge=0, le=10**9)
-
-
-def _locked_status(conn, plan_id: str) -> str:  # type: ignore[no-untyped-def]
-    """The plan's status, with its row locked until commit (so exactly one of two
-    concurrent approvals or releases sees the change and audits it)."""
-    status = conn.execute(
-        select(plans.c.status).where(plans.c.id == plan_id).with_for_update()
-    ).scalar()
-    if status is None:
-        raise NotFound("plan", plan_id)
-    return status
 
 
 @router.post(
@@ -89,7 +73,7 @@ def plans_get(plan_id: PlanId, who: CurrentPrincipal, svc: ServiceDep) -> dict:
 @router.get(
     "/plans/{plan_id}/lines",
     openapi_extra=act("plan.read"),
-    summary="Plan lines with their explanations",
+    summary="Plan lines with their explanations (only the caller's stores for scoped roles)",
 )
 def plans_lines(
     plan_id: PlanId,
@@ -101,15 +85,21 @@ def plans_lines(
 ) -> dict:
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "plan.read")
-        rows = read_lines(
+        get_plan(conn, plan_id)
+        found = line_page(
             conn,
             plan_id,
-            store_id=store,
-            cut_only=cut_only,
-            limit=page.limit + 1,
+            LineFilter(store_id=store, cut_only=cut_only),
+            visible_stores(conn, who),
+            limit=page.limit,
             offset=page.offset,
         )
-        return page_of(rows, page)
+        return {
+            "items": [line_as_dict(plan_id, line) for line in found.lines],
+            "limit": found.limit,
+            "offset": found.offset,
+            "next_offset": found.next_offset,
+        }
 
     return svc.read(work)
 
@@ -126,24 +116,7 @@ def plans_edit(
     who: CurrentPrincipal,
     svc: ServiceDep,
 ) -> dict:
-    def work(conn):  # type: ignore[no-untyped-def]
-        require(conn, who, "plan.write")
-        _locked_status(conn, plan_id)
-        before = read_lines(conn, plan_id, limit=1, offset=line_no - 1)
-        if not before or before[0]["line_no"] != line_no:
-            raise NotFound("plan line", f"{plan_id}#{line_no}")
-        line = edit_line(conn, plan_id, line_no, body.qty)
-        record(
-            conn,
-            who.username,
-            "plan.edit",
-            f"plan:{plan_id}#{line_no}",
-            {"qty": before[0]["qty"]},
-            {"qty": line["qty"]},
-        )
-        return line
-
-    return svc.write(work)
+    return svc.write(lambda conn: edit_plan_line(conn, who, plan_id, line_no, body.qty))
 
 
 @router.post(
@@ -152,22 +125,7 @@ def plans_edit(
     summary="Approve a draft plan (audited)",
 )
 def plans_approve(plan_id: PlanId, who: CurrentPrincipal, svc: ServiceDep) -> dict:
-    def work(conn):  # type: ignore[no-untyped-def]
-        require(conn, who, "plan.write")
-        before = _locked_status(conn, plan_id)
-        header = approve_plan(conn, plan_id, who.username)
-        if header["status"] != before:
-            record(
-                conn,
-                who.username,
-                "plan.approve",
-                f"plan:{plan_id}",
-                {"status": before},
-                {"status": header["status"]},
-            )
-        return header
-
-    return svc.write(work)
+    return svc.write(lambda conn: approve(conn, who, plan_id)).header
 
 
 @router.post(
@@ -176,22 +134,6 @@ def plans_approve(plan_id: PlanId, who: CurrentPrincipal, svc: ServiceDep) -> di
     summary="Release an approved plan into the ledger, once (audited)",
 )
 def plans_release(plan_id: PlanId, who: CurrentPrincipal, svc: ServiceDep) -> dict:
-    def work(conn):  # type: ignore[no-untyped-def]
-        require(conn, who, "plan.write")
-        before = _locked_status(conn, plan_id)
-        header = release_plan(conn, plan_id)
-        if header["status"] != before:
-            record(
-                conn,
-                who.username,
-                "plan.release",
-                f"plan:{plan_id}",
-                {"status": before},
-                {
-                    "status": header["status"],
-                    "transfers": header.get("summary", {}).get("transfers"),
-                },
-            )
-        return header
-
-    return svc.write(work)
+    # Idempotent over the API: a second release answers the first result (a program
+    # retrying after a lost answer must not see an error); the console says so.
+    return svc.write(lambda conn: release(conn, who, plan_id)).header
