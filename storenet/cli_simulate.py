@@ -7,7 +7,6 @@ main Typer app.
 from __future__ import annotations
 
 import json
-import math
 from datetime import date
 from pathlib import Path
 
@@ -18,13 +17,6 @@ from rich.table import Table
 
 out = Console()
 err = Console(stderr=True)
-
-
-def _clean(value: object) -> object:
-    """JSON has no NaN: a KPI without a denominator is written as null."""
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
 
 
 def _table(rows: list[dict], title: str) -> Table:
@@ -83,22 +75,16 @@ def simulate_command(
 ) -> None:
     """Replay demand day by day (lead times, warehouse supply, lost sales) for each
     policy; report the KPIs and draw the fill-rate vs inventory-days frontier."""
+    from storenet.planning import compare
     from storenet.planning import simulate as sim_mod
 
-    names = [p.strip() for p in policies.split(",") if p.strip()]
-    unknown = [p for p in names if p not in sim_mod.POLICIES]
-    if unknown or not names:
-        err.print(
-            f"[bold red]error[/]: unknown policy {', '.join(unknown) or '(none)'}; "
-            f"choose from {', '.join(sim_mod.POLICIES)}"
-        )
-        raise typer.Exit(2)
-    skipped = []
-    if "statsforecast" in names and not sim_mod.statsforecast_available():
-        reason = "statsforecast is not installed (pip install 'storenet[peers]')"
-        err.print(f"[yellow]skipping statsforecast[/]: {reason}")
-        skipped.append({"policy": "statsforecast", "reason": reason})
-        names.remove("statsforecast")
+    try:
+        names, skipped = compare.choose_policies(policies.split(","))
+    except ValueError as error:
+        err.print(f"[bold red]error[/]: {error}")
+        raise typer.Exit(2) from error
+    for gone in skipped:
+        err.print(f"[yellow]skipping {gone['policy']}[/]: {gone['reason']}")
     try:
         settings = sim_mod.SimSettings(
             days=days, lead_days=lead_days, supplier_lead_days=supplier_lead_days, demand=demand
@@ -108,9 +94,6 @@ def simulate_command(
         err.print(f"[bold red]error[/]: {error}")
         raise typer.Exit(2) from error
 
-    runs = [(name, None) for name in names]
-    if sweep:
-        runs += [(name, value) for name in names for value in sim_mod.SWEEPS[name]]
     with Progress(
         TextColumn("{task.description:<28}"),
         BarColumn(),
@@ -128,48 +111,25 @@ def simulate_command(
         except (FileNotFoundError, ValueError) as error:
             err.print(f"[bold red]error[/]: {error}")
             raise typer.Exit(2) from error
-        replay = bar.add_task("replay", total=len(runs) * days)
-        results = []
-        for i, (name, value) in enumerate(runs):
+        replay = bar.add_task("replay", total=None)
 
-            def step(stage: str, done: int, total: int, base: int = i * days) -> None:
-                bar.update(replay, completed=base + done, description=stage)
+        def step(stage: str, done: int, total: int) -> None:
+            bar.update(replay, completed=done, total=total, description=stage)
 
-            results.append(sim_mod.simulate(sim, sim_mod.make_policy(name, value), step))
+        result = compare.compare(sim, names, sweep, step, skipped)
         bar.update(replay, description="replay")
 
-    defaults = [r for r, (_, v) in zip(results, runs) if v is None]
-    curves: dict[str, list] = {}
-    for r, (name, value) in zip(results, runs):
-        if value is not None:
-            curves.setdefault(name, []).append(r)
     out_dir.mkdir(parents=True, exist_ok=True)
-    title = f"Fill rate vs inventory days, {sim.days[0]}..{sim.days[-1]}"
+    title = f"Fill rate vs inventory days, {result.first_day}..{result.last_day}"
     sim_mod.draw_frontier(
-        curves, out_dir / "frontier.png", out_dir / "frontier.html", defaults, title
+        result.curves(),
+        out_dir / "frontier.png",
+        out_dir / "frontier.html",
+        result.defaults(),
+        title,
     )
-    rows = [r.kpis() for r in results]
-    report = {
-        "network": str(network),
-        "split": str(sim.split),
-        "first_day": str(sim.days[0]),
-        "last_day": str(sim.days[-1]),
-        "settings": vars(settings),
-        "demand_source": (
-            "the generator's true demand where the history has it, else recorded units"
-            if demand == "true"
-            else "recorded units (censored on stock-out days)"
-        ),
-        "start_stock": {
-            "store_units": int(sim.on_hand.sum()),
-            "pairs_from_closing_on_hand": int((sim.start_source == 0).sum()),
-            "pairs_from_storenet_target": int((sim.start_source == 1).sum()),
-            "pairs_inactive": int((sim.start_source == 2).sum()),
-            "warehouse_units": int(sim.warehouse.sum()),
-        },
-        "runs": [{k: _clean(v) for k, v in row.items()} for row in rows],
-        "skipped": skipped,
-    }
+    rows = [r.kpis() for r in result.results]
+    report = {"network": str(network), **result.summary(), "runs": result.points()}
     (out_dir / "kpis.json").write_text(json.dumps(report, indent=2) + "\n")
     out.print(_table(rows, title))
     out.print(
