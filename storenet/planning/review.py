@@ -336,9 +336,38 @@ def line_page(
 def top_lines(
     conn: Connection, plan_id: str, section: str, stores: set[str] | None, n: int = 5
 ) -> list[PlanLine]:
-    """The first `n` lines of exception `section` (one of SECTIONS) in `stores`, in the
-    section's order (see the module docstring)."""
-    return line_page(conn, plan_id, LineFilter(section=section), stores, limit=n).lines
+    """The first `n` rows of exception `section` (one of SECTIONS) in `stores`, in the
+    section's order (see the module docstring). For *at risk* and *excess*, whose
+    unit is the pair, one row per pair: its first line."""
+    if section not in ("at_risk", "excess"):
+        return line_page(conn, plan_id, LineFilter(section=section), stores, limit=n).lines
+    # From the per-pair aggregate alone (no join back to the lines): then read the
+    # chosen pairs' first lines by primary key.
+    c = plan_lines.c
+    base = select(
+        c.store_id,
+        c.sku_id,
+        func.min(c.line_no).label("first_line"),
+        func.max(c.position).label("position"),
+        func.max(c.target).label("target"),
+        func.max(c.forecast_mean).label("forecast_mean"),
+        func.sum(c.qty).label("incoming"),
+    ).where(c.plan_id == plan_id)
+    p = _in_scope(base, stores).group_by(c.store_id, c.sku_id).subquery("pairs")
+    if section == "at_risk":
+        q = select(p.c.first_line).where(_at_risk(p))
+        q = q.order_by((p.c.forecast_mean - p.c.position - p.c.incoming).desc(), p.c.first_line)
+    else:
+        q = select(p.c.first_line).where(_excess(p))
+        q = q.order_by((p.c.position + p.c.incoming - p.c.target).desc(), p.c.first_line)
+    firsts = list(conn.execute(q.limit(n)).scalars())
+    if not firsts:
+        return []
+    rows = conn.execute(
+        select(*LINE_COLUMNS).where(c.plan_id == plan_id, c.line_no.in_(firsts))
+    ).all()
+    by_no = {r.line_no: r for r in rows}
+    return _explained(conn, plan_id, [by_no[k] for k in firsts])
 
 
 def read_line(

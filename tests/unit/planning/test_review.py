@@ -116,6 +116,8 @@ def test_the_sql_counts_agree_with_the_rules_pair_by_pair(random_plan, stores):
         counts = exception_counts(conn, PLAN, stores)
         risky = line_page(conn, PLAN, LineFilter(section="at_risk"), stores, limit=1000).lines
         over = line_page(conn, PLAN, LineFilter(section="excess"), stores, limit=1000).lines
+        top_risky = top_lines(conn, PLAN, "at_risk", stores, n=5)
+        top_over = top_lines(conn, PLAN, "excess", stores, n=5)
     assert counts.lines == len(kept) and counts.pairs == len(pairs)
     assert counts.cut == sum(1 for r in kept if r["cut_reason"])
     assert counts.rebalance == sum(1 for r in kept if r["kind"] == "rebalance")
@@ -126,6 +128,10 @@ def test_the_sql_counts_agree_with_the_rules_pair_by_pair(random_plan, stores):
     gaps = [ln.forecast_mean - ln.after for ln in risky]
     assert gaps == sorted(gaps, reverse=True)
     assert all("at risk" in ln.tags for ln in risky) and all("excess" in ln.tags for ln in over)
+    # the sections' top rows are the first pairs of those lists, one line each
+    for top, full in ((top_risky, risky), (top_over, over)):
+        firsts = list(dict.fromkeys((ln.store_id, ln.sku_id) for ln in full))[:5]
+        assert [(ln.store_id, ln.sku_id) for ln in top] == firsts
 
 
 def test_pages_cover_the_filtered_lines_once_in_line_order(random_plan):
