@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Connection, case, func, or_, select
+from sqlalchemy import Connection, case, func, literal_column, or_, select
 
 from storenet.accounts.errors import Denied
 from storenet.api.reads import get_sku, sku_stock
@@ -241,7 +241,11 @@ def sell_through_by_region(
         .join(stores, stores.c.id == locations.c.store_id)
         .where(
             movements.c.sku_id == sku_id,
-            movements.c.from_location.in_((SUPPLIER, TRANSIT)),
+            # Constants, not parameters: the partial index ix_movements_arrivals is
+            # used only when the planner can see its predicate holds.
+            movements.c.from_location.in_(
+                [literal_column(str(SUPPLIER)), literal_column(str(TRANSIT))]
+            ),
             movements.c.occurred_at >= start,
             movements.c.occurred_at < end,
         )

@@ -209,6 +209,15 @@ movements = Table(
     # right edge of the index instead of a random page per row.
     Index("ix_movements_occurred", "occurred_at"),
     Index("ix_movements_document", "document"),
+    # Arrivals of one SKU (sell-through); partial, so POS sales never pay for it.
+    # 1 and 3 are the supplier and in-transit locations (storenet.ledger.locations).
+    Index(
+        "ix_movements_arrivals",
+        "sku_id",
+        "occurred_at",
+        sqlite_where=text("from_location IN (1, 3)"),
+        postgresql_where=text("from_location IN (1, 3)"),
+    ),
 )
 
 movement_serials = Table(
@@ -230,6 +239,8 @@ balances = Table(
     Column("in_transit", BigInteger, nullable=False, server_default="0"),
     Column("reserved", BigInteger, nullable=False, server_default="0"),
     Column("held", BigInteger, nullable=False, server_default="0"),
+    # Where is this SKU (the product page, the API's stock by SKU).
+    Index("ix_balances_sku_id", "sku_id"),
 )
 
 # Where each serial-tracked unit is now. The primary key makes a serial one unit.
@@ -283,6 +294,8 @@ discrepancies = Table(
         sqlite_where=text("status = 'open' AND serial IS NULL"),
         postgresql_where=text("status = 'open' AND serial IS NULL"),
     ),
+    # What a store has to count (the store page), serial discrepancies included.
+    Index("ix_discrepancies_location_id_status", "location_id", "status"),
 )
 
 # Documents: transfers between real locations, shipped and received by line.
@@ -297,6 +310,8 @@ transfers = Table(
     Column("shipped_at", DateTime()),
     Column("received_at", DateTime()),
     CheckConstraint("status IN ('draft', 'shipped', 'received', 'cancelled')", name="status"),
+    # What is on its way to a store (the store page).
+    Index("ix_transfers_to_location_status", "to_location", "status"),
 )
 
 transfer_lines = Table(
@@ -366,6 +381,7 @@ plan_lines = Table(
     CheckConstraint("kind IN ('replenish', 'rebalance')", name="kind"),
     CheckConstraint("qty >= 0", name="qty"),
     Index("ix_plan_lines_plan_id_store_id", "plan_id", "store_id"),
+    Index("ix_plan_lines_plan_id_sku_id", "plan_id", "sku_id"),
 )
 
 # --- accounts, audit and service jobs (storenet.accounts, storenet.audit, storenet.api) --

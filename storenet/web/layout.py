@@ -22,6 +22,7 @@ from storenet.accounts.roles import (
     ADMIN,
     AUDITOR,
     FRANCHISE,
+    NETWORK_WIDE,
     PLANNER,
     REGIONAL,
     STORE,
@@ -86,7 +87,7 @@ def render(
             nav.append(("Nightly plan", f"{PREFIX}/plans"))
         nav.append(("Stores", f"{PREFIX}/stores"))
         nav.append(("Products", f"{PREFIX}/products"))
-        if allowed(who.role, "plan.read"):
+        if allowed(who.role, "plan.read") and who.role in NETWORK_WIDE:
             nav.append(("Simulator", f"{PREFIX}/simulator"))
     return templates.TemplateResponse(
         request,

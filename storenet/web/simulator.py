@@ -39,7 +39,7 @@ from starlette.responses import Response
 
 from storenet.accounts.errors import Denied
 from storenet.accounts.principal import Principal
-from storenet.accounts.roles import allowed
+from storenet.accounts.roles import NETWORK_WIDE, allowed
 from storenet.api.deps import ServiceDep
 from storenet.errors import NotFound
 from storenet.planning import compare
@@ -344,8 +344,12 @@ def run_view(run: dict) -> RunView:
 
 
 def _require(who: Principal, action: str) -> None:
+    """`action` must be allowed, and the role must see the whole network: a
+    simulation replays every store, so its figures are network-wide."""
     if not allowed(who.role, action):
         raise Denied(action, reason=f"the role {who.role} may not do {action}")
+    if who.role not in NETWORK_WIDE:
+        raise Denied(action, reason="simulations cover the whole network; your role sees part")
 
 
 def _page(request: Request, who: Principal, svc: Any, shown: dict | None, **extra: Any) -> Response:

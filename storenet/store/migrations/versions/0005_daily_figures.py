@@ -71,7 +71,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("store_id", "month", name=op.f("pk_store_targets")),
     )
 
-
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_api_tokens_kind"), type_="check")
         batch_op.create_check_constraint("kind", "kind IN ('session', 'device', 'link')")
