@@ -219,8 +219,9 @@ def people(engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
     }
 
 
-def prepare(engine, settings: Settings, last: date, figure_days: int) -> str:  # type: ignore[no-untyped-def]
-    """Everything the pages read (module docstring); returns tonight's plan id."""
+def prepare(engine, settings: Settings, last: date, figure_days: int, replan: bool) -> str:  # type: ignore[no-untyped-def]
+    """Everything the pages read (module docstring); returns tonight's plan id.
+    `replan`: run tonight's plan again even if one is saved (a draft is replaced)."""
     with reading(engine) as conn:
         have = conn.execute(select(func.count()).select_from(store_days)).scalar()
         plan_id = conn.execute(select(func.max(plans.c.id))).scalar()
@@ -229,7 +230,7 @@ def prepare(engine, settings: Settings, last: date, figure_days: int) -> str:  #
         n = backfill_figures(engine, settings, last, figure_days)
         out.print(f"daily figures: {n:,} rows in {time.monotonic() - started:.0f} s")
         unit_of_work(engine, lambda c: set_demo_targets(c, settings, last))
-    if plan_id is None:
+    if plan_id is None or replan:
         started = time.monotonic()
         header, _ = run_plan(settings, engine, last + timedelta(days=1))
         plan_id = header["id"]
@@ -349,6 +350,7 @@ def main() -> None:
     parser.add_argument("--figure-days", type=int, default=90)
     parser.add_argument("--warm", type=int, default=2)
     parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--replan", action="store_true", help="run tonight's plan again")
     parser.add_argument("--json", type=Path, help="write results here")
     args = parser.parse_args()
 
@@ -362,7 +364,7 @@ def main() -> None:
         n_stores = conn.execute(select(func.count()).select_from(stores)).scalar()
     if not n_stores:
         raise SystemExit(f"{args.db} holds no network: build it with bench/generate.py --db")
-    plan_id = prepare(engine, settings, spec.end, args.figure_days)
+    plan_id = prepare(engine, settings, spec.end, args.figure_days, args.replan)
     people(engine)
     targets = pages(engine, plan_id)
     with reading(engine) as conn:

@@ -20,7 +20,7 @@ import json
 from datetime import date
 
 import numpy as np
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, text, update
 
 from storenet.errors import NotFound, Problem, Refused
 from storenet.ledger.checks import utc_now
@@ -84,7 +84,102 @@ def plan_rows(network: PlanningNetwork, plan: NightlyPlan) -> list[dict]:
         )
     for n, row in enumerate(rows, start=1):
         row["line_no"] = n
+    add_pair_figures(rows)
     return rows
+
+
+def add_pair_figures(rows: list[dict]) -> None:
+    """Set each row's pair figures (see `plan_lines` in storenet.store.schema):
+    `pair_first`, `shortfall`, `surplus` from all the rows of its (store, SKU) pair,
+    and `cut_units`. `rows` hold every line of one plan, with line numbers; the
+    position, target and forecast of a pair are the same on each of its lines."""
+    incoming: dict[tuple[str, str], int] = {}
+    first: dict[tuple[str, str], int] = {}
+    for row in rows:
+        key = (row["store_id"], row["sku_id"])
+        incoming[key] = incoming.get(key, 0) + row["qty"]
+        first[key] = min(first.get(key, row["line_no"]), row["line_no"])
+    for row in rows:
+        key = (row["store_id"], row["sku_id"])
+        after = row["position"] + incoming[key]
+        row["pair_first"] = int(first[key] == row["line_no"])
+        row["shortfall"] = float(row["forecast_mean"]) - after
+        row["surplus"] = after - row["target"]
+        row["cut_units"] = row["requested"] - row["planned_qty"] if row["cut_reason"] else 0
+
+
+EXCESS_FACTOR = 1.5
+
+
+def is_at_risk(position: int, incoming: int, forecast_mean: float) -> bool:
+    """A pair is at risk of a stock-out when its inventory position plus everything the
+    plan sends it (`incoming`) stays below its mean forecast over lead time + review
+    period. In the lines' figures: `shortfall` > 0."""
+    return position + incoming < forecast_mean
+
+
+def is_excess(position: int, incoming: int, target: int) -> bool:
+    """A pair holds excess stock when after the plan it holds more than its target and
+    more than EXCESS_FACTOR times it (any stock at all for a target of zero). In the
+    lines' figures: `surplus` > 0 and `surplus` > (EXCESS_FACTOR - 1) x target."""
+    after = position + incoming
+    return after > target and after > target * EXCESS_FACTOR
+
+
+def _incoming(row) -> int:  # type: ignore[no-untyped-def]
+    """Units the row's pair receives, from its figures (after = target + surplus)."""
+    return row["target"] + row["surplus"] - row["position"]
+
+
+def exception_totals(rows: list[dict]) -> dict:
+    """The plan's exception counts from its rows with pair figures (what the review
+    shows network-wide; kept in the plan's summary and updated by edits)."""
+    firsts = [r for r in rows if r["pair_first"]]
+    moves = [r for r in rows if r["kind"] == "rebalance"]
+    return {
+        "lines": len(rows),
+        "pairs": len(firsts),
+        "cut": sum(1 for r in rows if r["cut_reason"]),
+        "cut_units": sum(r["cut_units"] for r in rows),
+        "at_risk": sum(
+            1 for r in firsts if is_at_risk(r["position"], _incoming(r), r["forecast_mean"])
+        ),
+        "excess": sum(1 for r in firsts if is_excess(r["position"], _incoming(r), r["target"])),
+        "rebalance": len(moves),
+        "rebalance_units": sum(r["qty"] for r in moves),
+        "rebalance_value": round(sum(r["value"] or 0.0 for r in moves), 4),
+    }
+
+
+def refresh_pair_figures(
+    conn: Connection, plan_id: str, pair: tuple[str, str] | None = None
+) -> None:
+    """Recompute the pair figures of plan `plan_id`'s lines in the database, for one
+    (store, SKU) `pair` or for all (after lines were written by other means)."""
+    where = "plan_id = :plan"
+    params: dict = {"plan": plan_id}
+    if pair is not None:
+        where += " AND store_id = :store AND sku_id = :sku"
+        params.update(store=pair[0], sku=pair[1])
+    conn.execute(
+        text(
+            f"""
+            UPDATE plan_lines SET
+              pair_first = CASE WHEN plan_lines.line_no = p.first_line THEN 1 ELSE 0 END,
+              shortfall = plan_lines.forecast_mean - (plan_lines.position + p.incoming),
+              surplus = plan_lines.position + p.incoming - plan_lines.target,
+              cut_units = CASE WHEN plan_lines.cut_reason <> ''
+                               THEN plan_lines.requested - plan_lines.planned_qty ELSE 0 END
+            FROM (
+              SELECT store_id, sku_id, MIN(line_no) AS first_line, SUM(qty) AS incoming
+              FROM plan_lines WHERE {where} GROUP BY store_id, sku_id
+            ) AS p
+            WHERE plan_lines.plan_id = :plan AND plan_lines.store_id = p.store_id
+              AND plan_lines.sku_id = p.sku_id
+            """
+        ),
+        params,
+    )
 
 
 def _line(network, plan, pair, kind, source, qty, transfer_no, water_level=None, value=None):  # type: ignore[no-untyped-def]
@@ -126,6 +221,7 @@ def save_plan(
         conn.execute(delete(plan_lines).where(plan_lines.c.plan_id == plan_id))
         conn.execute(delete(plans).where(plans.c.id == plan_id))
     rows = plan_rows(network, plan)
+    summary = {**summary, "exceptions": exception_totals(rows)}
     conn.execute(
         insert(plans).values(
             id=plan_id,
@@ -193,14 +289,58 @@ def edit_line(conn: Connection, plan_id: str, line_no: int, qty: int) -> dict:
         raise Refused(
             [Problem("plan", f"is {header['status']}; only drafts are edited", value=plan_id)]
         )
-    done = conn.execute(
+    line = conn.execute(
+        select(plan_lines).where(plan_lines.c.plan_id == plan_id, plan_lines.c.line_no == line_no)
+    ).first()
+    if line is None:
+        raise NotFound("plan line", f"{plan_id}#{line_no}")
+    pair = (line.store_id, line.sku_id)
+    before = _pair_state(conn, plan_id, pair)
+    conn.execute(
         update(plan_lines)
         .where(plan_lines.c.plan_id == plan_id, plan_lines.c.line_no == line_no)
         .values(qty=qty)
     )
-    if done.rowcount == 0:
-        raise NotFound("plan line", f"{plan_id}#{line_no}")
+    refresh_pair_figures(conn, plan_id, pair)
+    totals = header["summary"].get("exceptions")
+    if totals is not None:
+        # Only this pair changed: move the plan's counts by its difference.
+        after = _pair_state(conn, plan_id, pair)
+        totals = {
+            **totals,
+            "at_risk": totals["at_risk"] + after[0] - before[0],
+            "excess": totals["excess"] + after[1] - before[1],
+        }
+        if line.kind == "rebalance":
+            totals["rebalance_units"] += qty - line.qty
+        summary = {**header["summary"], "exceptions": totals}
+        conn.execute(
+            update(plans)
+            .where(plans.c.id == plan_id)
+            .values(summary=json.dumps(summary, sort_keys=True))
+        )
     return read_lines(conn, plan_id, limit=1, offset=line_no - 1)[0]
+
+
+def _pair_state(conn: Connection, plan_id: str, pair: tuple[str, str]) -> tuple[int, int]:
+    """(at risk 0/1, excess 0/1) of one pair, from its first line's figures."""
+    c = plan_lines.c
+    row = conn.execute(
+        select(c.position, c.target, c.forecast_mean, c.surplus).where(
+            plan_lines.c.plan_id == plan_id,
+            plan_lines.c.store_id == pair[0],
+            plan_lines.c.sku_id == pair[1],
+            plan_lines.c.pair_first == 1,
+        )
+    ).first()
+    if row is None:
+        return (0, 0)
+    m = row._mapping
+    got = _incoming(m)
+    return (
+        int(is_at_risk(m["position"], got, m["forecast_mean"])),
+        int(is_excess(m["position"], got, m["target"])),
+    )
 
 
 def approve_plan(conn: Connection, plan_id: str, by: str) -> dict:

@@ -1,13 +1,15 @@
 """Reviewing a nightly plan: its exceptions first, then its explained lines, a page at
 a time, within the stores the reviewer may see.
 
-The reference plan has about a million lines (12,000 stores x 2,000 SKUs), so every
-function here aggregates, sorts and limits in SQL and returns a bounded result: the
-counts of all exception sections come from one pass over the plan's lines, the top
-rows of a section from one ``ORDER BY ... LIMIT``, a page of lines from the primary
-key (plan_id, line_no) or the index (plan_id, store_id).
+The reference plan has over two million lines (12,000 stores x 2,000 SKUs), so
+nothing here groups or scans a whole plan: each line carries its pair's figures after
+the plan (`pair_first`, `shortfall`, `surplus`, `cut_units`, kept current by
+`documents.save_plan` and `edit_line`), the network-wide counts live in the plan's
+summary, a section's rows come from its partial index in its order with ``LIMIT``,
+and a page of lines from the primary key (plan_id, line_no) or the index (plan_id,
+store_id). A scoped reviewer's counts are one pass over their stores' lines.
 
-The exceptions, all read from the explanation columns of `plan_lines`. A pair is a
+The exceptions (rules: `documents.is_at_risk`, `documents.is_excess`). A pair is a
 (store, SKU); its *incoming* units are the sum of `qty` over all of its lines in the
 plan (a pair can have a replenishment line and a rebalancing line), and its position,
 target and forecast are the same on each of its lines.
@@ -44,13 +46,14 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    literal_column,
     select,
 )
 
 from storenet.errors import Problem, Refused
+from storenet.planning.documents import EXCESS_FACTOR, is_at_risk, is_excess
 from storenet.store.schema import plan_jobs, plan_lines, plans
 
-EXCESS_FACTOR = 1.5
 SECTIONS = ("cut", "at_risk", "excess", "rebalance")
 KINDS = ("replenish", "rebalance")
 
@@ -140,30 +143,8 @@ class LinePage:
     next_offset: int | None
 
 
-def _pairs(plan_id: str, stores: set[str] | None, wanted: LineFilter | None = None) -> Any:
-    """Per pair in scope (and in `wanted`'s store and SKU, if set): position, target,
-    forecast, incoming units and what its lines add up to."""
-    c = plan_lines.c
-    q = select(
-        c.store_id,
-        c.sku_id,
-        func.max(c.position).label("position"),
-        func.max(c.target).label("target"),
-        func.max(c.forecast_mean).label("forecast_mean"),
-        func.sum(c.qty).label("incoming"),
-        func.count().label("n_lines"),
-        func.sum(case((c.cut_reason != "", 1), else_=0)).label("n_cut"),
-        func.sum(case((c.cut_reason != "", c.requested - c.planned_qty), else_=0)).label(
-            "cut_units"
-        ),
-        func.sum(case((c.kind == "rebalance", 1), else_=0)).label("n_moves"),
-        func.sum(case((c.kind == "rebalance", c.qty), else_=0)).label("move_units"),
-        func.sum(case((c.kind == "rebalance", func.coalesce(c.value, 0.0)), else_=0.0)).label(
-            "move_value"
-        ),
-    ).where(c.plan_id == plan_id)
-    q = _narrowed(_in_scope(q, stores), wanted)
-    return q.group_by(c.store_id, c.sku_id).subquery("pairs")
+ONE = literal_column("1")
+ZERO = literal_column("0")
 
 
 def _in_scope(q: Select, stores: set[str] | None) -> Select:
@@ -182,44 +163,42 @@ def _narrowed(q: Select, wanted: LineFilter | None) -> Select:
     return q
 
 
-def _at_risk(p: Any) -> Any:
-    return p.c.position + p.c.incoming < p.c.forecast_mean
+# The rules on the lines' pair figures. Constants are literal, not parameters, so
+# the planner sees that a query's condition implies its partial index's.
+def _at_risk(c: Any) -> Any:
+    return c.shortfall > ZERO
 
 
-def _excess(p: Any) -> Any:
-    after = p.c.position + p.c.incoming
-    return and_(after > p.c.target, after > p.c.target * EXCESS_FACTOR)
-
-
-def is_at_risk(position: int, incoming: int, forecast_mean: float) -> bool:
-    """The *at risk* rule of the module docstring for one pair (the SQL says the same)."""
-    return position + incoming < forecast_mean
-
-
-def is_excess(position: int, incoming: int, target: int) -> bool:
-    """The *excess* rule of the module docstring for one pair (the SQL says the same)."""
-    after = position + incoming
-    return after > target and after > target * EXCESS_FACTOR
+def _excess(c: Any) -> Any:
+    return and_(c.surplus > ZERO, c.surplus > (EXCESS_FACTOR - 1) * c.target)
 
 
 def exception_counts(conn: Connection, plan_id: str, stores: set[str] | None) -> ExceptionCounts:
-    """Counts of every exception section of plan `plan_id` within `stores` (None: all),
-    from one aggregate over the plan's lines. An unknown plan counts zero everywhere
-    (check the plan exists with `documents.get_plan` first)."""
-    p = _pairs(plan_id, stores)
-    row = conn.execute(
-        select(
-            func.coalesce(func.sum(p.c.n_lines), 0),
-            func.count(),
-            func.coalesce(func.sum(p.c.n_cut), 0),
-            func.coalesce(func.sum(p.c.cut_units), 0),
-            func.coalesce(func.sum(case((_at_risk(p), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((_excess(p), 1), else_=0)), 0),
-            func.coalesce(func.sum(p.c.n_moves), 0),
-            func.coalesce(func.sum(p.c.move_units), 0),
-            func.coalesce(func.sum(p.c.move_value), 0.0),
-        ).select_from(p)
-    ).one()
+    """Counts of every exception section of plan `plan_id` within `stores` (None: all).
+    Network-wide, the counts kept in the plan's summary (written at save, moved by
+    each edit); for a scope, one pass over its stores' lines through the (plan_id,
+    store_id) index. An unknown plan counts zero everywhere (check the plan exists
+    with `documents.get_plan` first)."""
+    if stores is None:
+        kept = conn.execute(select(plans.c.summary).where(plans.c.id == plan_id)).scalar()
+        totals = json.loads(kept or "{}").get("exceptions")
+        if totals is not None:
+            return ExceptionCounts(**totals)
+    c = plan_lines.c
+    first = c.pair_first == ONE
+    moves = c.kind == "rebalance"
+    q = select(
+        func.count(),
+        func.coalesce(func.sum(c.pair_first), 0),
+        func.coalesce(func.sum(case((c.cut_units > ZERO, 1), else_=0)), 0),
+        func.coalesce(func.sum(c.cut_units), 0),
+        func.coalesce(func.sum(case((and_(first, _at_risk(c)), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((and_(first, _excess(c)), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((moves, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((moves, c.qty), else_=0)), 0),
+        func.coalesce(func.sum(case((moves, func.coalesce(c.value, 0.0)), else_=0.0)), 0.0),
+    ).where(c.plan_id == plan_id)
+    row = conn.execute(_in_scope(q, stores)).one()
     return ExceptionCounts(
         lines=int(row[0]),
         pairs=int(row[1]),
@@ -234,62 +213,45 @@ def exception_counts(conn: Connection, plan_id: str, stores: set[str] | None) ->
 
 
 LINE_COLUMNS = [col for col in plan_lines.c if col.name != "plan_id"]
+STORED = [
+    col
+    for col in LINE_COLUMNS
+    if col.name not in ("pair_first", "shortfall", "surplus", "cut_units")
+]
 
 
 def _lines_query(plan_id: str, wanted: LineFilter, stores: set[str] | None) -> Select:
-    """The lines `wanted` asks for, in its order. For the *at risk* and *excess*
-    sections the per-pair aggregate is joined in (they are defined on it); any other
-    list reads the lines alone, by the primary key or the (plan_id, store_id) index."""
+    """The lines `wanted` asks for, in its order: a section reads its partial index in
+    its order (every line of an at-risk or excess pair carries the pair's figures);
+    any other list reads by the primary key or the (plan_id, store_id) index."""
     c = plan_lines.c
     q = select(*LINE_COLUMNS).where(c.plan_id == plan_id)
     order: list[Any] = [c.line_no]
-    if wanted.section in ("at_risk", "excess"):
-        p = _pairs(plan_id, stores, wanted)
-        q = q.join_from(plan_lines, p, and_(p.c.store_id == c.store_id, p.c.sku_id == c.sku_id))
-        if wanted.section == "at_risk":
-            q = q.where(_at_risk(p))
-            order = [(p.c.forecast_mean - p.c.position - p.c.incoming).desc(), c.line_no]
-        else:
-            q = q.where(_excess(p))
-            order = [(p.c.position + p.c.incoming - p.c.target).desc(), c.line_no]
+    if wanted.section == "at_risk":
+        q = q.where(_at_risk(c))
+        order = [c.shortfall.desc(), c.line_no]
+    elif wanted.section == "excess":
+        q = q.where(_excess(c))
+        order = [c.surplus.desc(), c.line_no]
+    elif wanted.section == "cut":
+        q = q.where(c.cut_units > ZERO)
+        order = [c.cut_units.desc(), c.line_no]
+    elif wanted.section == "rebalance":
+        q = q.where(c.kind == "rebalance")
+        order = [func.coalesce(c.value, 0.0).desc(), c.qty.desc(), c.line_no]
     q = _narrowed(_in_scope(q, stores), wanted)
     if wanted.kind is not None:
         q = q.where(c.kind == wanted.kind)
     if wanted.cut_only:
         q = q.where(c.cut_reason != "")
-    if wanted.section == "cut":
-        q = q.where(c.cut_reason != "")
-        order = [(c.requested - c.planned_qty).desc(), c.line_no]
-    elif wanted.section == "rebalance":
-        q = q.where(c.kind == "rebalance")
-        order = [func.coalesce(c.value, 0.0).desc(), c.qty.desc(), c.line_no]
     return q.order_by(*order)
 
 
-def _incoming(conn: Connection, plan_id: str, rows: list[Any]) -> dict[tuple[str, str], int]:
-    """Incoming units of the pairs of `rows` (a page), read through the store index."""
-    if not rows:
-        return {}
-    c = plan_lines.c
-    wanted = {(r.store_id, r.sku_id) for r in rows}
-    q = (
-        select(c.store_id, c.sku_id, func.sum(c.qty))
-        .where(
-            c.plan_id == plan_id,
-            c.store_id.in_(sorted({s for s, _ in wanted})),
-            c.sku_id.in_(sorted({k for _, k in wanted})),
-        )
-        .group_by(c.store_id, c.sku_id)
-    )
-    return {(s, k): int(n) for s, k, n in conn.execute(q) if (s, k) in wanted}
-
-
-def _explained(conn: Connection, plan_id: str, rows: list[Any]) -> list[PlanLine]:
-    incoming = _incoming(conn, plan_id, rows)
+def _explained(rows: list[Any]) -> list[PlanLine]:
     out = []
     for r in rows:
         m = r._mapping
-        got = incoming[(m["store_id"], m["sku_id"])]
+        got = m["target"] + m["surplus"] - m["position"]
         tags = []
         if m["cut_reason"]:
             tags.append("cut")
@@ -301,7 +263,7 @@ def _explained(conn: Connection, plan_id: str, rows: list[Any]) -> list[PlanLine
             tags.append("edited")
         out.append(
             PlanLine(
-                **{col.name: m[col.name] for col in LINE_COLUMNS},
+                **{col.name: m[col.name] for col in STORED},
                 incoming=got,
                 tags=tuple(tags),
             )
@@ -326,7 +288,7 @@ def line_page(
     rows = conn.execute(q).all()
     more = len(rows) > limit
     return LinePage(
-        lines=_explained(conn, plan_id, rows[:limit]),
+        lines=_explained(rows[:limit]),
         offset=offset,
         limit=limit,
         next_offset=offset + limit if more else None,
@@ -337,37 +299,12 @@ def top_lines(
     conn: Connection, plan_id: str, section: str, stores: set[str] | None, n: int = 5
 ) -> list[PlanLine]:
     """The first `n` rows of exception `section` (one of SECTIONS) in `stores`, in the
-    section's order (see the module docstring). For *at risk* and *excess*, whose
-    unit is the pair, one row per pair: its first line."""
-    if section not in ("at_risk", "excess"):
-        return line_page(conn, plan_id, LineFilter(section=section), stores, limit=n).lines
-    # From the per-pair aggregate alone (no join back to the lines): then read the
-    # chosen pairs' first lines by primary key.
-    c = plan_lines.c
-    base = select(
-        c.store_id,
-        c.sku_id,
-        func.min(c.line_no).label("first_line"),
-        func.max(c.position).label("position"),
-        func.max(c.target).label("target"),
-        func.max(c.forecast_mean).label("forecast_mean"),
-        func.sum(c.qty).label("incoming"),
-    ).where(c.plan_id == plan_id)
-    p = _in_scope(base, stores).group_by(c.store_id, c.sku_id).subquery("pairs")
-    if section == "at_risk":
-        q = select(p.c.first_line).where(_at_risk(p))
-        q = q.order_by((p.c.forecast_mean - p.c.position - p.c.incoming).desc(), p.c.first_line)
-    else:
-        q = select(p.c.first_line).where(_excess(p))
-        q = q.order_by((p.c.position + p.c.incoming - p.c.target).desc(), p.c.first_line)
-    firsts = list(conn.execute(q.limit(n)).scalars())
-    if not firsts:
-        return []
-    rows = conn.execute(
-        select(*LINE_COLUMNS).where(c.plan_id == plan_id, c.line_no.in_(firsts))
-    ).all()
-    by_no = {r.line_no: r for r in rows}
-    return _explained(conn, plan_id, [by_no[k] for k in firsts])
+    section's order (see the module docstring), read from its partial index. For *at
+    risk* and *excess*, whose unit is the pair, one row per pair: its first line."""
+    q = _lines_query(plan_id, LineFilter(section=section), stores)
+    if section in ("at_risk", "excess"):
+        q = q.where(plan_lines.c.pair_first == ONE)
+    return _explained(conn.execute(q.limit(n)).all())
 
 
 def read_line(
@@ -378,7 +315,7 @@ def read_line(
     c = plan_lines.c
     q = _in_scope(select(*LINE_COLUMNS).where(c.plan_id == plan_id, c.line_no == line_no), stores)
     rows = conn.execute(q).all()
-    return _explained(conn, plan_id, rows)[0] if rows else None
+    return _explained(rows)[0] if rows else None
 
 
 def line_as_dict(plan_id: str, line: PlanLine) -> dict:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -378,10 +379,49 @@ plan_lines = Table(
     Column("water_level", Float),
     Column("value", Float),
     Column("transfer_no", Integer, nullable=False),
+    # The pair's figures after the plan, kept current by save and edit (review reads
+    # them instead of grouping a million lines): `pair_first` 1 on the pair's first
+    # line; `shortfall` = forecast - (position + units the pair receives);
+    # `surplus` = position + units received - target; `cut_units` = requested -
+    # planned on a cut line, else 0.
+    Column("pair_first", SmallInteger, nullable=False, server_default="0"),
+    Column("shortfall", Float, nullable=False, server_default="0"),
+    Column("surplus", Integer, nullable=False, server_default="0"),
+    Column("cut_units", Integer, nullable=False, server_default="0"),
     CheckConstraint("kind IN ('replenish', 'rebalance')", name="kind"),
     CheckConstraint("qty >= 0", name="qty"),
     Index("ix_plan_lines_plan_id_store_id", "plan_id", "store_id"),
     Index("ix_plan_lines_plan_id_sku_id", "plan_id", "sku_id"),
+    # One per exception section, ordered as the section lists it; partial, so each
+    # holds only its exceptions.
+    Index(
+        "ix_plan_lines_at_risk",
+        "plan_id",
+        "shortfall",
+        sqlite_where=text("shortfall > 0"),
+        postgresql_where=text("shortfall > 0"),
+    ),
+    Index(
+        "ix_plan_lines_excess",
+        "plan_id",
+        "surplus",
+        sqlite_where=text("surplus > 0"),
+        postgresql_where=text("surplus > 0"),
+    ),
+    Index(
+        "ix_plan_lines_cut",
+        "plan_id",
+        "cut_units",
+        sqlite_where=text("cut_units > 0"),
+        postgresql_where=text("cut_units > 0"),
+    ),
+    Index(
+        "ix_plan_lines_moves",
+        "plan_id",
+        "value",
+        sqlite_where=text("kind = 'rebalance'"),
+        postgresql_where=text("kind = 'rebalance'"),
+    ),
 )
 
 # --- accounts, audit and service jobs (storenet.accounts, storenet.audit, storenet.api) --

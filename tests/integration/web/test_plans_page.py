@@ -8,8 +8,10 @@ import time
 from collections import defaultdict
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import select
 
+from storenet.planning.documents import edit_line
+from storenet.store.engine import unit_of_work
 from storenet.store.schema import plan_lines, stores
 from tests.integration.api.helpers import audit_actions, snapshot
 
@@ -51,15 +53,13 @@ def _plan_edits(engine) -> list:  # type: ignore[no-untyped-def]
 
 
 def test_the_exception_sections_count_what_a_direct_query_counts(console):
-    # given a line edited far above its target (an excess), straight in the database
+    # given a line edited far above its target (an excess)
     rows = _lines(console)
     big = rows[0]
-    with console.engine.begin() as conn:
-        conn.execute(
-            update(plan_lines)
-            .where(plan_lines.c.plan_id == console.plan_id, plan_lines.c.line_no == big.line_no)
-            .values(qty=big.target * 3 + 10)
-        )
+    unit_of_work(
+        console.engine,
+        lambda conn: edit_line(conn, console.plan_id, big.line_no, big.target * 3 + 10),
+    )
     expected = _expected_counts(_lines(console))
     assert expected["cut"] > 0 and expected["at_risk"] > 0 and expected["excess"] >= 1
     # when

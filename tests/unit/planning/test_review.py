@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, insert
 
 from storenet.errors import Refused
+from storenet.planning.documents import refresh_pair_figures
 from storenet.planning.review import (
     LineFilter,
     exception_counts,
@@ -87,6 +88,7 @@ def random_plan(request):
             )
         )
         conn.execute(insert(plan_lines), rows)
+        refresh_pair_figures(conn, PLAN)
     yield engine, rows
     engine.dispose()
 
