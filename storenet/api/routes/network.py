@@ -14,11 +14,11 @@ from storenet.accounts.errors import Denied
 from storenet.accounts.scope import visible_regions, visible_stores
 from storenet.api import reads
 from storenet.api.deps import CurrentPrincipal, ServiceDep
-from storenet.api.lifecycle import change_store_status
 from storenet.api.pagination import PageDep, page_of
 from storenet.api.routes.common import act
 from storenet.audit.chain import record
 from storenet.ledger.checks import utc_now
+from storenet.network.lifecycle import change_store_status
 from storenet.network.ownership import (
     change_region_manager,
     change_store_owner,

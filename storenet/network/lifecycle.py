@@ -1,7 +1,8 @@
-"""A store's lifecycle over the API: planned -> open -> closed, dated.
+"""A store's lifecycle: planned -> open -> closed, each move dated.
 
-An adapter until storenet.network has a service for it (the importer writes status,
-opened_on and closed_on wholesale; nothing changes one store's lifecycle alone).
+The importer writes status, opened_on and closed_on wholesale from a brand's files;
+this is the one place that moves a single store along its lifecycle (the API's
+network routes call it).
 """
 
 from __future__ import annotations
