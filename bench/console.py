@@ -288,6 +288,8 @@ def pages(engine, plan_id: str) -> list[tuple[str, str, str]]:  # type: ignore[n
             .join(users, users.c.franchisee_id == store_owners.c.franchisee_id)
             .where(users.c.username == "b_owner", store_owners.c.valid_to.is_(None))
         ).first()[0]
+        category = conn.execute(select(func.min(skus.c.category))).scalar()
+        serial = conn.execute(text("SELECT MIN(serial) FROM serials")).scalar()
     return [
         ("overview (network)", "b_planner", "/console/"),
         ("overview (map by stock-outs)", "b_planner", "/console/?colour=stockout"),
@@ -296,12 +298,25 @@ def pages(engine, plan_id: str) -> list[tuple[str, str, str]]:  # type: ignore[n
         ("plans", "b_planner", "/console/plans"),
         ("plan review", "b_planner", f"/console/plans/{plan_id}"),
         ("plan review (region)", "b_rm", f"/console/plans/{plan_id}"),
+        ("plan: at-risk list", "b_planner", f"/console/plans/{plan_id}?show=at_risk"),
+        (
+            "plan: cut list, page 200",
+            "b_planner",
+            f"/console/plans/{plan_id}?show=cut&offset=10000",
+        ),
+        ("plan: one store's lines", "b_planner", f"/console/plans/{plan_id}?store={store}"),
         ("stores", "b_planner", "/console/stores"),
         ("store", "b_planner", f"/console/stores/{store}"),
         ("store (owner)", "b_owner", f"/console/stores/{owned}"),
+        (
+            "store: a category's SKUs",
+            "b_planner",
+            f"/console/stores/{store}/stock?category={category}",
+        ),
         ("products", "b_planner", "/console/products"),
         ("product", "b_planner", f"/console/products/{sku}"),
         ("product (owner)", "b_owner", f"/console/products/{sku}"),
+        ("serial look-up", "b_planner", f"/console/products/serials?serial={serial}"),
         ("simulator", "b_planner", "/console/simulator"),
     ]
 

@@ -28,6 +28,8 @@ target and forecast are the same on each of its lines.
   pair both replenished and rebalanced to; ordered by units above target.
 - *rebalance*: store-to-store moves (kind ``rebalance``), largest value then units.
 
+Ties within a section go by line number, latest first (the order its index holds).
+
 `stores` arguments are the reviewer's object scope (`storenet.accounts.scope.
 visible_stores`): None for every store, else only lines of those stores are read.
 """
@@ -222,20 +224,21 @@ STORED = [
 
 def _lines_query(plan_id: str, wanted: LineFilter, stores: set[str] | None) -> Select:
     """The lines `wanted` asks for, in its order: a section reads its partial index in
-    its order (every line of an at-risk or excess pair carries the pair's figures);
-    any other list reads by the primary key or the (plan_id, store_id) index."""
+    its order (the *at risk* and *excess* sections list one line per pair, its
+    first); any other list reads by the primary key or the (plan_id, store_id) index."""
     c = plan_lines.c
     q = select(*LINE_COLUMNS).where(c.plan_id == plan_id)
     order: list[Any] = [c.line_no]
+    # At risk and excess are said of a pair: one row each, the pair's first line.
     if wanted.section == "at_risk":
-        q = q.where(_at_risk(c))
-        order = [c.shortfall.desc(), c.line_no]
+        q = q.where(_at_risk(c), c.pair_first == ONE)
+        order = [c.shortfall.desc(), c.line_no.desc()]
     elif wanted.section == "excess":
-        q = q.where(_excess(c))
-        order = [c.surplus.desc(), c.line_no]
+        q = q.where(_excess(c), c.pair_first == ONE)
+        order = [c.surplus.desc(), c.line_no.desc()]
     elif wanted.section == "cut":
         q = q.where(c.cut_units > ZERO)
-        order = [c.cut_units.desc(), c.line_no]
+        order = [c.cut_units.desc(), c.line_no.desc()]
     elif wanted.section == "rebalance":
         q = q.where(c.kind == "rebalance")
         order = [func.coalesce(c.value, 0.0).desc(), c.qty.desc(), c.line_no]
@@ -302,8 +305,6 @@ def top_lines(
     section's order (see the module docstring), read from its partial index. For *at
     risk* and *excess*, whose unit is the pair, one row per pair: its first line."""
     q = _lines_query(plan_id, LineFilter(section=section), stores)
-    if section in ("at_risk", "excess"):
-        q = q.where(plan_lines.c.pair_first == ONE)
     return _explained(conn.execute(q.limit(n)).all())
 
 

@@ -392,12 +392,14 @@ plan_lines = Table(
     CheckConstraint("qty >= 0", name="qty"),
     Index("ix_plan_lines_plan_id_store_id", "plan_id", "store_id"),
     Index("ix_plan_lines_plan_id_sku_id", "plan_id", "sku_id"),
-    # One per exception section, ordered as the section lists it; partial, so each
-    # holds only its exceptions.
+    # One per exception section, in the order the section lists it (largest first,
+    # ties by line number, both read backwards); partial, so each holds only its
+    # exceptions.
     Index(
         "ix_plan_lines_at_risk",
         "plan_id",
         "shortfall",
+        "line_no",
         sqlite_where=text("shortfall > 0"),
         postgresql_where=text("shortfall > 0"),
     ),
@@ -405,6 +407,7 @@ plan_lines = Table(
         "ix_plan_lines_excess",
         "plan_id",
         "surplus",
+        "line_no",
         sqlite_where=text("surplus > 0"),
         postgresql_where=text("surplus > 0"),
     ),
@@ -412,6 +415,7 @@ plan_lines = Table(
         "ix_plan_lines_cut",
         "plan_id",
         "cut_units",
+        "line_no",
         sqlite_where=text("cut_units > 0"),
         postgresql_where=text("cut_units > 0"),
     ),

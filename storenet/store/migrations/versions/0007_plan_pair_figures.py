@@ -16,9 +16,9 @@ branch_labels = None
 depends_on = None
 
 PARTIAL = {
-    "ix_plan_lines_at_risk": (["plan_id", "shortfall"], "shortfall > 0"),
-    "ix_plan_lines_excess": (["plan_id", "surplus"], "surplus > 0"),
-    "ix_plan_lines_cut": (["plan_id", "cut_units"], "cut_units > 0"),
+    "ix_plan_lines_at_risk": (["plan_id", "shortfall", "line_no"], "shortfall > 0"),
+    "ix_plan_lines_excess": (["plan_id", "surplus", "line_no"], "surplus > 0"),
+    "ix_plan_lines_cut": (["plan_id", "cut_units", "line_no"], "cut_units > 0"),
     "ix_plan_lines_moves": (["plan_id", "value"], "kind = 'rebalance'"),
 }
 
