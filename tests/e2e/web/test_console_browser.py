@@ -186,3 +186,29 @@ def test_a_planner_runs_the_simulator_and_sees_the_frontier(page_for):
     assert page.evaluate("(c) => !!Chart.getChart(c)", canvas.element_handle())
     assert page.locator("#sim-kpis tbody tr").count() >= 2
     shoot(page, "simulator")
+
+
+def test_session_cookies_are_strict_and_rotate_at_each_sign_in(page_for, site):
+    # RELIABILITY 15 as the browser holds it
+    page = page_for("auditor")
+    first = {c["name"]: c for c in page.context.cookies()}
+    session = first["storenet_session"]
+    assert session["httpOnly"] and session["secure"] and session["sameSite"] == "Strict"
+    assert not first["storenet_csrf"]["httpOnly"]  # the page's script echoes it
+    # signing in again in the same browser ends the old session
+    page.goto("/console/sign-in")
+    page.get_by_label("Username").fill("auditor")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/console/")
+    again = {c["name"]: c for c in page.context.cookies()}["storenet_session"]
+    assert again["value"] != session["value"]
+    import httpx
+
+    with httpx.Client(base_url=site.url) as old:
+        stale = old.get(
+            "/console/",
+            headers={"Cookie": f"storenet_session={session['value']}"},
+            follow_redirects=False,
+        )
+    assert stale.status_code == 303
