@@ -21,7 +21,6 @@ from storenet.accounts.errors import Denied, NotAuthenticated, Throttled
 from storenet.accounts.roles import POLICY, ROLES
 from storenet.api.deps import BadRequest, Conflict, Service
 from storenet.api.problems import ERROR_RESPONSES, problem_response
-from storenet.api.ratelimit import LineBuckets
 from storenet.api.routes import ROUTERS
 from storenet.api.settings import ServiceSettings
 from storenet.audit.chain import record
@@ -45,11 +44,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
         engine = open_engine(settings.core().db_url)
-        app.state.service = Service(
-            settings=settings,
-            engine=engine,
-            pos_buckets=LineBuckets(settings.pos_lines_per_s, settings.pos_burst_lines),
-        )
+        app.state.service = Service(settings=settings, engine=engine)
         yield
         engine.dispose()
 

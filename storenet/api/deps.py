@@ -24,7 +24,6 @@ from storenet.accounts.errors import Denied, NotAuthenticated
 from storenet.accounts.login import LoginOutcome, attempt_login
 from storenet.accounts.principal import Principal
 from storenet.accounts.tokens import resolve_token
-from storenet.api.ratelimit import LineBuckets
 from storenet.api.settings import ServiceSettings
 from storenet.errors import Problem, StorenetError
 from storenet.store.engine import reading, unit_of_work
@@ -62,7 +61,6 @@ class Service:
 
     settings: ServiceSettings
     engine: Engine
-    pos_buckets: LineBuckets
     extras: dict[str, Any] = field(default_factory=dict)
 
     def read(self, work: Callable[[Connection], T]) -> T:

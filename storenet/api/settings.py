@@ -34,7 +34,7 @@ class ServiceSettings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
     session_hours: float = Field(default=12, gt=0)
-    # Per POS device, per worker process: a token bucket over sale lines.
+    # Per POS device, shared by every worker: a token bucket over sale lines.
     pos_lines_per_s: float = Field(default=2000, gt=0)
     pos_burst_lines: int = Field(default=20000, ge=1)
     pos_max_batch_lines: int = Field(default=10000, ge=1)

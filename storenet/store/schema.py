@@ -469,6 +469,16 @@ api_tokens = Table(
     Index("ix_api_tokens_user_id", "user_id"),
 )
 
+# Each POS device's line quota, a token bucket (storenet.accounts.quotas): shared by
+# every worker, charged in the transaction of the batch it admits.
+pos_quotas = Table(
+    "pos_quotas",
+    metadata,
+    Column("device_id", ForeignKey("users.id"), primary_key=True),
+    Column("level", Float, nullable=False),
+    Column("at", DateTime(), nullable=False),
+)
+
 # Append-only, hash-chained: each entry's hash covers its content and the previous hash;
 # `audit_head` holds the newest (seq, hash) so a cut tail shows too.
 audit_log = Table(

@@ -8,11 +8,13 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from storenet.accounts.access import require
-from storenet.accounts.errors import Denied, Throttled
+from storenet.accounts.errors import Denied
+from storenet.accounts.quotas import take_lines
 from storenet.accounts.scope import visible_stores
 from storenet.api.deps import CurrentPrincipal, IdempotencyKey, ServiceDep
 from storenet.api.routes.common import act, exact_json
 from storenet.errors import NotFound, Problem, Refused
+from storenet.ledger.checks import utc_now
 from storenet.ledger.locations import location_names
 from storenet.ledger.serials import find_serial, serial_history
 from storenet.sales.ingest import ingest_pos_batch
@@ -73,13 +75,20 @@ def upload_batch(body: PosBatchIn, key: IdempotencyKey, who: CurrentPrincipal, s
         limit = svc.settings.pos_max_batch_lines
         raise Refused([Problem("lines", f"a batch holds at most {limit} lines", value=len(lines))])
     stores = {line["store"] for line in lines}
-    # The quota is taken before anything is written, so a refused batch writes nothing.
-    wait = svc.pos_buckets.take(who.user_id, len(lines))
-    if wait:
-        raise Throttled("pos lines", wait)
+    settings = svc.settings
 
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "pos.upload", locations=stores)
+        # In the batch's transaction: a refused batch (429) rolls back whole, and
+        # every worker charges the same bucket.
+        take_lines(
+            conn,
+            who.user_id,
+            len(lines),
+            settings.pos_lines_per_s,
+            settings.pos_burst_lines,
+            utc_now(),
+        )
         return ingest_pos_batch(conn, key=who.key_prefix + key, lines=lines)
 
     answer = svc.write(work)

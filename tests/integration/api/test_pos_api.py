@@ -187,3 +187,38 @@ def test_a_serial_in_another_stores_hands_looks_like_no_serial_at_all(api):
         theirs = c.get("/serials/P-S3-1")
         missing = c.get("/serials/NOPE")
     assert theirs.status_code == missing.status_code == 404
+
+
+def test_the_quota_is_shared_by_every_worker_of_the_service(network, tmp_path, monkeypatch):
+    # given: two service processes' worth of apps on one database, a 10-line quota
+    from tests.integration.api.conftest import Api, _password_hash, seed_people_and_stock
+    from tests.integration.api.server import ServerThread, test_settings
+
+    monkeypatch.setattr("storenet.accounts.users.hash_password", _password_hash)
+    tokens, ids = seed_people_and_stock(network)
+    settings = test_settings(network, tmp_path, pos_lines_per_s=1, pos_burst_lines=10)
+    first, second = ServerThread(settings).start(), ServerThread(settings).start()
+    try:
+        one = Api(url=first.url, engine=network, tokens=tokens, user_ids=ids)
+        two = Api(url=second.url, engine=network, tokens=tokens, user_ids=ids)
+        with one.client("pos_s2") as c:
+            ok = c.post(
+                "/pos/batches",
+                json={"lines": [sale(n) for n in range(1, 9)]},
+                headers={"Idempotency-Key": "w1"},
+            )
+        before = snapshot(network)
+        # when: the same device sends 5 more lines to the other worker
+        with two.client("pos_s2") as c:
+            over = c.post(
+                "/pos/batches",
+                json={"lines": [sale(n, receipt="R2") for n in range(1, 6)]},
+                headers={"Idempotency-Key": "w2"},
+            )
+        # then: the other worker knows the bucket holds only 2
+        assert ok.status_code == 200
+        assert over.status_code == 429 and int(over.headers["Retry-After"]) >= 1
+        assert snapshot(network) == before
+    finally:
+        first.stop()
+        second.stop()

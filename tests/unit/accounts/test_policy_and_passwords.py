@@ -8,7 +8,6 @@ import pytest
 from storenet.accounts.login import wait_after
 from storenet.accounts.passwords import hash_password, verify_password
 from storenet.accounts.roles import POLICY, ROLES, allowed
-from storenet.api.ratelimit import LineBuckets
 from storenet.api.settings import ServiceSettings
 
 
@@ -41,16 +40,6 @@ def test_passwords_verify_and_hashes_are_salted_argon2id():
 def test_the_wait_after_failures_grows_and_is_capped():
     assert [wait_after(n, 5) for n in (1, 4, 5, 6, 7)] == [0, 0, 5, 10, 20]
     assert wait_after(100, 5) == 300
-
-
-def test_the_device_bucket_admits_a_batch_whole_or_not_at_all():
-    now = [0.0]
-    buckets = LineBuckets(rate=10, burst=100, clock=lambda: now[0])
-    assert buckets.take("d1", 80) == 0
-    assert buckets.take("d1", 30) == 1  # 20 left: wait for 10 more
-    assert buckets.take("d2", 100) == 0  # another device is not affected
-    now[0] = 1.0
-    assert buckets.take("d1", 30) == 0
 
 
 def test_settings_refuse_a_placeholder_secret_outside_development():
