@@ -46,6 +46,7 @@ from rich.table import Table
 from sqlalchemy import func, select, text
 
 from storenet.accounts.users import create_user
+from storenet.closing import FIGURES
 from storenet.datagen import NetworkSpec, generate
 from storenet.demo import set_demo_targets
 from storenet.network.ownership import change_region_manager
@@ -139,18 +140,7 @@ def backfill_figures(engine, settings: Settings, last: date, days: int) -> int: 
             pl.lit(0).alias("aged_units"),
         )
     )
-    columns = [
-        "store_id",
-        "day",
-        "units_sold",
-        "revenue_cents",
-        "lost_units_est",
-        "on_hand_units",
-        "received_units",
-        "aged_units",
-        "listed_pairs",
-        "stockout_pairs",
-    ]
+    columns = ["store_id", "day", *FIGURES]
     regions = (
         figures.join(region_of, on="store_id")
         .group_by("region_id", "day")

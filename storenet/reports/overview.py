@@ -17,6 +17,7 @@ from datetime import date, timedelta
 import numpy as np
 from sqlalchemy import Connection, and_, func, select
 
+from storenet.closing import FIGURES
 from storenet.planning import kpi
 from storenet.store.schema import (
     expansion_targets,
@@ -26,16 +27,7 @@ from storenet.store.schema import (
     stores,
 )
 
-SUMS = (
-    "units_sold",
-    "revenue_cents",
-    "lost_units_est",
-    "on_hand_units",
-    "received_units",
-    "aged_units",
-    "listed_pairs",
-    "stockout_pairs",
-)
+SUMS = FIGURES  # the daily figures the close writes
 MAP_CELL_DEGREES = 1.0
 
 

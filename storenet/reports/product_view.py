@@ -410,7 +410,7 @@ class SerialMove:
 @dataclass
 class SerialUnit:
     """Where a serial-tracked unit is now, and the movements that carried it that the
-    caller may see (the newest SERIAL_MOVES_SHOWN)."""
+    caller may see, oldest first."""
 
     serial: str
     sku_id: str
@@ -420,10 +420,15 @@ class SerialUnit:
     buyer_ref: str | None
     moves: list[SerialMove]
 
+    @property
+    def recent_moves(self) -> list[SerialMove]:
+        """The newest SERIAL_MOVES_SHOWN movements, newest first (what a page shows)."""
+        return self.moves[-SERIAL_MOVES_SHOWN:][::-1]
+
 
 def serial_unit(conn: Connection, serial: str, visible: set[str] | None) -> SerialUnit:
-    """Where `serial` is (storenet.ledger.serials.find_serial), as the API's serial
-    look-up answers it: NotFound for an unknown serial; for a scoped caller, a unit
+    """Where `serial` is (storenet.ledger.serials.find_serial), for the API's serial
+    look-up and the console's: NotFound for an unknown serial; for a scoped caller, a unit
     that is not in one of `visible` stores now raises a hidden Denied (kind
     "serial"), answered exactly like an unknown serial. Cost: primary-key reads of
     the serial and its locations, the serial's movements via ix_movement_serials_serial."""
@@ -463,5 +468,5 @@ def serial_unit(conn: Connection, serial: str, visible: set[str] | None) -> Seri
         here,
         store_id,
         found["buyer_ref"],
-        moves[-SERIAL_MOVES_SHOWN:][::-1],
+        moves,
     )

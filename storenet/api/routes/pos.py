@@ -8,15 +8,13 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from storenet.accounts.access import require
-from storenet.accounts.errors import Denied
 from storenet.accounts.quotas import take_lines
 from storenet.accounts.scope import visible_stores
 from storenet.api.deps import CurrentPrincipal, IdempotencyKey, ServiceDep
 from storenet.api.routes.common import act, exact_json
-from storenet.errors import NotFound, Problem, Refused
+from storenet.errors import Problem, Refused
 from storenet.ledger.checks import utc_now
-from storenet.ledger.locations import location_names
-from storenet.ledger.serials import find_serial, serial_history
+from storenet.reports.product_view import serial_unit
 from storenet.sales.ingest import ingest_pos_batch
 
 router = APIRouter(tags=["pos"])
@@ -109,40 +107,23 @@ def get_serial(
 
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "serial.read")
-        found = find_serial(conn, serial)
-        if found is None:
-            raise NotFound("serial", serial)
-        names = location_names(conn)
-        seen = visible_stores(conn, who)
-        here = names.get(found["location_id"])
-        if seen is not None and here not in seen:
-            raise Denied(
-                "serial.read",
-                target=serial,
-                reason="outside the caller's scope",
-                hidden=True,
-                kind="serial",
-            )
-        moves = []
-        for m in serial_history(conn, serial):
-            src, dst = names.get(m["from_location"]), names.get(m["to_location"])
-            if seen is None or src in seen or dst in seen:
-                moves.append(
-                    {
-                        "id": m["id"],
-                        "kind": m["kind"],
-                        "from": src,
-                        "to": dst,
-                        "occurred_at": m["occurred_at"],
-                        "document": m["document"],
-                    }
-                )
+        unit = serial_unit(conn, serial, visible_stores(conn, who))
         return {
-            "serial": serial,
-            "sku_id": found["sku_id"],
-            "location": here,
-            "buyer_ref": found["buyer_ref"],
-            "movements": moves,
+            "serial": unit.serial,
+            "sku_id": unit.sku_id,
+            "location": unit.location,
+            "buyer_ref": unit.buyer_ref,
+            "movements": [
+                {
+                    "id": m.id,
+                    "kind": m.kind,
+                    "from": m.source,
+                    "to": m.destination,
+                    "occurred_at": m.occurred_at,
+                    "document": m.document,
+                }
+                for m in unit.moves
+            ],
         }
 
     return svc.read(work)
