@@ -25,7 +25,12 @@ import polars as pl
 from scipy import stats
 
 from storenet.datasets.m5 import EventCalendar, SalesPanel
-from storenet.evaluation.events import event_function, learn_event_multipliers
+from storenet.evaluation.events import (
+    event_function,
+    learn_event_multipliers,
+    learn_snap_multipliers,
+    local_event_function,
+)
 from storenet.evaluation.metrics import M5_QUANTILES
 from storenet.planning import demand, distribution
 from storenet.planning.network import PlanningNetwork, build_network
@@ -211,16 +216,28 @@ def m5_network(history: SalesPanel) -> tuple[PlanningNetwork, np.ndarray]:
 
 
 def storenet_settings(
-    history: SalesPanel, calendar: EventCalendar | None, **overrides: float
+    history: SalesPanel,
+    calendar: EventCalendar | None,
+    network: PlanningNetwork | None = None,
+    snap: bool = True,
+    **overrides: float,
 ) -> demand.DemandSettings:
     """DemandSettings for a panel: events learned from its own days (none without a
-    calendar) and any `overrides` of the numeric settings."""
+    calendar), SNAP-day multipliers per state x department as local events when
+    `snap` and the calendar has SNAP days and `network` (the panel's, from
+    `m5_network`) is given, and any `overrides` of the numeric settings."""
+    local = None
     if calendar is None:
         events = lambda days: np.ones(np.shape(days))  # noqa: E731
     else:
         multipliers = learn_event_multipliers(history.units.sum(0), history.days, calendar)
         events = event_function(calendar, multipliers)
-    return demand.DemandSettings(events=events, **overrides)
+        if snap and network is not None and calendar.snap:
+            state = history.series["state"].to_numpy().astype(str)
+            dept = history.series["dept"].to_numpy().astype(str)
+            snap_x = learn_snap_multipliers(history.units, history.days, calendar, state, dept)
+            local = local_event_function(calendar, snap_x, network.regions, network.categories)
+    return demand.DemandSettings(events=events, local_events=local, **overrides)
 
 
 def fit_storenet(
@@ -232,7 +249,7 @@ def fit_storenet(
     """The network, each row's pair, and the demand state through the panel's last
     day, learned one day at a time over the last `warmup_days` days (None = all)."""
     network, pair = m5_network(history)
-    settings = storenet_settings(history, calendar, **overrides)
+    settings = storenet_settings(history, calendar, network, **overrides)
     t = history.units.shape[1]
     start = 0 if warmup_days is None else max(0, t - warmup_days)
     state = demand.empty_state(network, history.days[start] - np.timedelta64(1, "D"), settings)
@@ -263,9 +280,8 @@ def forecast_storenet(
     post = demand.posterior(state, network)
     start = state.through + np.timedelta64(1, "D")
     grid = start + np.arange(horizon)
-    per_sku = demand.sku_exposure(state, network, grid)  # [h, SKUs]
-    active = np.stack([network.active(d) for d in grid])  # [h, pairs]
-    m = np.where(active, per_sku[:, network.pair_sku], 0.0)[:, pair]  # [h, rows]
+    active = np.stack([network.active(d) for d in grid])[:, pair]  # [h, rows]
+    m = np.where(active, demand.pair_exposure(state, network, grid, pair), 0.0)  # [h, rows]
     shape, rate = post.shape[pair], post.rate[pair]
     r, p_day = distribution.nb_params(shape[None, :], rate[None, :], m)
     mean = distribution.nb_mean(r, p_day).T

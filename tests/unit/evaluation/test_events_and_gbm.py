@@ -42,3 +42,30 @@ def test_gbm_forecasts_follow_the_series_levels_with_nb_quantiles(panel, calenda
     other = backtest.cut(panel, panel.days[-29])
     other.units[:, 101:] += 7
     np.testing.assert_array_equal(x1, gbm.features(other, calendar, 100, 28))
+
+
+def test_snap_days_get_a_multiplier_per_state_and_department():
+    # given: CA's FOODS series sell 13 on CA SNAP days (the 1st-10th), 10 otherwise;
+    # HOBBIES and TX do not react
+    from storenet.evaluation.events import learn_snap_multipliers, local_event_function
+
+    days = np.datetime64("2015-01-01") + np.arange(400)
+    blank = np.array([""] * 400, dtype=object)
+    dom = (days - days.astype("datetime64[M]")).astype(int) + 1
+    snap = {"CA": dom <= 10, "TX": (dom >= 3) & (dom <= 15)}
+    cal = EventCalendar(days, blank, blank.copy(), snap)
+    state = np.array(["CA", "CA", "TX"])
+    dept = np.array(["FOODS_1", "HOBBIES_1", "FOODS_1"])
+    units = np.full((3, 400), 10.0)
+    units[0, snap["CA"]] = 13.0
+    # when
+    mult = learn_snap_multipliers(units, days, cal, state, dept, prior_units=0.0)
+    local = local_event_function(cal, mult, ["CA", "TX"], ["FOODS_1", "HOBBIES_1"])
+    # then
+    assert mult[("CA", "FOODS_1")] == pytest.approx(1.3)
+    assert mult[("CA", "HOBBIES_1")] == pytest.approx(1.0)
+    assert mult[("TX", "FOODS_1")] == pytest.approx(1.0)
+    out = local(days[[0, 20]])  # Jan 1 is a CA SNAP day, Jan 21 is not
+    assert out.shape == (2, 2, 2)
+    assert out[0, 0, 0] == pytest.approx(1.3) and out[1, 0, 0] == 1.0
+    assert learn_snap_multipliers(units, days, cal, state, dept)[("CA", "FOODS_1")] < 1.3

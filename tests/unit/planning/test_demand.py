@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from storenet import calendar
 from storenet.planning import demand
 from storenet.planning.demand import DaySales, expected_given_at_least
 
@@ -19,7 +20,8 @@ def test_fitting_history_equals_updating_day_by_day_through_saved_states(network
     for sales in days[40:]:
         state = demand.update_day(state, network, sales)
     assert state.through == batch.through
-    for name in ("a", "b", "weekday_units", "stage_units", "stage_expected", "disp_mu2"):
+    for name in ("a", "b", "weekday_units", "stage_units", "stage_expected", "disp_mu2",
+                 "pair_weekday"):  # fmt: skip
         np.testing.assert_array_equal(getattr(state, name), getattr(batch, name), err_msg=name)
     np.testing.assert_array_equal(state.last_sale, batch.last_sale)
 
@@ -37,7 +39,9 @@ def test_estimates_converge_to_the_true_rates(network):
     state = demand.fit(network, poisson_days(network, rates, FIRST, 150, seed=2), FIRST - 1)
     mean = demand.posterior(state, network).mean
     launched = network.pair_sku != 3
-    np.testing.assert_allclose(mean[launched], rates[launched], rtol=0.25)
+    # kappa = 5 trusts a pair's own ~50 remembered days (delta 0.98): a 0.3/day rate
+    # is then known to about +-15%, one sd; 0.3 is two sd.
+    np.testing.assert_allclose(mean[launched], rates[launched], rtol=0.3)
 
 
 def test_weekday_profile_is_recovered(network):
@@ -135,3 +139,69 @@ def test_horizon_exposure_equals_summing_active_days_one_by_one(network):
             if network.active(start + i)[p]:
                 expected[p] += per_sku[i, network.pair_sku[p]]
     np.testing.assert_allclose(demand.horizon_exposure(state, network, start, days), expected)
+
+
+def test_a_pairs_own_weekday_shape_is_learned_and_keeps_its_level(network):
+    # given: every pair sells flat, except pair 0 which sells only on Saturdays
+    flat = demand.fit(
+        network, poisson_days(network, np.full(network.n_pairs, 2.0), FIRST, 140, seed=4), FIRST - 1
+    )
+    g = demand.pair_weekday_factor(flat, network)
+    assert g.shape == (7, network.n_pairs)
+    profile = demand.weekday_profile(flat)[network.sku_category[network.pair_sku]].T
+    # then: the pair's weekday multipliers x its category's profile average 1
+    np.testing.assert_allclose((g * profile).mean(axis=0), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(g, 1.0, atol=0.35)  # Poisson noise, shrunk by kappa_weekday
+    # when: pair 0 sells 14 on Saturdays (weekday 5) and nothing on other days
+    days = []
+    for sales in poisson_days(network, np.full(network.n_pairs, 2.0), FIRST, 140, seed=4):
+        keep = sales.pair != 0
+        pair, units = sales.pair[keep], sales.units[keep]
+        if int(calendar.weekdays(sales.day)) == 5:
+            pair, units = np.append(pair, 0), np.append(units, 14)
+        days.append(DaySales(sales.day, pair, units, np.zeros(pair.size, bool)))
+    state = demand.fit(network, days, FIRST - 1)
+    g = demand.pair_weekday_factor(state, network)
+    assert g[5, 0] > 3.0 and g[:5, 0].max() < 0.5
+
+
+def test_pair_weekday_statistics_can_be_switched_off(network):
+    settings = demand.DemandSettings(kappa_weekday=0.0)
+    state = demand.fit(
+        network,
+        poisson_days(network, np.full(network.n_pairs, 1.0), FIRST, 20, seed=5),
+        FIRST - 1,
+        settings,
+    )
+    assert state.pair_weekday is None
+    assert demand.pair_weekday_factor(state, network) is None
+
+
+def test_horizon_exposure_with_pair_and_local_factors_equals_day_by_day(network):
+    # given: learned per-pair weekday shapes and a local event on even days in region 0
+    def local(days):
+        days = np.asarray(days, "datetime64[D]")
+        out = np.ones((len(days), len(network.regions), len(network.categories)))
+        out[days.astype(np.int64) % 2 == 0, 0, :] = 1.5
+        return out
+
+    settings = demand.DemandSettings(local_events=local)
+    weekday = np.array([0.5, 0.8, 0.9, 1.0, 1.1, 1.6, 1.1])
+    history = poisson_days(
+        network, np.full(network.n_pairs, 1.0), FIRST, 60, seed=6, weekday=weekday
+    )
+    state = demand.fit(network, history, FIRST - 1, settings)
+    start = np.datetime64("2026-11-27")
+    days = np.random.default_rng(9).integers(1, 12, network.n_pairs)
+    # when
+    total = demand.horizon_exposure(state, network, start, days)
+    # then: the same as summing each pair's exposure on its active days
+    grid = start + np.arange(12)
+    per_pair = demand.pair_exposure(state, network, grid, np.arange(network.n_pairs))
+    expected = np.zeros(network.n_pairs)
+    for p in range(network.n_pairs):
+        for i in range(days[p]):
+            if network.active(grid[i])[p]:
+                expected[p] += per_pair[i, p]
+    np.testing.assert_allclose(total, expected)
+    assert not np.allclose(per_pair, demand.sku_exposure(state, network, grid)[:, network.pair_sku])
