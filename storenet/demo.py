@@ -22,9 +22,13 @@ import polars as pl
 from sqlalchemy import Connection, Engine, select, text
 
 from storenet.accounts.login import issue_sign_in_link
+from storenet.accounts.principal import Principal
 from storenet.accounts.users import create_user
 from storenet.closing import close_day
+from storenet.ledger.transfers import receive_transfer
 from storenet.network.targets import set_expansion_targets, set_store_targets
+from storenet.planning.decisions import approve, release
+from storenet.planning.documents import plan_id_for
 from storenet.planning.service import run_plan
 from storenet.reports.state import NetworkState, network_state
 from storenet.sales.files import read_pos_file
@@ -33,7 +37,7 @@ from storenet.sales.ingest import ingest_pos_batch
 from storenet.settings import Settings
 from storenet.store.engine import open_engine, reading, unit_of_work
 from storenet.store.migrate import migrate
-from storenet.store.schema import stores, users
+from storenet.store.schema import plans, stores, transfers, users
 
 Progress = Callable[[str, int, int], None]
 BATCH = 1000
@@ -118,6 +122,13 @@ def run_demo(
     return DemoResult(summary=summary, state=state, plan=plan_header)
 
 
+# The demo's nightly run acts as an HQ planner; its approvals and releases are audited
+# under this name.
+NIGHT = Principal(
+    user_id=0, username="demo-night", role="hq_planner", token_id=0, token_kind="session"
+)
+
+
 def play_days(
     settings: Settings,
     engine: Engine,
@@ -126,9 +137,12 @@ def play_days(
     seed: int,
     progress: Progress | None = None,
 ) -> tuple[list[dict], dict]:
-    """Play `days` days of POS sales from `first` on: each day's lines go through the
-    ingestion service in batches with idempotency keys, then the day is closed
-    (history and daily figures). Returns the closes and the ingestion totals.
+    """Play `days` days of POS sales from `first` on, with the nightly loop between
+    them: each day's lines go through the ingestion service in batches with
+    idempotency keys, the day is closed (history and daily figures), and, before the
+    next day, tonight's plan is made, approved and released, and its transfers are
+    received at the stores the next morning (`run_night`). Returns the closes and the
+    ingestion totals.
 
     Like a till's outbox, each day's lines are written to a file once and resent as
     they are, so a second run replays the same batches and changes nothing."""
@@ -163,9 +177,42 @@ def play_days(
                 lambda c, d=day: close_day(c, settings.history_dir, d, settings.market_tz),
             )
         )
+        if n < days - 1:
+            run_night(settings, engine, day + timedelta(days=1))
         if progress:
             progress("playing POS days", n + 1, days)
     return closes, totals
+
+
+def run_night(settings: Settings, engine: Engine, day: date) -> dict:
+    """The nightly loop for deliveries on `day`: plan, approve and release (as
+    NIGHT, audited), then receive every transfer of the plan in full at 07:00 on `day`
+    in the market's time zone. A plan already released is not planned again, and a
+    transfer already received is a replay, so a second run changes nothing. Returns
+    the plan's header."""
+    plan_id = plan_id_for(day)
+    with reading(engine) as conn:
+        known = conn.execute(select(plans.c.status).where(plans.c.id == plan_id)).scalar()
+    if known is None or known == "draft":
+        run_plan(settings, engine, day)
+    unit_of_work(engine, lambda c: approve(c, NIGHT, plan_id))
+    header = unit_of_work(engine, lambda c: release(c, NIGHT, plan_id)).header
+    morning = datetime.combine(day, time(7), ZoneInfo(settings.market_tz))
+    with reading(engine) as conn:
+        released = conn.execute(
+            select(transfers.c.id)
+            .where(transfers.c.id.like(f"{plan_id}-T%"))
+            .order_by(transfers.c.id)
+        ).scalars()
+        released = list(released)
+    for transfer_id in released:
+        unit_of_work(
+            engine,
+            lambda c, t=transfer_id: receive_transfer(
+                c, key=f"{t}:receive", transfer_id=t, at=morning
+            ),
+        )
+    return header
 
 
 def set_demo_targets(conn: Connection, settings: Settings, last: date) -> None:

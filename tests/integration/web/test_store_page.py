@@ -10,10 +10,12 @@ from datetime import timedelta
 import polars as pl
 from sqlalchemy import func, select
 
+from storenet.ledger.stock import receive_from_supplier
 from storenet.ledger.transfers import create_transfer, ship_transfer
 from storenet.sales.history import read_history
 from storenet.store.engine import unit_of_work
 from storenet.store.schema import (
+    assortment,
     balances,
     locations,
     skus,
@@ -35,19 +37,15 @@ def _number(text: str) -> float:
 
 
 def _store_with_stock(conn, store_id: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
-    """(location id, its warehouse, a non-serial SKU that warehouse holds >= 5 of)."""
+    """(location id, its warehouse, a non-serial SKU the store lists; the test restocks
+    the warehouse with it)."""
     loc = conn.execute(select(locations.c.id).where(locations.c.store_id == store_id)).scalar()
     wh = conn.execute(select(stores.c.warehouse_id).where(stores.c.id == store_id)).scalar()
-    wh_loc = conn.execute(select(locations.c.id).where(locations.c.warehouse_id == wh)).scalar()
     sku = conn.execute(
-        select(balances.c.sku_id)
-        .join(skus, skus.c.id == balances.c.sku_id)
-        .where(
-            balances.c.location_id == wh_loc,
-            balances.c.on_hand - balances.c.reserved - balances.c.held >= 5,
-            skus.c.serial_tracked.is_(False),
-        )
-        .order_by(balances.c.sku_id)
+        select(assortment.c.sku_id)
+        .join(skus, skus.c.id == assortment.c.sku_id)
+        .where(assortment.c.store_id == store_id, skus.c.serial_tracked.is_(False))
+        .order_by(assortment.c.sku_id)
     ).scalar()
     assert sku is not None
     return loc, wh, sku
@@ -58,8 +56,10 @@ def test_the_store_page_shows_cover_attainment_and_incoming_as_queried(console, 
     with console.engine.connect() as conn:
         loc, wh, sku = _store_with_stock(conn, store_id)
 
-    # given a shipped transfer (in transit) and a draft on their way to the store
+    # given a shipped transfer (in transit) and a draft on their way to the store, from
+    # a warehouse just restocked (the seeded nights may have shipped all it had)
     def send(conn):  # type: ignore[no-untyped-def]
+        receive_from_supplier(conn, key="w1", location=wh, lines=[{"sku": sku, "qty": 5}])
         lines = [{"sku": sku, "qty": 3}]
         create_transfer(
             conn, key="t1", transfer_id="T-PAGE-1", source=wh, destination=store_id, lines=lines
