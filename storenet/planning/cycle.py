@@ -111,7 +111,10 @@ def nightly_plan(
     horizon = np.full(network.n_pairs, settings.lead_days + settings.review_days)
     exposure = demand.horizon_exposure(state, network, tomorrow, horizon)
     post = demand.posterior(state, network)
-    r, p = nb_params(post.shape, post.rate, exposure)
+    # Over the horizon: the rate's uncertainty is shared by all its days, demand's
+    # daily noise is not (demand.RatePosterior.over_days).
+    shape, rate = post.over_days(horizon)
+    r, p = nb_params(shape, rate, exposure)
     mean = post.mean * exposure
     clock["forecast"] = time.perf_counter() - started
 

@@ -291,7 +291,10 @@ def _default_target(
     horizon = np.full(network.n_pairs, settings.lead_days + settings.review_days)
     exposure = demand.horizon_exposure(state, network, state.through + ONE_DAY, horizon)
     post = demand.posterior(state, network)
-    r, p = nb_params(post.shape, post.rate, exposure)
+    # Over the horizon: the rate's uncertainty is shared by all its days, demand's
+    # daily noise is not (demand.RatePosterior.over_days).
+    shape, rate = post.over_days(horizon)
+    r, p = nb_params(shape, rate, exposure)
     level = service_levels(network.categories)[network.sku_category[network.pair_sku]]
     return order_up_to(
         r, p, level, network.pair_display_min.astype(np.int64), network.pair_capacity
