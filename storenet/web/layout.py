@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
@@ -47,6 +47,12 @@ ROLE_NAMES = {
     FRANCHISE: "Franchise owner",
     AUDITOR: "Auditor",
 }
+
+
+# Query parameters the pages share: search text, paging.
+Text = Annotated[str, Query(max_length=100)]
+Offset = Annotated[int, Query(ge=0, le=10**9)]
+PageSize = Annotated[int, Query(ge=5, le=100)]
 
 
 class SignInNeeded(Exception):

@@ -37,13 +37,12 @@ from storenet.planning.review import (
     running_plan_job,
     top_lines,
 )
-from storenet.web.layout import PREFIX, Viewer, render
+from storenet.web.layout import PREFIX, Offset, Viewer, render
 
 router = APIRouter(include_in_schema=False)
 
 PlanId = Annotated[str, Path(min_length=1, max_length=64)]
 LineNo = Annotated[int, Path(ge=1, le=10**9)]
-Offset = Annotated[int, Query(ge=0, le=10**9)]
 LINES_PER_PAGE = 50
 PLANS_PER_PAGE = 20
 TOP_ROWS = 5

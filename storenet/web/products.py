@@ -23,14 +23,11 @@ from storenet.reports.product_view import (
     search_skus,
     serial_unit,
 )
-from storenet.web.layout import PREFIX, Viewer, render
+from storenet.web.layout import PREFIX, Offset, PageSize, Text, Viewer, render
 
 router = APIRouter(include_in_schema=False)
 
 CATALOG_PAGE = 50
-Text = Annotated[str, Query(max_length=100)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
-PageSize = Annotated[int, Query(ge=5, le=100)]
 
 
 @router.get(PREFIX + "/products")

@@ -27,16 +27,13 @@ from storenet.reports.store_view import (
     store_page,
 )
 from storenet.web.charts import line_chart
-from storenet.web.layout import PREFIX, Viewer, render
+from storenet.web.layout import PREFIX, Offset, PageSize, Text, Viewer, render
 
 router = APIRouter(include_in_schema=False)
 
 LIST_PAGE = 50
 FORMATS = ("flagship", "direct", "franchise")
 STATUSES = ("open", "planned", "closed")
-Text = Annotated[str, Query(max_length=100)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
-PageSize = Annotated[int, Query(ge=5, le=100)]
 
 
 @router.get(PREFIX + "/stores")
