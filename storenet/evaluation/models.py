@@ -11,6 +11,8 @@ and the 90% / 95% quantiles of each 7-day block of the horizon (for coverage).
   at 0), its 7-day quantiles from the summed mean and summed daily variances.
 - `storenet`: the planner's own model (`storenet.planning.demand`) on the M5
   hierarchy, learned one day at a time, forecasting negative binomials.
+- `gbm` (LightGBM averaged with storenet's forecast) and `gbm_alone`: the global model
+  of `storenet.evaluation.gbm`, offered when lightgbm is installed.
 """
 
 from __future__ import annotations
@@ -333,7 +335,10 @@ def registry(history_days: int | None = WARMUP_DAYS) -> dict[str, Model]:
         from storenet.evaluation.gbm import gbm_model
     except ImportError:  # lightgbm missing: the model is simply not offered
         return models
-    models["gbm"] = gbm_model()
+    from storenet.evaluation.gbm import GbmSettings
+
+    models["gbm"] = gbm_model()  # LightGBM averaged with storenet's forecast
+    models["gbm_alone"] = gbm_model(GbmSettings(blend=0.0))
     return models
 
 

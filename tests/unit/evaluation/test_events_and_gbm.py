@@ -69,3 +69,22 @@ def test_snap_days_get_a_multiplier_per_state_and_department():
     assert out.shape == (2, 2, 2)
     assert out[0, 0, 0] == pytest.approx(1.3) and out[1, 0, 0] == 1.0
     assert learn_snap_multipliers(units, days, cal, state, dept)[("CA", "FOODS_1")] < 1.3
+
+
+def test_gbm_blend_one_is_storenets_own_forecast_and_holdout_still_runs(panel, calendar):
+    pytest.importorskip("lightgbm")
+    from storenet.evaluation import gbm
+
+    history = backtest.cut(panel, panel.days[-29])
+    t = history.units.shape[1]
+    small = {"origins": 6, "rounds": 20, "threads": 1, "bands": 4}
+    # when: the final mean is all storenet's
+    f = gbm.fit_predict(history, calendar, 28, gbm.GbmSettings(blend=1.0, **small))
+    # then: storenet's means made at the cut-off, learned from days up to it only
+    own = gbm.storenet_means(history, calendar, [t - 1], 28)[t - 1]
+    np.testing.assert_allclose(f.mean, np.maximum(own, 1e-6))
+    assert f.mean[0].mean() > 3 * f.mean[1].mean()
+    # the held-out dispersion variant and the offset variant give finite distributions
+    for extra in ({"holdout": True}, {"offset": True}, {"stack": True}):
+        g = gbm.fit_predict(history, calendar, 28, gbm.GbmSettings(**small, **extra))
+        assert np.isfinite(g.mean).all() and (g.r > 0).all() and (g.alpha_week > 0).all()
