@@ -217,7 +217,7 @@ def sku_exposure(state: DemandState, network: PlanningNetwork, days: np.ndarray)
 
 
 def pair_weekday_factor(state: DemandState, network: PlanningNetwork) -> np.ndarray | None:
-    """Each pair's own weekday multiplier on top of its category's profile (float64
+    """Each pair's own weekday multiplier on top of its category's profile (float32
     [7, pairs]), or None when the model keeps no per-pair weekday statistics.
 
     The pair's weekday shares are a Dirichlet posterior: its discounted units per
@@ -229,10 +229,21 @@ def pair_weekday_factor(state: DemandState, network: PlanningNetwork) -> np.ndar
     s = state.settings
     if state.pair_weekday is None or s.kappa_weekday <= 0:
         return None
-    k = s.kappa_weekday
-    profile = weekday_profile(state)[network.sku_category[network.pair_sku]].T  # [7, pairs]
-    units = state.pair_weekday.astype(np.float64)
-    return (7.0 * units / profile + k) / (units.sum(axis=0) + k)
+    k = np.float32(s.kappa_weekday)
+    units = state.pair_weekday
+    category = network.sku_category[network.pair_sku]
+    # Row by row in float32, and the profile looked up per category: at 6.7M pairs a
+    # [7, pairs] float64 temporary is 375 MB, and several of them cost more than the
+    # arithmetic.
+    scale = (7.0 / weekday_profile(state)).astype(np.float32)  # [categories, 7]
+    total = units.sum(axis=0, dtype=np.float32)
+    total += k
+    out = np.empty(units.shape, np.float32)
+    for w in range(7):
+        np.multiply(units[w], scale[:, w][category], out=out[w])
+        out[w] += k
+        out[w] /= total
+    return out
 
 
 def local_factors(state: DemandState, days: np.ndarray) -> np.ndarray | None:
@@ -620,13 +631,19 @@ def horizon_exposure(
             rows, base = np.flatnonzero(pair_region == region), per_sku * local[:, region, sku_cat]
         if rows.size == 0:
             continue
-        sku, span = network.pair_sku[rows], days[rows]
+        # One flat index, reused by every gather below.
+        flat = days[rows] * network.n_skus + network.pair_sku[rows]
         if g is None:
-            total[rows] = cumulative(base)[span, sku]
+            total[rows] = np.take(cumulative(base), flat)
             continue
+        whole = region is None
+        acc = total if whole else np.zeros(rows.size)
         for w in range(7):
-            on_w = cumulative(np.where((dow == w)[:, None], base, 0.0))
-            total[rows] += g[w, rows] * on_w[span, sku]
+            on_w = np.take(cumulative(np.where((dow == w)[:, None], base, 0.0)), flat)
+            on_w *= g[w] if whole else g[w, rows]
+            acc += on_w
+        if not whole:
+            total[rows] = acc
     first, last = network.active_span()
     day0 = int(start.astype(np.int64))
     partial = np.flatnonzero((first > day0) | (last < day0 + days - 1))
