@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 from sqlalchemy import Connection, case, func, literal_column, or_, select
 
@@ -23,6 +24,7 @@ from storenet.api.reads import get_sku, sku_stock
 from storenet.errors import NotFound
 from storenet.ledger.locations import SUPPLIER, TRANSIT
 from storenet.ledger.serials import find_serial, serial_history
+from storenet.planning import kpi
 from storenet.reports.store_view import (
     COVER_WINDOW_DAYS,
     cover_window,
@@ -52,7 +54,7 @@ def sell_through(units_sold: int, units_received: int) -> float | None:
     nothing was received (the ratio is undefined, not infinite)."""
     if units_received <= 0:
         return None
-    return units_sold / units_received
+    return kpi.sell_through(np.array([units_sold]), np.array([units_received]))
 
 
 # --- the catalog ---------------------------------------------------------------------

@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from storenet.api.reads import list_discrepancies
 from storenet.errors import NotFound
+from storenet.planning import kpi
 from storenet.planning.cycle import PlanSettings
 from storenet.sales.history import HISTORY_SCHEMA
 from storenet.store.schema import (
@@ -63,7 +65,8 @@ def days_of_cover(on_hand: int, units_sold: int, window_days: int) -> float | No
     cover is unbounded, not a number)."""
     if window_days <= 0 or units_sold <= 0:
         return None
-    return max(on_hand, 0) / (units_sold / window_days)
+    # DESIGN section 4's one definition (on hand now, the window's daily sales).
+    return kpi.inventory_days(np.array([max(on_hand, 0)]), np.array([units_sold / window_days]))
 
 
 def attainment(revenue_cents: int, target_cents: int | None) -> float | None:
