@@ -115,14 +115,21 @@ def attempt_login(
         revoke_tokens(conn, token_id=previous_token_id)
     token, token_id = issue_token(conn, secret_key, row.id, "session", session_lifetime)
     record(conn, username, "login", f"user:{username}", None, {"session": token_id})
-    user = {
-        "id": row.id,
-        "username": row.username,
-        "role": row.role,
-        "franchisee_id": row.franchisee_id,
-        "store_id": row.store_id,
-    }
+    user = _user(row.id, row.username, row.role, row.franchisee_id, row.store_id)
     return LoginOutcome(ok=True, token=token, token_id=token_id, user=user)
+
+
+def _user(
+    user_id: int, username: str, role: str, franchisee_id: str | None, store_id: str | None
+) -> dict:
+    """The signed-in user as a login answers it."""
+    return {
+        "id": user_id,
+        "username": username,
+        "role": role,
+        "franchisee_id": franchisee_id,
+        "store_id": store_id,
+    }
 
 
 def _raise_if_waiting(until: datetime | None, now: datetime) -> None:
@@ -184,11 +191,5 @@ def redeem_sign_in_link(
         None,
         {"session": token_id, "via": "link"},
     )
-    user = {
-        "id": who.user_id,
-        "username": who.username,
-        "role": who.role,
-        "franchisee_id": who.franchisee_id,
-        "store_id": who.store_id,
-    }
+    user = _user(who.user_id, who.username, who.role, who.franchisee_id, who.store_id)
     return LoginOutcome(ok=True, token=token, token_id=token_id, user=user)

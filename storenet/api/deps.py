@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine
 from starlette.responses import Response
 
 from storenet.accounts.errors import Denied, NotAuthenticated
-from storenet.accounts.login import LoginOutcome, attempt_login
+from storenet.accounts.login import LoginOutcome, attempt_login, redeem_sign_in_link
 from storenet.accounts.principal import Principal
 from storenet.accounts.tokens import resolve_token
 from storenet.api.settings import ServiceSettings
@@ -110,6 +110,16 @@ def set_session_cookies(response: Response, settings: ServiceSettings, token: st
     return csrf
 
 
+def _session_id(svc: Service, cookie: str | None) -> int | None:
+    """The id of the live session behind `cookie`, if any (to end it at a new login)."""
+    if not cookie:
+        return None
+    try:
+        return svc.read(lambda conn: resolve_token(conn, svc.settings.secret, cookie)).token_id
+    except NotAuthenticated:
+        return None
+
+
 def open_session(
     svc: Service, username: str, password: str, old_cookie: str | None
 ) -> LoginOutcome:
@@ -117,12 +127,7 @@ def open_session(
     (`old_cookie`) is ended, so the session id rotates at every login. Failures are
     audited and slowed per account (storenet.accounts.login)."""
     settings = svc.settings
-    previous = None
-    if old_cookie:
-        try:
-            previous = svc.read(lambda conn: resolve_token(conn, settings.secret, old_cookie))
-        except NotAuthenticated:
-            previous = None
+    previous = _session_id(svc, old_cookie)
     return svc.write(
         lambda conn: attempt_login(
             conn,
@@ -131,7 +136,23 @@ def open_session(
             secret_key=settings.secret,
             session_lifetime=timedelta(hours=settings.session_hours),
             free_failures=settings.login_free_failures,
-            previous_token_id=previous.token_id if previous else None,
+            previous_token_id=previous,
+        )
+    )
+
+
+def open_session_with_link(svc: Service, link: str, old_cookie: str | None) -> LoginOutcome:
+    """Spend a one-time sign-in link for a new session, ending the session the browser
+    came with, as `open_session` does (storenet.accounts.login.redeem_sign_in_link)."""
+    settings = svc.settings
+    previous = _session_id(svc, old_cookie)
+    return svc.write(
+        lambda conn: redeem_sign_in_link(
+            conn,
+            settings.secret,
+            link,
+            timedelta(hours=settings.session_hours),
+            previous_token_id=previous,
         )
     )
 

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from storenet.accounts.errors import NotAuthenticated, Throttled
-from storenet.accounts.login import end_session, redeem_sign_in_link
-from storenet.accounts.tokens import resolve_token
+from storenet.accounts.errors import Throttled
+from storenet.accounts.login import end_session
 from storenet.api.deps import (
     SESSION_COOKIE,
     ServiceDep,
     clear_session_cookies,
     open_session,
+    open_session_with_link,
     set_session_cookies,
 )
 from storenet.web.layout import PREFIX, Viewer, render
@@ -89,30 +88,12 @@ def sign_in_with_link(
     request: Request, svc: ServiceDep, token: Annotated[str, Form(max_length=200)]
 ) -> Response:
     """Spend a one-time sign-in link for a new session, then go to the overview."""
-    settings = svc.settings
-    old = request.cookies.get(SESSION_COOKIE)
-
-    def work(conn):  # type: ignore[no-untyped-def]
-        previous = None
-        if old:
-            try:
-                previous = resolve_token(conn, settings.secret, old).token_id
-            except NotAuthenticated:
-                previous = None
-        return redeem_sign_in_link(
-            conn,
-            settings.secret,
-            token,
-            timedelta(hours=settings.session_hours),
-            previous_token_id=previous,
-        )
-
-    outcome = svc.write(work)
+    outcome = open_session_with_link(svc, token, request.cookies.get(SESSION_COOKIE))
     if not outcome.ok:
         message = "This sign-in link is used up, expired or unknown: sign in with your password."
         return render(request, "sign_in.html", None, status=401, next=PREFIX + "/", error=message)
     response = RedirectResponse(PREFIX + "/", status_code=303)
-    set_session_cookies(response, settings, outcome.token or "")
+    set_session_cookies(response, svc.settings, outcome.token or "")
     return response
 
 
