@@ -126,8 +126,9 @@ def is_excess(position: int, incoming: int, target: int) -> bool:
     return after > target and after > target * EXCESS_FACTOR
 
 
-def _incoming(row) -> int:  # type: ignore[no-untyped-def]
-    """Units the row's pair receives, from its figures (after = target + surplus)."""
+def pair_incoming(row) -> int:  # type: ignore[no-untyped-def]
+    """Units a plan line's pair receives in the plan, from the line's pair figures
+    (after the plan the pair holds target + surplus; a mapping or a dict row)."""
     return row["target"] + row["surplus"] - row["position"]
 
 
@@ -142,9 +143,9 @@ def exception_totals(rows: list[dict]) -> dict:
         "cut": sum(1 for r in rows if r["cut_reason"]),
         "cut_units": sum(r["cut_units"] for r in rows),
         "at_risk": sum(
-            1 for r in firsts if is_at_risk(r["position"], _incoming(r), r["forecast_mean"])
+            1 for r in firsts if is_at_risk(r["position"], pair_incoming(r), r["forecast_mean"])
         ),
-        "excess": sum(1 for r in firsts if is_excess(r["position"], _incoming(r), r["target"])),
+        "excess": sum(1 for r in firsts if is_excess(r["position"], pair_incoming(r), r["target"])),
         "rebalance": len(moves),
         "rebalance_units": sum(r["qty"] for r in moves),
         "rebalance_value": round(sum(r["value"] or 0.0 for r in moves), 4),
@@ -336,7 +337,7 @@ def _pair_state(conn: Connection, plan_id: str, pair: tuple[str, str]) -> tuple[
     if row is None:
         return (0, 0)
     m = row._mapping
-    got = _incoming(m)
+    got = pair_incoming(m)
     return (
         int(is_at_risk(m["position"], got, m["forecast_mean"])),
         int(is_excess(m["position"], got, m["target"])),

@@ -53,7 +53,7 @@ from sqlalchemy import (
 )
 
 from storenet.errors import Problem, Refused
-from storenet.planning.documents import EXCESS_FACTOR, is_at_risk, is_excess
+from storenet.planning.documents import EXCESS_FACTOR, is_at_risk, is_excess, pair_incoming
 from storenet.store.schema import plan_jobs, plan_lines, plans
 
 SECTIONS = ("cut", "at_risk", "excess", "rebalance")
@@ -254,7 +254,7 @@ def _explained(rows: list[Any]) -> list[PlanLine]:
     out = []
     for r in rows:
         m = r._mapping
-        got = m["target"] + m["surplus"] - m["position"]
+        got = pair_incoming(m)
         tags = []
         if m["cut_reason"]:
             tags.append("cut")

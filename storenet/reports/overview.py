@@ -206,6 +206,15 @@ def _rows(conn, table, key, scope, first_window, by_store):  # type: ignore[no-u
     return sorted(out, key=lambda r: (r[1], r[0]))
 
 
+def _stores_in_scope(q, regions_seen: set[str] | None, stores_seen: set[str] | None):  # type: ignore[no-untyped-def]
+    """`q` (over `stores`) kept to the caller's stores, else their regions."""
+    if stores_seen is not None:
+        return q.where(stores.c.id.in_(sorted(stores_seen)))
+    if regions_seen is not None:
+        return q.where(stores.c.region_id.in_(sorted(regions_seen)))
+    return q
+
+
 def _map_cells(
     conn: Connection, regions_seen: set[str] | None, stores_seen: set[str] | None, last: date | None
 ) -> list[MapCell]:
@@ -226,10 +235,7 @@ def _map_cells(
         )
         .where(stores.c.status == "open", stores.c.lat.is_not(None), stores.c.lon.is_not(None))
     )
-    if stores_seen is not None:
-        q = q.where(stores.c.id.in_(sorted(stores_seen)))
-    elif regions_seen is not None:
-        q = q.where(stores.c.region_id.in_(sorted(regions_seen)))
+    q = _stores_in_scope(q, regions_seen, stores_seen)
     cells: dict[tuple[int, int], dict] = {}
     for lat, lon, fmt, listed, out in conn.execute(q):
         k = (math.floor(lat / MAP_CELL_DEGREES), math.floor(lon / MAP_CELL_DEGREES))
@@ -262,10 +268,7 @@ def _openings(
     end = last or date.today()
     first = _month_start(end, months - 1)
     q = select(stores.c.opened_on).where(stores.c.opened_on >= first, stores.c.opened_on <= end)
-    if stores_seen is not None:
-        q = q.where(stores.c.id.in_(sorted(stores_seen)))
-    elif regions_seen is not None:
-        q = q.where(stores.c.region_id.in_(sorted(regions_seen)))
+    q = _stores_in_scope(q, regions_seen, stores_seen)
     opened: dict[str, int] = {}
     for (day,) in conn.execute(q):
         opened[f"{day:%Y-%m}"] = opened.get(f"{day:%Y-%m}", 0) + 1
