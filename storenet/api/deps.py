@@ -168,23 +168,34 @@ _bearer = HTTPBearer(auto_error=False, description="a session or POS device toke
 _cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="console session")
 
 
-def current_principal(
+def caller_token(
     request: Request,
     svc: ServiceDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     cookie: Annotated[str | None, Depends(_cookie)],
-) -> Principal:
-    """The caller, from a bearer token or the session cookie; NotAuthenticated if
-    none is valid. Cookie-authenticated writes are checked for CSRF and Origin."""
+) -> str:
+    """The caller's credential, from a bearer token or the session cookie, not yet
+    checked against the database (see `current_principal`); NotAuthenticated if there
+    is none. Cookie-authenticated writes are checked for CSRF and Origin here."""
     from_cookie = bearer is None
     token = cookie if from_cookie else bearer.credentials
-    who = svc.read(lambda conn: resolve_token(conn, svc.settings.secret, token))
-    request.state.principal = who
+    if not token:
+        raise NotAuthenticated()
     if from_cookie and request.method not in SAFE_METHODS:
         _check_origin(request, svc.settings)
         sent = request.headers.get(CSRF_HEADER, "")
-        if not hmac.compare_digest(sent, csrf_token_for(svc.settings.secret, token or "")):
+        if not hmac.compare_digest(sent, csrf_token_for(svc.settings.secret, token)):
             raise Denied("csrf", reason=f"a write with the session cookie needs {CSRF_HEADER}")
+    return token
+
+
+CallerToken = Annotated[str, Depends(caller_token)]
+
+
+def current_principal(request: Request, svc: ServiceDep, token: CallerToken) -> Principal:
+    """The caller behind `token`; NotAuthenticated if it is not a live credential."""
+    who = svc.read(lambda conn: resolve_token(conn, svc.settings.secret, token))
+    request.state.principal = who
     return who
 
 

@@ -32,6 +32,7 @@ from storenet.api.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
     ServiceDep,
+    caller_token,
     current_principal,
 )
 
@@ -66,12 +67,12 @@ class SignInNeeded(Exception):
 def console_principal(request: Request, svc: ServiceDep) -> Principal:
     """The signed-in person, from the session cookie only (a bearer token is for
     programs, not pages); SignInNeeded when there is none or it has ended. Writes are
-    checked for the CSRF token and Origin by `current_principal`."""
+    checked for the CSRF token and Origin by `caller_token`."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise SignInNeeded(request.url.path)
     try:
-        who = current_principal(request, svc, None, token)
+        who = current_principal(request, svc, caller_token(request, svc, None, token))
     except NotAuthenticated as error:
         raise SignInNeeded(request.url.path) from error
     if who.token_kind != "session":
