@@ -5,18 +5,29 @@
 
 Sets up a fresh PostgreSQL schema (from --db, default STORENET_TEST_PG_URL) with one
 store and one POS device per client, 50 SKUs in stock, then starts `storenet serve`
-with --workers uvicorn processes. Each client (asyncio, one connection each) sends
-batches of --batch sale lines with a fresh Idempotency-Key for --seconds; with
-probability --drop a request is cut off client-side after a random 1-30 ms (the
-server may or may not have committed it) and the client resends the same batch with
-the same key until it is acknowledged, as a till would. Throughput counts
-acknowledged lines over the wall time; latency is each acknowledged request's own
-round trip. The final audit compares the database with what the clients were told:
-lines acknowledged but missing are lost, sale lines or movements beyond one per line
-are doubled.
+with --workers uvicorn processes, and runs two phases against the same server:
+
+1. **At the goal's rate** (--rate lines/s in all, 10,000 by default): each of the
+   --clients tills (asyncio, one connection each) sends batches of --batch sale
+   lines at random times (Poisson arrivals, so the fleet's load is as bursty as
+   independent tills), each batch with a fresh Idempotency-Key. A batch's latency
+   runs from the moment it was due to its acknowledgement, resends included, so a
+   server falling behind shows as latency (no coordinated omission) and as an
+   achieved rate below the offered one. This phase gives api_lines_per_s,
+   api_p50_ms and api_p99_ms.
+2. **Saturation** (--saturate seconds, 0 to skip): the same clients send non-stop,
+   each batch as soon as the last is acknowledged: the most lines/s the machine
+   takes (api_max_lines_per_s). Latency here is queueing by construction (64
+   clients wait 64 / requests-per-second, Little's law): api_saturated_p99_ms.
+
+In both, with probability --drop a request is cut off client-side after a random
+1-30 ms (the server may or may not have committed it) and the client resends the
+same batch with the same key until it is acknowledged, as a till would. The final
+audit compares the database with what the clients were told: lines acknowledged but
+missing are lost, sale lines or movements beyond one per line are doubled.
 
 Results: api_lines_per_s, api_p50_ms, api_p99_ms, api_lost_lines, api_doubled_lines,
-api_retries.
+api_retries, api_max_lines_per_s, api_saturated_p99_ms.
 """
 
 from __future__ import annotations
@@ -179,12 +190,12 @@ def start_server(url: str, port: int, workers: int, secret: str, home: Path) -> 
         time.sleep(0.3)
 
 
-def batch_body(store: str, device: str, receipt: int, size: int, rng: random.Random) -> bytes:
+def batch_body(store: str, device: str, receipt: str, size: int, rng: random.Random) -> bytes:
     lines = [
         {
             "store": store,
             "device": device,
-            "receipt": f"R{receipt}",
+            "receipt": receipt,
             "line": n,
             "sku": f"K{rng.randrange(SKUS):03d}",
             "qty": 1,
@@ -196,56 +207,71 @@ def batch_body(store: str, device: str, receipt: int, size: int, rng: random.Ran
     return json.dumps({"lines": lines}).encode()
 
 
+async def deliver(http: httpx.AsyncClient, body: bytes, key: str, args, rng, stats: dict) -> None:  # type: ignore[no-untyped-def]
+    """Send one batch until the server acknowledges it, as a till would: a request
+    cut off (on purpose, with probability args.drop) or refused for now (409 while
+    the first copy runs, 429, 503) is resent with the same key."""
+    while True:
+        try:
+            if rng.random() < args.drop:
+                # Cut the request off mid-flight: the server may have committed.
+                await asyncio.wait_for(
+                    http.post("/pos/batches", content=body, headers={"Idempotency-Key": key}),
+                    timeout=rng.uniform(0.001, 0.030),
+                )
+                # It finished in time anyway: treat as a drop all the same.
+                stats["retries"] += 1
+                continue
+            r = await http.post("/pos/batches", content=body, headers={"Idempotency-Key": key})
+        except (TimeoutError, httpx.TransportError):
+            stats["retries"] += 1
+            continue
+        if r.status_code == 200:
+            return
+        if r.status_code in (409, 429, 503):
+            stats["retries"] += 1
+            await asyncio.sleep(0.01)
+            continue
+        raise RuntimeError(f"unexpected answer {r.status_code}: {r.text[:300]}")
+
+
 async def client(
-    base: str, store: str, token: str, args, stop_at: float, stats: dict, seed_: int
+    base: str, store: str, token: str, args, phase: str, stop_at: float, stats: dict, seed_: int
 ) -> None:  # type: ignore[no-untyped-def]
+    """One till. phase "rate": batches due at Poisson times averaging args.rate lines/s
+    over all clients, latency counted from when each was due; phase "saturate": the
+    next batch as soon as the last is acknowledged."""
     rng = random.Random(seed_)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    mean_gap = args.clients * args.batch / args.rate if phase == "rate" else 0.0
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60, limits=limits) as http:
         receipt = 0
-        while time.monotonic() < stop_at:
+        due = time.monotonic() + (rng.expovariate(1 / mean_gap) if mean_gap else 0.0)
+        while due < stop_at:
             receipt += 1
-            body = batch_body(store, "T1", receipt, args.batch, rng)
-            key = f"{store}-{receipt}"
-            while True:
-                started = time.perf_counter()
-                try:
-                    if rng.random() < args.drop:
-                        # Cut the request off mid-flight: the server may have committed.
-                        await asyncio.wait_for(
-                            http.post(
-                                "/pos/batches", content=body, headers={"Idempotency-Key": key}
-                            ),
-                            timeout=rng.uniform(0.001, 0.030),
-                        )
-                        # It finished in time anyway: treat as a drop all the same.
-                        stats["retries"] += 1
-                        continue
-                    r = await http.post(
-                        "/pos/batches", content=body, headers={"Idempotency-Key": key}
-                    )
-                except (TimeoutError, httpx.TransportError):
-                    stats["retries"] += 1
-                    continue
-                if r.status_code == 200:
-                    stats["latency"].append(time.perf_counter() - started)
-                    stats["acked_lines"] += args.batch
-                    break
-                if r.status_code in (409, 429, 503):
-                    stats["retries"] += 1
-                    await asyncio.sleep(0.01)
-                    continue
-                raise RuntimeError(f"unexpected answer {r.status_code}: {r.text[:300]}")
+            body = batch_body(store, "T1", f"{phase}-{receipt}", args.batch, rng)
+            if mean_gap:
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
+            else:
+                due = time.monotonic()
+            await deliver(http, body, f"{store}-{phase}-{receipt}", args, rng, stats)
+            stats["latency"].append(time.monotonic() - due)
+            stats["acked_lines"] += args.batch
+            due = due + rng.expovariate(1 / mean_gap) if mean_gap else time.monotonic()
 
 
-async def run_clients(base: str, devices: list[tuple[str, str]], args) -> dict:  # type: ignore[no-untyped-def]
+async def run_phase(
+    base: str, devices: list[tuple[str, str]], args, phase: str, seconds: float
+) -> dict:  # type: ignore[no-untyped-def]
+    """Run every client through one phase; returns latencies (s), acknowledged lines,
+    resends and the wall time until the last batch was acknowledged."""
     stats = {"latency": [], "acked_lines": 0, "retries": 0}
-    stop_at = time.monotonic() + args.seconds
+    stop_at = time.monotonic() + seconds
     started = time.perf_counter()
     await asyncio.gather(
         *[
-            client(base, store, token, args, stop_at, stats, i)
+            client(base, store, token, args, phase, stop_at, stats, i + (1 << 20) * len(phase))
             for i, (store, token) in enumerate(devices)
         ]
     )
@@ -282,7 +308,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch", type=int, default=200, help="lines per batch")
-    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--seconds", type=float, default=30, help="phase 1 (at --rate) length")
+    parser.add_argument(
+        "--rate", type=float, default=10_000, help="lines/s offered in all in phase 1"
+    )
+    parser.add_argument(
+        "--saturate", type=float, default=20, help="phase 2 (non-stop) length, 0 to skip"
+    )
     parser.add_argument("--drop", type=float, default=0.02, help="share of requests cut off")
     parser.add_argument("--port", type=int, default=18765)
     parser.add_argument("--json", type=Path, help="write results here")
@@ -292,43 +324,65 @@ def main() -> None:
     url, drop_schema = fresh_schema(args.db)
     home = Path(os.environ.get("TMPDIR", "/tmp")) / f"api_load_{uuid.uuid4().hex[:8]}"
     home.mkdir(parents=True)
+    base = f"http://127.0.0.1:{args.port}"
     try:
         devices = seed(url, args.clients, secret)
         server = start_server(url, args.port, args.workers, secret, home)
         try:
-            stats = asyncio.run(run_clients(f"http://127.0.0.1:{args.port}", devices, args))
+            # Warm the workers (connections, caches) at the rate; counted in the audit.
+            warm = asyncio.run(run_phase(base, devices, args, "warm", 3))
+            paced = asyncio.run(run_phase(base, devices, args, "rate", args.seconds))
+            saturated = (
+                asyncio.run(run_phase(base, devices, args, "saturate", args.saturate))
+                if args.saturate > 0
+                else None
+            )
         finally:
             server.terminate()
             server.wait(timeout=60)
         held = audit(url)
     finally:
         drop_schema()
-    acked = stats["acked_lines"]
-    latency_ms = np.array(stats["latency"]) * 1000
+    phases = [p for p in (warm, paced, saturated) if p is not None]
+    acked = sum(p["acked_lines"] for p in phases)
     lost = max(0, acked - held["distinct"])
     doubled = (held["lines"] - held["distinct"]) + max(0, held["movements"] - held["lines"])
     # Lines stored beyond the acknowledged ones come from batches cut off in the last
     # instant and never resent; they are neither lost nor doubled, but say so.
     unacked_stored = max(0, held["distinct"] - acked)
+
+    def ms(stats: dict, q: float) -> float:
+        return round(float(np.percentile(np.array(stats["latency"]) * 1000, q)), 2)
+
     results = [
-        {"name": "api_lines_per_s", "value": round(acked / stats["wall_s"], 1), "unit": "lines/s"},
         {
-            "name": "api_p50_ms",
-            "value": round(float(np.percentile(latency_ms, 50)), 2),
-            "unit": "ms",
+            "name": "api_lines_per_s",
+            "value": round(paced["acked_lines"] / paced["wall_s"], 1),
+            "unit": "lines/s",
         },
-        {
-            "name": "api_p99_ms",
-            "value": round(float(np.percentile(latency_ms, 99)), 2),
-            "unit": "ms",
-        },
+        {"name": "api_p50_ms", "value": ms(paced, 50), "unit": "ms"},
+        {"name": "api_p99_ms", "value": ms(paced, 99), "unit": "ms"},
         {"name": "api_lost_lines", "value": lost, "unit": "lines"},
         {"name": "api_doubled_lines", "value": doubled, "unit": "lines"},
-        {"name": "api_retries", "value": stats["retries"], "unit": "requests"},
+        {
+            "name": "api_retries",
+            "value": sum(p["retries"] for p in phases),
+            "unit": "requests",
+        },
     ]
+    if saturated is not None:
+        results += [
+            {
+                "name": "api_max_lines_per_s",
+                "value": round(saturated["acked_lines"] / saturated["wall_s"], 1),
+                "unit": "lines/s",
+            },
+            {"name": "api_saturated_p99_ms", "value": ms(saturated, 99), "unit": "ms"},
+        ]
     table = Table(
         title=f"{args.clients} POS clients, {args.workers} workers, batches of "
-        f"{args.batch}, {args.seconds:.0f} s, drop {args.drop:.0%}"
+        f"{args.batch}, {args.rate:,.0f} lines/s offered for {args.seconds:.0f} s, "
+        f"then non-stop for {args.saturate:.0f} s, drop {args.drop:.0%}"
     )
     table.add_column("what")
     table.add_column("value", justify="right")
