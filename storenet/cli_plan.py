@@ -101,14 +101,22 @@ def plan(
     day: str = typer.Option(
         None, "--date", help="Delivery day (default: the day after the last day of history)"
     ),
+    model: str = typer.Option(
+        "storenet",
+        "--model",
+        help="Demand forecast: storenet (the demand model) or gbm (global LightGBM, "
+        "retrained weekly on a sample of stores)",
+    ),
 ) -> None:
     """Run the nightly plan and save it as a draft (when no subcommand is given)."""
     if ctx.invoked_subcommand is not None:
         return
     from storenet.cli import _engine, _progress, out
-    from storenet.planning.service import run_plan
+    from storenet.planning.service import MODELS, run_plan
     from storenet.settings import Settings
 
+    if model not in MODELS:
+        _fail(Refused([Problem("--model", f"must be one of {', '.join(MODELS)}", value=model)]))
     settings = Settings.from_env()
     try:
         when = date.fromisoformat(day) if day else None
@@ -116,7 +124,7 @@ def plan(
         _fail(Refused([Problem("--date", "must be a date YYYY-MM-DD", value=day)]))
     try:
         with _progress() as report:
-            header, _ = run_plan(settings, _engine(settings), when, progress=report)
+            header, _ = run_plan(settings, _engine(settings), when, progress=report, model=model)
     except StorenetError as error:
         _fail(error)
     render_summary(out, header)

@@ -61,6 +61,17 @@ class Stock:
 
 
 @dataclass(frozen=True)
+class HorizonForecast:
+    """Demand per pair summed over the plan's horizon (lead + review days from
+    tomorrow): `mean` (float64 units) and its negative binomial `r`, `p` (p = 1: no
+    demand for sure). A forecast made outside the demand state (`--model gbm`)."""
+
+    mean: np.ndarray
+    r: np.ndarray
+    p: np.ndarray
+
+
+@dataclass(frozen=True)
 class NightlyPlan:
     """The plan for the night after `through`, one entry per pair in each array."""
 
@@ -86,6 +97,7 @@ def nightly_plan(
     settings: PlanSettings | None = None,
     progress: Progress | None = None,
     reviewing: np.ndarray | None = None,
+    forecast: HorizonForecast | None = None,
 ) -> NightlyPlan:
     """Plan deliveries for the day after `state.through`.
 
@@ -94,6 +106,10 @@ def nightly_plan(
     targets and forecasts are still computed, for the record). The protection period
     is lead + review days from tomorrow: what is ordered tonight must last until the
     delivery after next.
+
+    `forecast` (default None: storenet's posterior from `state`) replaces the
+    horizon demand's mean and NB (r, p) per pair; which pairs get a target still
+    follows the network's calendar (summed exposure > 0).
 
     Guarantees: allocations per (warehouse, SKU) sum to at most the warehouse's stock
     and never exceed a request; a request is whole packs; moves stay within a region
@@ -110,12 +126,15 @@ def nightly_plan(
     tomorrow = state.through + np.timedelta64(1, "D")
     horizon = np.full(network.n_pairs, settings.lead_days + settings.review_days)
     exposure = demand.horizon_exposure(state, network, tomorrow, horizon)
-    post = demand.posterior(state, network)
-    # Over the horizon: the rate's uncertainty is shared by all its days, demand's
-    # daily noise is not (demand.RatePosterior.over_days).
-    shape, rate = post.over_days(horizon)
-    r, p = nb_params(shape, rate, exposure)
-    mean = post.mean * exposure
+    if forecast is None:
+        post = demand.posterior(state, network)
+        # Over the horizon: the rate's uncertainty is shared by all its days, demand's
+        # daily noise is not (demand.RatePosterior.over_days).
+        shape, rate = post.over_days(horizon)
+        r, p = nb_params(shape, rate, exposure)
+        mean = post.mean * exposure
+    else:
+        mean, r, p = forecast.mean, forecast.r, forecast.p
     clock["forecast"] = time.perf_counter() - started
 
     tell("nightly plan", 1, steps)

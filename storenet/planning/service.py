@@ -4,7 +4,10 @@
 2. Bring the demand state up to the day before the plan: load the saved state
    (``<home>/planning/demand.npz``) and learn each newer day of history, or fit from
    the whole history the first time (or when the network's pairs changed).
-3. Plan (`nightly_plan`) and write the draft documents, in one transaction.
+3. With `model="gbm"`: the gbm forecast of every pair (`gbm_demand.plan_forecast`:
+   retrains the saved model when due, blends with the demand state's mean), in place
+   of the demand state's own.
+4. Plan (`nightly_plan`) and write the draft documents, in one transaction.
 
 The demand state is saved only after the plan is written, through a temporary file,
 so a crash leaves the previous state and a rerun learns the same days again.
@@ -13,8 +16,10 @@ so a crash leaves the previous state and a rerun learns the same days again.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -30,7 +35,11 @@ from storenet.planning.source import network_from_db, stock_from_db
 from storenet.settings import Settings
 from storenet.store.engine import reading, unit_of_work
 
+if TYPE_CHECKING:
+    from storenet.planning.gbm_demand import PlanGbmSettings
+
 Progress = Callable[[str, int, int], None]
+MODELS = ("storenet", "gbm")  # demand models the nightly plan can use
 
 
 def state_path(settings: Settings) -> Path:
@@ -87,9 +96,18 @@ def run_plan(
     day: date | None = None,
     plan_settings: PlanSettings | None = None,
     progress: Progress | None = None,
+    model: str = "storenet",
+    gbm_settings: PlanGbmSettings | None = None,
 ) -> tuple[dict, NightlyPlan]:
     """Plan deliveries for `day` (default: the day after the last day of history) and
-    save the draft. Returns (plan header with its summary, the plan arrays)."""
+    save the draft. Returns (plan header with its summary, the plan arrays).
+
+    `model`: the demand forecast, "storenet" (the demand state's posterior) or "gbm"
+    (`gbm_demand`, trained under ``<home>/planning/gbm/`` when due). The demand state
+    is learned and saved either way (the gbm blends with its mean). Raises Refused
+    for another `model`."""
+    if model not in MODELS:
+        raise Refused([Problem("model", f"must be one of {', '.join(MODELS)}", value=model)])
     tell = progress or (lambda stage, done, total: None)
     tell("reading network", 0, 1)
     with reading(engine) as conn:
@@ -108,7 +126,26 @@ def run_plan(
     path = state_path(settings)
     saved = demand.DemandState.load(path) if path.exists() else None
     state = learn_through(network, settings.history_dir, day - timedelta(days=1), saved, tell)
-    plan = nightly_plan(network, state, stock, plan_settings, progress=tell)
+    forecast, seconds = None, {}
+    if model == "gbm":
+        # Imported here: the gbm pulls in the evaluation code and LightGBM, which the
+        # default plan (and the API server importing this module) does not need.
+        from storenet.planning import gbm_demand
+
+        ps = plan_settings or PlanSettings()
+        run = gbm_demand.plan_forecast(
+            settings.home,
+            network,
+            settings.history_dir,
+            state,
+            ps.lead_days + ps.review_days,
+            settings=gbm_settings,
+            progress=tell,
+        )
+        forecast, seconds = run.forecast, run.seconds
+    plan = nightly_plan(network, state, stock, plan_settings, progress=tell, forecast=forecast)
+    if seconds:
+        plan = replace(plan, seconds={**seconds, **plan.seconds})
     summary = summarise(network, plan)
     header = unit_of_work(engine, lambda conn: save_plan(conn, day, network, plan, summary))
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,751 @@
+"""The gbm demand forecast for the nightly plan (`storenet plan --model gbm`).
+
+The evaluation's global LightGBM model (`storenet.evaluation.gbm`) made usable on the
+reference network (12,000 stores, 2,000 SKUs, ~7 million pairs):
+
+- **Training, at most weekly** (`retrain_days`, 7): on whole stores drawn at random
+  (seeded) until `sample_pairs` pairs (20,000): the features are per pair, so any
+  sample works, and whole stores keep the store-level features exact. Training rows
+  are (pair, weekly origin, horizon day) as in the evaluation, the horizon being the
+  plan's (lead + review days). The booster, its dispersion bands and the day it was
+  trained through are saved in one file, ``<home>/planning/gbm/model.json``, written
+  atomically (temporary file + rename). The model is retrained when that file is
+  missing or unreadable, when it is `retrain_days` old or more, when it was trained
+  past the plan's last history day (it would have seen the future), or when its
+  features, horizon or settings differ from tonight's.
+- **Forecast, nightly**: every pair, in chunks of whole stores (`chunk_pairs`), from
+  a bounded window of history: a dense [chunk, 91 days] block (what `gbm.features`
+  reads: the 7/28/91-day means and the last 12 same weekdays) plus three per-pair
+  aggregates of the last `window_days` (364) days (the 364-day mean, the age since
+  the first sale and the days since the last sale in that window), accumulated month
+  by month, so memory is O(pairs + sales rows of 91 days + one chunk), never a dense
+  [pairs, 364] panel. The same code makes the training features from the sample's
+  dense panel, so training and forecast see the same features.
+
+Features that depend on who else is in the panel are set network-wide: store,
+department (= category) and SKU codes are the network's indices, the SKU's 28-day mean
+is over all its listed pairs; the store and store x category means are over the
+store's pairs (a chunk or the sample holds whole stores). `days_since_sale` is the
+number of days since the last sale within the window (9999 when none) and `age` the
+days since the first sale within it (-1 when none). The store id is not a feature by
+default: a 12,000-level categorical seen through a few dozen sampled stores says
+nothing about the others.
+
+The mean over the horizon is blended with storenet's own (the posterior mean times
+the horizon's exposure) with `GbmSettings.blend`, as in the evaluation; the
+dispersion bands are fitted on the blended horizon sums of the sample at the latest
+training origin (storenet's mean there from `gbm.storenet_means` on the sample), and
+the forecast is NB(r = 1 / alpha, p = r / (r + mean)) of demand summed over the
+horizon. Pairs not active on a horizon day get nothing for that day.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from storenet.datasets.m5 import SalesPanel
+from storenet.errors import Problem, Refused
+from storenet.evaluation import gbm
+from storenet.planning import demand
+from storenet.planning.cycle import HorizonForecast
+from storenet.planning.history import read_history
+from storenet.planning.network import PlanningNetwork
+
+Progress = Callable[[str, int, int], None]
+
+SHORT_DAYS = 91  # dense days gbm.features reads: mean_91 and 12 same weekdays (83 days)
+MIN_ORIGIN = 56  # an origin needs 8 weeks of history before it (as in gbm.fit_predict)
+FORMAT = 1  # version of the saved file
+NO_SALE = 9999.0  # days_since_sale of a pair without a sale in the window
+
+
+def _plan_gbm() -> gbm.GbmSettings:
+    return gbm.GbmSettings(drop=("item", "store"))
+
+
+@dataclass(frozen=True)
+class PlanGbmSettings:
+    """`sample_pairs`: most pairs trained on (whole stores, seeded by `seed`);
+    `retrain_days`: age in days of history at which the saved model is retrained;
+    `window_days`: history days the long features look back (>= 91); `chunk_pairs`:
+    most pairs forecast at once (a larger store is forecast alone); `model`: the
+    evaluation's settings (LightGBM, origins, blend; one Tweedie booster, so `stack`,
+    `offset`, several seeds or objectives, extra features, a fitted blend and week
+    models are refused)."""
+
+    sample_pairs: int = 20_000
+    retrain_days: int = 7
+    window_days: int = 364
+    chunk_pairs: int = 50_000
+    seed: int = 1
+    model: gbm.GbmSettings = field(default_factory=_plan_gbm)
+
+    def __post_init__(self) -> None:
+        if self.window_days < SHORT_DAYS:
+            raise ValueError(f"window_days must be at least {SHORT_DAYS}")
+        if self.sample_pairs < 1 or self.chunk_pairs < 1 or self.retrain_days < 1:
+            raise ValueError("sample_pairs, chunk_pairs and retrain_days must be positive")
+        # The plan trains one Tweedie booster on the base features and blends with a
+        # fixed share; the evaluation's other variants are refused, not ignored
+        # (getattr: settings the evaluation may add or drop).
+        m = self.model
+        unsupported = [
+            name
+            for name, value, plain in (
+                ("stack", m.stack, False),
+                ("offset", m.offset, False),
+                ("seeds", getattr(m, "seeds", 1), 1),
+                ("objectives", tuple(getattr(m, "objectives", ("tweedie",))), ("tweedie",)),
+                ("extra", tuple(getattr(m, "extra", ())), ()),
+                ("blend_fit", getattr(m, "blend_fit", False), False),
+                ("week_models", getattr(m, "week_models", False), False),
+            )
+            if value != plain
+        ]
+        if unsupported:
+            raise ValueError(f"the plan's gbm does not support {', '.join(unsupported)}")
+
+
+@dataclass(frozen=True)
+class GbmModel:
+    """A trained plan model: the LightGBM booster as text, the names of its
+    features, the horizon (days) it forecasts, the dispersion bands of the horizon
+    sum (`edges` on the blended mean, NB `alpha` per band), the last history day it
+    saw, the settings signature it was trained under, pairs and rows trained on, and
+    the training wall time (s)."""
+
+    booster_text: str
+    features: tuple[str, ...]
+    horizon: int
+    edges: np.ndarray
+    alpha: np.ndarray
+    trained_through: date
+    signature: str
+    sample_pairs: int
+    rows: int
+    train_seconds: float
+
+    def booster(self):  # -> lightgbm.Booster
+        """The booster, parsed from its text."""
+        import lightgbm as lgb
+
+        return lgb.Booster(model_str=self.booster_text)
+
+
+@dataclass(frozen=True)
+class GbmRun:
+    """What a night's gbm step did: the forecast, whether it trained (and why), the
+    model used, and seconds spent training and forecasting."""
+
+    forecast: HorizonForecast
+    trained: bool
+    reason: str
+    model: GbmModel
+    seconds: dict[str, float]
+
+
+def model_path(home: Path) -> Path:
+    """Where the plan's gbm model is kept."""
+    return Path(home) / "planning" / "gbm" / "model.json"
+
+
+def feature_names(settings: PlanGbmSettings) -> tuple[str, ...]:
+    """The features the model is trained on, in column order."""
+    return tuple(f for f in gbm.FEATURES if f not in settings.model.drop)
+
+
+def signature(settings: PlanGbmSettings, horizon: int) -> str:
+    """A text that changes whenever a saved model stops fitting tonight's features:
+    feature names, horizon, windows, sample and the evaluation settings (chunking and
+    cadence are left out: they do not change the model)."""
+    return json.dumps(
+        {
+            "format": FORMAT,
+            "features": feature_names(settings),
+            "horizon": int(horizon),
+            "short_days": SHORT_DAYS,
+            "window_days": settings.window_days,
+            "sample_pairs": settings.sample_pairs,
+            "seed": settings.seed,
+            "model": repr(settings.model),
+        },
+        sort_keys=True,
+    )
+
+
+def save_model(path: Path, model: GbmModel) -> None:
+    """Write `model` to `path` atomically: a temporary file in the same folder,
+    flushed, then renamed over the old one (a crash leaves the old model or none)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = {
+        "format": FORMAT,
+        "features": list(model.features),
+        "horizon": model.horizon,
+        "edges": model.edges.tolist(),
+        "alpha": model.alpha.tolist(),
+        "trained_through": model.trained_through.isoformat(),
+        "signature": model.signature,
+        "sample_pairs": model.sample_pairs,
+        "rows": model.rows,
+        "train_seconds": model.train_seconds,
+        "booster": model.booster_text,
+    }
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".model-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as out:
+            json.dump(body, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_model(path: Path) -> GbmModel | None:
+    """The model saved at `path`, or None when there is none or it cannot be read
+    (another format, a damaged file): the caller then trains a new one."""
+    try:
+        body = json.loads(Path(path).read_text())
+        if body.get("format") != FORMAT:
+            return None
+        return GbmModel(
+            booster_text=body["booster"],
+            features=tuple(body["features"]),
+            horizon=int(body["horizon"]),
+            edges=np.asarray(body["edges"], np.float64),
+            alpha=np.asarray(body["alpha"], np.float64),
+            trained_through=date.fromisoformat(body["trained_through"]),
+            signature=body["signature"],
+            sample_pairs=int(body["sample_pairs"]),
+            rows=int(body["rows"]),
+            train_seconds=float(body["train_seconds"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def retrain_reason(
+    model: GbmModel | None, through: date, settings: PlanGbmSettings, horizon: int
+) -> str:
+    """Why the saved `model` cannot serve a plan whose last history day is `through`
+    ('' when it can): missing, trained past `through`, `retrain_days` old or more, or
+    another signature."""
+    if model is None:
+        return "no saved model"
+    if model.trained_through > through:
+        return f"trained through {model.trained_through}, after {through}"
+    age = (through - model.trained_through).days
+    if age >= settings.retrain_days:
+        return f"{age} days old (retrain every {settings.retrain_days})"
+    if model.signature != signature(settings, horizon):
+        return "features or settings changed"
+    return ""
+
+
+# -- features -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LongStats:
+    """Per pair over the long window ending at the origin day (its last `days` days):
+    `total` units sold, `first_ago` / `last_ago` days from the first / last sale in
+    the window to the origin (-1 = no sale)."""
+
+    total: np.ndarray
+    first_ago: np.ndarray
+    last_ago: np.ndarray
+    days: int
+
+
+def long_stats_dense(units: np.ndarray) -> LongStats:
+    """LongStats of a dense [pairs, days] block whose last column is the origin."""
+    sold = units > 0
+    any_sold = sold.any(1)
+    last_col = units.shape[1] - 1
+    first_ago = np.where(any_sold, last_col - sold.argmax(1), -1)
+    last_ago = np.where(any_sold, sold[:, ::-1].argmax(1), -1)
+    return LongStats(units.sum(1), first_ago, last_ago, units.shape[1])
+
+
+def pair_features(
+    network: PlanningNetwork,
+    pairs: np.ndarray,
+    short: np.ndarray,
+    short_first: np.datetime64,
+    long: LongStats,
+    sku_mean_28: np.ndarray,
+    horizon: int,
+    names: tuple[str, ...],
+) -> np.ndarray:
+    """Feature rows [len(pairs) * horizon, len(names)] (float32, pair-major, h = 1..
+    horizon) for forecasts made at the last column of `short` (units [pairs, <= 91
+    days] from day `short_first`) for the `horizon` days after it.
+
+    `pairs` must hold whole stores (the store-level means are over the given pairs);
+    `long` has the pairs' long-window aggregates, `sku_mean_28` the network-wide mean
+    daily units per listed pair of every SKU over the last 28 days. No day after the
+    origin is read. The same rows come out whether the pairs are given at once or in
+    chunks of whole stores.
+    """
+    n, s_days = short.shape
+    store = network.pair_store[pairs].astype(np.int64)
+    sku = network.pair_sku[pairs].astype(np.int64)
+    dept = network.sku_category[sku].astype(np.int64)
+    series = pl.DataFrame(
+        {"store": store.astype(str), "sku": sku.astype(str), "dept": dept.astype(str)}
+    )
+    days = short_first + np.arange(s_days).astype("timedelta64[D]")
+    panel = SalesPanel(units=short, days=days, series=series)
+    x = gbm.features(panel, None, s_days - 1, horizon)
+    col = {name: k for k, name in enumerate(gbm.FEATURES)}
+    # Who else is in the panel must not change a pair's features: group-level columns
+    # are set from network-wide codes and means (stores are whole in `pairs`).
+    mean_28 = x[::horizon, col["mean_28"]]
+    _, store_local = np.unique(store, return_inverse=True)
+    store_mean = np.bincount(store_local, mean_28) / np.bincount(store_local)
+    sd = store * (int(dept.max(initial=0)) + 1) + dept
+    _, sd_local = np.unique(sd, return_inverse=True)
+    store_dept_mean = np.bincount(sd_local, mean_28) / np.bincount(sd_local)
+    per_pair = {
+        "mean_364": long.total / max(long.days, 1),
+        "age": long.first_ago.astype(np.float64),
+        "days_since_sale": np.where(long.last_ago >= 0, long.last_ago, NO_SALE),
+        "store_mean_28": store_mean[store_local],
+        "store_dept_mean_28": store_dept_mean[sd_local],
+        "item_mean_28": sku_mean_28[sku],
+        "store": store.astype(np.float64),
+        "dept": dept.astype(np.float64),
+        "item": sku.astype(np.float64),
+    }
+    for name, values in per_pair.items():
+        x[:, col[name]] = np.repeat(values, horizon)
+    return x[:, [col[name] for name in names]].astype(np.float32)
+
+
+def sku_mean_28(network: PlanningNetwork, sku_units: np.ndarray, days: int) -> np.ndarray:
+    """Mean daily units per listed pair of each SKU from `sku_units` (units per SKU
+    summed over the last `days` (<= 28) days)."""
+    listed = np.bincount(network.pair_sku, minlength=network.n_skus)
+    return sku_units / max(days, 1) / np.maximum(listed, 1)
+
+
+# -- reading the history --------------------------------------------------------------
+
+
+def history_first_day(history_dir: Path) -> date | None:
+    """The first day in the sales history (None when empty)."""
+    files = sorted(Path(history_dir).glob("month=*/*.parquet"))
+    if not files:
+        return None
+    return pl.scan_parquet(files).select(pl.col("day").min()).collect().item()
+
+
+def _months(first: date, last: date) -> Iterator[tuple[date, date]]:
+    """(first, last) day of each calendar month piece of first..last."""
+    start = first
+    while start <= last:
+        nxt = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+        end = min(nxt - timedelta(days=1), last)
+        yield start, end
+        start = end + timedelta(days=1)
+
+
+def sample_stores(network: PlanningNetwork, most_pairs: int, seed: int) -> np.ndarray:
+    """Pair indices (sorted) of whole stores drawn at random (seeded) while their
+    pairs total at most `most_pairs` (at least one store, even a larger one)."""
+    counts = np.bincount(network.pair_store, minlength=network.n_stores)
+    order = np.random.default_rng(seed).permutation(np.flatnonzero(counts > 0))
+    total = np.cumsum(counts[order])
+    take = order[: max(int(np.searchsorted(total, most_pairs, side="right")), 1)]
+    return np.flatnonzero(np.isin(network.pair_store, take))
+
+
+def store_chunks(network: PlanningNetwork, most_pairs: int) -> list[tuple[int, int]]:
+    """Pair ranges [lo, hi) of consecutive whole stores with at most `most_pairs`
+    pairs each (a larger store alone); pairs are sorted by store."""
+    bounds = np.searchsorted(network.pair_store, np.arange(network.n_stores + 1))
+    bounds = np.unique(bounds)
+    chunks = []
+    lo = 0
+    for k in range(1, len(bounds)):
+        if bounds[k] - lo > most_pairs and bounds[k - 1] > lo:
+            chunks.append((lo, int(bounds[k - 1])))
+            lo = int(bounds[k - 1])
+    if network.n_pairs > lo:
+        chunks.append((lo, network.n_pairs))
+    return chunks
+
+
+# -- training -------------------------------------------------------------------------
+
+
+def _origins(first: date, through: date, horizon: int, count: int) -> list[date]:
+    last_origin = through - timedelta(days=horizon)
+    days = [last_origin - timedelta(days=7 * k) for k in range(count)]
+    return [d for d in days if (d - first).days >= MIN_ORIGIN]
+
+
+def train(
+    network: PlanningNetwork,
+    history_dir: Path,
+    through: date,
+    horizon: int,
+    settings: PlanGbmSettings | None = None,
+    progress: Progress | None = None,
+) -> GbmModel:
+    """Train the gbm on a sample of whole stores with the history up to `through`
+    (inclusive; nothing later is read) for forecasts of `horizon` days.
+
+    Cost: one pass over the history from the earliest origin's window (month by
+    month, O(pairs in a month) memory), a dense [sample, days] panel of the sample,
+    and LightGBM on sample x horizon x origins rows (float32). Raises Refused when the
+    history is too short for a single origin.
+    """
+    import lightgbm as lgb
+
+    s = settings or PlanGbmSettings()
+    m = s.model
+    tell = progress or (lambda stage, done, total: None)
+    started = time.perf_counter()
+    first = history_first_day(history_dir)
+    origins = [] if first is None else _origins(first, through, horizon, m.origins)
+    if not origins:
+        need = MIN_ORIGIN + horizon + 1
+        raise Refused(
+            [Problem("history", f"is too short for --model gbm: it needs {need} days or more")]
+        )
+    # The panel starts where the earliest origin's long window (and storenet's warm-up
+    # for the dispersion) starts, or at the history's first day.
+    start = max(first, min(origins) - timedelta(days=s.window_days - 1))
+    start = min(start, max(first, origins[0] - timedelta(days=365)))
+    t = (through - start).days + 1
+    pairs = sample_stores(network, s.sample_pairs, s.seed)
+    at = np.full(network.n_pairs, -1, np.int64)
+    at[pairs] = np.arange(pairs.size)
+    units = np.zeros((pairs.size, t))
+    sku_day = np.zeros((t, network.n_skus))
+    months = list(_months(start, through))
+    steps = len(months) + len(origins) + 2
+    for i, (lo, hi) in enumerate(months):
+        rows = read_history(network, history_dir, lo, hi)
+        col = (rows.day - np.datetime64(start, "D")).astype(np.int64)
+        sku = network.pair_sku[rows.pair]
+        sku_day += np.bincount(
+            col * network.n_skus + sku, rows.units, minlength=t * network.n_skus
+        ).reshape(t, network.n_skus)
+        mine = at[rows.pair] >= 0
+        units[at[rows.pair[mine]], col[mine]] = rows.units[mine]
+        tell("training gbm", i + 1, steps)
+
+    names = feature_names(s)
+    col_of = {d: (d - start).days for d in origins}
+
+    def feats(o: int) -> np.ndarray:
+        lo = max(0, o - SHORT_DAYS + 1)
+        days28 = min(28, o + 1 - lo)
+        sku_mean = sku_mean_28(network, sku_day[o + 1 - days28 : o + 1].sum(0), days28)
+        return pair_features(
+            network,
+            pairs,
+            units[:, lo : o + 1],
+            np.datetime64(start, "D") + np.timedelta64(lo, "D"),
+            long_stats_dense(units[:, max(0, o - s.window_days + 1) : o + 1]),
+            sku_mean,
+            horizon,
+            names,
+        )
+
+    # Filled in place (float32): no second copy of the training rows at any time.
+    per_origin = pairs.size * horizon
+    x = np.empty((len(origins) * per_origin, len(names)), np.float32)
+    y = np.empty(len(origins) * per_origin)
+    for k, day in enumerate(origins):
+        o = col_of[day]
+        x[k * per_origin : (k + 1) * per_origin] = feats(o)
+        y[k * per_origin : (k + 1) * per_origin] = units[:, o + 1 : o + 1 + horizon].reshape(-1)
+        tell("training gbm", len(months) + k + 1, steps)
+    params = {
+        "objective": "tweedie",
+        "tweedie_variance_power": m.tweedie_power,
+        "learning_rate": m.learning_rate,
+        "num_leaves": m.leaves,
+        "min_data_in_leaf": m.min_leaf,
+        "feature_fraction": 0.8,
+        "bagging_fraction": 0.5,
+        "bagging_freq": 1,
+        "num_threads": m.threads,
+        "seed": m.seed,
+        "verbose": -1,
+    }
+    data = lgb.Dataset(
+        x,
+        y,
+        feature_name=list(names),
+        categorical_feature=[c for c in gbm.CATEGORICAL if c in names],
+        free_raw_data=True,
+    )
+    booster = lgb.train(params, data, num_boost_round=m.rounds)
+    rows = x.shape[0]
+    del x, y, data
+    tell("training gbm", steps - 1, steps)
+
+    # Dispersion of the horizon sum, on the latest origin (in-sample, as the
+    # evaluation's default), of the mean the plan will use: blended with storenet's.
+    o = col_of[origins[0]]
+    raw = booster.predict(feats(o), num_threads=m.threads)
+    mu = np.maximum(raw, 1e-6).reshape(pairs.size, horizon)
+    if m.blend > 0:
+        # Only the days up to the origin: its listing dates (first sales) included.
+        panel = SalesPanel(
+            units=units[:, : o + 1],
+            days=np.datetime64(start, "D") + np.arange(o + 1).astype("timedelta64[D]"),
+            series=_series(network, pairs),
+        )
+        sn = gbm.storenet_means(panel, None, [o], horizon)[o]
+        mu = (1 - m.blend) * mu + m.blend * np.maximum(sn, 1e-6)
+    sold = units[:, : o + 1] > 0
+    live = sold.any(1)
+    y_sum = units[live, o + 1 : o + 1 + horizon].sum(1)
+    if live.sum() == 0:
+        edges, alpha = np.zeros(0), np.ones(1)
+    else:
+        bands = min(m.bands, int(live.sum()))
+        edges, alpha = gbm._alpha_by_band(mu[live].sum(1), y_sum, bands)
+    tell("training gbm", steps, steps)
+    return GbmModel(
+        booster_text=booster.model_to_string(),
+        features=names,
+        horizon=horizon,
+        edges=edges,
+        alpha=alpha,
+        trained_through=through,
+        signature=signature(s, horizon),
+        sample_pairs=int(pairs.size),
+        rows=int(rows),
+        train_seconds=time.perf_counter() - started,
+    )
+
+
+def _series(network: PlanningNetwork, pairs: np.ndarray) -> pl.DataFrame:
+    """The hierarchy of `pairs` as a SalesPanel's series (for gbm.storenet_means)."""
+    store = network.pair_store[pairs]
+    sku = network.pair_sku[pairs]
+    store_ids = np.asarray(network.store_ids, dtype=object)
+    sku_ids = np.asarray(network.sku_ids, dtype=object)
+    categories = np.asarray(network.categories, dtype=object)
+    regions = np.asarray(network.regions or [""], dtype=object)
+    return pl.DataFrame(
+        {
+            "id": [f"{a}_{b}" for a, b in zip(store_ids[store], sku_ids[sku], strict=True)],
+            "store": store_ids[store].tolist(),
+            "sku": sku_ids[sku].tolist(),
+            "dept": categories[network.sku_category[sku]].tolist(),
+            "category": categories[network.sku_category[sku]].tolist(),
+            "state": regions[np.maximum(network.store_region[store], 0)].tolist(),
+        }
+    )
+
+
+# -- the nightly forecast -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    """The history a forecast made at the end of day `through` reads, compact: the
+    long-window aggregates per pair, the sales rows of the last `short_days` days
+    (`pair` int32, `col` int16 day column, `units` float32, sorted by (col, pair)),
+    and the network-wide SKU 28-day means."""
+
+    through: date
+    short_first: date
+    short_days: int
+    long_days: int
+    total: np.ndarray
+    first_col: np.ndarray
+    last_col: np.ndarray
+    pair: np.ndarray
+    col: np.ndarray
+    units: np.ndarray
+    sku_mean: np.ndarray
+
+    def dense(self, lo: int, hi: int) -> np.ndarray:
+        """Units of pairs lo..hi-1 over the short window (float64 [hi - lo, days])."""
+        block = np.zeros((hi - lo, self.short_days))
+        bounds = np.searchsorted(self.col, np.arange(self.short_days + 1))
+        for d in range(self.short_days):
+            pair = self.pair[bounds[d] : bounds[d + 1]]
+            a, b = np.searchsorted(pair, [lo, hi])
+            block[pair[a:b] - lo, d] = self.units[bounds[d] + a : bounds[d] + b]
+        return block
+
+    def features(
+        self, network: PlanningNetwork, lo: int, hi: int, horizon: int, names: tuple[str, ...]
+    ) -> np.ndarray:
+        """`pair_features` of pairs lo..hi-1 (whole stores) at `through`."""
+        sold = self.last_col[lo:hi] >= 0
+        long = LongStats(
+            total=self.total[lo:hi],
+            first_ago=np.where(sold, self.long_days - 1 - self.first_col[lo:hi], -1),
+            last_ago=np.where(sold, self.long_days - 1 - self.last_col[lo:hi], -1),
+            days=self.long_days,
+        )
+        return pair_features(
+            network,
+            np.arange(lo, hi),
+            self.dense(lo, hi),
+            np.datetime64(self.short_first, "D"),
+            long,
+            self.sku_mean,
+            horizon,
+            names,
+        )
+
+
+def read_window(
+    network: PlanningNetwork,
+    history_dir: Path,
+    through: date,
+    window_days: int,
+    progress: Progress | None = None,
+) -> Window:
+    """The `Window` at `through` from the history (days up to `through` only; the
+    last `window_days` days, or from the history's first day), read month by month so
+    that only one month's rows are held beside the compact short-window rows."""
+    tell = progress or (lambda stage, done, total: None)
+    first = history_first_day(history_dir) or through
+    long_first = max(first, through - timedelta(days=window_days - 1))
+    short_first = max(first, through - timedelta(days=SHORT_DAYS - 1))
+    long_days = (through - long_first).days + 1
+    short_days = (through - short_first).days + 1
+    total = np.zeros(network.n_pairs)
+    first_col = np.full(network.n_pairs, long_days, np.int64)
+    last_col = np.full(network.n_pairs, -1, np.int64)
+    short_pair, short_col, short_units = [], [], []
+    months = list(_months(long_first, through))
+    for i, (lo, hi) in enumerate(months):
+        rows = read_history(network, history_dir, lo, hi)
+        col = (rows.day - np.datetime64(long_first, "D")).astype(np.int64)
+        total += np.bincount(rows.pair, rows.units, minlength=network.n_pairs)
+        sold = rows.units > 0
+        np.minimum.at(first_col, rows.pair[sold], col[sold])
+        np.maximum.at(last_col, rows.pair[sold], col[sold])
+        recent = rows.day >= np.datetime64(short_first, "D")
+        # Rows come sorted by (day, pair): kept in that order, a chunk's rows of a day
+        # are one slice found by binary search.
+        short_pair.append(rows.pair[recent].astype(np.int32))
+        short_col.append((col[recent] - (long_days - short_days)).astype(np.int16))
+        short_units.append(rows.units[recent].astype(np.float32))
+        tell("forecasting gbm", i + 1, len(months))
+    pair = np.concatenate([np.zeros(0, np.int32), *short_pair])
+    col = np.concatenate([np.zeros(0, np.int16), *short_col])
+    units = np.concatenate([np.zeros(0, np.float32), *short_units])
+    days28 = min(28, short_days)
+    recent28 = col >= short_days - days28
+    sku_units = np.bincount(
+        network.pair_sku[pair[recent28]], units[recent28], minlength=network.n_skus
+    )
+    return Window(
+        through=through,
+        short_first=short_first,
+        short_days=short_days,
+        long_days=long_days,
+        total=total,
+        first_col=first_col,
+        last_col=last_col,
+        pair=pair,
+        col=col,
+        units=units,
+        sku_mean=sku_mean_28(network, sku_units, days28),
+    )
+
+
+def forecast(
+    network: PlanningNetwork,
+    history_dir: Path,
+    through: date,
+    model: GbmModel,
+    storenet_mean: np.ndarray,
+    settings: PlanGbmSettings | None = None,
+    progress: Progress | None = None,
+) -> HorizonForecast:
+    """Per pair, NB (r, p) and mean of demand summed over the `model.horizon` days
+    after `through`, from the history up to `through` (inclusive; nothing later is
+    read), blended with `storenet_mean` (storenet's expected demand over the same
+    days, per pair; 0 where the pair is not active then).
+
+    Memory: per-pair arrays, the sales rows of the last 91 days (compact: 10 bytes a
+    row) and one chunk's dense [chunk_pairs, 91] block and feature rows; the history's
+    long window is read month by month. Chunking does not change the numbers.
+    """
+    s = settings or PlanGbmSettings()
+    tell = progress or (lambda stage, done, total: None)
+    h = model.horizon
+    window = read_window(network, history_dir, through, s.window_days, tell)
+    tomorrow = np.datetime64(through, "D") + np.timedelta64(1, "D")
+    active = np.stack([network.active(tomorrow + np.timedelta64(k, "D")) for k in range(h)])
+    booster = model.booster()
+    gbm_sum = np.zeros(network.n_pairs)
+    chunks = store_chunks(network, s.chunk_pairs)
+    for k, (lo, hi) in enumerate(chunks):
+        x = window.features(network, lo, hi, h, model.features)
+        raw = booster.predict(x, num_threads=s.model.threads)
+        mu = np.maximum(raw, 1e-6).reshape(hi - lo, h)
+        gbm_sum[lo:hi] = (mu * active[:, lo:hi].T).sum(1)
+        tell("forecasting gbm", k + 1, len(chunks))
+    b = s.model.blend
+    mean = (1 - b) * gbm_sum + b * np.asarray(storenet_mean, np.float64) if b > 0 else gbm_sum
+    mean = np.where(active.any(0), mean, 0.0)
+    alpha = model.alpha[np.searchsorted(model.edges, mean)]
+    r = 1.0 / np.maximum(alpha, 1e-6)
+    return HorizonForecast(mean=mean, r=r, p=r / (r + mean))
+
+
+def storenet_horizon_mean(
+    state: demand.DemandState, network: PlanningNetwork, horizon: int
+) -> np.ndarray:
+    """storenet's expected demand per pair over the `horizon` days after
+    `state.through` (the posterior mean times the summed exposure, as the plan's)."""
+    tomorrow = state.through + np.timedelta64(1, "D")
+    days = np.full(network.n_pairs, horizon)
+    exposure = demand.horizon_exposure(state, network, tomorrow, days)
+    return demand.posterior(state, network).mean * exposure
+
+
+def plan_forecast(
+    home: Path,
+    network: PlanningNetwork,
+    history_dir: Path,
+    state: demand.DemandState,
+    horizon: int,
+    settings: PlanGbmSettings | None = None,
+    progress: Progress | None = None,
+) -> GbmRun:
+    """The night's gbm forecast for the plan after `state.through`: load the saved
+    model under `home`, retrain and save it when due (`retrain_reason`), forecast
+    every pair blended with `state`'s storenet mean."""
+    s = settings or PlanGbmSettings()
+    through = np.datetime64(state.through, "D").item()
+    path = model_path(home)
+    model = load_model(path) if path.exists() else None
+    reason = retrain_reason(model, through, s, horizon)
+    seconds = {"gbm_train": 0.0}
+    if reason:
+        model = train(network, history_dir, through, horizon, s, progress)
+        save_model(path, model)
+        seconds["gbm_train"] = model.train_seconds
+    started = time.perf_counter()
+    sn = storenet_horizon_mean(state, network, horizon)
+    result = forecast(network, history_dir, through, model, sn, s, progress)
+    seconds["gbm_forecast"] = time.perf_counter() - started
+    return GbmRun(result, bool(reason), reason, model, seconds)
