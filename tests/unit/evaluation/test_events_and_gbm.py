@@ -88,3 +88,32 @@ def test_gbm_blend_one_is_storenets_own_forecast_and_holdout_still_runs(panel, c
     for extra in ({"holdout": True}, {"offset": True}, {"stack": True}):
         g = gbm.fit_predict(history, calendar, 28, gbm.GbmSettings(**small, **extra))
         assert np.isfinite(g.mean).all() and (g.r > 0).all() and (g.alpha_week > 0).all()
+
+
+def test_gbm_extra_features_see_no_later_day_and_the_ensemble_options_run(panel, calendar):
+    pytest.importorskip("lightgbm")
+    from storenet.evaluation import gbm
+
+    history = backtest.cut(panel, panel.days[-29])
+    # no peeking: the optional features of an origin ignore every later column
+    x1 = gbm.extra_features(history, calendar, 100, 28, gbm.EXTRA_FEATURES)
+    other = backtest.cut(panel, panel.days[-29])
+    other.units[:, 101:] += 7
+    np.testing.assert_array_equal(
+        x1, gbm.extra_features(other, calendar, 100, 28, gbm.EXTRA_FEATURES)
+    )
+    assert x1.shape == (panel.n_series * 28, len(gbm.EXTRA_FEATURES))
+    small = {"origins": 6, "rounds": 20, "threads": 1, "bands": 4}
+    # when: seeds x objectives boosters averaged, per-week models, optional features
+    for extra in (
+        {"seeds": 2, "objectives": ("tweedie", "poisson")},
+        {"week_models": True},
+        {"extra": gbm.EXTRA_FEATURES},
+    ):
+        g = gbm.fit_predict(history, calendar, 28, gbm.GbmSettings(**small, **extra))
+        # then: finite distributions that still follow the series' levels
+        assert np.isfinite(g.mean).all() and (g.r > 0).all() and (g.alpha_week > 0).all()
+        assert g.mean[0].mean() > 1.5 * g.mean[1].mean()  # 2.0/day vs 0.4/day
+    # the blend chosen on the month before the cut-off is one of the grid's shares
+    f = gbm.fit_predict(history, calendar, 28, gbm.GbmSettings(blend_fit=True, **small))
+    assert f.blend in gbm.GbmSettings().blend_grid
