@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from storenet.accounts.errors import Denied, NotAuthenticated, Throttled
@@ -206,6 +207,14 @@ def _add_error_handlers(app: FastAPI) -> None:
         # bad input, not a server fault; the transaction was rolled back.
         problem = Problem("input", "holds a value the database cannot store (e.g. a NUL)")
         return problem_response(422, "Refused", [problem])
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(_: Request, error: ClientDisconnect) -> Response:
+        # The caller hung up before its body arrived (a till losing its line): nothing
+        # was read, so nothing was written; not a server fault, and nobody hears this.
+        log.info("client disconnected before sending its whole request")
+        problem = Problem("request", "the client disconnected before sending the whole body")
+        return problem_response(400, "Incomplete request", [problem])
 
     @app.exception_handler(Exception)
     async def crashed(_: Request, error: Exception) -> Response:
