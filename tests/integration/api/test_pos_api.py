@@ -222,3 +222,32 @@ def test_the_quota_is_shared_by_every_worker_of_the_service(network, tmp_path, m
     finally:
         first.stop()
         second.stop()
+
+
+def test_a_till_hanging_up_mid_body_writes_nothing_and_is_not_a_server_error(api, caplog):
+    import json
+    import socket
+    import time
+    from urllib.parse import urlsplit
+
+    # given: a batch whose body the till stops sending half-way
+    body = json.dumps({"lines": [sale(n) for n in range(1, 41)]}).encode()
+    where = urlsplit(api.url)
+    head = (
+        f"POST /pos/batches HTTP/1.1\r\nHost: {where.hostname}\r\n"
+        f"Authorization: Bearer {api.tokens['pos_s2']}\r\nIdempotency-Key: k-hangup\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    before = _counts(api.engine)
+    # when
+    with socket.create_connection((where.hostname, where.port)) as s:
+        s.sendall(head + body[: len(body) // 2])
+        time.sleep(0.3)
+    # then: nothing written, no unhandled error logged, and the key is still free
+    time.sleep(0.3)
+    assert _counts(api.engine) == before
+    assert not [r for r in caplog.records if r.getMessage() == "unhandled error"]
+    with api.client("pos_s2") as c:
+        r = c.post("/pos/batches", content=body, headers={"Idempotency-Key": "k-hangup"})
+    assert r.status_code == 200
+    assert _counts(api.engine)[0] == before[0] + 40
