@@ -20,11 +20,11 @@ import polars as pl
 from sqlalchemy import Connection, case, func, literal_column, or_, select
 
 from storenet.accounts.errors import Denied
-from storenet.api.reads import get_sku, sku_stock
 from storenet.errors import NotFound
 from storenet.ledger.locations import SUPPLIER, TRANSIT
 from storenet.ledger.serials import find_serial, serial_history
 from storenet.planning import kpi
+from storenet.reports.records import get_sku, sku_stock
 from storenet.reports.store_view import (
     COVER_WINDOW_DAYS,
     cover_window,
@@ -347,7 +347,7 @@ class ProductPage:
     window: tuple[date, date] | None
     sell_through: list[RegionSellThrough]
     allocation: Allocation | None
-    holders: list[dict]  # storenet.api.reads.sku_stock rows of this page, + is_store
+    holders: list[dict]  # storenet.reports.records.sku_stock rows of this page, + is_store
     more_holders: bool
     offset: int
 
@@ -369,7 +369,7 @@ def product_page(
     """The product page of `sku_id` for a caller who sees `visible` stores (None: all);
     NotFound for an unknown SKU. Sell-through is over the 28 closed days ending on the
     last closed day; the locations holding the SKU are `limit` balance rows from
-    `offset` (storenet.api.reads.sku_stock: scoped callers see their stores only).
+    `offset` (storenet.reports.records.sku_stock: scoped callers see their stores only).
     Reads only; cost: see each reader (sku_stock reads the SKU's balance rows, a page
     of them by location id, through the same balances (sku_id) index)."""
     sku = sku_header(conn, sku_id)

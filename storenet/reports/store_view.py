@@ -24,10 +24,10 @@ import polars as pl
 from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
-from storenet.api.reads import list_discrepancies
 from storenet.errors import NotFound
 from storenet.planning import kpi
 from storenet.planning.cycle import PlanSettings
+from storenet.reports.records import list_discrepancies
 from storenet.sales.history import HISTORY_SCHEMA
 from storenet.store.schema import (
     balances,

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from storenet.accounts.access import require
-from storenet.api import reads
 from storenet.api.deps import CurrentPrincipal, ServiceDep
 from storenet.api.pagination import PageDep, page_of
 from storenet.api.routes.common import act
+from storenet.reports import records
 
 router = APIRouter(tags=["catalog"])
 
@@ -25,7 +25,7 @@ def skus_list(
 ) -> dict:
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "catalog.read")
-        return page_of(reads.list_skus(conn, category, model, page.limit, page.offset), page)
+        return page_of(records.list_skus(conn, category, model, page.limit, page.offset), page)
 
     return svc.read(work)
 
@@ -38,6 +38,6 @@ def skus_get(
 ) -> dict:
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "catalog.read")
-        return reads.get_sku(conn, sku_id)
+        return records.get_sku(conn, sku_id)
 
     return svc.read(work)

@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field
 from storenet.accounts.access import answered_as, require
 from storenet.accounts.errors import Denied
 from storenet.accounts.scope import visible_regions, visible_stores
-from storenet.api import reads
 from storenet.api.deps import CurrentPrincipal, ServiceDep
 from storenet.api.pagination import PageDep, page_of
 from storenet.api.routes.common import act
@@ -25,6 +24,7 @@ from storenet.network.ownership import (
     region_manager_history,
     store_owner_history,
 )
+from storenet.reports import records
 
 router = APIRouter(tags=["network"])
 StoreId = Annotated[str, Path(min_length=1, max_length=32)]
@@ -60,7 +60,7 @@ def stores_list(
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "network.read")
         seen = visible_stores(conn, who)
-        rows = reads.list_stores(conn, seen, region, format, status, page.limit, page.offset)
+        rows = records.list_stores(conn, seen, region, format, status, page.limit, page.offset)
         return page_of(rows, page)
 
     return svc.read(work)
@@ -75,7 +75,7 @@ def stores_get(store_id: StoreId, who: CurrentPrincipal, svc: ServiceDep) -> dic
     def work(conn):  # type: ignore[no-untyped-def]
         with answered_as("store", store_id):
             require(conn, who, "network.read", locations=[store_id])
-        store = reads.get_store(conn, store_id)
+        store = records.get_store(conn, store_id)
         return {**store, "owners": store_owner_history(conn, store_id)}
 
     return svc.read(work)
@@ -133,7 +133,7 @@ def stores_status(
 def regions_list(who: CurrentPrincipal, svc: ServiceDep) -> dict:
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "network.read")
-        return {"items": reads.list_regions(conn, visible_regions(conn, who))}
+        return {"items": records.list_regions(conn, visible_regions(conn, who))}
 
     return svc.read(work)
 

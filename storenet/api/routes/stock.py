@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 
 from storenet.accounts.access import answered_as, require
 from storenet.accounts.scope import visible_stores
-from storenet.api import reads
 from storenet.api.deps import CurrentPrincipal, IdempotencyKey, ServiceDep
 from storenet.api.pagination import PageDep, page_of
 from storenet.api.routes.common import act, exact_json, once
@@ -18,6 +17,7 @@ from storenet.audit.chain import record
 from storenet.ledger.checks import as_utc
 from storenet.ledger.locations import location_of
 from storenet.ledger.stock import adjust_stock, record_count
+from storenet.reports import records
 from storenet.store.locks import lock_balances
 
 router = APIRouter(tags=["stock"])
@@ -56,7 +56,7 @@ def location_stock(
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "stock.read", locations=[location])
         when = as_utc(as_of) if as_of is not None else None
-        rows = reads.store_stock(conn, location, sku, when, page.limit, page.offset)
+        rows = records.store_stock(conn, location, sku, when, page.limit, page.offset)
         return {**page_of(rows, page), "location": location, "as_of": when}
 
     return svc.read(work)
@@ -71,7 +71,7 @@ def sku_stock(sku_id: SkuRef, who: CurrentPrincipal, svc: ServiceDep, page: Page
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "stock.read")
         seen = visible_stores(conn, who)
-        return page_of(reads.sku_stock(conn, sku_id, seen, page.limit, page.offset), page)
+        return page_of(records.sku_stock(conn, sku_id, seen, page.limit, page.offset), page)
 
     return svc.read(work)
 
@@ -161,7 +161,7 @@ def discrepancies_list(
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "discrepancy.read")
         seen = visible_stores(conn, who)
-        rows = reads.list_discrepancies(conn, seen, location, status, page.limit, page.offset)
+        rows = records.list_discrepancies(conn, seen, location, status, page.limit, page.offset)
         return page_of(rows, page)
 
     return svc.read(work)
@@ -181,7 +181,7 @@ def discrepancy_resolve(
 ):
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "discrepancy.resolve")
-        found = reads.get_discrepancy(conn, discrepancy_id)
+        found = records.get_discrepancy(conn, discrepancy_id)
         with answered_as("discrepancy", str(discrepancy_id)):
             require(conn, who, "discrepancy.resolve", locations=[found["location"]])
         count_in = CountIn(sku=found["sku_id"], counted=body.counted)

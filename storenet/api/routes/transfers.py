@@ -9,11 +9,11 @@ from pydantic import BaseModel, Field
 
 from storenet.accounts.access import answered_as, require, require_any
 from storenet.accounts.scope import visible_stores
-from storenet.api import reads
 from storenet.api.deps import CurrentPrincipal, IdempotencyKey, ServiceDep
 from storenet.api.pagination import PageDep, page_of
 from storenet.api.routes.common import act, exact_json, once
 from storenet.ledger.transfers import create_transfer, receive_transfer, ship_transfer
+from storenet.reports import records
 
 router = APIRouter(tags=["transfers"])
 TransferId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -54,7 +54,7 @@ def transfers_list(
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "transfer.read")
         seen = visible_stores(conn, who)
-        rows = reads.list_transfers(conn, seen, location, status, page.limit, page.offset)
+        rows = records.list_transfers(conn, seen, location, status, page.limit, page.offset)
         return page_of(rows, page)
 
     return svc.read(work)
@@ -68,7 +68,7 @@ def transfers_list(
 def transfers_get(transfer_id: TransferId, who: CurrentPrincipal, svc: ServiceDep) -> dict:
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "transfer.read")
-        doc = reads.get_transfer(conn, transfer_id)
+        doc = records.get_transfer(conn, transfer_id)
         with answered_as("transfer", transfer_id):
             require_any(conn, who, "transfer.read", [doc["source"], doc["destination"]])
         return doc
@@ -114,7 +114,7 @@ def transfers_ship(
 ):
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "transfer.write")
-        doc = reads.get_transfer(conn, transfer_id)
+        doc = records.get_transfer(conn, transfer_id)
         with answered_as("transfer", transfer_id):
             require(conn, who, "transfer.write", locations=[doc["source"]])
         return once(
@@ -142,7 +142,7 @@ def transfers_receive(
 ):
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "transfer.write")
-        doc = reads.get_transfer(conn, transfer_id)
+        doc = records.get_transfer(conn, transfer_id)
         with answered_as("transfer", transfer_id):
             require(conn, who, "transfer.write", locations=[doc["destination"]])
         payload = {"receive": transfer_id, **body.model_dump(exclude_none=True)}

@@ -1,6 +1,7 @@
-"""Read-side queries the API lists from (filtered, paged), where the domain packages
-have no reader yet. Plain SQLAlchemy Core over a connection; no access rules here:
-callers pass the set of stores the caller may see (None: all)."""
+"""Records as lists and single rows (stock, stores, SKUs, transfers, discrepancies),
+filtered and paged, for the API and the console's pages. Plain SQLAlchemy Core over a
+connection; no access rules here: callers pass the set of stores the caller may see
+(None: all)."""
 
 from __future__ import annotations
 
