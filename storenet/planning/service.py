@@ -15,6 +15,7 @@ so a crash leaves the previous state and a rerun learns the same days again.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
@@ -105,9 +106,14 @@ def run_plan(
     `model`: the demand forecast, "storenet" (the demand state's posterior) or "gbm"
     (`gbm_demand`, trained under ``<home>/planning/gbm/`` when due). The demand state
     is learned and saved either way (the gbm blends with its mean). Raises Refused
-    for another `model`."""
+    for another `model`, or for "gbm" when LightGBM is not installed."""
     if model not in MODELS:
         raise Refused([Problem("model", f"must be one of {', '.join(MODELS)}", value=model)])
+    if model == "gbm" and importlib.util.find_spec("lightgbm") is None:
+        # Checked before any work: LightGBM is an optional extra.
+        raise Refused(
+            [Problem("model", "gbm needs LightGBM: pip install 'storenet[gbm]'", value=model)]
+        )
     tell = progress or (lambda stage, done, total: None)
     tell("reading network", 0, 1)
     with reading(engine) as conn:

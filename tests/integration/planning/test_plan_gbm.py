@@ -89,6 +89,19 @@ def test_run_plan_refuses_an_unknown_model(network):
         run_plan(settings, engine, END, model="prophet")
 
 
+def test_run_plan_gbm_without_lightgbm_is_refused_before_any_work(network, monkeypatch):
+    import importlib.util
+
+    engine, settings = network
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "lightgbm" else real(name, *a)
+    )
+    with pytest.raises(Refused, match=r"model: gbm needs LightGBM: pip install 'storenet\[gbm\]'"):
+        run_plan(settings, engine, END, model="gbm")
+    assert not gbm_demand.model_path(settings.home).exists()
+
+
 def test_cli_plan_model_gbm_and_a_bad_model_value(network, monkeypatch):
     engine, settings = network
     monkeypatch.setenv("STORENET_HOME", str(settings.home))
