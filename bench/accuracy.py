@@ -18,21 +18,14 @@ speedup_vs_autoets, and the goal figures of issue 4.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sys
 import time
-from datetime import date
 from pathlib import Path
+
+from record import machine, write_json  # bench/record.py
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-
-def machine() -> str:
-    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {mem_gb:.0f} GB"
 
 
 def main() -> None:
@@ -125,16 +118,14 @@ def main() -> None:
         report.write_report(result, args.report)
         print(f"report: {args.report / 'report.html'}")
     if args.json:
-        doc = {
-            "bench": "accuracy",
-            "machine": machine(),
-            "date": date.today().isoformat(),
-            "command": " ".join(sys.argv),
-            "series": panel.n_series,
-            "cutoffs": [str(c) for c in cutoffs],
-            "results": results,
-        }
-        args.json.write_text(json.dumps(doc, indent=2) + "\n")
+        write_json(
+            args.json,
+            "accuracy",
+            results,
+            command=" ".join(sys.argv),
+            series=panel.n_series,
+            cutoffs=[str(c) for c in cutoffs],
+        )
         print(f"wrote {args.json}")
 
 

@@ -42,7 +42,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import random
 import secrets
 import ssl
@@ -55,6 +54,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from record import machine, write_json  # bench/record.py
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import create_engine, func, insert, select, text
@@ -79,11 +79,6 @@ SERVE = (
     "import typer; from storenet.cli_service import register; "
     "app = typer.Typer(); register(app); app()"
 )
-
-
-def machine() -> str:
-    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {mem_gb:.0f} GB"
 
 
 def fresh_schema(url: str) -> tuple[str, callable]:
@@ -465,17 +460,11 @@ def main() -> None:
     table.caption = f"load average {os.getloadavg()[0]:.1f} on {machine()}"
     console.print(table)
     if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "bench": "api_load",
-                    "machine": machine(),
-                    "date": date.today().isoformat(),
-                    "config": {k: v for k, v in vars(args).items() if k not in ("json", "db")},
-                    "results": results,
-                },
-                indent=2,
-            )
+        write_json(
+            args.json,
+            "api_load",
+            results,
+            config={k: v for k, v in vars(args).items() if k not in ("json", "db")},
         )
 
 

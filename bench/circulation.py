@@ -27,18 +27,15 @@ fill rate (interpolated along their frontiers). Results: `m5_days_reduction_vs_m
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sys
 import tempfile
 import time
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 import numpy as np
 import polars as pl
+from record import write_json  # bench/record.py
 
 ROOT = Path(__file__).resolve().parents[1]
 M5 = ROOT.parent / "shared" / "data" / "m5"
@@ -47,11 +44,6 @@ SWEEPS = {
     "minmax": (1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0),
     "statsforecast": (1.0, 1.5, 2.0, 2.5, 3.0, 4.0),
 }
-
-
-def machine() -> str:
-    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {mem_gb:.0f} GB"
 
 
 def real_sales_input(args: argparse.Namespace, settings, progress):  # type: ignore[no-untyped-def]
@@ -271,17 +263,7 @@ def main() -> None:
     Console().print(table)
     print(f"charts: {args.out}/frontier_*.png and .html")
     if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "bench": "circulation",
-                    "machine": machine(),
-                    "date": date.today().isoformat(),
-                    "results": results,
-                },
-                indent=2,
-            )
-        )
+        write_json(args.json, "circulation", results)
 
 
 if __name__ == "__main__":

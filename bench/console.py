@@ -28,9 +28,7 @@ p95 per page.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import secrets
 import subprocess
 import sys
@@ -41,6 +39,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import polars as pl
+from record import write_json  # bench/record.py
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select, text
@@ -68,14 +67,6 @@ from storenet.store.schema import (
 
 PASSWORD = "bench password " + "x" * 8
 out = Console()
-
-
-def machine() -> str:
-    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
-    return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {mem_gb:.0f} GB, "
-        f"Python {platform.python_version()}"
-    )
 
 
 def ensure_files(home: Path, spec: NetworkSpec, history_days: int) -> Settings:
@@ -425,18 +416,7 @@ def main() -> None:
             {"name": "plan_lines", "value": lines, "unit": "lines"},
             {"name": "store_day_rows", "value": figure_rows, "unit": "rows"},
         ]
-        args.json.write_text(
-            json.dumps(
-                {
-                    "bench": "console",
-                    "machine": machine(),
-                    "date": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "params": {k: str(v) for k, v in vars(args).items()},
-                    "results": results,
-                },
-                indent=2,
-            )
-        )
+        write_json(args.json, "console", results, params={k: str(v) for k, v in vars(args).items()})
         out.print(f"wrote {args.json}")
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import shutil
 import subprocess
@@ -34,10 +33,10 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
+from record import write_json  # bench/record.py
 from sqlalchemy import create_engine, inspect, text
 
 SAMPLE_S = 0.2
@@ -147,23 +146,6 @@ class progress_callback:  # noqa: N801 (used as a context manager, like a functi
 
 
 # --- the parent --------------------------------------------------------------------
-
-
-def machine() -> str:
-    """Platform, CPU model and count, memory."""
-    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores, "
-        f"{mem_gb:.0f} GB, Python {platform.python_version()}"
-    )
 
 
 def rows_and_bytes(paths: list[Path]) -> tuple[int, int]:
@@ -379,24 +361,18 @@ def main() -> None:
         shown = f"{value:,}" if isinstance(value, int) else f"{value:,.3f}"
         print(f"{r['name']:<30}{shown:>16}  {r['unit']}")
     if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "bench": "generate",
-                    "machine": machine(),
-                    "date": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "params": {
-                        "stores": args.stores,
-                        "skus": args.skus,
-                        "days": args.days,
-                        "seed": args.seed,
-                        "mode": "files-only" if args.files_only else "cli",
-                        "database": database.lower(),
-                    },
-                    "results": results,
-                },
-                indent=2,
-            )
+        write_json(
+            args.json,
+            "generate",
+            results,
+            params={
+                "stores": args.stores,
+                "skus": args.skus,
+                "days": args.days,
+                "seed": args.seed,
+                "mode": "files-only" if args.files_only else "cli",
+                "database": database.lower(),
+            },
         )
         print(f"wrote {args.json}")
 

@@ -14,9 +14,7 @@ Prints a table; `--json PATH` writes {"bench", "machine", "date", "results"}.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import random
 import tempfile
 import time
@@ -24,6 +22,7 @@ import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from record import write_json  # bench/record.py
 from sqlalchemy import Engine, create_engine, insert, select, text, update
 
 from storenet.ledger.locations import CUSTOMER, OPENING, ensure_locations, location_ids
@@ -36,11 +35,6 @@ from storenet.store.schema import balances, cities, movements, regions, sale_lin
 
 STORES, SKUS = 2000, 500
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def machine() -> str:
-    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {mem_gb:.0f} GB"
 
 
 def seed(engine: Engine) -> None:
@@ -252,17 +246,7 @@ def main() -> None:
             finally:
                 drop()
     if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "bench": "ingest",
-                    "machine": machine(),
-                    "date": date.today().isoformat(),
-                    "results": results,
-                },
-                indent=2,
-            )
-        )
+        write_json(args.json, "ingest", results)
         print(f"wrote {args.json}")
 
 

@@ -35,24 +35,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 import numpy as np
+from record import write_json  # bench/record.py
 
 SKUS, SEED, HORIZON, REFERENCE_PAIRS = 2000, 1, 9, 7_000_000
-
-
-def machine() -> str:
-    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {mem_gb:.0f} GB"
 
 
 def settings(sample_pairs: int, threads: int):
@@ -235,23 +229,17 @@ def main() -> None:
         if not item["name"].split("_")[2].isdigit():
             console.print(f"{item['name']}: {item['value']:,} {item['unit']}")
     if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "bench": "plan_gbm",
-                    "machine": machine(),
-                    "date": date.today().isoformat(),
-                    "settings": {
-                        "days": args.days,
-                        "skus": SKUS,
-                        "sample_pairs": args.sample_pairs,
-                        "threads": args.threads,
-                        "horizon": HORIZON,
-                    },
-                    "results": results,
-                },
-                indent=2,
-            )
+        write_json(
+            args.json,
+            "plan_gbm",
+            results,
+            settings={
+                "days": args.days,
+                "skus": SKUS,
+                "sample_pairs": args.sample_pairs,
+                "threads": args.threads,
+                "horizon": HORIZON,
+            },
         )
 
 

@@ -20,23 +20,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 import numpy as np
+from record import write_json  # bench/record.py
 
 SKUS, DAYS, SEED = 2000, 21, 1
-
-
-def machine() -> str:
-    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {mem_gb:.0f} GB"
 
 
 def measure(folder: Path) -> dict:
@@ -174,17 +168,7 @@ def main() -> None:
         console.print(f"log-log growth slope of night time on stores: {slope:.2f}")
         results.append({"name": "plan_growth_slope", "value": round(slope, 3), "unit": "ratio"})
     if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "bench": "plan_scale",
-                    "machine": machine(),
-                    "date": date.today().isoformat(),
-                    "results": results,
-                },
-                indent=2,
-            )
-        )
+        write_json(args.json, "plan_scale", results)
 
 
 if __name__ == "__main__":
