@@ -80,8 +80,8 @@ class PlanGbmSettings:
     `window_days`: history days the long features look back (>= 91); `chunk_pairs`:
     most pairs forecast at once (a larger store is forecast alone); `model`: the
     evaluation's settings (LightGBM, origins, blend; one Tweedie booster, so `stack`,
-    `offset`, several seeds or objectives, extra features, a fitted blend and week
-    models are refused)."""
+    `offset`, several seeds or objectives, extra features and a fitted blend are
+    refused)."""
 
     sample_pairs: int = 20_000
     retrain_days: int = 7
@@ -96,19 +96,17 @@ class PlanGbmSettings:
         if self.sample_pairs < 1 or self.chunk_pairs < 1 or self.retrain_days < 1:
             raise ValueError("sample_pairs, chunk_pairs and retrain_days must be positive")
         # The plan trains one Tweedie booster on the base features and blends with a
-        # fixed share; the evaluation's other variants are refused, not ignored
-        # (getattr: settings the evaluation may add or drop).
+        # fixed share; the evaluation's other variants are refused, not ignored.
         m = self.model
         unsupported = [
             name
             for name, value, plain in (
                 ("stack", m.stack, False),
                 ("offset", m.offset, False),
-                ("seeds", getattr(m, "seeds", 1), 1),
-                ("objectives", tuple(getattr(m, "objectives", ("tweedie",))), ("tweedie",)),
-                ("extra", tuple(getattr(m, "extra", ())), ()),
-                ("blend_fit", getattr(m, "blend_fit", False), False),
-                ("week_models", getattr(m, "week_models", False), False),
+                ("seeds", m.seeds, 1),
+                ("objectives", tuple(m.objectives), ("tweedie",)),
+                ("extra", tuple(m.extra), ()),
+                ("blend_fit", m.blend_fit, False),
             )
             if value != plain
         ]

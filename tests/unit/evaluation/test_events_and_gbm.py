@@ -104,10 +104,9 @@ def test_gbm_extra_features_see_no_later_day_and_the_ensemble_options_run(panel,
     )
     assert x1.shape == (panel.n_series * 28, len(gbm.EXTRA_FEATURES))
     small = {"origins": 6, "rounds": 20, "threads": 1, "bands": 4}
-    # when: seeds x objectives boosters averaged, per-week models, optional features
+    # when: seeds x objectives boosters averaged, optional features
     for extra in (
         {"seeds": 2, "objectives": ("tweedie", "poisson")},
-        {"week_models": True},
         {"extra": gbm.EXTRA_FEATURES},
     ):
         g = gbm.fit_predict(history, calendar, 28, gbm.GbmSettings(**small, **extra))
