@@ -331,7 +331,28 @@ class GbmForecast:
         return r, r / (r + np.maximum(total, 1e-12))
 
 
-def _alpha_by_band(mu: np.ndarray, y: np.ndarray, bands: int) -> tuple[np.ndarray, np.ndarray]:
+def booster_params(s: GbmSettings, objective: str = "tweedie", seed: int | None = None) -> dict:
+    """LightGBM's training parameters for settings `s` with `objective` (log link:
+    "tweedie" or "poisson") and `seed` (default `s.seed`); the evaluation and the
+    plan's model train with the same ones."""
+    params = {
+        "objective": objective,
+        "learning_rate": s.learning_rate,
+        "num_leaves": s.leaves,
+        "min_data_in_leaf": s.min_leaf,
+        "feature_fraction": 0.8,
+        "bagging_fraction": 0.5,
+        "bagging_freq": 1,
+        "num_threads": s.threads,
+        "seed": s.seed if seed is None else seed,
+        "verbose": -1,
+    }
+    if objective == "tweedie":
+        params["tweedie_variance_power"] = s.tweedie_power
+    return params
+
+
+def alpha_by_band(mu: np.ndarray, y: np.ndarray, bands: int) -> tuple[np.ndarray, np.ndarray]:
     """Band edges (on mu) and the NB alpha per band by moments:
     alpha = sum((y - mu)^2 - mu) / sum(mu^2), clipped to [1e-3, 50]."""
     edges = np.quantile(mu, np.linspace(0, 1, bands + 1)[1:-1])
@@ -408,20 +429,7 @@ def fit_predict(
         models = []
         for objective in s.objectives:
             for seed in range(s.seed, s.seed + s.seeds):
-                params = {
-                    "objective": objective,
-                    "learning_rate": s.learning_rate,
-                    "num_leaves": s.leaves,
-                    "min_data_in_leaf": s.min_leaf,
-                    "feature_fraction": 0.8,
-                    "bagging_fraction": 0.5,
-                    "bagging_freq": 1,
-                    "num_threads": s.threads,
-                    "seed": seed,
-                    "verbose": -1,
-                }
-                if objective == "tweedie":
-                    params["tweedie_variance_power"] = s.tweedie_power
+                params = booster_params(s, objective, seed)
                 data = lgb.Dataset(
                     x,
                     y,
@@ -462,11 +470,11 @@ def fit_predict(
     mu_hold = predict(last_origin)
     y_hold = history.units[:, last_origin + 1 :]
     live = history.first_sale() <= last_origin
-    edges, alpha = _alpha_by_band(mu_hold[live].ravel(), y_hold[live].ravel(), s.bands)
+    edges, alpha = alpha_by_band(mu_hold[live].ravel(), y_hold[live].ravel(), s.bands)
     weeks = horizon // 7
     mu_w = mu_hold[live, : weeks * 7].reshape(-1, weeks, 7).sum(2).ravel()
     y_w = y_hold[live, : weeks * 7].reshape(-1, weeks, 7).sum(2).ravel()
-    edges_w, alpha_w = _alpha_by_band(mu_w, y_w, s.bands)
+    edges_w, alpha_w = alpha_by_band(mu_w, y_w, s.bands)
 
     mean = predict(t - 1)
     a_day = alpha[np.searchsorted(edges, mean)]

@@ -58,7 +58,7 @@ from storenet.errors import Problem, Refused
 from storenet.evaluation import gbm
 from storenet.planning import demand
 from storenet.planning.cycle import HorizonForecast
-from storenet.planning.history import read_history
+from storenet.planning.history import history_span, read_history
 from storenet.planning.network import PlanningNetwork
 
 Progress = Callable[[str, int, int], None]
@@ -341,14 +341,6 @@ def sku_mean_28(network: PlanningNetwork, sku_units: np.ndarray, days: int) -> n
 # -- reading the history --------------------------------------------------------------
 
 
-def history_first_day(history_dir: Path) -> date | None:
-    """The first day in the sales history (None when empty)."""
-    files = sorted(Path(history_dir).glob("month=*/*.parquet"))
-    if not files:
-        return None
-    return pl.scan_parquet(files).select(pl.col("day").min()).collect().item()
-
-
 def _months(first: date, last: date) -> Iterator[tuple[date, date]]:
     """(first, last) day of each calendar month piece of first..last."""
     start = first
@@ -416,7 +408,8 @@ def train(
     m = s.model
     tell = progress or (lambda stage, done, total: None)
     started = time.perf_counter()
-    first = history_first_day(history_dir)
+    span = history_span(history_dir)
+    first = None if span is None else span[0]
     origins = [] if first is None else _origins(first, through, horizon, m.origins)
     if not origins:
         need = MIN_ORIGIN + horizon + 1
@@ -473,19 +466,7 @@ def train(
         x[k * per_origin : (k + 1) * per_origin] = feats(o)
         y[k * per_origin : (k + 1) * per_origin] = units[:, o + 1 : o + 1 + horizon].reshape(-1)
         tell("training gbm", len(months) + k + 1, steps)
-    params = {
-        "objective": "tweedie",
-        "tweedie_variance_power": m.tweedie_power,
-        "learning_rate": m.learning_rate,
-        "num_leaves": m.leaves,
-        "min_data_in_leaf": m.min_leaf,
-        "feature_fraction": 0.8,
-        "bagging_fraction": 0.5,
-        "bagging_freq": 1,
-        "num_threads": m.threads,
-        "seed": m.seed,
-        "verbose": -1,
-    }
+    params = gbm.booster_params(m)
     data = lgb.Dataset(
         x,
         y,
@@ -519,7 +500,7 @@ def train(
         edges, alpha = np.zeros(0), np.ones(1)
     else:
         bands = min(m.bands, int(live.sum()))
-        edges, alpha = gbm._alpha_by_band(mu[live].sum(1), y_sum, bands)
+        edges, alpha = gbm.alpha_by_band(mu[live].sum(1), y_sum, bands)
     tell("training gbm", steps, steps)
     return GbmModel(
         booster_text=booster.model_to_string(),
@@ -621,7 +602,8 @@ def read_window(
     last `window_days` days, or from the history's first day), read month by month so
     that only one month's rows are held beside the compact short-window rows."""
     tell = progress or (lambda stage, done, total: None)
-    first = history_first_day(history_dir) or through
+    span = history_span(history_dir)
+    first = through if span is None else span[0]
     long_first = max(first, through - timedelta(days=window_days - 1))
     short_first = max(first, through - timedelta(days=SHORT_DAYS - 1))
     long_days = (through - long_first).days + 1

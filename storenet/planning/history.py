@@ -41,6 +41,19 @@ class HistoryFrame:
             yield DaySales(day, self.pair[lo:hi], self.units[lo:hi], self.stockout[lo:hi])
 
 
+def history_span(history_dir: Path) -> tuple[date, date] | None:
+    """The first and last day in the sales history under `history_dir` (None when
+    there is none)."""
+    files = sorted(Path(history_dir).glob("month=*/*.parquet"))
+    if not files:
+        return None
+    days = pl.scan_parquet(files).select(
+        pl.col("day").min().alias("first"), pl.col("day").max().alias("last")
+    )
+    first, last = days.collect().row(0)
+    return (first, last) if first is not None else None
+
+
 def read_history(
     network: PlanningNetwork, history_dir: Path, first: date | None = None, last: date | None = None
 ) -> HistoryFrame:

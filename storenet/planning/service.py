@@ -23,14 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import polars as pl
 from sqlalchemy import Engine
 
 from storenet.errors import Problem, Refused
 from storenet.planning import demand
 from storenet.planning.cycle import NightlyPlan, PlanSettings, nightly_plan
 from storenet.planning.documents import save_plan
-from storenet.planning.history import read_history
+from storenet.planning.history import history_span, read_history
 from storenet.planning.network import PlanningNetwork
 from storenet.planning.source import network_from_db, stock_from_db
 from storenet.settings import Settings
@@ -123,12 +122,12 @@ def run_plan(
     if network.n_pairs == 0:
         raise Refused([Problem("assortment", "is empty; import a network first")])
     if day is None:
-        last = _last_history_day(settings.history_dir)
-        if last is None:
+        span = history_span(settings.history_dir)
+        if span is None:
             raise Refused(
                 [Problem("history", "is empty; close a day first", value=str(settings.history_dir))]
             )
-        day = last + timedelta(days=1)
+        day = span[1] + timedelta(days=1)
     path = state_path(settings)
     saved = demand.DemandState.load(path) if path.exists() else None
     state = learn_through(network, settings.history_dir, day - timedelta(days=1), saved, tell)
@@ -178,10 +177,3 @@ def summarise(network: PlanningNetwork, plan: NightlyPlan) -> dict:
         "expected_demand": round(float(plan.mean.sum()), 1),
         "seconds": {k: round(v, 3) for k, v in plan.seconds.items()},
     }
-
-
-def _last_history_day(history_dir: Path) -> date | None:
-    files = sorted(Path(history_dir).glob("month=*/*.parquet"))
-    if not files:
-        return None
-    return pl.scan_parquet(files).select(pl.col("day").max()).collect().item()
