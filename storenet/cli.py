@@ -282,9 +282,9 @@ def ledger_balance(
     at: str = typer.Option(None, help="As of this time (ISO 8601, default now)"),
 ) -> None:
     """Balances at a location, now or as of any past time."""
-    from storenet.ledger.checks import as_utc
     from storenet.ledger.locations import location_of
     from storenet.ledger.verify import balances_as_of
+    from storenet.store.clock import as_utc
 
     engine = _engine(Settings.from_env())
     when = as_utc(datetime.fromisoformat(at) if at else None)

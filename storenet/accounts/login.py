@@ -22,7 +22,7 @@ from storenet.accounts.roles import POS
 from storenet.accounts.tokens import issue_token, resolve_token, revoke_tokens
 from storenet.audit.chain import record
 from storenet.errors import Problem, Refused
-from storenet.ledger.checks import utc_now
+from storenet.store.clock import utc_now
 from storenet.store.schema import users
 
 FIRST_WAIT_S = 5

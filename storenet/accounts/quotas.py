@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Connection, select
 
 from storenet.accounts.errors import Throttled
-from storenet.ledger.posting import upsert_for
+from storenet.store.engine import upsert_for
 from storenet.store.schema import pos_quotas
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from storenet.accounts.errors import NotAuthenticated
 from storenet.accounts.principal import Principal
-from storenet.ledger.checks import utc_now
+from storenet.store.clock import utc_now
 from storenet.store.schema import api_tokens, users
 
 

@@ -12,7 +12,7 @@ from storenet.accounts.roles import ADMIN, FRANCHISE, POS, ROLES, STORE
 from storenet.accounts.tokens import revoke_tokens
 from storenet.audit.chain import record
 from storenet.errors import NotFound, Problem, Refused
-from storenet.ledger.checks import utc_now
+from storenet.store.clock import utc_now
 from storenet.store.schema import franchisees, stores, users
 
 PUBLIC_COLUMNS = ("id", "username", "role", "franchisee_id", "store_id", "disabled", "created_at")

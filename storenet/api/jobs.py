@@ -17,8 +17,8 @@ from sqlalchemy import Connection, insert, select, update
 from storenet.api.deps import Conflict, Service
 from storenet.audit.chain import record
 from storenet.errors import NotFound, Problem, StorenetError
-from storenet.ledger.checks import utc_now
 from storenet.planning.service import run_plan
+from storenet.store.clock import utc_now
 from storenet.store.schema import plan_jobs
 
 log = logging.getLogger("storenet.api.jobs")

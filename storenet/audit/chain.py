@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from storenet.ledger.checks import utc_now
-from storenet.ledger.posting import upsert_for
+from storenet.store.clock import utc_now
+from storenet.store.engine import upsert_for
 from storenet.store.schema import audit_head, audit_log
 
 GENESIS = "0" * 64

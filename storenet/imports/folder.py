@@ -19,7 +19,7 @@ from storenet.imports.report import ImportReport, TableCounts
 from storenet.imports.tables import SPEC_BY_NAME
 from storenet.imports.validate import check_against_database, check_files
 from storenet.imports.write import write_master
-from storenet.ledger.checks import as_utc, utc_now
+from storenet.store.clock import as_utc, utc_now
 from storenet.store.engine import unit_of_work
 
 Progress = Callable[[str, int, int], None]

@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import Connection
 
 from storenet.catalog.skus import SkuHandling, sku_handling
 from storenet.errors import InsufficientStock, NotFound, Problem, Refused
 from storenet.ledger.locations import location_of
 from storenet.store.locks import lock_balances
-
-
-def utc_now() -> datetime:
-    """Now, as naive UTC (the storage convention)."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def as_utc(at: datetime | None) -> datetime:
-    """`at` as naive UTC; aware times are converted, None means now."""
-    if at is None:
-        return utc_now()
-    if at.tzinfo is not None:
-        return at.astimezone(UTC).replace(tzinfo=None)
-    return at
 
 
 def require_location(conn: Connection, ref: str, field: str) -> int:

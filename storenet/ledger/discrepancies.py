@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select, update
 
-from storenet.ledger.posting import upsert_for
+from storenet.store.engine import upsert_for
 from storenet.store.schema import discrepancies
 
 KINDS = ("negative_stock", "serial_elsewhere", "serial_unknown", "transfer_short", "transfer_over")

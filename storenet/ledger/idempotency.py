@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from storenet.errors import IdempotencyConflict, Problem, Refused
-from storenet.ledger.posting import upsert_for
+from storenet.store.engine import upsert_for
 from storenet.store.schema import idempotency_keys
 
 MAX_KEY_LENGTH = 200

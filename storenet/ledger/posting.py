@@ -18,7 +18,6 @@ from datetime import datetime
 from operator import eq
 
 from sqlalchemy import Connection
-from sqlalchemy.dialects import postgresql, sqlite
 
 from storenet.ledger.locations import FIRST_REAL_ID, QUARANTINE, TRANSIT, is_virtual
 from storenet.store.bulk import (
@@ -118,11 +117,6 @@ class Posted:
 
     ids: list[int]
     after: dict[tuple[int, str], dict] = field(default_factory=dict)
-
-
-def upsert_for(conn: Connection):  # type: ignore[no-untyped-def]
-    """The dialect's INSERT that supports ON CONFLICT."""
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
 def post_movements(

@@ -16,9 +16,9 @@ from storenet.ledger.checks import (
     require_qty,
     require_sku,
     take_available,
-    utc_now,
 )
 from storenet.ledger.idempotency import run_once
+from storenet.store.clock import utc_now
 from storenet.store.locks import lock_balances
 from storenet.store.schema import balances, reservations
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, func, select
 
-from storenet.ledger.posting import upsert_for
+from storenet.store.engine import upsert_for
 from storenet.store.schema import movement_serials, movements, serials
 
 

@@ -14,19 +14,18 @@ from sqlalchemy import Connection, select
 
 from storenet.errors import NotFound, Problem, Refused
 from storenet.ledger.checks import (
-    as_utc,
     require_location,
     require_qty,
     require_serials,
     require_sku,
     take_available,
-    utc_now,
 )
 from storenet.ledger.discrepancies import resolve_stock_discrepancies
 from storenet.ledger.idempotency import run_once
 from storenet.ledger.locations import COUNT_DIFFERENCE, QUARANTINE, SCRAP, SUPPLIER
 from storenet.ledger.posting import Movement, post_movements
 from storenet.ledger.serials import place_serials
+from storenet.store.clock import as_utc, utc_now
 from storenet.store.locks import lock_balances, lock_serials
 from storenet.store.schema import movement_serials, movements
 

@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Table, and_, bindparam, insert, or_, select, update
 
 from storenet.errors import NotFound, Problem, Refused
-from storenet.ledger.checks import as_utc
+from storenet.store.clock import as_utc
 from storenet.store.schema import franchisees, region_managers, regions, store_owners, stores
 
 

@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import Connection, select
 
 from storenet.errors import Problem, Refused
-from storenet.ledger.posting import upsert_for
+from storenet.store.engine import upsert_for
 from storenet.store.schema import expansion_targets, store_targets, stores
 
 

@@ -23,10 +23,10 @@ import numpy as np
 from sqlalchemy import Connection, delete, insert, select, text, update
 
 from storenet.errors import NotFound, Problem, Refused
-from storenet.ledger.checks import utc_now
 from storenet.ledger.transfers import create_transfer, ship_transfer
 from storenet.planning.cycle import NightlyPlan
 from storenet.planning.network import PlanningNetwork
+from storenet.store.clock import utc_now
 from storenet.store.schema import plan_lines, plans
 
 CUT_REASONS = {0: "", 1: "scarce stock", 2: "scarce for minimums"}

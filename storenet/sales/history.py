@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 import polars as pl
 from sqlalchemy import Connection, DateTime, bindparam, text
 
-from storenet.ledger.checks import utc_now
 from storenet.ledger.locations import FIRST_REAL_ID
-from storenet.ledger.posting import upsert_for
+from storenet.store.clock import utc_now
+from storenet.store.engine import upsert_for
 from storenet.store.schema import day_closes
 
 HISTORY_SCHEMA = {

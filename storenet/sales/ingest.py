@@ -25,7 +25,6 @@ from __future__ import annotations
 from sqlalchemy import Connection, select
 
 from storenet.errors import Problem, Refused
-from storenet.ledger.checks import utc_now
 from storenet.ledger.discrepancies import open_discrepancies
 from storenet.ledger.idempotency import run_once
 from storenet.ledger.locations import CUSTOMER
@@ -33,6 +32,7 @@ from storenet.ledger.posting import MovementColumns, post_movement_columns
 from storenet.ledger.serials import place_serials
 from storenet.sales.pos import PosColumns, PosLine, parse_pos_columns, parse_pos_lines
 from storenet.store.bulk import allocate_ids, insert_new_columns, insert_rows, rows_where_in
+from storenet.store.clock import utc_now
 from storenet.store.locks import lock_serials
 from storenet.store.schema import (
     discrepancies,

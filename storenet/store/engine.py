@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 T = TypeVar("T")
@@ -109,3 +110,8 @@ def unit_of_work(engine: Engine, work: Callable[[Connection], T]) -> T:
                 raise
             time.sleep(random.uniform(0, 0.005 * 2**attempt))
     raise AssertionError("unreachable")
+
+
+def upsert_for(conn: Connection):  # type: ignore[no-untyped-def]
+    """The dialect's INSERT that supports ON CONFLICT (PostgreSQL's or SQLite's)."""
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert

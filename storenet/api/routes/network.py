@@ -16,7 +16,6 @@ from storenet.api.deps import CurrentPrincipal, ServiceDep
 from storenet.api.pagination import PageDep, page_of
 from storenet.api.routes.common import act
 from storenet.audit.chain import record
-from storenet.ledger.checks import utc_now
 from storenet.network.lifecycle import change_store_status
 from storenet.network.ownership import (
     change_region_manager,
@@ -25,6 +24,7 @@ from storenet.network.ownership import (
     store_owner_history,
 )
 from storenet.reports import records
+from storenet.store.clock import utc_now
 
 router = APIRouter(tags=["network"])
 StoreId = Annotated[str, Path(min_length=1, max_length=32)]

@@ -16,9 +16,9 @@ from storenet.accounts.tokens import resolve_token
 from storenet.api.deps import CallerToken, CurrentPrincipal, IdempotencyKey, ServiceDep
 from storenet.api.routes.common import act, exact_json
 from storenet.errors import Problem, Refused
-from storenet.ledger.checks import utc_now
 from storenet.reports.product_view import serial_unit
 from storenet.sales.ingest import ingest_pos_batch
+from storenet.store.clock import utc_now
 
 router = APIRouter(tags=["pos"])
 

@@ -14,10 +14,10 @@ from storenet.api.deps import CurrentPrincipal, IdempotencyKey, ServiceDep
 from storenet.api.pagination import PageDep, page_of
 from storenet.api.routes.common import act, exact_json, once
 from storenet.audit.chain import record
-from storenet.ledger.checks import as_utc
 from storenet.ledger.locations import location_of
 from storenet.ledger.stock import adjust_stock, record_count
 from storenet.reports import records
+from storenet.store.clock import as_utc
 from storenet.store.locks import lock_balances
 
 router = APIRouter(tags=["stock"])

@@ -10,7 +10,6 @@ from sqlalchemy import Connection, select
 
 from storenet.catalog.skus import sku_handling
 from storenet.errors import Problem, Refused
-from storenet.ledger.checks import utc_now
 from storenet.ledger.discrepancies import open_discrepancies
 from storenet.ledger.idempotency import run_once
 from storenet.ledger.locations import CUSTOMER
@@ -18,6 +17,7 @@ from storenet.ledger.posting import Movement, post_movements
 from storenet.ledger.serials import place_serials
 from storenet.sales.pos import PosLine, parse_pos_lines
 from storenet.store.bulk import allocate_ids, insert_rows
+from storenet.store.clock import utc_now
 from storenet.store.locks import lock_serials
 from storenet.store.schema import (
     discrepancies,
