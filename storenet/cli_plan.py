@@ -184,7 +184,7 @@ def approve(
 ) -> None:
     """Approve a draft plan."""
     from storenet.cli import _engine, out
-    from storenet.planning.documents import approve_plan
+    from storenet.planning.lifecycle import approve_plan
     from storenet.settings import Settings
     from storenet.store.engine import unit_of_work
 
@@ -200,7 +200,7 @@ def approve(
 def release(plan_id: str = typer.Argument(...)) -> None:
     """Release an approved plan into the ledger as shipped transfers (once)."""
     from storenet.cli import _engine, out
-    from storenet.planning.documents import release_plan
+    from storenet.planning.lifecycle import release_plan
     from storenet.settings import Settings
     from storenet.store.engine import unit_of_work
 

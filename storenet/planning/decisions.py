@@ -1,10 +1,11 @@
 """The decisions a planner takes on a nightly plan, each with its access check and its
-audit entry, in the caller's transaction: edit a draft line, approve, release.
+audit entry, in the caller's transaction: edit a draft line, approve, reopen, cancel,
+release.
 
 The API (storenet.api.routes.plans) and the console (storenet.web.plans) both call
 these, so the two edges check, change and audit a plan the same way. The documents
-themselves (what an edit, an approval or a release does) are
-`storenet.planning.documents`.
+themselves (what an edit does) are `storenet.planning.documents`, and what a change
+of status does is `storenet.planning.lifecycle`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from storenet.accounts.access import require
 from storenet.accounts.principal import Principal
 from storenet.audit.chain import record
 from storenet.errors import NotFound
-from storenet.planning.documents import approve_plan, edit_line, release_plan
+from storenet.planning.documents import edit_line
+from storenet.planning.lifecycle import approve_plan, cancel_plan, release_plan, reopen_plan
 from storenet.store.schema import plan_lines, plans
 
 
@@ -95,7 +97,7 @@ def release(conn: Connection, who: Principal, plan_id: str) -> Decision:
     refuses (then nothing is written)."""
     require(conn, who, "plan.write")
     before = _locked_status(conn, plan_id)
-    header = release_plan(conn, plan_id)
+    header = release_plan(conn, plan_id, who.username)
     changed = header["status"] != before
     if changed:
         record(
@@ -108,5 +110,47 @@ def release(conn: Connection, who: Principal, plan_id: str) -> Decision:
                 "status": header["status"],
                 "transfers": header.get("summary", {}).get("transfers"),
             },
+        )
+    return Decision(header, changed)
+
+
+def reopen(conn: Connection, who: Principal, plan_id: str, reason: str) -> Decision:
+    """Take approved plan `plan_id` back to draft as `who` (`reason` required), audited
+    as ``plan.reopen`` when the status changed. Denied without plan.write; NotFound;
+    Refused for a released or cancelled plan or a missing reason."""
+    require(conn, who, "plan.write")
+    before = _locked_status(conn, plan_id)
+    header = reopen_plan(conn, plan_id, who.username, reason)
+    return _audited(conn, who, "plan.reopen", plan_id, before, header, reason)
+
+
+def cancel(conn: Connection, who: Principal, plan_id: str, reason: str) -> Decision:
+    """Cancel draft or approved plan `plan_id` as `who` (`reason` required), audited as
+    ``plan.cancel`` when the status changed. Denied without plan.write; NotFound;
+    Refused for a released plan or a missing reason."""
+    require(conn, who, "plan.write")
+    before = _locked_status(conn, plan_id)
+    header = cancel_plan(conn, plan_id, who.username, reason)
+    return _audited(conn, who, "plan.cancel", plan_id, before, header, reason)
+
+
+def _audited(
+    conn: Connection,
+    who: Principal,
+    action: str,
+    plan_id: str,
+    before: str,
+    header: dict,
+    reason: str,
+) -> Decision:
+    changed = header["status"] != before
+    if changed:
+        record(
+            conn,
+            who.username,
+            action,
+            f"plan:{plan_id}",
+            {"status": before},
+            {"status": header["status"], "reason": reason},
         )
     return Decision(header, changed)

@@ -7,11 +7,11 @@ quantile at the pair's service level, the inventory position, the target, what t
 store requested and how much scarce-stock allocation cut and why. Lines with the same
 `transfer_no` ship together as one transfer.
 
-Life of a plan: `save_plan` writes a draft (replacing an earlier draft for the same
-day; an approved or released plan is never replaced); `edit_line` changes a draft
-line's quantity; `approve_plan` freezes it; `release_plan` creates and ships one
-transfer per transfer number through the ledger, all in one transaction, and marks
-the plan released, so a second release changes nothing and returns the first result.
+Writing and reading a plan: `save_plan` writes a draft (replacing an earlier draft or
+a cancelled plan of the same day; an approved or released plan is never replaced);
+`edit_line` changes a draft line's quantity and warns when the edit asks for more than
+a source has or a store can hold. What happens after (approve, reopen, cancel, release)
+is `storenet.planning.lifecycle`.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ import numpy as np
 from sqlalchemy import Connection, delete, insert, select, text, update
 
 from storenet.errors import NotFound, Problem, Refused
-from storenet.ledger.transfers import create_transfer, ship_transfer
 from storenet.planning.cycle import NightlyPlan
+from storenet.planning.feasibility import plan_problems
+from storenet.planning.lifecycle import record_transition
 from storenet.planning.network import PlanningNetwork
 from storenet.store.clock import utc_now
 from storenet.store.schema import plan_lines, plans
@@ -209,13 +210,14 @@ def save_plan(
 ) -> dict:
     """Write the plan for deliveries on `day` as a draft; returns its header.
 
-    Replaces an earlier draft of the same day whole. Refused if that day's plan is
-    already approved or released (a new plan would contradict what was decided).
+    Replaces an earlier draft, or a cancelled plan, of the same day whole (a cancelled
+    plan's status changes stay in `plan_transitions`). Refused if that day's plan is
+    approved or released (a new plan would contradict what was decided).
     """
     plan_id = plan_id_for(day)
     existing = _header(conn, plan_id, lock=True)
     if existing is not None:
-        if existing["status"] != "draft":
+        if existing["status"] not in ("draft", "cancelled"):
             raise Refused(
                 [Problem("plan", f"is {existing['status']}; it cannot be replanned", value=plan_id)]
             )
@@ -235,6 +237,8 @@ def save_plan(
     for start in range(0, len(rows), 5000):
         chunk = rows[start : start + 5000]
         conn.execute(insert(plan_lines), [{"plan_id": plan_id, **row} for row in chunk])
+    if existing is not None and existing["status"] == "cancelled":
+        record_transition(conn, plan_id, "cancelled", "draft", "nightly plan", "planned again")
     return {**_header(conn, plan_id), "lines": len(rows)}
 
 
@@ -279,8 +283,11 @@ def read_lines(
 
 
 def edit_line(conn: Connection, plan_id: str, line_no: int, qty: int) -> dict:
-    """Set a draft line's quantity (whole units, >= 0). Returns the line.
-    Refused if the plan is not a draft or `qty` is not a whole number >= 0."""
+    """Set a draft line's quantity (whole units, >= 0). Returns the line's columns plus
+    `warnings`: the Problems (as text) the edit leaves at its source and pair (more
+    units than the source has free, the store above its capacity), which approval
+    will refuse until they are fixed. Refused if the plan is not a draft or `qty` is
+    not a whole number >= 0."""
     if isinstance(qty, bool) or not isinstance(qty, int) or qty < 0:
         raise Refused([Problem("qty", "must be a whole number, zero or more", value=qty)])
     header = _header(conn, plan_id, lock=True)
@@ -320,7 +327,9 @@ def edit_line(conn: Connection, plan_id: str, line_no: int, qty: int) -> dict:
             .where(plans.c.id == plan_id)
             .values(summary=json.dumps(summary, sort_keys=True))
         )
-    return read_lines(conn, plan_id, limit=1, offset=line_no - 1)[0]
+    edited = read_lines(conn, plan_id, limit=1, offset=line_no - 1)[0]
+    problems = plan_problems(conn, plan_id, source=(line.source_id, line.sku_id), pair=pair)
+    return {**edited, "warnings": [str(p) for p in problems]}
 
 
 def _pair_state(conn: Connection, plan_id: str, pair: tuple[str, str]) -> tuple[int, int]:
@@ -342,68 +351,3 @@ def _pair_state(conn: Connection, plan_id: str, pair: tuple[str, str]) -> tuple[
         int(is_at_risk(m["position"], got, m["forecast_mean"])),
         int(is_excess(m["position"], got, m["target"])),
     )
-
-
-def approve_plan(conn: Connection, plan_id: str, by: str) -> dict:
-    """Approve a draft (`by`: who). Approving an approved plan changes nothing;
-    a released plan stays released."""
-    header = _header(conn, plan_id, lock=True)
-    if header is None:
-        raise NotFound("plan", plan_id)
-    if header["status"] == "draft":
-        conn.execute(
-            update(plans)
-            .where(plans.c.id == plan_id)
-            .values(status="approved", approved_at=utc_now(), approved_by=by)
-        )
-    return get_plan(conn, plan_id)
-
-
-def release_plan(conn: Connection, plan_id: str) -> dict:
-    """Release an approved plan: one transfer per transfer number, created and shipped
-    through the ledger in this transaction (ids ``<plan>-T<n>``), lines of zero units
-    left out. Returns the header with the transfer ids. Releasing a released plan
-    returns the same and writes nothing. Refused for a draft; a shipment the ledger
-    refuses (not enough free stock at the source) refuses the whole release.
-    """
-    header = _header(conn, plan_id, lock=True)
-    if header is None:
-        raise NotFound("plan", plan_id)
-    if header["status"] == "draft":
-        raise Refused([Problem("plan", "is a draft; approve it first", value=plan_id)])
-    if header["status"] == "released":
-        return header
-    rows = conn.execute(
-        select(plan_lines)
-        .where(plan_lines.c.plan_id == plan_id, plan_lines.c.qty > 0)
-        .order_by(plan_lines.c.transfer_no, plan_lines.c.sku_id)
-    ).all()
-    transfers: dict[int, dict] = {}
-    for row in rows:
-        doc = transfers.setdefault(
-            row.transfer_no, {"source": row.source_id, "destination": row.store_id, "lines": {}}
-        )
-        doc["lines"][row.sku_id] = doc["lines"].get(row.sku_id, 0) + row.qty
-    released = []
-    for number, doc in sorted(transfers.items()):
-        transfer_id = f"{plan_id}-T{number:06d}"
-        lines = [{"sku": sku, "qty": qty} for sku, qty in sorted(doc["lines"].items())]
-        create_transfer(
-            conn,
-            key=f"{transfer_id}:create",
-            transfer_id=transfer_id,
-            source=doc["source"],
-            destination=doc["destination"],
-            lines=lines,
-        )
-        ship_transfer(conn, key=f"{transfer_id}:ship", transfer_id=transfer_id)
-        released.append(transfer_id)
-    summary = {**header["summary"], "transfers": len(released)}
-    conn.execute(
-        update(plans)
-        .where(plans.c.id == plan_id)
-        .values(
-            status="released", released_at=utc_now(), summary=json.dumps(summary, sort_keys=True)
-        )
-    )
-    return get_plan(conn, plan_id)

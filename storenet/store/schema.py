@@ -355,7 +355,23 @@ plans = Table(
     Column("approved_by", String(200)),
     Column("released_at", DateTime()),
     Column("summary", Text, nullable=False, server_default="{}"),
-    CheckConstraint("status IN ('draft', 'approved', 'released')", name="status"),
+    CheckConstraint("status IN ('draft', 'approved', 'released', 'cancelled')", name="status"),
+)
+
+# Every change of a plan's status, dated: who moved it from what to what, and why (a
+# reopen or a cancellation must say why). No foreign key: a cancelled day planned again
+# replaces the plan's row, and its history stays.
+plan_transitions = Table(
+    "plan_transitions",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column("plan_id", String(64), nullable=False),
+    Column("at", DateTime(), nullable=False),
+    Column("from_status", String(12), nullable=False),
+    Column("to_status", String(12), nullable=False),
+    Column("by", String(200), nullable=False),
+    Column("reason", String(500), nullable=False, server_default=""),
+    Index("ix_plan_transitions_plan_id", "plan_id"),
 )
 
 plan_lines = Table(

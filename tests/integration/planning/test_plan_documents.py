@@ -6,36 +6,17 @@ real import path, with its history as the planner's input.
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import func, select, text
 
-from storenet.datagen import NetworkSpec, generate
 from storenet.errors import Refused
-from storenet.imports import import_folder
 from storenet.ledger.verify import verify_balances
-from storenet.planning.documents import (
-    approve_plan,
-    edit_line,
-    get_plan,
-    read_lines,
-    release_plan,
-)
+from storenet.planning.documents import edit_line, get_plan, read_lines
+from storenet.planning.lifecycle import approve_plan, release_plan
 from storenet.planning.service import run_plan
-from storenet.settings import Settings
 from storenet.store.schema import movements, plan_lines
 
-DAY = date(2026, 11, 23)
-
-
-@pytest.fixture
-def planned(engine, tmp_path):
-    generate(NetworkSpec(stores=30, skus=50, days=120, seed=5), tmp_path)
-    import_folder(engine, tmp_path / "master")
-    settings = Settings(home=tmp_path, db_url=str(engine.url))
-    header, plan = run_plan(settings, engine)
-    return engine, settings, header, plan
+from .conftest import DAY
 
 
 def lines_of(engine, plan_id):
