@@ -38,6 +38,7 @@ from storenet.store.locks import lock_balances, lock_serials
 from storenet.store.schema import transfer_lines, transfers
 
 SCOPE = "ledger"
+TAKEN_ID = "cannot be used: transfer ids are unique across the network, choose another"
 
 
 def create_transfer(
@@ -56,6 +57,8 @@ def create_transfer(
     has at `source` as that SKU and not named on another draft transfer. Named serials
     are claimed by this draft; a serial-tracked line without them gets serials picked
     when it ships. Each SKU appears once. Any problem refuses the whole transfer.
+    `transfer_id` is unique across the network: a taken one is refused (field
+    "transfer_id", reason TAKEN_ID) whoever holds it.
     """
     payload = {
         "cmd": "create_transfer",
@@ -71,7 +74,10 @@ def create_transfer(
         if src == dst:
             raise Refused([Problem("destination", "must differ from source", value=destination)])
         if conn.execute(select(transfers.c.id).where(transfers.c.id == transfer_id)).first():
-            raise Refused([Problem("transfer_id", "already exists", value=transfer_id)])
+            # Transfer ids are one namespace for the whole network, so a taken id is
+            # refused whoever holds it, in words that say nothing of the holder: the
+            # same answer for the caller's own transfer and for one they cannot see.
+            raise Refused([Problem("transfer_id", TAKEN_ID, value=transfer_id)])
         problems, rows, seen = [], [], set()
         named: dict[str, tuple[str, ...]] = {}
         for i, line in enumerate(lines, start=1):
@@ -212,10 +218,11 @@ def receive_transfer(
 ) -> dict:
     """Receive a shipped transfer.
 
-    `received` maps SKU -> units that arrived (default: everything shipped; a SKU left
-    out of a given map means none arrived). For a serial-tracked SKU,
-    `received_serials` maps SKU -> the serials that arrived; without it the line
-    arrives whole or not at all (a count in between is refused: say which serials).
+    `received` maps SKU -> units that arrived; a SKU it leaves out (or no map at all)
+    arrived as shipped, so a clerk lists only the lines that differ. For a
+    serial-tracked SKU, `received_serials` maps SKU -> the serials that arrived;
+    without it the line arrives whole or not at all (a count in between is refused:
+    say which serials).
     A shipped serial that did not arrive goes transit -> count difference (short); a
     serial that arrived but was not shipped comes from count difference (over), and
     must be unknown to the ledger or recorded at count difference as the same SKU (a
@@ -232,11 +239,10 @@ def receive_transfer(
     def work() -> dict:
         doc = _transfer(conn, transfer_id, expect="shipped")
         lines = {line.sku_id: line for line in _lines(conn, transfer_id)}
-        arrived = (
-            dict(received)
-            if received is not None
-            else {sku: line.qty_shipped for sku, line in lines.items()}
-        )
+        # What the receipt does not list arrived as shipped (the API's documented
+        # default): booking 0 for a line the clerk did not mention would record a
+        # shortage nobody counted.
+        arrived = {sku: line.qty_shipped for sku, line in lines.items()} | (received or {})
         problems = [
             Problem("received", "is not on this transfer", value=sku)
             for sku in sorted(set(arrived) - set(lines))
