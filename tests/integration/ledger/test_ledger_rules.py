@@ -27,6 +27,25 @@ def receive(engine, location, sku, qty, at=None):
     )
 
 
+def shipped_transfer(engine, transfer_id, destination, lines):
+    """A transfer of `lines` from the warehouse WC to `destination`, shipped."""
+    unit_of_work(
+        engine,
+        lambda c: transfers.create_transfer(
+            c,
+            key=f"{transfer_id}-create",
+            transfer_id=transfer_id,
+            source="WC",
+            destination=destination,
+            lines=lines,
+        ),
+    )
+    return unit_of_work(
+        engine,
+        lambda c: transfers.ship_transfer(c, key=f"{transfer_id}-ship", transfer_id=transfer_id),
+    )
+
+
 def balance(engine, location, sku):
     with engine.connect() as conn:
         loc = location_ids(conn)[location]
@@ -123,18 +142,7 @@ def test_a_receipt_listing_some_skus_books_the_others_as_shipped(network):
     # given a shipped transfer of 6 K1 and 3 K2 to S1
     receive(network, "WC", "K1", 6)
     receive(network, "WC", "K2", 3)
-    unit_of_work(
-        network,
-        lambda c: transfers.create_transfer(
-            c,
-            key="t",
-            transfer_id="T1",
-            source="WC",
-            destination="S1",
-            lines=[{"sku": "K1", "qty": 6}, {"sku": "K2", "qty": 3}],
-        ),
-    )
-    unit_of_work(network, lambda c: transfers.ship_transfer(c, key="ts", transfer_id="T1"))
+    shipped_transfer(network, "T1", "S1", [{"sku": "K1", "qty": 6}, {"sku": "K2", "qty": 3}])
     # when the clerk lists only the line that differs: 4 of the 6 K1
     answer = unit_of_work(
         network,
