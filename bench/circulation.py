@@ -51,7 +51,7 @@ def real_sales_input(args: argparse.Namespace, settings, progress):  # type: ign
     from storenet.datasets.m5 import load_panel, parse_day, read_calendar
     from storenet.evaluation.models import m5_network, storenet_settings
     from storenet.planning.history import HistoryFrame
-    from storenet.planning.simulate import prepare
+    from storenet.planning.simulate.inputs import prepare
 
     panel = load_panel(args.data, args.calendar, stores=args.stores or None)
     end = parse_day(args.end_day, panel.days[0]) if args.end_day else panel.days[-1]
@@ -96,7 +96,7 @@ def real_sales_input(args: argparse.Namespace, settings, progress):  # type: ign
 
 def synthetic_input(args: argparse.Namespace, settings, progress):  # type: ignore[no-untyped-def]
     from storenet.datagen import NetworkSpec, generate
-    from storenet.planning.simulate import load
+    from storenet.planning.simulate.inputs import load
 
     folder = Path(args.work) / f"synthetic_{args.synthetic_stores}_{args.seed}"
     if not (folder / "master" / "stores.parquet").exists():
@@ -118,7 +118,7 @@ def synthetic_input(args: argparse.Namespace, settings, progress):  # type: igno
 
 def compare(curves: dict, fill: float) -> dict:
     """Each policy at the min/max rule's operating point (see the module doc)."""
-    from storenet.planning.simulate import days_at
+    from storenet.planning.simulate.frontier import days_at
 
     minmax = sorted(curves["minmax"], key=lambda r: r.setting)
     point = next((r for r in minmax if r.kpis()["fill_rate"] >= fill), minmax[-1])
@@ -146,7 +146,9 @@ def compare(curves: dict, fill: float) -> dict:
 def run(label: str, sim, policies: list[str], out_dir: Path, console, fill: float) -> dict:  # type: ignore[no-untyped-def]
     from rich.progress import Progress
 
-    from storenet.planning.simulate import draw_frontier, make_policy, simulate
+    from storenet.cli_frontier import draw_frontier
+    from storenet.planning.simulate.engine import simulate
+    from storenet.planning.simulate.policies import make_policy
 
     curves: dict[str, list] = {}
     with Progress(console=console, transient=True) as bar:
@@ -193,7 +195,8 @@ def main() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from storenet.planning.simulate import SimSettings, statsforecast_available
+    from storenet.planning.simulate.inputs import SimSettings
+    from storenet.planning.simulate.policies import statsforecast_available
 
     console = Console(stderr=True)
     policies = ["storenet", "minmax"] + (["statsforecast"] if statsforecast_available() else [])

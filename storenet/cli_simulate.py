@@ -1,7 +1,7 @@
 """`storenet simulate`: replay demand against storenet's plan and its peers.
 
-A thin edge over `storenet.planning.simulate`; `register(app)` adds the command to the
-main Typer app.
+A thin edge over `storenet.planning.compare` (the runs) and `storenet.cli_frontier` (the
+drawing); `register(app)` adds the command to the main Typer app.
 """
 
 from __future__ import annotations
@@ -75,8 +75,9 @@ def simulate_command(
 ) -> None:
     """Replay demand day by day (lead times, warehouse supply, lost sales) for each
     policy; report the KPIs and draw the fill-rate vs inventory-days frontier."""
+    from storenet.cli_frontier import draw_frontier
     from storenet.planning import compare
-    from storenet.planning import simulate as sim_mod
+    from storenet.planning.simulate.inputs import SimSettings, load
 
     try:
         names, skipped = compare.choose_policies(policies.split(","))
@@ -86,7 +87,7 @@ def simulate_command(
     for gone in skipped:
         err.print(f"[yellow]skipping {gone['policy']}[/]: {gone['reason']}")
     try:
-        settings = sim_mod.SimSettings(
+        settings = SimSettings(
             days=days, lead_days=lead_days, supplier_lead_days=supplier_lead_days, demand=demand
         )
         split_day = date.fromisoformat(split) if split else None
@@ -107,7 +108,7 @@ def simulate_command(
             bar.update(warm, completed=done, total=total)
 
         try:
-            sim = sim_mod.load(network, settings, split_day, progress=warm_up)
+            sim = load(network, settings, split_day, progress=warm_up)
         except (FileNotFoundError, ValueError) as error:
             err.print(f"[bold red]error[/]: {error}")
             raise typer.Exit(2) from error
@@ -121,7 +122,7 @@ def simulate_command(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     title = f"Fill rate vs inventory days, {result.first_day}..{result.last_day}"
-    sim_mod.draw_frontier(
+    draw_frontier(
         result.curves(),
         out_dir / "frontier.png",
         out_dir / "frontier.html",

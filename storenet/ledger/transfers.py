@@ -6,23 +6,21 @@ arrived from transit into the destination. A short receipt sends the missing uni
 from transit to the count-difference location; an over receipt brings the extra units
 from there; either opens a discrepancy so someone finds out why.
 
-Serial-tracked SKUs (phones, TVs) move by serial. A draft line may name its serials;
-a line that does not gets them picked at the source when it ships, oldest first (the
-unit that has sat at the source longest leaves first, which keeps aged stock down and
-makes the pick repeatable). The serials a transfer carries are kept in
-`transfer_serials`; in transit they sit at TRANSIT with the destination as their site,
-and receiving places each one where it ended up: the destination, or the
-count-difference location for a serial that never arrived.
+Serial-tracked SKUs (phones, TVs) move by serial: a draft line may name its serials,
+else they are picked at the source when it ships (`storenet.ledger.picking`). In
+transit they sit at TRANSIT with the destination as their site, and receiving places
+each one where it ended up: the destination, or the count-difference location for a
+serial that never arrived.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, exists, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
-from storenet.catalog.skus import sku_handling
 from storenet.errors import NotFound, Problem, Refused
+from storenet.ledger import picking
 from storenet.ledger.checks import (
     require_location,
     require_qty,
@@ -37,15 +35,10 @@ from storenet.ledger.posting import Movement, post_movements
 from storenet.ledger.serials import place_serials
 from storenet.store.clock import as_utc, utc_now
 from storenet.store.locks import lock_balances, lock_serials
-from storenet.store.schema import (
-    movements,
-    serials,
-    transfer_lines,
-    transfer_serials,
-    transfers,
-)
+from storenet.store.schema import transfer_lines, transfers
 
 SCOPE = "ledger"
+TAKEN_ID = "cannot be used: transfer ids are unique across the network, choose another"
 
 
 def create_transfer(
@@ -64,6 +57,8 @@ def create_transfer(
     has at `source` as that SKU and not named on another draft transfer. Named serials
     are claimed by this draft; a serial-tracked line without them gets serials picked
     when it ships. Each SKU appears once. Any problem refuses the whole transfer.
+    `transfer_id` is unique across the network: a taken one is refused (field
+    "transfer_id", reason TAKEN_ID) whoever holds it.
     """
     payload = {
         "cmd": "create_transfer",
@@ -79,7 +74,10 @@ def create_transfer(
         if src == dst:
             raise Refused([Problem("destination", "must differ from source", value=destination)])
         if conn.execute(select(transfers.c.id).where(transfers.c.id == transfer_id)).first():
-            raise Refused([Problem("transfer_id", "already exists", value=transfer_id)])
+            # Transfer ids are one namespace for the whole network, so a taken id is
+            # refused whoever holds it, in words that say nothing of the holder: the
+            # same answer for the caller's own transfer and for one they cannot see.
+            raise Refused([Problem("transfer_id", TAKEN_ID, value=transfer_id)])
         problems, rows, seen = [], [], set()
         named: dict[str, tuple[str, ...]] = {}
         for i, line in enumerate(lines, start=1):
@@ -104,7 +102,7 @@ def create_transfer(
         if not rows and not problems:
             problems.append(Problem("lines", "a transfer needs at least one line"))
         named_rows = lock_serials(conn, [s for found in named.values() for s in found])
-        problems += _named_serial_problems(conn, src, named, named_rows, claims=True)
+        problems += picking.named_serial_problems(conn, src, named, named_rows, claims=True)
         if problems:
             raise Refused(problems)
         conn.execute(
@@ -117,7 +115,7 @@ def create_transfer(
             )
         )
         conn.execute(insert(transfer_lines), rows)
-        _store_serials(conn, transfer_id, named)
+        picking.record_serials(conn, transfer_id, named)
         return {"transfer": transfer_id, "status": "draft", "lines": len(rows)}
 
     return run_once(conn, SCOPE, key, payload, work)
@@ -153,8 +151,8 @@ def ship_transfer(
         source = location_names(conn)[doc.from_location]
         for line in sorted(lines, key=lambda r: r.sku_id):
             take_available(conn, doc.from_location, source, line.sku_id, line.qty_requested)
-        tracked = _serial_tracked(conn, [line.sku_id for line in lines])
-        named, picked = _serials_to_ship(
+        tracked = picking.serial_tracked(conn, [line.sku_id for line in lines])
+        named, picked = picking.serials_to_ship(
             conn,
             transfer_id,
             doc.from_location,
@@ -184,7 +182,7 @@ def ship_transfer(
                 for s in m.serials
             ],
         )
-        _store_serials(conn, transfer_id, picked)
+        picking.record_serials(conn, transfer_id, picked)
         for line in lines:
             conn.execute(
                 update(transfer_lines)
@@ -220,10 +218,11 @@ def receive_transfer(
 ) -> dict:
     """Receive a shipped transfer.
 
-    `received` maps SKU -> units that arrived (default: everything shipped; a SKU left
-    out of a given map means none arrived). For a serial-tracked SKU,
-    `received_serials` maps SKU -> the serials that arrived; without it the line
-    arrives whole or not at all (a count in between is refused: say which serials).
+    `received` maps SKU -> units that arrived; a SKU it leaves out (or no map at all)
+    arrived as shipped, so a clerk lists only the lines that differ. For a
+    serial-tracked SKU, `received_serials` maps SKU -> the serials that arrived;
+    without it the line arrives whole or not at all (a count in between is refused:
+    say which serials).
     A shipped serial that did not arrive goes transit -> count difference (short); a
     serial that arrived but was not shipped comes from count difference (over), and
     must be unknown to the ledger or recorded at count difference as the same SKU (a
@@ -240,11 +239,10 @@ def receive_transfer(
     def work() -> dict:
         doc = _transfer(conn, transfer_id, expect="shipped")
         lines = {line.sku_id: line for line in _lines(conn, transfer_id)}
-        arrived = (
-            dict(received)
-            if received is not None
-            else {sku: line.qty_shipped for sku, line in lines.items()}
-        )
+        # What the receipt does not list arrived as shipped (the API's documented
+        # default): booking 0 for a line the clerk did not mention would record a
+        # shortage nobody counted.
+        arrived = {sku: line.qty_shipped for sku, line in lines.items()} | (received or {})
         problems = [
             Problem("received", "is not on this transfer", value=sku)
             for sku in sorted(set(arrived) - set(lines))
@@ -256,9 +254,9 @@ def receive_transfer(
                 )
         if problems:
             raise Refused(problems)
-        shipped_serials = _transfer_serials(conn, transfer_id)
-        tracked = _serial_tracked(conn, list(lines))
-        got_serials = _arrived_serials(
+        shipped_serials = picking.carried_serials(conn, transfer_id)
+        tracked = picking.serial_tracked(conn, list(lines))
+        got_serials = picking.arrived_serials(
             lines, tracked, shipped_serials, arrived, received, received_serials or {}
         )
         when, doc_ref, dst = as_utc(at), f"transfer:{transfer_id}", doc.to_location
@@ -268,7 +266,7 @@ def receive_transfer(
             [s for found in shipped_serials.values() for s in found]
             + [s for found in got_serials.values() for s in found],
         )
-        _refuse_serials_elsewhere(conn, shipped_serials, got_serials, rows)
+        picking.refuse_serials_elsewhere(conn, shipped_serials, got_serials, rows)
 
         # Where each part of a line goes: what arrived into the destination, what never
         # arrived to count difference, what arrived unshipped from count difference.
@@ -325,7 +323,7 @@ def receive_transfer(
                 .values(qty_received=got)
             )
         ids = post_movements(conn, moves, utc_now()).ids
-        place_serials(conn, _placements(moves, ids, rows))
+        place_serials(conn, picking.receipt_placements(moves, ids, rows))
         open_discrepancies(
             conn, [{**issue, "movement_id": ids[i]} for i, issue in issues], utc_now()
         )
@@ -370,240 +368,6 @@ def _lines(conn: Connection, transfer_id: str) -> list:
     )
 
 
-def _serial_tracked(conn: Connection, sku_ids: list[str]) -> set[str]:
-    """The serial-tracked SKUs among `sku_ids`."""
-    return {sku for sku, h in sku_handling(conn, sku_ids).items() if h.serial_tracked}
-
-
-def _transfer_serials(conn: Connection, transfer_id: str) -> dict[str, list[str]]:
-    """{sku: serials, sorted} recorded on the transfer."""
-    out: dict[str, list[str]] = {}
-    for row in conn.execute(
-        select(transfer_serials.c.sku_id, transfer_serials.c.serial)
-        .where(transfer_serials.c.transfer_id == transfer_id)
-        .order_by(transfer_serials.c.sku_id, transfer_serials.c.serial)
-    ):
-        out.setdefault(row.sku_id, []).append(row.serial)
-    return out
-
-
-def _store_serials(conn: Connection, transfer_id: str, by_sku: dict) -> None:
-    rows = [
-        {"transfer_id": transfer_id, "sku_id": sku, "serial": s}
-        for sku, found in sorted(by_sku.items())
-        for s in sorted(found)
-    ]
-    if rows:
-        conn.execute(insert(transfer_serials), rows)
-
-
-def _at(row: dict | None, location: int, sku: str) -> bool:
-    """True when the (locked) serial row says the unit is at `location` as `sku`."""
-    return row is not None and row["location_id"] == location and row["sku_id"] == sku
-
-
-def _named_serial_problems(
-    conn: Connection, src: int, named: dict[str, tuple | list], rows: dict, *, claims: bool
-) -> list[Problem]:
-    """Problems of serials named for shipping from `src`, read from their locked `rows`:
-    each must be recorded there as its line's SKU and, with `claims`, not be named on
-    any draft transfer already."""
-    wanted = sorted(s for found in named.values() for s in found)
-    if not wanted:
-        return []
-    claimed: dict[str, str] = {}
-    if claims:
-        claimed = dict(
-            conn.execute(
-                select(transfer_serials.c.serial, transfer_serials.c.transfer_id)
-                .join(transfers, transfers.c.id == transfer_serials.c.transfer_id)
-                .where(transfer_serials.c.serial.in_(wanted), transfers.c.status == "draft")
-            ).all()
-        )
-    names = location_names(conn)
-    problems = []
-    for sku, found in sorted(named.items()):
-        for s in sorted(found):
-            row = rows.get(s)
-            if row is None:
-                reason = "is not in the ledger"
-            elif row["sku_id"] != sku:
-                reason = f"is a unit of {row['sku_id']}, not {sku}"
-            elif row["location_id"] != src:
-                reason = (
-                    f"is not at {names[src]}: the ledger has it at "
-                    f"{names.get(row['location_id'], row['location_id'])}"
-                )
-            elif s in claimed:
-                reason = f"is already named on draft transfer {claimed[s]}"
-            else:
-                continue
-            problems.append(Problem("serials", reason, f"sku {sku}", s))
-    return problems
-
-
-def _serials_to_ship(
-    conn: Connection, transfer_id: str, src: int, wanted: dict[str, int]
-) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """The serials each serial-tracked line of a shipment carries, locked: (named on the
-    draft, picked now), each {sku: serials}. Refused naming the SKU when a named serial
-    left the source or the source has too few serials to pick from."""
-    named = _transfer_serials(conn, transfer_id)
-    named = {sku: found for sku, found in named.items() if sku in wanted}
-    to_pick = {sku: n for sku, n in wanted.items() if sku not in named}
-    picked: dict[str, list[str]] = {sku: [] for sku in to_pick}
-    tried: set[str] = set()
-    candidates = {sku: _oldest_at(conn, src, sku, n, tried) for sku, n in to_pick.items()}
-    # Lock the named serials and the candidates in one sorted pass, then check them.
-    # A candidate another writer moved between the read and the lock is dropped and
-    # the next oldest tried: rare (shipments from one source already queue on its
-    # balance rows), and it ends once no candidates are left.
-    rows = lock_serials(
-        conn, [s for by_sku in (named, candidates) for found in by_sku.values() for s in found]
-    )
-    problems = _named_serial_problems(conn, src, named, rows, claims=False)
-    while any(candidates.values()):
-        for sku, found in candidates.items():
-            tried.update(found)
-            picked[sku] += [s for s in found if _at(rows.get(s), src, sku)]
-        candidates = {
-            sku: _oldest_at(conn, src, sku, n - len(picked[sku]), tried)
-            for sku, n in to_pick.items()
-            if len(picked[sku]) < n
-        }
-        rows = lock_serials(conn, [s for found in candidates.values() for s in found])
-    if to_pick:
-        source = location_names(conn)[src]
-        for sku, n in sorted(to_pick.items()):
-            if len(picked[sku]) < n:
-                problems.append(
-                    Problem(
-                        "serials",
-                        f"only {len(picked[sku])} unit(s) of {sku} with a serial are free "
-                        f"at {source}, {n} to ship",
-                        f"sku {sku}",
-                        n,
-                    )
-                )
-    if problems:
-        raise Refused(problems)
-    return named, picked
-
-
-def _oldest_at(conn: Connection, src: int, sku: str, n: int, exclude: set[str]) -> list[str]:
-    """Up to `n` serials of `sku` at `src`, oldest first (when the movement that brought
-    each there happened, then serial), leaving out `exclude` and serials named on a
-    draft transfer (claimed for that transfer). Not locked."""
-    claimed = exists(
-        select(transfer_serials.c.serial)
-        .join(transfers, transfers.c.id == transfer_serials.c.transfer_id)
-        .where(transfer_serials.c.serial == serials.c.serial, transfers.c.status == "draft")
-    )
-    q = (
-        select(serials.c.serial)
-        .join(movements, movements.c.id == serials.c.last_movement_id)
-        .where(serials.c.location_id == src, serials.c.sku_id == sku, ~claimed)
-        .order_by(movements.c.occurred_at, serials.c.serial)
-        .limit(n)
-    )
-    if exclude:
-        q = q.where(serials.c.serial.not_in(sorted(exclude)))
-    return list(conn.execute(q).scalars())
-
-
-def _arrived_serials(
-    lines: dict,
-    tracked: set[str],
-    shipped: dict[str, list[str]],
-    arrived: dict[str, int],
-    received: dict[str, int] | None,
-    named: dict[str, list[str]],
-) -> dict[str, set[str]]:
-    """{sku: serials that arrived} for every serial-tracked line; Refused on bad input."""
-    problems = [
-        Problem("received_serials", "is not on this transfer", value=sku)
-        for sku in sorted(set(named) - set(lines))
-    ]
-    problems += [
-        Problem("received_serials", f"{sku} is not serial-tracked", value=sku)
-        for sku in sorted((set(named) & set(lines)) - tracked)
-    ]
-    out: dict[str, set[str]] = {}
-    seen: dict[str, str] = {}
-    for sku in sorted(tracked):
-        sent = shipped.get(sku, [])
-        if sku in named:
-            given = named[sku]
-            if not isinstance(given, list) or not all(isinstance(s, str) and s for s in given):
-                problems.append(
-                    Problem(f"received_serials.{sku}", "must be a list of serial numbers")
-                )
-                continue
-            if len(set(given)) != len(given):
-                problems.append(
-                    Problem(f"received_serials.{sku}", "names a serial twice", value=given)
-                )
-            if received is not None and sku in received and received[sku] != len(given):
-                problems.append(
-                    Problem(
-                        f"received.{sku}",
-                        f"says {received[sku]} but received_serials names {len(given)}",
-                        value=received[sku],
-                    )
-                )
-            came = set(given)
-        else:
-            count = arrived.get(sku, 0)
-            if count not in (0, len(sent)):
-                problems.append(
-                    Problem(
-                        f"received.{sku}",
-                        f"{sku} is serial-tracked: name the serials that arrived in "
-                        "received_serials",
-                        value=count,
-                    )
-                )
-                continue
-            came = set(sent) if count else set()
-        for s in sorted(came):
-            if s in seen:
-                problems.append(
-                    Problem("received_serials", f"names {s} under {seen[s]} and {sku}", value=s)
-                )
-            seen[s] = sku
-        out[sku] = came
-    if problems:
-        raise Refused(problems)
-    return out
-
-
-def _refuse_serials_elsewhere(
-    conn: Connection, shipped: dict[str, list[str]], got: dict[str, set[str]], rows: dict
-) -> None:
-    """Refuse an arrived serial that was not shipped on the transfer unless the ledger
-    never saw it or has it at count difference as the same SKU (a unit lost earlier,
-    now found): a serial is in exactly one place."""
-    names: dict[int, str] | None = None
-    problems = []
-    for sku, came in sorted(got.items()):
-        for s in sorted(came - set(shipped.get(sku, ()))):
-            row = rows.get(s)
-            if row is None or _at(row, COUNT_DIFFERENCE, sku):
-                continue
-            names = names or location_names(conn)
-            problems.append(
-                Problem(
-                    f"received_serials.{sku}",
-                    f"serial {s} was not shipped on this transfer and the ledger has it at "
-                    f"{names.get(row['location_id'], row['location_id'])} as "
-                    f"{row['sku_id']}; a serial is in one place",
-                    value=s,
-                )
-            )
-    if problems:
-        raise Refused(problems)
-
-
 def _receipt_issues(
     index: int, kind: str, dst: int, sku: str, found: tuple, detail: str
 ) -> list[tuple[int, dict]]:
@@ -616,18 +380,3 @@ def _receipt_issues(
     return [
         (index, {**common, "serial": s, "detail": f"{detail}; serial {s} {what}"}) for s in found
     ]
-
-
-def _placements(moves: list[Movement], ids: list[int], rows: dict) -> list[tuple]:
-    """Where a receipt leaves each serial it carried.
-
-    A shipped serial is placed only if the ledger still has it in transit: if something
-    moved it since (a till sold it at the destination before the receipt), that later
-    movement already says where it is and raised its own discrepancy.
-    """
-    out = []
-    for mid, m in zip(ids, moves):
-        for s in m.serials:
-            if m.kind == "over" or (rows.get(s) or {}).get("location_id") == TRANSIT:
-                out.append((s, m.sku_id, m.to_location, None, mid, None))
-    return out

@@ -28,7 +28,8 @@ from sqlalchemy import Engine
 
 from storenet.planning import simulate as sim_mod
 from storenet.planning.history import read_history
-from storenet.planning.simulate import SimInput, SimResult, SimSettings
+from storenet.planning.simulate.engine import SimResult
+from storenet.planning.simulate.inputs import SimInput, SimSettings
 from storenet.planning.source import network_from_db, stock_from_db
 from storenet.store.engine import reading
 

@@ -26,7 +26,11 @@ class TransferLineIn(BaseModel):
 
 
 class TransferIn(BaseModel):
-    transfer_id: str = Field(min_length=1, max_length=64)
+    transfer_id: str = Field(
+        min_length=1,
+        max_length=64,
+        description="Unique across the network: a taken id is refused (422) whoever holds it",
+    )
     source: str = Field(min_length=1, max_length=32)
     destination: str = Field(min_length=1, max_length=32)
     lines: list[TransferLineIn] = Field(min_length=1, max_length=5000)
@@ -34,9 +38,13 @@ class TransferIn(BaseModel):
 
 class ReceiveIn(BaseModel):
     received: dict[str, Annotated[int, Field(ge=0, le=10**9)]] | None = Field(
-        default=None, description="SKU -> units that arrived (default: all shipped)"
+        default=None,
+        description="SKU -> units that arrived; a SKU left out (or no map) arrived as shipped",
     )
-    received_serials: dict[str, list[Annotated[str, Field(max_length=64)]]] | None = None
+    received_serials: dict[str, list[Annotated[str, Field(max_length=64)]]] | None = Field(
+        default=None,
+        description="Serial-tracked SKU -> the serials that arrived (needed when only some did)",
+    )
 
 
 @router.get(

@@ -27,6 +27,25 @@ def receive(engine, location, sku, qty, at=None):
     )
 
 
+def shipped_transfer(engine, transfer_id, destination, lines):
+    """A transfer of `lines` from the warehouse WC to `destination`, shipped."""
+    unit_of_work(
+        engine,
+        lambda c: transfers.create_transfer(
+            c,
+            key=f"{transfer_id}-create",
+            transfer_id=transfer_id,
+            source="WC",
+            destination=destination,
+            lines=lines,
+        ),
+    )
+    return unit_of_work(
+        engine,
+        lambda c: transfers.ship_transfer(c, key=f"{transfer_id}-ship", transfer_id=transfer_id),
+    )
+
+
 def balance(engine, location, sku):
     with engine.connect() as conn:
         loc = location_ids(conn)[location]
@@ -117,6 +136,57 @@ def test_a_transfer_counts_in_transit_at_its_destination_until_received(network)
     with network.connect() as conn:
         assert conn.execute(text("SELECT kind FROM discrepancies")).scalar() == "transfer_short"
         assert verify_balances(conn) == []
+
+
+def test_a_receipt_listing_some_skus_books_the_others_as_shipped(network):
+    # given a shipped transfer of 6 K1 and 3 K2 to S1
+    receive(network, "WC", "K1", 6)
+    receive(network, "WC", "K2", 3)
+    shipped_transfer(network, "T1", "S1", [{"sku": "K1", "qty": 6}, {"sku": "K2", "qty": 3}])
+    # when the clerk lists only the line that differs: 4 of the 6 K1
+    answer = unit_of_work(
+        network,
+        lambda c: transfers.receive_transfer(c, key="tr", transfer_id="T1", received={"K1": 4}),
+    )
+    # then K2, not listed, arrived as shipped: on hand, no shortage raised for it
+    assert balance(network, "S1", "K2") == (3, 0, 0, 0)
+    assert balance(network, "S1", "K1") == (4, 0, 0, 0)
+    assert answer["discrepancies"] == 1
+    with network.connect() as conn:
+        raised = conn.execute(text("SELECT sku_id, kind FROM discrepancies")).all()
+        assert [tuple(r) for r in raised] == [("K1", "transfer_short")]
+        lines = conn.execute(
+            text("SELECT sku_id, qty_received FROM transfer_lines ORDER BY sku_id")
+        ).all()
+        assert [tuple(r) for r in lines] == [("K1", 4), ("K2", 3)]
+        assert verify_balances(conn) == []
+
+
+def test_a_taken_transfer_id_is_refused_without_saying_a_transfer_exists(network):
+    # given a draft T1
+    receive(network, "WC", "K1", 6)
+
+    def make(key: str, source: str) -> dict:
+        return unit_of_work(
+            network,
+            lambda c: transfers.create_transfer(
+                c,
+                key=key,
+                transfer_id="T1",
+                source=source,
+                destination="S2",
+                lines=[{"sku": "K1", "qty": 1}],
+            ),
+        )
+
+    make("first", "WC")
+    # when another draft, from another source, asks for the same id
+    with pytest.raises(Refused) as refused:
+        make("second", "S1")
+    # then it is refused naming the field, in words that do not confirm a transfer
+    [problem] = refused.value.problems
+    assert (problem.field, problem.reason) == ("transfer_id", transfers.TAKEN_ID)
+    assert "exist" not in str(refused.value)
 
 
 def test_an_over_receipt_books_the_extra_units_and_raises_it(network):

@@ -262,6 +262,26 @@ def test_a_serial_recorded_elsewhere_cannot_arrive_on_a_transfer(network):
     assert place(network, "P-1") == (TRANSIT, "S1")
 
 
+def test_a_serial_line_left_out_of_a_receipt_that_lists_other_skus_arrives_whole(network):
+    # given two phones and 5 K1 shipped to S1 on one transfer
+    receive_phones(network, "WC", "PH1", ["P-1", "P-2"], day=1)
+    unit_of_work(
+        network,
+        lambda c: stock.receive_from_supplier(
+            c, key="k1", location="WC", lines=[{"sku": "K1", "qty": 5}]
+        ),
+    )
+    create(network, "T1", [{"sku": "PH1", "qty": 2}, {"sku": "K1", "qty": 5}])
+    ship(network, "T1")
+    # when the receipt lists only K1, short by one
+    answer = receive(network, "T1", received={"K1": 4})
+    # then the phones, not listed, arrived: both serials at S1, none short
+    assert answer["serials_short"] == [] and answer["discrepancies"] == 1
+    assert place(network, "P-1") == ("S1", None) and place(network, "P-2") == ("S1", None)
+    assert balance(network, "S1", "PH1") == (2, 0, 0, 0)
+    assert ledger_is_clean(network)
+
+
 def test_a_partial_count_of_a_serial_line_must_say_which_serials_arrived(network):
     # given two phones shipped
     receive_phones(network, "WC", "PH1", ["P-1", "P-2"], day=1)

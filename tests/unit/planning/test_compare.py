@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 from storenet.planning import compare
-from storenet.planning import simulate as sim_mod
+from storenet.planning.simulate.engine import simulate
+from storenet.planning.simulate.policies import make_policy
 from tests.conftest import sqlite_engine
 
-from .test_simulate import hand_built
+from .test_simulate import hand_built, with_sweeps, without_statsforecast
 
 SMALL_SWEEPS = {"storenet": (0.7, 0.9), "minmax": (1.0,), "statsforecast": (1.0,)}
 
@@ -33,7 +34,7 @@ def test_choose_policies_keeps_the_order_drops_repeats_and_names_the_choices():
 
 
 def test_statsforecast_is_skipped_with_its_reason_when_not_installed(monkeypatch):
-    monkeypatch.setattr(sim_mod, "statsforecast_available", lambda: False)
+    without_statsforecast(monkeypatch)
     names, skipped = compare.choose_policies(["storenet", "statsforecast"])
     assert names == ["storenet"]
     assert skipped == [{"policy": "statsforecast", "reason": compare.STATSFORECAST_MISSING}]
@@ -43,7 +44,7 @@ def test_statsforecast_is_skipped_with_its_reason_when_not_installed(monkeypatch
 
 
 def test_runs_are_the_defaults_then_each_policy_along_its_sweep(monkeypatch):
-    monkeypatch.setattr(sim_mod, "SWEEPS", SMALL_SWEEPS)
+    with_sweeps(monkeypatch, SMALL_SWEEPS)
     assert compare.planned_runs(["storenet", "minmax"], sweep=False) == [
         ("storenet", None),
         ("minmax", None),
@@ -58,7 +59,7 @@ def test_runs_are_the_defaults_then_each_policy_along_its_sweep(monkeypatch):
 
 
 def test_a_comparison_returns_each_runs_kpis_as_simulate_computes_them(sim, monkeypatch):
-    monkeypatch.setattr(sim_mod, "SWEEPS", SMALL_SWEEPS)
+    with_sweeps(monkeypatch, SMALL_SWEEPS)
     seen = []
     result = compare.compare(
         sim, ["storenet", "minmax"], sweep=True, progress=lambda *a: seen.append(a)
@@ -71,7 +72,7 @@ def test_a_comparison_returns_each_runs_kpis_as_simulate_computes_them(sim, monk
     assert [p["default_settings"] for p in result.points()] == [True, True, False, False, False]
     # Each point is the KPIs of the same replay run on its own (the replay is deterministic).
     for point, (name, value) in zip(result.points(), runs, strict=True):
-        alone = sim_mod.simulate(sim, sim_mod.make_policy(name, value)).kpis()
+        alone = simulate(sim, make_policy(name, value)).kpis()
         for key in ("fill_rate", "inventory_days", "turnover", "stockout_rate", "units_sold"):
             assert point[key] == alone[key], (name, value, key)
     assert [r.policy for r in result.defaults()] == ["storenet", "minmax"]

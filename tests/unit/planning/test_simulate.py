@@ -6,9 +6,22 @@ import numpy as np
 import pytest
 
 from storenet.datagen.build import NetworkSpec, generate
-from storenet.planning import simulate as sim_mod
+from storenet.planning import simulate as simulate_package
 from storenet.planning.history import HistoryFrame
-from storenet.planning.simulate import Decision, SimSettings, View
+from storenet.planning.simulate import policies
+from storenet.planning.simulate.engine import ration, simulate
+from storenet.planning.simulate.frontier import days_at, fill_at
+from storenet.planning.simulate.inputs import SimSettings, load, prepare
+from storenet.planning.simulate.policies import (
+    Decision,
+    ForecastPolicy,
+    MinMaxPolicy,
+    NullPolicy,
+    PeerUnavailable,
+    StorenetPolicy,
+    View,
+    make_policy,
+)
 
 from .conftest import poisson_days, small_network
 
@@ -47,7 +60,19 @@ def hand_built(replay_demand: np.ndarray, start: int = 5, warehouse: int = 0, qu
     settings = SimSettings(days=len(replay_demand), lead_days=2, supplier_lead_days=3)
     closing = np.full(network.n_pairs, start, np.int64)
     stock = np.full((1, network.n_skus), warehouse, np.int64)
-    return sim_mod.prepare(network, history, settings, SPLIT, closing, stock)
+    return prepare(network, history, settings, SPLIT, closing, stock)
+
+
+def without_statsforecast(monkeypatch) -> None:
+    """As if the optional peer were not installed, wherever callers look it up."""
+    for module in (simulate_package, policies):
+        monkeypatch.setattr(module, "statsforecast_available", lambda: False)
+
+
+def with_sweeps(monkeypatch, sweeps: dict) -> None:
+    """Replace the frontier's sweeps, wherever callers look them up."""
+    for module in (simulate_package, policies):
+        monkeypatch.setattr(module, "SWEEPS", sweeps)
 
 
 class OrderOnce:
@@ -95,7 +120,7 @@ def test_a_policy_that_orders_nothing_runs_out_and_loses_only_when_empty():
     demand = np.zeros((6, 24), np.int64)
     demand[:, 0] = 2  # pair 0 wants 2 a day and starts with 5
     sim = hand_built(demand)
-    result = sim_mod.simulate(sim, sim_mod.NullPolicy(), keep_daily=True)
+    result = simulate(sim, NullPolicy(), keep_daily=True)
     check_conservation(result)
     np.testing.assert_array_equal(result.daily_on_hand[:, 0], [3, 1, 0, 0, 0, 0])
     np.testing.assert_array_equal(result.daily_lost[:, 0], [0, 0, 1, 2, 2, 2])
@@ -112,7 +137,7 @@ def test_deliveries_arrive_after_the_lead_time_within_warehouse_stock():
     demand = np.zeros((5, 24), np.int64)
     demand[:, 0] = 2
     sim = hand_built(demand, warehouse=4, quiet_sku=0)
-    result = sim_mod.simulate(sim, OrderOnce(10), keep_daily=True)
+    result = simulate(sim, OrderOnce(10), keep_daily=True)
     check_conservation(result)
     # Asked 10 on the evening of day 0, the warehouse held 4: they are on the shelf
     # the morning of day 2 (lead 2 days).
@@ -125,7 +150,7 @@ def test_deliveries_arrive_after_the_lead_time_within_warehouse_stock():
 def test_the_warehouse_reorders_from_the_supplier_after_its_lead_time():
     demand = np.zeros((21, 24), np.int64)
     sim = hand_built(demand, warehouse=0)
-    result = sim_mod.simulate(sim, sim_mod.NullPolicy())
+    result = simulate(sim, NullPolicy())
     check_conservation(result)
     # The warehouse builds towards 35 days of its stores' warm-up sales, counting what
     # is on order, and never past it; a SKU that never sold (not launched) gets none.
@@ -139,7 +164,7 @@ def test_the_warehouse_reorders_from_the_supplier_after_its_lead_time():
 def test_ration_shares_scarce_stock_in_proportion_then_by_remainder():
     group = np.array([0, 0, 0, 1, 1])
     request = np.array([5, 3, 2, 4, 1])
-    units = sim_mod.ration(group, request, np.array([5, 10]))
+    units = ration(group, request, np.array([5, 10]))
     # Group 0: 10 asked, 5 held: 2.5, 1.5, 1 -> 2, 1, 1 and one left for the largest
     # remainder (a tie of .5: the lower line); group 1 is not scarce.
     np.testing.assert_array_equal(units, [3, 1, 1, 4, 1])
@@ -148,7 +173,7 @@ def test_ration_shares_scarce_stock_in_proportion_then_by_remainder():
         group = rng.integers(0, 4, 30)
         request = rng.integers(0, 9, 30)
         supply = rng.integers(0, 40, 4)
-        units = sim_mod.ration(group, request, supply)
+        units = ration(group, request, supply)
         assert np.all((units >= 0) & (units <= request))
         given = np.bincount(group, units, 4)
         np.testing.assert_array_equal(given, np.minimum(supply, np.bincount(group, request, 4)))
@@ -163,7 +188,7 @@ def generated(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def sim(generated):
-    return sim_mod.load(generated, SimSettings(days=28))
+    return load(generated, SimSettings(days=28))
 
 
 def test_a_generated_network_starts_from_the_history_and_conserves_units(sim):
@@ -171,7 +196,7 @@ def test_a_generated_network_starts_from_the_history_and_conserves_units(sim):
     # Pairs with a row on the split day start from its closing on hand.
     assert (sim.start_source == 0).any() and (sim.start_source == 1).any()
     for name in ("storenet", "minmax"):
-        result = sim_mod.simulate(sim, sim_mod.make_policy(name), keep_daily=True)
+        result = simulate(sim, make_policy(name), keep_daily=True)
         check_conservation(result)
         lost = result.daily_lost > 0
         assert np.all(result.daily_on_hand[lost] == 0), name
@@ -182,12 +207,12 @@ def test_storenet_fills_more_than_min_max_at_equal_inventory_days(sim):
     # The replayed window (late October to November 22) holds Double 11 and is short
     # of warehouse stock. Fill rates are compared along the frontiers: storenet's
     # frontier, interpolated at a min/max point's inventory days, fills more.
-    storenet = [sim_mod.simulate(sim, sim_mod.StorenetPolicy(v)) for v in (0.5, 0.6, 0.8)]
-    minmax = [sim_mod.simulate(sim, sim_mod.MinMaxPolicy(v)) for v in (1.0, 1.5, 3.0, 5.0)]
+    storenet = [simulate(sim, StorenetPolicy(v)) for v in (0.5, 0.6, 0.8)]
+    minmax = [simulate(sim, MinMaxPolicy(v)) for v in (1.0, 1.5, 3.0, 5.0)]
     compared = 0
     for run in minmax:
         k = run.kpis()
-        ours = sim_mod.fill_at(storenet, k["inventory_days"])
+        ours = fill_at(storenet, k["inventory_days"])
         if not np.isnan(ours):
             compared += 1
             assert ours > k["fill_rate"] + 0.005
@@ -197,8 +222,8 @@ def test_storenet_fills_more_than_min_max_at_equal_inventory_days(sim):
 
 
 def test_nothing_ordered_fills_less_than_storenet(sim):
-    null = sim_mod.simulate(sim, sim_mod.NullPolicy())
-    storenet = sim_mod.simulate(sim, sim_mod.StorenetPolicy())
+    null = simulate(sim, NullPolicy())
+    storenet = simulate(sim, StorenetPolicy())
     assert null.received.sum() == 0
     assert null.stockouts_by_day[-1] > 2 * null.stockouts_by_day[0]
     assert null.kpis()["fill_rate"] < storenet.kpis()["fill_rate"] - 0.05
@@ -207,15 +232,15 @@ def test_nothing_ordered_fills_less_than_storenet(sim):
 def test_statsforecast_policy_runs_when_installed(sim):
     pytest.importorskip("statsforecast")
     week = replace(sim, days=sim.days[:7])  # the peer's import dominates; one fit
-    result = sim_mod.simulate(week, sim_mod.ForecastPolicy(1.0))
+    result = simulate(week, ForecastPolicy(1.0))
     check_conservation(result)
     assert 0 < result.kpis()["fill_rate"] < 1 and result.order_lines > 0
 
 
 def test_statsforecast_policy_is_skipped_with_a_clear_message(monkeypatch):
-    monkeypatch.setattr(sim_mod, "statsforecast_available", lambda: False)
-    with pytest.raises(sim_mod.PeerUnavailable, match="statsforecast is not installed"):
-        sim_mod.make_policy("statsforecast")
+    monkeypatch.setattr(policies, "statsforecast_available", lambda: False)
+    with pytest.raises(PeerUnavailable, match="statsforecast is not installed"):
+        make_policy("statsforecast")
 
 
 def test_simulate_command_writes_kpis_and_the_frontier(generated, tmp_path, monkeypatch):
@@ -228,8 +253,8 @@ def test_simulate_command_writes_kpis_and_the_frontier(generated, tmp_path, monk
     app = typer.Typer()
     app.callback()(lambda: None)
     register(app)
-    monkeypatch.setattr(sim_mod, "statsforecast_available", lambda: False)
-    monkeypatch.setattr(sim_mod, "SWEEPS", {"storenet": (0.8,), "minmax": (1.0, 3.0)})
+    without_statsforecast(monkeypatch)
+    with_sweeps(monkeypatch, {"storenet": (0.8,), "minmax": (1.0, 3.0)})
     out = tmp_path / "out"
     args = ["simulate", "--network", str(generated), "--days", "7", "--out", str(out), "--sweep"]
     result = CliRunner().invoke(app, args)
@@ -260,8 +285,6 @@ class _Point:
 
 
 def test_days_at_interpolates_the_first_crossing_of_the_fill_rate():
-    from storenet.planning.simulate import days_at
-
     runs = [_Point(20.0, 0.99), _Point(10.0, 0.90), _Point(14.0, 0.96), _Point(30.0, 0.98)]
     assert days_at(runs, 0.975) == pytest.approx(14.0 + (0.975 - 0.96) / (0.99 - 0.96) * 6.0)
     assert days_at(runs, 0.85) == 10.0  # the leanest run already fills that much
