@@ -1,13 +1,28 @@
 """The routers, one per area. Every route names its action in `x-storenet-action`
 (the access policy in storenet.accounts.roles), which the access tests read."""
 
-from storenet.api.routes import auth, catalog, network, plans, pos, stock, transfers, users
+from storenet.api.routes import (
+    auth,
+    catalog,
+    network,
+    plans,
+    pos,
+    quarantine,
+    receipts,
+    reservations,
+    stock,
+    transfers,
+    users,
+)
 
 ROUTERS = [
     auth.router,
     users.router,
     pos.router,
     stock.router,
+    receipts.router,
+    quarantine.router,
+    reservations.router,
     transfers.router,
     network.router,
     catalog.router,

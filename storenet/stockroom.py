@@ -1,0 +1,373 @@
+"""The stock commands people take at a store or warehouse: receive a supplier delivery,
+count, adjust, scrap, hold and release, reserve and unreserve, receive a transfer.
+
+Each one checks the access policy (function and object scope) for its principal, runs
+its ledger command exactly once per (principal, key), and writes one audit entry with
+the stock before and after, all in the caller's transaction. The API and the command
+line both call these, so both edges check, change and audit stock the same way (as
+storenet.planning.decisions does for plans). A replay returns the first answer and
+writes nothing, not even a second audit entry; the same key with another payload is
+refused naming the first difference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection
+
+from storenet.accounts.access import answered_as, require
+from storenet.accounts.principal import Principal
+from storenet.audit.chain import record
+from storenet.errors import NotFound
+from storenet.ledger.idempotency import run_once
+from storenet.ledger.locations import location_of
+from storenet.ledger.reservations import release_reservation, reserve_stock
+from storenet.ledger.stock import (
+    adjust_stock,
+    hold_stock,
+    receive_from_supplier,
+    record_count,
+    release_stock,
+    scrap_stock,
+)
+from storenet.ledger.transfers import receive_transfer
+from storenet.reports.records import get_transfer
+from storenet.store.locks import lock_balances
+
+# The scope the API's writes have always used, so keys sent before keep replaying; the
+# command line shares it (keys are per principal: see Principal.key_prefix).
+SCOPE = "api"
+
+
+def once(
+    conn: Connection, who: Principal, key: str, payload: Any, work: Callable[[], dict]
+) -> dict:
+    """Run a write of `who` once per (principal, key): a replay returns the first answer
+    and writes nothing; another payload under the same key is refused naming the
+    difference (IdempotencyConflict)."""
+    return run_once(conn, SCOPE, who.key_prefix + key, payload, work)
+
+
+def stock_at(conn: Connection, location: str, skus: list[str]) -> dict[str, dict]:
+    """{sku: {on_hand, in_transit, reserved, held}} at store or warehouse `location`,
+    rows locked; empty for an unknown location (the ledger command then refuses it)."""
+    try:
+        where = location_of(conn, location)
+    except NotFound:
+        return {}
+    keys = [(where, sku) for sku in skus if isinstance(sku, str)]
+    return {sku: row for (_, sku), row in lock_balances(conn, keys).items()}
+
+
+def _audited_move(
+    conn: Connection,
+    who: Principal,
+    action: str,
+    key: str,
+    payload: dict,
+    command: Callable[[str], dict],
+    note: dict,
+) -> dict:
+    """The common shape of a one-SKU stock command: check `action` on the payload's
+    location, then once per key: read the stock, run `command(ledger_key)`, audit the
+    stock before and after (with `note`, e.g. the reason)."""
+    location, sku = payload["location"], payload["sku"]
+    require(conn, who, action, locations=[location])
+
+    def work() -> dict:
+        before = stock_at(conn, location, [sku]).get(sku)
+        done = command(who.key_prefix + key)
+        after = stock_at(conn, location, [sku])[sku]
+        record(conn, who.username, action, f"{location}/{sku}", before, {**after, **note})
+        return done
+
+    return once(conn, who, key, payload, work)
+
+
+def receive_delivery(
+    conn: Connection,
+    who: Principal,
+    *,
+    key: str,
+    location: str,
+    lines: list[dict],
+    document: str | None = None,
+) -> dict:
+    """Book a supplier delivery of `lines` ({sku, qty, serials?}) into `location` as
+    `who` (action stock.receive), audited with the on-hand units of each SKU before and
+    after and the delivery note `document`. See storenet.ledger.stock.receive_from_supplier."""
+    require(conn, who, "stock.receive", locations=[location])
+    payload = {"cmd": "receive", "location": location, "lines": lines, "document": document}
+    skus = sorted({line.get("sku") for line in lines if isinstance(line.get("sku"), str)})
+
+    def work() -> dict:
+        before = stock_at(conn, location, skus)
+        done = receive_from_supplier(
+            conn, key=who.key_prefix + key, location=location, lines=lines, document=document
+        )
+        after = stock_at(conn, location, skus)
+        record(
+            conn,
+            who.username,
+            "stock.receive",
+            location,
+            {sku: before[sku]["on_hand"] for sku in skus},
+            {"on_hand": {sku: after[sku]["on_hand"] for sku in skus}, "document": document},
+        )
+        return done
+
+    return once(conn, who, key, payload, work)
+
+
+def count(
+    conn: Connection, who: Principal, *, key: str, location: str, sku: str, counted: int
+) -> dict:
+    """Book a physical count of `sku` at `location` as `who` (action stock.count),
+    audited with on hand before and after and the discrepancies it resolved."""
+    require(conn, who, "stock.count", locations=[location])
+    payload = {"location": location, "sku": sku, "counted": counted}
+
+    def work() -> dict:
+        done = record_count(
+            conn, key=who.key_prefix + key, location=location, sku=sku, counted=counted
+        )
+        record(
+            conn,
+            who.username,
+            "stock.count",
+            f"{location}/{sku}",
+            {"on_hand": done["before"]},
+            {"on_hand": done["counted"], "resolved": done["resolved"]},
+        )
+        return done
+
+    return once(conn, who, key, payload, work)
+
+
+def adjust(
+    conn: Connection,
+    who: Principal,
+    *,
+    key: str,
+    location: str,
+    sku: str,
+    delta: int,
+    reason: str,
+) -> dict:
+    """A manual correction of `delta` units with `reason` as `who` (stock.adjust),
+    audited with on hand before and after."""
+    require(conn, who, "stock.adjust", locations=[location])
+    payload = {"location": location, "sku": sku, "delta": delta, "reason": reason}
+
+    def work() -> dict:
+        done = adjust_stock(
+            conn,
+            key=who.key_prefix + key,
+            location=location,
+            sku=sku,
+            delta=delta,
+            reason=reason,
+        )
+        after = stock_at(conn, location, [sku])[sku]["on_hand"]
+        record(
+            conn,
+            who.username,
+            "stock.adjust",
+            f"{location}/{sku}",
+            {"on_hand": after - delta},
+            {"on_hand": after, "delta": delta, "reason": reason},
+        )
+        return done
+
+    return once(conn, who, key, payload, work)
+
+
+def scrap(
+    conn: Connection,
+    who: Principal,
+    *,
+    key: str,
+    location: str,
+    sku: str,
+    qty: int,
+    reason: str,
+    from_held: bool = False,
+) -> dict:
+    """Write off `qty` units of `sku` at `location` (from quarantine when `from_held`)
+    as `who` (stock.scrap), audited with the stock before and after and `reason`."""
+    payload = {
+        "cmd": "scrap",
+        "location": location,
+        "sku": sku,
+        "qty": qty,
+        "from_held": from_held,
+        "reason": reason,
+    }
+    return _audited_move(
+        conn,
+        who,
+        "stock.scrap",
+        key,
+        payload,
+        lambda k: scrap_stock(
+            conn, key=k, location=location, sku=sku, qty=qty, from_held=from_held
+        ),
+        {"scrapped": qty, "from_held": from_held, "reason": reason},
+    )
+
+
+def hold(
+    conn: Connection, who: Principal, *, key: str, location: str, sku: str, qty: int, reason: str
+) -> dict:
+    """Quarantine `qty` free units of `sku` at `location` as `who` (stock.hold),
+    audited with the stock before and after and `reason`."""
+    payload = {"cmd": "hold", "location": location, "sku": sku, "qty": qty, "reason": reason}
+    return _audited_move(
+        conn,
+        who,
+        "stock.hold",
+        key,
+        payload,
+        lambda k: hold_stock(conn, key=k, location=location, sku=sku, qty=qty),
+        {"held_now": qty, "reason": reason},
+    )
+
+
+def release(
+    conn: Connection, who: Principal, *, key: str, location: str, sku: str, qty: int, reason: str
+) -> dict:
+    """Put `qty` held units of `sku` at `location` back on sale as `who`
+    (stock.release), audited with the stock before and after and `reason`."""
+    payload = {"cmd": "release", "location": location, "sku": sku, "qty": qty, "reason": reason}
+    return _audited_move(
+        conn,
+        who,
+        "stock.release",
+        key,
+        payload,
+        lambda k: release_stock(conn, key=k, location=location, sku=sku, qty=qty),
+        {"released": qty, "reason": reason},
+    )
+
+
+def reserve(
+    conn: Connection,
+    who: Principal,
+    *,
+    key: str,
+    location: str,
+    sku: str,
+    qty: int,
+    reference: str,
+) -> dict:
+    """Reserve `qty` free units of `sku` at `location` for `reference` (an order) as
+    `who` (stock.reserve), audited with the stock before and after."""
+    payload = {
+        "cmd": "reserve",
+        "location": location,
+        "sku": sku,
+        "qty": qty,
+        "reference": reference,
+    }
+    return _audited_move(
+        conn,
+        who,
+        "stock.reserve",
+        key,
+        payload,
+        lambda k: reserve_stock(
+            conn, key=k, location=location, sku=sku, qty=qty, reference=reference
+        ),
+        {"reserved_now": qty, "reference": reference},
+    )
+
+
+def unreserve(
+    conn: Connection,
+    who: Principal,
+    *,
+    key: str,
+    location: str,
+    sku: str,
+    qty: int,
+    reference: str,
+) -> dict:
+    """Give back `qty` reserved units of `sku` at `location` for `reference` as `who`
+    (stock.reserve), audited with the stock before and after."""
+    payload = {
+        "cmd": "unreserve",
+        "location": location,
+        "sku": sku,
+        "qty": qty,
+        "reference": reference,
+    }
+    return _audited_move(
+        conn,
+        who,
+        "stock.reserve",
+        key,
+        payload,
+        lambda k: release_reservation(
+            conn, key=k, location=location, sku=sku, qty=qty, reference=reference
+        ),
+        {"unreserved": qty, "reference": reference},
+    )
+
+
+def receive_shipped_transfer(
+    conn: Connection,
+    who: Principal,
+    *,
+    key: str,
+    transfer_id: str,
+    received: dict[str, int] | None = None,
+    received_serials: dict[str, list[str]] | None = None,
+) -> dict:
+    """Receive shipped transfer `transfer_id` at its destination as `who`
+    (transfer.write; a transfer whose destination `who` cannot see answers as an
+    unknown one), audited as transfer.receive.
+
+    `received` maps SKU -> units that arrived; a SKU of the transfer named neither there
+    nor in `received_serials` arrived as shipped (so only the differences need saying).
+    See storenet.ledger.transfers.receive_transfer for serials and discrepancies.
+    """
+    require(conn, who, "transfer.write")
+    doc = get_transfer(conn, transfer_id)
+    with answered_as("transfer", transfer_id):
+        require(conn, who, "transfer.write", locations=[doc["destination"]])
+    payload: dict = {"receive": transfer_id}
+    if received is not None:
+        payload["received"] = received
+    if received_serials is not None:
+        payload["received_serials"] = received_serials
+    arrived = None
+    if received is not None or received_serials is not None:
+        named = {**(received or {})}
+        arrived = {
+            line["sku_id"]: named.get(line["sku_id"], line["qty_shipped"])
+            for line in doc["lines"]
+            if line["sku_id"] in named or line["sku_id"] not in (received_serials or {})
+        }
+        arrived.update({sku: qty for sku, qty in named.items() if sku not in arrived})
+
+    def work() -> dict:
+        done = receive_transfer(
+            conn,
+            key=who.key_prefix + key,
+            transfer_id=transfer_id,
+            received=arrived,
+            received_serials=received_serials,
+        )
+        record(
+            conn,
+            who.username,
+            "transfer.receive",
+            f"transfer:{transfer_id}",
+            {"status": doc["status"]},
+            {"status": done["status"], "discrepancies": done["discrepancies"]},
+        )
+        return done
+
+    return once(conn, who, key, payload, work)
