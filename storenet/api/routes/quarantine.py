@@ -17,7 +17,7 @@ Ref = Annotated[str, Path(min_length=1, max_length=32, description="store or war
 
 class HoldIn(BaseModel):
     sku: str = Field(min_length=1, max_length=32)
-    qty: int = Field(ge=1, le=10**9)
+    qty: int = Field(strict=True, ge=1, le=10**9)
     reason: str = Field(min_length=1, max_length=200, description="why (kept in the audit)")
 
 

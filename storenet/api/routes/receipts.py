@@ -17,7 +17,7 @@ Ref = Annotated[str, Path(min_length=1, max_length=32, description="store or war
 
 class ReceiptLineIn(BaseModel):
     sku: str = Field(min_length=1, max_length=32)
-    qty: int = Field(ge=1, le=10**9)
+    qty: int = Field(strict=True, ge=1, le=10**9)
     serials: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
         default=None, description="one new serial per unit, for serial-tracked SKUs only"
     )

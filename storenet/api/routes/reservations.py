@@ -17,7 +17,7 @@ Ref = Annotated[str, Path(min_length=1, max_length=32, description="store or war
 
 class ReservationIn(BaseModel):
     sku: str = Field(min_length=1, max_length=32)
-    qty: int = Field(ge=1, le=10**9)
+    qty: int = Field(strict=True, ge=1, le=10**9)
     reference: str = Field(min_length=1, max_length=64, description="the order it is for")
 
 
