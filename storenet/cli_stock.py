@@ -74,6 +74,20 @@ def _run(operator_name: str, action: str, command: str, work: Callable) -> None:
     Console().print_json(json.dumps(answer, default=str))
 
 
+def _one_sku(operator_name: str, name: str, key: str, **args: object) -> None:
+    """Run one-SKU command `name` of storenet.stockroom (e.g. "stock.hold") as the
+    operator, audited as "cli stock hold" when refused."""
+    from storenet import stockroom
+
+    action = stockroom.ONE_SKU_COMMANDS[name][0]
+    _run(
+        operator_name,
+        action,
+        "cli " + name.replace(".", " "),
+        lambda conn, who: stockroom.stock_command(conn, who, name, key=key, **args),
+    )
+
+
 def _pairs(values: list[str] | None, option: str, what: str) -> list[tuple[str, str]]:
     """`SKU=VALUE` option values as pairs; Refused naming the option otherwise."""
     out = []
@@ -208,22 +222,15 @@ def scrap(
     operator_name: str = AS,
 ) -> None:
     """Write units off (free ones, or held ones with --from-held)."""
-    from storenet import stockroom
-
-    _run(
+    _one_sku(
         operator_name,
         "stock.scrap",
-        "cli stock scrap",
-        lambda conn, who: stockroom.scrap(
-            conn,
-            who,
-            key=key,
-            location=location,
-            sku=sku,
-            qty=qty,
-            reason=reason,
-            from_held=from_held,
-        ),
+        key,
+        location=location,
+        sku=sku,
+        qty=qty,
+        reason=reason,
+        from_held=from_held,
     )
 
 
@@ -237,16 +244,7 @@ def hold(
     operator_name: str = AS,
 ) -> None:
     """Hold free units off sale in quarantine (damage, a doubt, a recall)."""
-    from storenet import stockroom
-
-    _run(
-        operator_name,
-        "stock.hold",
-        "cli stock hold",
-        lambda conn, who: stockroom.hold(
-            conn, who, key=key, location=location, sku=sku, qty=qty, reason=reason
-        ),
-    )
+    _one_sku(operator_name, "stock.hold", key, location=location, sku=sku, qty=qty, reason=reason)
 
 
 @stock_app.command("release")
@@ -259,15 +257,8 @@ def release(
     operator_name: str = AS,
 ) -> None:
     """Put held units back on sale (administrators and regional managers)."""
-    from storenet import stockroom
-
-    _run(
-        operator_name,
-        "stock.release",
-        "cli stock release",
-        lambda conn, who: stockroom.release(
-            conn, who, key=key, location=location, sku=sku, qty=qty, reason=reason
-        ),
+    _one_sku(
+        operator_name, "stock.release", key, location=location, sku=sku, qty=qty, reason=reason
     )
 
 
@@ -281,15 +272,14 @@ def reserve(
     operator_name: str = AS,
 ) -> None:
     """Reserve free units for an order (refused when fewer are free)."""
-    from storenet import stockroom
-
-    _run(
+    _one_sku(
         operator_name,
         "stock.reserve",
-        "cli stock reserve",
-        lambda conn, who: stockroom.reserve(
-            conn, who, key=key, location=location, sku=sku, qty=qty, reference=reference
-        ),
+        key,
+        location=location,
+        sku=sku,
+        qty=qty,
+        reference=reference,
     )
 
 
@@ -303,15 +293,14 @@ def unreserve(
     operator_name: str = AS,
 ) -> None:
     """Give reserved units back to free stock."""
-    from storenet import stockroom
-
-    _run(
+    _one_sku(
         operator_name,
-        "stock.reserve",
-        "cli stock unreserve",
-        lambda conn, who: stockroom.unreserve(
-            conn, who, key=key, location=location, sku=sku, qty=qty, reference=reference
-        ),
+        "stock.unreserve",
+        key,
+        location=location,
+        sku=sku,
+        qty=qty,
+        reference=reference,
     )
 
 

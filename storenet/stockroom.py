@@ -61,31 +61,6 @@ def stock_at(conn: Connection, location: str, skus: list[str]) -> dict[str, dict
     return {sku: row for (_, sku), row in lock_balances(conn, keys).items()}
 
 
-def _audited_move(
-    conn: Connection,
-    who: Principal,
-    action: str,
-    key: str,
-    payload: dict,
-    command: Callable[[str], dict],
-    note: dict,
-) -> dict:
-    """The common shape of a one-SKU stock command: check `action` on the payload's
-    location, then once per key: read the stock, run `command(ledger_key)`, audit the
-    stock before and after (with `note`, e.g. the reason)."""
-    location, sku = payload["location"], payload["sku"]
-    require(conn, who, action, locations=[location])
-
-    def work() -> dict:
-        before = stock_at(conn, location, [sku]).get(sku)
-        done = command(who.key_prefix + key)
-        after = stock_at(conn, location, [sku])[sku]
-        record(conn, who.username, action, f"{location}/{sku}", before, {**after, **note})
-        return done
-
-    return once(conn, who, key, payload, work)
-
-
 def receive_delivery(
     conn: Connection,
     who: Principal,
@@ -184,136 +159,52 @@ def adjust(
     return once(conn, who, key, payload, work)
 
 
-def scrap(
+# The one-SKU commands: name (the audit entry's action) -> (the policy's action, the
+# ledger's command). Releasing a reservation is part of reserving; everything else is
+# its own action (storenet.accounts.roles.POLICY).
+ONE_SKU_COMMANDS: dict[str, tuple[str, Callable[..., dict]]] = {
+    "stock.scrap": ("stock.scrap", scrap_stock),
+    "stock.hold": ("stock.hold", hold_stock),
+    "stock.release": ("stock.release", release_stock),
+    "stock.reserve": ("stock.reserve", reserve_stock),
+    "stock.unreserve": ("stock.reserve", release_reservation),
+}
+
+
+def stock_command(
     conn: Connection,
     who: Principal,
+    name: str,
     *,
     key: str,
     location: str,
     sku: str,
     qty: int,
-    reason: str,
-    from_held: bool = False,
+    reason: str | None = None,
+    **more: Any,
 ) -> dict:
-    """Write off `qty` units of `sku` at `location` (from quarantine when `from_held`)
-    as `who` (stock.scrap), audited with the stock before and after and `reason`."""
-    payload = {
-        "cmd": "scrap",
-        "location": location,
-        "sku": sku,
-        "qty": qty,
-        "from_held": from_held,
-        "reason": reason,
-    }
-    return _audited_move(
-        conn,
-        who,
-        "stock.scrap",
-        key,
-        payload,
-        lambda k: scrap_stock(
-            conn, key=k, location=location, sku=sku, qty=qty, from_held=from_held
-        ),
-        {"scrapped": qty, "from_held": from_held, "reason": reason},
-    )
+    """Run one-SKU command `name` of ONE_SKU_COMMANDS (scrap, hold, release, reserve,
+    unreserve) for `qty` units of `sku` at `location` as `who`, once per `key`.
 
+    `more` goes to the ledger's command: `from_held` for scrap, `reference` (the order)
+    for reserve and unreserve. `reason` (why; scrap, hold and release) is kept in the
+    audit entry, which also holds the stock (on hand, in transit, reserved, held) before
+    and after. Denied outside the policy or the caller's stores; the ledger's refusals
+    (Refused naming the field, InsufficientStock) write nothing.
+    """
+    action, command = ONE_SKU_COMMANDS[name]
+    require(conn, who, action, locations=[location])
+    told = {"qty": qty, **more, **({"reason": reason} if reason is not None else {})}
+    payload = {"cmd": name, "location": location, "sku": sku, **told}
 
-def hold(
-    conn: Connection, who: Principal, *, key: str, location: str, sku: str, qty: int, reason: str
-) -> dict:
-    """Quarantine `qty` free units of `sku` at `location` as `who` (stock.hold),
-    audited with the stock before and after and `reason`."""
-    payload = {"cmd": "hold", "location": location, "sku": sku, "qty": qty, "reason": reason}
-    return _audited_move(
-        conn,
-        who,
-        "stock.hold",
-        key,
-        payload,
-        lambda k: hold_stock(conn, key=k, location=location, sku=sku, qty=qty),
-        {"held_now": qty, "reason": reason},
-    )
+    def work() -> dict:
+        before = stock_at(conn, location, [sku]).get(sku)
+        done = command(conn, key=who.key_prefix + key, location=location, sku=sku, qty=qty, **more)
+        after = stock_at(conn, location, [sku])[sku]
+        record(conn, who.username, name, f"{location}/{sku}", before, {**after, **told})
+        return done
 
-
-def release(
-    conn: Connection, who: Principal, *, key: str, location: str, sku: str, qty: int, reason: str
-) -> dict:
-    """Put `qty` held units of `sku` at `location` back on sale as `who`
-    (stock.release), audited with the stock before and after and `reason`."""
-    payload = {"cmd": "release", "location": location, "sku": sku, "qty": qty, "reason": reason}
-    return _audited_move(
-        conn,
-        who,
-        "stock.release",
-        key,
-        payload,
-        lambda k: release_stock(conn, key=k, location=location, sku=sku, qty=qty),
-        {"released": qty, "reason": reason},
-    )
-
-
-def reserve(
-    conn: Connection,
-    who: Principal,
-    *,
-    key: str,
-    location: str,
-    sku: str,
-    qty: int,
-    reference: str,
-) -> dict:
-    """Reserve `qty` free units of `sku` at `location` for `reference` (an order) as
-    `who` (stock.reserve), audited with the stock before and after."""
-    payload = {
-        "cmd": "reserve",
-        "location": location,
-        "sku": sku,
-        "qty": qty,
-        "reference": reference,
-    }
-    return _audited_move(
-        conn,
-        who,
-        "stock.reserve",
-        key,
-        payload,
-        lambda k: reserve_stock(
-            conn, key=k, location=location, sku=sku, qty=qty, reference=reference
-        ),
-        {"reserved_now": qty, "reference": reference},
-    )
-
-
-def unreserve(
-    conn: Connection,
-    who: Principal,
-    *,
-    key: str,
-    location: str,
-    sku: str,
-    qty: int,
-    reference: str,
-) -> dict:
-    """Give back `qty` reserved units of `sku` at `location` for `reference` as `who`
-    (stock.reserve), audited with the stock before and after."""
-    payload = {
-        "cmd": "unreserve",
-        "location": location,
-        "sku": sku,
-        "qty": qty,
-        "reference": reference,
-    }
-    return _audited_move(
-        conn,
-        who,
-        "stock.reserve",
-        key,
-        payload,
-        lambda k: release_reservation(
-            conn, key=k, location=location, sku=sku, qty=qty, reference=reference
-        ),
-        {"unreserved": qty, "reference": reference},
-    )
+    return once(conn, who, key, payload, work)
 
 
 def receive_shipped_transfer(

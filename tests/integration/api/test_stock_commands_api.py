@@ -19,7 +19,7 @@ from tests.integration.api.helpers import audit_actions, snapshot
 @dataclass(frozen=True)
 class Command:
     path: str  # under /stock/{location}
-    action: str
+    action: str  # the audit entry's action
     body: dict
     change: dict  # expected change of S1's K1 balance columns
     unknown_sku: dict  # a body naming an unknown SKU: 422 on "sku"
@@ -82,7 +82,7 @@ COMMANDS = {
     ),
     "unreserve": Command(
         "reservations/release",
-        "stock.reserve",
+        "stock.unreserve",
         {"sku": "K1", "qty": 2, "reference": "web-1001"},
         {"reserved": -2},
         {"sku": "NOPE", "qty": 1, "reference": "x"},
