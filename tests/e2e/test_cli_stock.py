@@ -50,6 +50,7 @@ def shop(network, monkeypatch, tmp_path):
                 conn, actor="test", username=name, password="long enough password", **spec
             )
         disable_user(conn, actor="test", user_id=made["id"])
+        create_user(conn, actor="test", username="till", role="pos_device", store_id="S1")
         change_region_manager(conn, "EAST", "rm_east", datetime(2025, 1, 1, tzinfo=UTC))
         for where in ("S1", "S3", "S4"):
             lines = [{"sku": "K1", "qty": 20}, {"sku": "K2", "qty": 20}]
@@ -214,6 +215,17 @@ def test_refusals_name_the_field_exit_2_and_change_nothing(shop):
             "4",
             "--as",
             "nobody",
+        ],
+        "operator: is a pos_device, not a person": [
+            "stock",
+            "count",
+            "S1",
+            "K1",
+            "3",
+            "--key",
+            "5",
+            "--as",
+            "till",
         ],
         "operator: is disabled": ["stock", "count", "S1", "K1", "3", "--key", "5", "--as", "gone"],
         "not allowed: the role auditor may not do stock.count": [
