@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import TypeVar
 
 import typer
 from rich.console import Console
 
 from storenet.accounts.errors import Denied
-from storenet.errors import Problem, Refused, StorenetError
+from storenet.errors import IdempotencyConflict, Problem, Refused, StorenetError
+
+T = TypeVar("T")
 
 stock_app = typer.Typer(
     help="Stock at a store or warehouse: receive, count, adjust, scrap, hold, reserve.",
@@ -54,6 +57,11 @@ def _render_error(error: StorenetError) -> str:
         if error.hidden:  # outside the operator's stores: said as for an unknown one
             return f"{error.kind} {error.target!r} not found"
         return f"not allowed: {error.reason}"
+    if isinstance(error, IdempotencyConflict):  # without the operator's key prefix
+        return (
+            f"--key was used before with other arguments: {error.field} was "
+            f"{error.first!r}, now {error.now!r}"
+        )
     return str(error)
 
 
@@ -102,9 +110,12 @@ def _pairs(values: list[str] | None, option: str, what: str) -> list[tuple[str, 
 def _quantities(values: list[str] | None, option: str) -> dict[str, int]:
     out: dict[str, int] = {}
     for sku, text in _pairs(values, option, "QTY"):
-        if not text.lstrip("-").isdigit():
-            raise Refused([Problem(option, "must be SKU=QTY, QTY a whole number", value=text)])
-        out[sku] = out.get(sku, 0) + int(text)
+        try:
+            out[sku] = out.get(sku, 0) + int(text)
+        except ValueError:
+            raise Refused(
+                [Problem(option, "must be SKU=QTY, QTY a whole number", value=text)]
+            ) from None
     return out
 
 
@@ -115,7 +126,7 @@ def _serials(values: list[str] | None, option: str) -> dict[str, list[str]]:
     return out
 
 
-def _parsed(parse: Callable[[], object]) -> object:
+def _parsed(parse: Callable[[], T]) -> T:
     """The result of parsing options, or the refusal printed and exit 2."""
     try:
         return parse()

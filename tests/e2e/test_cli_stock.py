@@ -205,6 +205,9 @@ def test_refusals_name_the_field_exit_2_and_change_nothing(shop):
             "--as",
             "sm_s1",
         ],
+        "--line: must be SKU=QTY, QTY a whole number (got '--5')": [
+            *("stock", "receive", "S1", "--line", "K1=--5", "--key", "3", "--as", "sm_s1")
+        ],
         "operator: is not a known user": [
             "stock",
             "count",
