@@ -33,7 +33,7 @@ from storenet.ledger.stock import (
     scrap_stock,
 )
 from storenet.ledger.transfers import receive_transfer
-from storenet.reports.records import get_transfer
+from storenet.reports.records import get_discrepancy, get_transfer
 from storenet.store.locks import lock_balances
 
 # The scope the API's writes have always used, so keys sent before keep replaying; the
@@ -103,22 +103,42 @@ def count(
     audited with on hand before and after and the discrepancies it resolved."""
     require(conn, who, "stock.count", locations=[location])
     payload = {"location": location, "sku": sku, "counted": counted}
+    return once(conn, who, key, payload, lambda: _count(conn, who, key, location, sku, counted))
 
-    def work() -> dict:
-        done = record_count(
-            conn, key=who.key_prefix + key, location=location, sku=sku, counted=counted
-        )
-        record(
-            conn,
-            who.username,
-            "stock.count",
-            f"{location}/{sku}",
-            {"on_hand": done["before"]},
-            {"on_hand": done["counted"], "resolved": done["resolved"]},
-        )
-        return done
 
-    return once(conn, who, key, payload, work)
+def resolve_discrepancy(
+    conn: Connection, who: Principal, *, key: str, discrepancy_id: int, counted: int
+) -> dict:
+    """Resolve discrepancy `discrepancy_id` as `who` (discrepancy.resolve) by counting
+    its SKU at its location: `counted` units found. Audited as stock.count. One outside
+    the caller's stores answers as an unknown one (NotFound)."""
+    require(conn, who, "discrepancy.resolve")
+    found = get_discrepancy(conn, discrepancy_id)
+    with answered_as("discrepancy", str(discrepancy_id)):
+        require(conn, who, "discrepancy.resolve", locations=[found["location"]])
+    payload = {"discrepancy": discrepancy_id, "counted": counted}
+    return once(
+        conn,
+        who,
+        key,
+        payload,
+        lambda: _count(conn, who, key, found["location"], found["sku_id"], counted),
+    )
+
+
+def _count(
+    conn: Connection, who: Principal, key: str, location: str, sku: str, counted: int
+) -> dict:
+    done = record_count(conn, key=who.key_prefix + key, location=location, sku=sku, counted=counted)
+    record(
+        conn,
+        who.username,
+        "stock.count",
+        f"{location}/{sku}",
+        {"on_hand": done["before"]},
+        {"on_hand": done["counted"], "resolved": done["resolved"]},
+    )
+    return done
 
 
 def adjust(
