@@ -28,6 +28,17 @@ POLICY: dict[str, frozenset[str]] = {
     "stock.read": PEOPLE,
     "stock.count": STOCK_KEEPERS,
     "stock.adjust": STOCK_KEEPERS,
+    # Supplier deliveries are received where they arrive, by whoever keeps that stock.
+    "stock.receive": STOCK_KEEPERS,
+    # Writing units off is a loss; those who may correct stock may also write it off.
+    "stock.scrap": STOCK_KEEPERS,
+    # Anyone keeping stock may take units off sale (damage, a doubt, a recall)...
+    "stock.hold": STOCK_KEEPERS,
+    # ...but only the brand's line managers put held units back on sale: a quality hold
+    # or a recall is lifted by someone above the store that found or received it.
+    "stock.release": frozenset({ADMIN, REGIONAL}),
+    # Promising units to a customer order or an allocation (and giving them back).
+    "stock.reserve": STOCK_KEEPERS,
     "discrepancy.read": PEOPLE,
     "discrepancy.resolve": STOCK_KEEPERS,
     "transfer.read": PEOPLE,

@@ -1,13 +1,24 @@
 """The routers, one per area. Every route names its action in `x-storenet-action`
 (the access policy in storenet.accounts.roles), which the access tests read."""
 
-from storenet.api.routes import auth, catalog, network, plans, pos, stock, transfers, users
+from storenet.api.routes import (
+    auth,
+    catalog,
+    network,
+    plans,
+    pos,
+    stock,
+    stockroom,
+    transfers,
+    users,
+)
 
 ROUTERS = [
     auth.router,
     users.router,
     pos.router,
     stock.router,
+    stockroom.router,
     transfers.router,
     network.router,
     catalog.router,
