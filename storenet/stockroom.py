@@ -241,8 +241,9 @@ def receive_shipped_transfer(
     unknown one), audited as transfer.receive.
 
     `received` maps SKU -> units that arrived; a SKU of the transfer named neither there
-    nor in `received_serials` arrived as shipped (so only the differences need saying).
-    See storenet.ledger.transfers.receive_transfer for serials and discrepancies.
+    nor in `received_serials` arrived as shipped (the ledger's rule, so only the
+    differences need saying). See storenet.ledger.transfers.receive_transfer for serials
+    and discrepancies.
     """
     require(conn, who, "transfer.write")
     doc = get_transfer(conn, transfer_id)
@@ -253,22 +254,12 @@ def receive_shipped_transfer(
         payload["received"] = received
     if received_serials is not None:
         payload["received_serials"] = received_serials
-    arrived = None
-    if received is not None or received_serials is not None:
-        named = {**(received or {})}
-        arrived = {
-            line["sku_id"]: named.get(line["sku_id"], line["qty_shipped"])
-            for line in doc["lines"]
-            if line["sku_id"] in named or line["sku_id"] not in (received_serials or {})
-        }
-        arrived.update({sku: qty for sku, qty in named.items() if sku not in arrived})
-
     def work() -> dict:
         done = receive_transfer(
             conn,
             key=who.key_prefix + key,
             transfer_id=transfer_id,
-            received=arrived,
+            received=received,
             received_serials=received_serials,
         )
         record(
