@@ -110,6 +110,13 @@ def parse_pos_lines(
     return lines, problems
 
 
+def line_store(item: dict) -> str | None:
+    """The store a raw line names (as `store_id` or `store`), stripped; None if none.
+    For checking a caller's access before the batch is parsed."""
+    store = item.get("store_id", item.get("store"))
+    return None if _blank(store) else str(store).strip()
+
+
 def _short_names(item: dict, where: str) -> tuple[dict, dict[str, str], list[Problem]]:
     """`item` with `store_id`/`sku_id` under their short names, the name the line
     uses for each short one (for its problems), and a problem per field given twice.
