@@ -130,27 +130,59 @@ def ingest(
     key: str = typer.Option(None, help="Idempotency key (default: derived from the file's bytes)"),
     batch_size: int = typer.Option(0, help="Lines per batch; 0 = the whole file is one batch"),
 ) -> None:
-    """Ingest POS sale and return lines. Each batch is all or nothing, exactly once."""
-    from storenet.sales.files import key_for_file, read_pos_file
+    """Ingest POS sale and return lines. Each batch is all or nothing, exactly once.
+
+    The whole file is read and checked before the first batch is sent: a byte
+    that is not UTF-8, a line that is not JSON or a bad field refuses the file,
+    naming its line (CSV: row), field and reason. Problems only the database
+    finds (an unknown store or SKU) refuse their batch, saying which batches
+    were applied.
+
+    A file is JSON Lines (.jsonl, one object per line) or CSV (.csv, header
+    row). Fields (docs/data-formats.md has the details):
+
+    store_id (or store), device, receipt, line (whole number >= 1), sku_id (or
+    sku), qty (whole number 1-10000, units), unit_price (currency units, at
+    most two decimals, e.g. 12.50), at (ISO 8601 with a UTC offset, e.g.
+    2026-11-23T14:05:00+08:00, at most a day after the server's clock).
+    Optional: kind (sale or return, default sale), serials (a list; in CSV
+    ";"-separated), buyer (warranty-registration reference).
+
+    (store_id, device, receipt, line) identifies a line: a line sent again is
+    counted as a duplicate and not booked twice.
+    """
+    from storenet.errors import Refused
+    from storenet.sales.files import check_pos_file, key_for_file
     from storenet.sales.ingest import ingest_pos_batch
 
     settings = Settings.from_env()
     engine = _engine(settings)
+    results: list[dict] = []
     try:
-        lines = read_pos_file(file)
+        pos = check_pos_file(file, batch_size)
         base = key or key_for_file(file)
-        size = batch_size or max(len(lines), 1)
-        results = []
+        spans = pos.batches(batch_size)
         with _progress() as report:
-            for start in range(0, len(lines), size):
-                chunk = lines[start : start + size]
-                batch_key = base if size >= len(lines) else f"{base}:{start // size}"
-                results.append(
-                    unit_of_work(
-                        engine, lambda c, k=batch_key, b=chunk: ingest_pos_batch(c, key=k, lines=b)
+            for n, (start, stop) in enumerate(spans):
+                batch_key = base if len(spans) == 1 else f"{base}:{n}"
+                chunk = pos.lines[start:stop]
+                try:
+                    results.append(
+                        unit_of_work(
+                            engine,
+                            lambda c, k=batch_key, b=chunk: ingest_pos_batch(c, key=k, lines=b),
+                        )
                     )
-                )
-                report("ingesting", min(start + size, len(lines)), len(lines))
+                except Refused as refused:
+                    if results:
+                        err.print(
+                            f"{len(results)} of {len(spans)} batches were applied (up to "
+                            f"{pos.place(start - 1)}); batch {n + 1} (from {pos.place(start)}) "
+                            "and the rest were not",
+                            highlight=False,
+                        )
+                    raise Refused(pos.located(refused.problems, start)) from None
+                report("ingesting", stop, len(pos.lines))
     except StorenetError as error:
         _fail(error)
     total = {
