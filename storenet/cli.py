@@ -203,15 +203,28 @@ def ingest(
 def close_day_command(
     day: str = typer.Option(None, "--date", help="Day to close (default: yesterday, market time)"),
 ) -> None:
-    """Append a day's sales to the Parquet history (rerunnable)."""
+    """Append a day's sales to the Parquet history (rerunnable). A day after today
+    (market time) is refused."""
+    from zoneinfo import ZoneInfo
+
     from storenet.closing import close_day
+    from storenet.errors import Problem, Refused
 
     settings = Settings.from_env()
     engine = _engine(settings)
-    when = date.fromisoformat(day) if day else date.today() - timedelta(days=1)
-    result = unit_of_work(
-        engine, lambda c: close_day(c, settings.history_dir, when, settings.market_tz)
-    )
+    try:
+        if day:
+            when = date.fromisoformat(day)
+        else:
+            when = datetime.now(ZoneInfo(settings.market_tz)).date() - timedelta(days=1)
+    except ValueError:
+        _fail(Refused([Problem("--date", "must be a day as YYYY-MM-DD", value=day)]))
+    try:
+        result = unit_of_work(
+            engine, lambda c: close_day(c, settings.history_dir, when, settings.market_tz)
+        )
+    except StorenetError as error:
+        _fail(error)
     out.print_json(json.dumps(result))
 
 
@@ -314,13 +327,19 @@ def ledger_balance(
     at: str = typer.Option(None, help="As of this time (ISO 8601, default now)"),
 ) -> None:
     """Balances at a location, now or as of any past time."""
+    from storenet.errors import Problem, Refused
     from storenet.ledger.locations import location_of
     from storenet.ledger.verify import balances_as_of
     from storenet.store.clock import as_utc
 
     engine = _engine(Settings.from_env())
-    when = as_utc(datetime.fromisoformat(at) if at else None)
     try:
+        given = datetime.fromisoformat(at) if at else None
+    except ValueError:
+        reason = "must be an ISO 8601 time, e.g. 2026-11-23T14:05:00+08:00"
+        _fail(Refused([Problem("--at", reason, value=at)]))
+    try:
+        when = as_utc(given, "--at")
         with reading(engine) as conn:
             rows = balances_as_of(conn, when, location_of(conn, location), sku)
     except StorenetError as error:
