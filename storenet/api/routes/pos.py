@@ -26,9 +26,9 @@ router = APIRouter(tags=["pos"])
 
 
 def _not_bool(value: object) -> object:
-    # pydantic takes JSON true for the integer 1; a boolean is not a count.
+    # pydantic takes JSON true for the integer 1; a boolean is not a count or a price.
     if isinstance(value, bool):
-        raise PydanticCustomError("int_type", "must be a whole number, not a boolean")
+        raise PydanticCustomError("bool_type", "must be a number, not a boolean")
     return value
 
 
@@ -56,9 +56,16 @@ class PosLineIn(TypedDict):
         Annotated[str, Field(pattern=r"^\s*\d{1,13}(\.\d{1,2})?\s*$", max_length=20)]
         | Annotated[int, Field(ge=0, le=10**13)]
         | Annotated[float, Field(ge=0, le=1e13)],
-        Field(description="price of one unit, e.g. 12.50"),
+        BeforeValidator(_not_bool),
+        Field(description="price of one unit in currency units, e.g. 12.50"),
     ]
-    at: Annotated[str, Field(description="ISO 8601 time of the sale, with offset", max_length=40)]
+    at: Annotated[
+        str,
+        Field(
+            description="ISO 8601 time of the sale with its UTC offset, at most a day ahead",
+            max_length=40,
+        ),
+    ]
     kind: NotRequired[Annotated[Literal["sale", "return"], Field(description="sale by default")]]
     serials: NotRequired[list[Annotated[str, Field(min_length=1, max_length=64)]] | None]
     buyer: NotRequired[Annotated[str, Field(max_length=128)] | None]

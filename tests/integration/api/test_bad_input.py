@@ -47,11 +47,11 @@ def test_a_nul_in_a_receipt_is_a_422_naming_the_receipt_on_every_database(api):
     assert "control character" in problems[0]["reason"]
 
 
-@pytest.mark.parametrize("field", ["qty", "line"])
-def test_a_boolean_quantity_or_line_number_is_a_422_not_one(api, field):
+@pytest.mark.parametrize("field", ["qty", "line", "unit_price"])
+def test_a_boolean_quantity_line_number_or_price_is_a_422_not_one(api, field):
     problems = _refused(api, [sale(1, **{field: True})])
     assert [(p["where"], p["field"]) for p in problems] == [("line 1", field)]
-    assert problems[0]["reason"] == "must be a whole number, not a boolean"
+    assert problems[0]["reason"] == "must be a number, not a boolean"
 
 
 def test_a_line_may_name_store_id_and_sku_id_like_the_import_files(api):
