@@ -18,7 +18,8 @@ Rules beyond types:
 - Identifiers (store_id, device, receipt, sku_id, serials, buyer) hold no control
   character (U+0000-U+001F, U+007F-U+009F, tab included): they are keys, shown and
   compared as they are, and PostgreSQL refuses NUL where SQLite would store it.
-- qty and line are whole numbers; a boolean is not one (JSON ``true`` is not 1).
+- qty and line are whole numbers and unit_price an amount; a boolean is neither (JSON
+  ``true`` is not 1).
 
 Two parsers give the same answer. `parse_pos_lines` checks one line at a time and
 names every problem; it is the definition. `parse_pos_columns` is the hot path: it
@@ -43,7 +44,7 @@ KNOWN = (*REQUIRED, "kind", "serials", "buyer")
 # The documented name of a field, for the fields whose first name tills still send.
 DOCUMENTED = {"store": "store_id", "sku": "sku_id"}
 FUTURE_TOLERANCE = timedelta(days=1)
-CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -91,9 +92,10 @@ def parse_pos_lines(
             problems.append(Problem("line", "must be an object", where, item))
             continue
         short, named, clash = _short_names(item, where)
-        found = clash or _parse_one(short, where, latest)
-        if isinstance(found, list):
-            problems += [replace(p, field=named.get(p.field, p.field)) for p in found]
+        found = _parse_one(short, where, latest)
+        if clash or isinstance(found, list):
+            found = found if isinstance(found, list) else []
+            problems += clash + [replace(p, field=named.get(p.field, p.field)) for p in found]
             continue
         first = seen.setdefault(found.receipt_key, n)
         if first != n:
@@ -437,7 +439,7 @@ def _cents(value: object) -> int | None:
 def _time(value: object) -> datetime | None:
     """`value` as naive UTC, or None if it is not a time with an offset that UTC can
     hold (`_time_problem` says why)."""
-    at = _aware(value)
+    at = _as_datetime(value)
     if at is None or at.tzinfo is None:
         return None
     try:
@@ -446,7 +448,7 @@ def _time(value: object) -> datetime | None:
         return None
 
 
-def _aware(value: object) -> datetime | None:
+def _as_datetime(value: object) -> datetime | None:
     if isinstance(value, datetime):
         return value
     try:
@@ -457,7 +459,7 @@ def _aware(value: object) -> datetime | None:
 
 def _time_problem(value: object) -> str:
     """Why `_time` refused `value`."""
-    at = _aware(value)
+    at = _as_datetime(value)
     if at is None:
         return "must be an ISO 8601 time with a UTC offset, e.g. 2026-11-23T14:05:00+08:00"
     if at.tzinfo is None:
