@@ -99,7 +99,7 @@ def _field_checks(tf: TableFile, f: Field) -> list[Check]:
                 value,
             )
         )
-    if f.kind in (TEXT, CHOICE):
+    if f.kind == TEXT:  # a CHOICE is checked against its choices
         checks.append(
             Check(
                 f.name,
