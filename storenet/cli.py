@@ -130,27 +130,59 @@ def ingest(
     key: str = typer.Option(None, help="Idempotency key (default: derived from the file's bytes)"),
     batch_size: int = typer.Option(0, help="Lines per batch; 0 = the whole file is one batch"),
 ) -> None:
-    """Ingest POS sale and return lines. Each batch is all or nothing, exactly once."""
-    from storenet.sales.files import key_for_file, read_pos_file
+    """Ingest POS sale and return lines. Each batch is all or nothing, exactly once.
+
+    The whole file is read and checked before the first batch is sent: a byte
+    that is not UTF-8, a line that is not JSON or a bad field refuses the file,
+    naming its line (CSV: row), field and reason. Problems only the database
+    finds (an unknown store or SKU) refuse their batch, saying which batches
+    were applied.
+
+    A file is JSON Lines (.jsonl, one object per line) or CSV (.csv, header
+    row). Fields (docs/data-formats.md has the details):
+
+    store_id (or store), device, receipt, line (whole number >= 1), sku_id (or
+    sku), qty (whole number 1-10000, units), unit_price (currency units, at
+    most two decimals, e.g. 12.50), at (ISO 8601 with a UTC offset, e.g.
+    2026-11-23T14:05:00+08:00, at most a day after the server's clock).
+    Optional: kind (sale or return, default sale), serials (a list; in CSV
+    ";"-separated), buyer (warranty-registration reference).
+
+    (store_id, device, receipt, line) identifies a line: a line sent again is
+    counted as a duplicate and not booked twice.
+    """
+    from storenet.errors import Refused
+    from storenet.sales.files import check_pos_file, key_for_file
     from storenet.sales.ingest import ingest_pos_batch
 
     settings = Settings.from_env()
     engine = _engine(settings)
+    results: list[dict] = []
     try:
-        lines = read_pos_file(file)
+        pos = check_pos_file(file, batch_size)
         base = key or key_for_file(file)
-        size = batch_size or max(len(lines), 1)
-        results = []
+        spans = pos.batches(batch_size)
         with _progress() as report:
-            for start in range(0, len(lines), size):
-                chunk = lines[start : start + size]
-                batch_key = base if size >= len(lines) else f"{base}:{start // size}"
-                results.append(
-                    unit_of_work(
-                        engine, lambda c, k=batch_key, b=chunk: ingest_pos_batch(c, key=k, lines=b)
+            for n, (start, stop) in enumerate(spans):
+                batch_key = base if len(spans) == 1 else f"{base}:{n}"
+                chunk = pos.lines[start:stop]
+                try:
+                    results.append(
+                        unit_of_work(
+                            engine,
+                            lambda c, k=batch_key, b=chunk: ingest_pos_batch(c, key=k, lines=b),
+                        )
                     )
-                )
-                report("ingesting", min(start + size, len(lines)), len(lines))
+                except Refused as refused:
+                    if results:
+                        err.print(
+                            f"{len(results)} of {len(spans)} batches were applied (up to "
+                            f"{pos.place(start - 1)}); batch {n + 1} (from {pos.place(start)}) "
+                            "and the rest were not",
+                            highlight=False,
+                        )
+                    raise Refused(pos.located(refused.problems, start)) from None
+                report("ingesting", stop, len(pos.lines))
     except StorenetError as error:
         _fail(error)
     total = {
@@ -171,15 +203,28 @@ def ingest(
 def close_day_command(
     day: str = typer.Option(None, "--date", help="Day to close (default: yesterday, market time)"),
 ) -> None:
-    """Append a day's sales to the Parquet history (rerunnable)."""
+    """Append a day's sales to the Parquet history (rerunnable). A day after today
+    (market time) is refused."""
+    from zoneinfo import ZoneInfo
+
     from storenet.closing import close_day
+    from storenet.errors import Problem, Refused
 
     settings = Settings.from_env()
     engine = _engine(settings)
-    when = date.fromisoformat(day) if day else date.today() - timedelta(days=1)
-    result = unit_of_work(
-        engine, lambda c: close_day(c, settings.history_dir, when, settings.market_tz)
-    )
+    try:
+        if day:
+            when = date.fromisoformat(day)
+        else:
+            when = datetime.now(ZoneInfo(settings.market_tz)).date() - timedelta(days=1)
+    except ValueError:
+        _fail(Refused([Problem("--date", "must be a day as YYYY-MM-DD", value=day)]))
+    try:
+        result = unit_of_work(
+            engine, lambda c: close_day(c, settings.history_dir, when, settings.market_tz)
+        )
+    except StorenetError as error:
+        _fail(error)
     out.print_json(json.dumps(result))
 
 
@@ -282,13 +327,19 @@ def ledger_balance(
     at: str = typer.Option(None, help="As of this time (ISO 8601, default now)"),
 ) -> None:
     """Balances at a location, now or as of any past time."""
+    from storenet.errors import Problem, Refused
     from storenet.ledger.locations import location_of
     from storenet.ledger.verify import balances_as_of
     from storenet.store.clock import as_utc
 
     engine = _engine(Settings.from_env())
-    when = as_utc(datetime.fromisoformat(at) if at else None)
     try:
+        given = datetime.fromisoformat(at) if at else None
+    except ValueError:
+        reason = "must be an ISO 8601 time, e.g. 2026-11-23T14:05:00+08:00"
+        _fail(Refused([Problem("--at", reason, value=at)]))
+    try:
+        when = as_utc(given, "--at")
         with reading(engine) as conn:
             rows = balances_as_of(conn, when, location_of(conn, location), sku)
     except StorenetError as error:

@@ -24,10 +24,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import polars as pl
 from sqlalchemy import Connection, DateTime, bindparam, delete, insert, select, text
 
+from storenet.errors import Problem, Refused
 from storenet.ledger.locations import SUPPLIER, TRANSIT
 from storenet.sales.history import close_day as write_history
 from storenet.sales.history import (
@@ -58,7 +60,14 @@ def close_day(conn: Connection, history_dir: Path, day: date, tz: str) -> dict:
     the close and write its figures per store and region. Rerunnable: a second run
     replaces the first's output.
 
+    Refused when `day` is after today in `tz`: its sales are not in yet, and its
+    figures would say nothing was sold. Today may be closed (and closed again later).
+
     Returns {"day", "file", "pairs", "units", "stores"}."""
+    today = datetime.now(ZoneInfo(tz)).date()
+    if day > today:
+        reason = f"is after today ({today} in {tz}): only a day that has begun can be closed"
+        raise Refused([Problem("day", reason, value=day.isoformat())])
     start, end = day_window(day, tz)
     sold = day_sales(conn, start, end)
     stock = closing_stock(conn, end)

@@ -30,7 +30,9 @@ class Known:
     - `owners`: (store_id, franchisee_id, valid_from), the open store_owners rows;
     - `managers`: (region_id, manager, valid_from), the open region_managers rows;
     - `ledger_serials`: (serial, location_id ref) of the folder's opening serials that
-      the ledger already knows.
+      the ledger already knows;
+    - `city_regions`: (city_id, region_id) of every stored city, read when the folder
+      has stores (a store's region must be its city's).
     """
 
     ids: dict[str, pl.Series]
@@ -40,6 +42,7 @@ class Known:
     owners: pl.DataFrame
     managers: pl.DataFrame
     ledger_serials: pl.DataFrame
+    city_regions: pl.DataFrame
 
 
 def load_known(conn: Connection, files: dict[str, TableFile]) -> Known:
@@ -77,7 +80,16 @@ def load_known(conn: Connection, files: dict[str, TableFile]) -> Known:
         "SELECT region_id, manager, valid_from FROM region_managers WHERE valid_to IS NULL",
         {"region_id": pl.String(), "manager": pl.String(), "valid_from": pl.Datetime("us")},
     )
-    return Known(ids, serial_tracked, locations, openings, owners, managers, ledger_serials)
+    city_regions = pl.DataFrame(schema={"city_id": pl.String, "region_id": pl.String})
+    if "stores" in files:
+        city_regions = read_frame(
+            conn,
+            "SELECT id, region_id FROM cities",
+            {"city_id": pl.String(), "region_id": pl.String()},
+        )
+    return Known(
+        ids, serial_tracked, locations, openings, owners, managers, ledger_serials, city_regions
+    )
 
 
 def without(frame: pl.DataFrame, known: pl.DataFrame, on: list[str]) -> pl.DataFrame:

@@ -33,6 +33,11 @@ class Field:
     table itself, like a store's franchisee, which lives in `store_owners`). `low` and
     `high` bound numbers (inclusive); `choices` bound CHOICE; `max_len` bounds TEXT
     (taken from the database column when not given). `default` fills an empty value.
+
+    No text holds a control character (U+0000-U+001F, U+007F-U+009F): NUL is refused
+    by PostgreSQL and kept by SQLite, and a line break in an id or a name breaks every
+    list and file it is shown in. `free_text` fields (names, not ids or codes) may hold
+    a tab, which a pasted name sometimes carries and which harms nothing.
     """
 
     name: str
@@ -44,6 +49,7 @@ class Field:
     high: float | None = None
     max_len: int | None = None
     default: object = None
+    free_text: bool = False
 
     @property
     def db_column(self) -> str:
@@ -85,6 +91,10 @@ def _ref(name: str, required: bool = False) -> Field:
     return Field(name, TEXT, required=required, max_len=32)
 
 
+def _name(name: str = "name", **kw: object) -> Field:
+    return Field(name, TEXT, free_text=True, **kw)  # type: ignore[arg-type]
+
+
 LAT = Field("lat", FLOAT, low=-90, high=90)
 LON = Field("lon", FLOAT, low=-180, high=180)
 
@@ -93,8 +103,8 @@ SPECS: tuple[TableSpec, ...] = (
         "regions",
         (
             _id(),
-            Field("name", required=True),
-            Field("manager", column="", max_len=schema.region_managers.c.manager.type.length),
+            _name(required=True),
+            _name("manager", column="", max_len=schema.region_managers.c.manager.type.length),
         ),
         ("id",),
         schema.regions,
@@ -103,8 +113,8 @@ SPECS: tuple[TableSpec, ...] = (
         "cities",
         (
             _id(),
-            Field("name", required=True),
-            Field("province", required=True),
+            _name(required=True),
+            _name("province", required=True),
             Field("tier", INT, required=True, low=1, high=5),
             _ref("region_id", required=True),
             LAT,
@@ -117,7 +127,7 @@ SPECS: tuple[TableSpec, ...] = (
         "warehouses",
         (
             _id(),
-            Field("name", required=True),
+            _name(required=True),
             Field("kind", CHOICE, required=True, choices=("central", "regional")),
             _ref("region_id"),
             _ref("city_id"),
@@ -127,7 +137,7 @@ SPECS: tuple[TableSpec, ...] = (
     ),
     TableSpec(
         "franchisees",
-        (_id(), Field("name", required=True)),
+        (_id(), _name(required=True)),
         ("id",),
         schema.franchisees,
     ),
@@ -135,7 +145,7 @@ SPECS: tuple[TableSpec, ...] = (
         "stores",
         (
             _id(),
-            Field("name", required=True),
+            _name(required=True),
             Field("format", CHOICE, required=True, choices=("flagship", "direct", "franchise")),
             _ref("region_id", required=True),
             _ref("city_id", required=True),
@@ -155,10 +165,10 @@ SPECS: tuple[TableSpec, ...] = (
         "skus",
         (
             _id(),
-            Field("name", required=True),
+            _name(required=True),
             Field("category", required=True),
-            Field("model", required=True),
-            Field("variant", default=""),
+            _name("model", required=True),
+            _name("variant", default=""),
             Field("launch_on", DATE, required=True),
             Field("eol_on", DATE),
             _ref("successor_id"),

@@ -36,6 +36,9 @@ from storenet.imports.tables import (
 )
 
 RAW = "__given"  # suffix of the cells as given, kept next to the parsed ones
+# Control characters (tables.Field says why), as regular expressions of polars.
+CONTROL = r"[\x00-\x1F\x7F-\x{9F}]"
+CONTROL_BUT_TAB = r"[\x00-\x08\x0A-\x1F\x7F-\x{9F}]"
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,16 @@ def _field_checks(tf: TableFile, f: Field) -> list[Check]:
                 value,
             )
         )
+    if f.kind == TEXT:  # a CHOICE is checked against its choices
+        checks.append(
+            Check(
+                f.name,
+                "holds a control character (like NUL or a line break)"
+                + ("; only a tab is allowed in a name" if f.free_text else ": ids may not"),
+                value.str.contains(CONTROL_BUT_TAB if f.free_text else CONTROL),
+                value,
+            )
+        )
     if f.choices:
         checks.append(
             Check(
@@ -122,6 +135,15 @@ def _row_checks(table: str) -> list[Check]:
                 "a franchise store must name its franchisee",
                 (c("format") == "franchise") & c("franchisee_id").is_null(),
                 c("franchisee_id"),
+            ),
+            Check(
+                "franchisee_id",
+                "only a franchise store has a franchisee",
+                (c("format") != "franchise") & c("franchisee_id").is_not_null(),
+                c("franchisee_id"),
+                why=pl.format(
+                    "only a franchise store has a franchisee; a {} store is HQ's", c("format")
+                ),
             ),
             Check(
                 "closed_on", "is before opened_on", c("closed_on") < c("opened_on"), c("closed_on")
@@ -244,6 +266,7 @@ def check_against_database(
             problems,
         )
     _check_id_clash(files, known, problems)
+    _check_city_regions(files, known, ids["regions"], problems)
     _check_serials(files, known, problems)
     _check_owner_dates(files, known, at, problems)
 
@@ -257,6 +280,43 @@ def _all_ids(files: dict[str, TableFile], known: Known) -> dict[str, pl.Series]:
             out[table] = stored
     out["locations"] = pl.concat([out["stores"], out["warehouses"]]).unique()
     return out
+
+
+def city_regions(files: dict[str, TableFile], known: Known) -> pl.DataFrame:
+    """(city_id, city_region) of every city: the file's where the folder has the city,
+    the database's otherwise."""
+    stored = known.city_regions.rename({"region_id": "city_region"})
+    if "cities" not in files:
+        return stored
+    given = (
+        files["cities"]
+        .frame.select(pl.col("id").alias("city_id"), pl.col("region_id").alias("city_region"))
+        .drop_nulls("city_id")
+    )
+    return pl.concat([given, stored.join(given, on="city_id", how="anti")])
+
+
+def _check_city_regions(
+    files: dict[str, TableFile], known: Known, regions: pl.Series, problems: Problems
+) -> None:
+    # A store's region is where its city is: a store filed under another region would
+    # be planned, supplied and reported with the wrong region. An unknown region or
+    # city is already a problem of its own.
+    if "stores" not in files:
+        return
+    tf = files["stores"]
+    placed = tf.frame.join(city_regions(files, known), on="city_id", how="inner")
+    rows = placed.filter(
+        pl.col("region_id").ne_missing(pl.col("city_region"))
+        & pl.col("region_id").is_in(regions.implode())
+    ).select(
+        ROW,
+        pl.col("region_id").alias("value"),
+        pl.format(
+            "is not the region of city {}, which is in {}", pl.col("city_id"), pl.col("city_region")
+        ).alias("reason"),
+    )
+    problems.add_rows(tf, "region_id", "", rows)
 
 
 def _check_id_clash(files: dict[str, TableFile], known: Known, problems: Problems) -> None:

@@ -1,9 +1,25 @@
 """POS lines as tills send them, parsed and checked for shape (no database here).
 
-A line is a dict (from JSON Lines, CSV or the API) with: store, device, receipt, line,
-sku, qty, unit_price, at, and optionally kind ("sale" or "return", default sale),
-serials (a list, or ";"-separated text in CSV) and buyer (a warranty-registration
-reference for a serial-tracked unit, given only where the buyer agreed).
+A line is a dict (from JSON Lines, CSV or the API) with: store_id, device, receipt,
+line, sku_id, qty, unit_price, at, and optionally kind ("sale" or "return", default
+sale), serials (a list, or ";"-separated text in CSV) and buyer (a warranty-registration
+reference for a serial-tracked unit, given only where the buyer agreed). The format is
+written out for people in docs/data-formats.md.
+
+`store_id` and `sku_id` are the names the import files use; `store` and `sku`, the
+names tills were first given, are still accepted (a line gives one or the other).
+Inside storenet a line's fields keep the short names (`PosLine.store`, `.sku`).
+
+Rules beyond types:
+- `at` carries a UTC offset (``+08:00`` or ``Z``): a time without one could be any of
+  24 hours. It is stored as naive UTC, so it must stay within years 1-9999 once
+  converted, and it may not be more than `FUTURE_TOLERANCE` (one day) after the
+  server's clock: a sale weeks ahead is a till with a wrong clock.
+- Identifiers (store_id, device, receipt, sku_id, serials, buyer) hold no control
+  character (U+0000-U+001F, U+007F-U+009F, tab included): they are keys, shown and
+  compared as they are, and PostgreSQL refuses NUL where SQLite would store it.
+- qty and line are whole numbers and unit_price an amount; a boolean is neither (JSON
+  ``true`` is not 1).
 
 Two parsers give the same answer. `parse_pos_lines` checks one line at a time and
 names every problem; it is the definition. `parse_pos_columns` is the hot path: it
@@ -14,15 +30,21 @@ every refusal, to `parse_pos_lines`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
 
 from storenet.errors import Problem
+from storenet.store.clock import utc_now
 
 REQUIRED = ("store", "device", "receipt", "line", "sku", "qty", "unit_price", "at")
 KNOWN = (*REQUIRED, "kind", "serials", "buyer")
+# The documented name of a field, for the fields whose first name tills still send.
+DOCUMENTED = {"store": "store_id", "sku": "sku_id"}
+FUTURE_TOLERANCE = timedelta(days=1)
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -47,26 +69,33 @@ class PosLine:
         return (self.store, self.device, self.receipt, self.line)
 
 
-def parse_pos_lines(raw: list[dict]) -> tuple[list[tuple[int, PosLine]], list[Problem]]:
+def parse_pos_lines(
+    raw: list[dict], now: datetime | None = None
+) -> tuple[list[tuple[int, PosLine]], list[Problem]]:
     """Check the shape of every raw line; return the good lines, each with its 1-based
     position in the batch, and every problem.
 
-    Problems name the line (1-based position in the batch), the field and the reason.
-    A line appearing twice in one batch (same store, device, receipt, line) is refused.
+    Problems name the line (1-based position in the batch), the field (as the line
+    named it: `store` or `store_id`) and the reason. A line appearing twice in one batch
+    (same store, device, receipt, line) is refused. `now` (naive UTC, default the
+    server's clock) is what a time may not be more than a day after.
     """
     lines: list[tuple[int, PosLine]] = []
     problems: list[Problem] = []
     seen: dict[tuple, int] = {}
     if not raw:
         return [], [Problem("lines", "a batch needs at least one line")]
+    latest = (now or utc_now()) + FUTURE_TOLERANCE
     for n, item in enumerate(raw, start=1):
         where = f"line {n}"
         if not isinstance(item, dict):
             problems.append(Problem("line", "must be an object", where, item))
             continue
-        found = _parse_one(item, where)
-        if isinstance(found, list):
-            problems += found
+        short, named, clash = _short_names(item, where)
+        found = _parse_one(short, where, latest)
+        if clash or isinstance(found, list):
+            found = found if isinstance(found, list) else []
+            problems += clash + [replace(p, field=named.get(p.field, p.field)) for p in found]
             continue
         first = seen.setdefault(found.receipt_key, n)
         if first != n:
@@ -81,6 +110,37 @@ def parse_pos_lines(raw: list[dict]) -> tuple[list[tuple[int, PosLine]], list[Pr
             continue
         lines.append((n, found))
     return lines, problems
+
+
+def line_store(item: dict) -> str | None:
+    """The store a raw line names (as `store_id` or `store`), stripped; None if none.
+    For checking a caller's access before the batch is parsed."""
+    store = item.get("store_id", item.get("store"))
+    return None if _blank(store) else str(store).strip()
+
+
+def _short_names(item: dict, where: str) -> tuple[dict, dict[str, str], list[Problem]]:
+    """`item` with `store_id`/`sku_id` under their short names, the name the line
+    uses for each short one (for its problems), and a problem per field given twice.
+
+    A line missing a field is told its documented name, unless it uses the short
+    names elsewhere (a till of the first format missing `sku` is told `sku`).
+    """
+    old_style = any(short in item for short in DOCUMENTED)
+    named = {short: short if old_style else name for short, name in DOCUMENTED.items()}
+    if not any(name in item for name in DOCUMENTED.values()):
+        return item, named, []
+    out, clash = dict(item), []
+    for short, name in DOCUMENTED.items():
+        if name not in item:
+            continue
+        named[short] = name
+        if short in item:
+            clash.append(
+                Problem(name, f"is given twice, as {name} and as {short}: give {name}", where)
+            )
+        out[short] = out.pop(name)
+    return out, named, clash
 
 
 @dataclass
@@ -142,16 +202,19 @@ class PosColumns:
         )
 
 
-def parse_pos_columns(raw: list[dict]) -> tuple[PosColumns | None, list[Problem]]:
+def parse_pos_columns(
+    raw: list[dict], now: datetime | None = None
+) -> tuple[PosColumns | None, list[Problem]]:
     """Check the shape of a whole batch; return it as columns, or None and every problem.
 
     Accepts exactly what `parse_pos_lines` accepts, with the same values, and on any
     problem returns `parse_pos_lines`'s problems (line, field, reason).
     """
-    columns = _fast_columns(raw)
+    now = now or utc_now()
+    columns = _fast_columns(raw, now + FUTURE_TOLERANCE)
     if columns is not None:
         return columns, []
-    numbered, problems = parse_pos_lines(raw)
+    numbered, problems = parse_pos_lines(raw, now)
     if problems:
         return None, problems
     return PosColumns.from_lines([line for _, line in numbered]), []
@@ -162,13 +225,17 @@ _KNOWN_SET = frozenset(KNOWN)
 _NUMBER_TYPES = {int, float, str}
 
 
-def _fast_columns(raw: list[dict]) -> PosColumns | None:
-    """The batch as columns when every line is plainly good; None means "ask
-    parse_pos_lines" (a problem, or a value this path does not handle)."""
+def _fast_columns(raw: list[dict], latest: datetime) -> PosColumns | None:
+    """The batch as columns when every line is plainly good and no time is after
+    `latest`; None means "ask parse_pos_lines" (a problem, or a value this path does
+    not handle)."""
     if not raw or not isinstance(raw, list) or set(map(type, raw)) != {dict}:
         return None
     if not all(map(_KNOWN_SET.issuperset, raw)):
-        return None
+        renamed = [_short_names(item, "") for item in raw]
+        raw = [short for short, _, clash in renamed if not clash]
+        if len(raw) < len(renamed) or not all(map(_KNOWN_SET.issuperset, raw)):
+            return None
     try:
         rows = list(map(_REQUIRED_FIELDS, raw))
     except KeyError:
@@ -181,7 +248,7 @@ def _fast_columns(raw: list[dict]) -> PosColumns | None:
     qty = _converted(qty, _whole, _NUMBER_TYPES)
     cents = _converted(price, _cents, _NUMBER_TYPES)
     at = _converted(at, _time, {str, datetime})
-    if line is None or qty is None or cents is None or at is None:
+    if line is None or qty is None or cents is None or at is None or max(at) > latest:
         return None
     if min(line) < 1 or min(qty) < 1 or max(qty) > 10_000:
         return None
@@ -204,7 +271,9 @@ def _text_column(values: list) -> list[str] | None:
     else:
         out = [str(v).strip() for v in values]
     lengths = set(map(len, out))
-    return out if min(lengths) >= 1 and max(lengths) <= 64 else None
+    if min(lengths) < 1 or max(lengths) > 64 or CONTROL.search("".join(out)):
+        return None
+    return out
 
 
 def _converted(values: list, convert, types: set) -> list | None:
@@ -240,20 +309,20 @@ def _optional_columns(raw: list[dict], columns: PosColumns) -> bool:
         serials = []
         for v in given:
             found = _serials(v)
-            if found is None or len(set(found)) != len(found):
+            if found is None or len(set(found)) != len(found) or _has_control(found):
                 return False
             serials.append(tuple(found))
         columns.serials = serials if any(serials) else None
     buyers = [item.get("buyer") for item in raw]
     if any(not _blank(v) for v in buyers):
         buyer = [None if _blank(v) else str(v).strip() for v in buyers]
-        if any(b is not None and len(b) > 128 for b in buyer):
+        if any(b is not None and (len(b) > 128 or CONTROL.search(b)) for b in buyer):
             return False
         columns.buyer = buyer
     return True
 
 
-def _parse_one(item: dict, where: str) -> PosLine | list[Problem]:
+def _parse_one(item: dict, where: str, latest: datetime) -> PosLine | list[Problem]:
     problems = [Problem(f, "is required", where) for f in REQUIRED if _blank(item.get(f))]
     problems += [
         Problem(f, "is not a POS line field", where) for f in sorted(set(item) - set(KNOWN))
@@ -264,6 +333,8 @@ def _parse_one(item: dict, where: str) -> PosLine | list[Problem]:
     for f, value in text.items():
         if len(value) > 64:
             problems.append(Problem(f, "is longer than 64 characters", where, value))
+        elif CONTROL.search(value):
+            problems.append(Problem(f, CONTROL_REASON, where, value))
     line_no = _whole(item["line"])
     if line_no is None or line_no < 1:
         problems.append(Problem("line", "must be a whole number, 1 or more", where, item["line"]))
@@ -284,9 +355,16 @@ def _parse_one(item: dict, where: str) -> PosLine | list[Problem]:
         )
     at = _time(item["at"])
     if at is None:
+        problems.append(Problem("at", _time_problem(item["at"]), where, item["at"]))
+    elif at > latest:
+        now = latest - FUTURE_TOLERANCE
         problems.append(
             Problem(
-                "at", "must be an ISO 8601 time, e.g. 2026-11-23T14:05:00+08:00", where, item["at"]
+                "at",
+                f"is more than a day after the server's time ({now:%Y-%m-%d %H:%M} UTC): "
+                "is the till's clock right?",
+                where,
+                item["at"],
             )
         )
     kind = str(item.get("kind") or "sale").strip().lower()
@@ -299,10 +377,14 @@ def _parse_one(item: dict, where: str) -> PosLine | list[Problem]:
         )
     elif len(set(serials)) != len(serials):
         problems.append(Problem("serials", "lists a serial twice", where, serials))
+    elif _has_control(serials):
+        problems.append(Problem("serials", CONTROL_REASON, where, serials))
     buyer = item.get("buyer")
     buyer = None if _blank(buyer) else str(buyer).strip()
     if buyer is not None and len(buyer) > 128:
         problems.append(Problem("buyer", "is longer than 128 characters", where))
+    elif buyer is not None and CONTROL.search(buyer):
+        problems.append(Problem("buyer", CONTROL_REASON, where, buyer))
     if problems:
         return problems
     return PosLine(
@@ -355,15 +437,41 @@ def _cents(value: object) -> int | None:
 
 
 def _time(value: object) -> datetime | None:
+    """`value` as naive UTC, or None if it is not a time with an offset that UTC can
+    hold (`_time_problem` says why)."""
+    at = _as_datetime(value)
+    if at is None or at.tzinfo is None:
+        return None
+    try:
+        return at.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # 9999-12-31T23:30-01:00 is in year 10000 in UTC
+        return None
+
+
+def _as_datetime(value: object) -> datetime | None:
     if isinstance(value, datetime):
-        at = value
-    else:
-        try:
-            at = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    # A time without an offset is taken as UTC: tills should send offsets.
-    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
+        return value
+    try:
+        return datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _time_problem(value: object) -> str:
+    """Why `_time` refused `value`."""
+    at = _as_datetime(value)
+    if at is None:
+        return "must be an ISO 8601 time with a UTC offset, e.g. 2026-11-23T14:05:00+08:00"
+    if at.tzinfo is None:
+        return "has no UTC offset: give one, e.g. 2026-11-23T14:05:00+08:00 or ...Z"
+    return "is out of range: in UTC it must fall within the years 1 to 9999"
+
+
+CONTROL_REASON = "holds a control character (like NUL or a line break): ids may not"
+
+
+def _has_control(values: list[str]) -> bool:
+    return CONTROL.search("".join(values)) is not None
 
 
 def _serials(value: object) -> list[str] | None:

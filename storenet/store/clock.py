@@ -10,17 +10,27 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from storenet.errors import Problem, Refused
+
 
 def utc_now() -> datetime:
     """Now, as naive UTC (the storage convention)."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def as_utc(at: datetime | None) -> datetime:
+def as_utc(at: datetime | None, field: str = "at") -> datetime:
     """`at` as naive UTC; aware times are converted, naive ones are taken as UTC
-    already, None means now."""
+    already, None means now.
+
+    Refused, naming `field`, when the time has no UTC equivalent (9999-12-31T23:30-01:00
+    is in year 10000 in UTC).
+    """
     if at is None:
         return utc_now()
-    if at.tzinfo is not None:
+    if at.tzinfo is None:
+        return at
+    try:
         return at.astimezone(UTC).replace(tzinfo=None)
-    return at
+    except OverflowError:
+        reason = "is out of range: in UTC it must fall within the years 1 to 9999"
+        raise Refused([Problem(field, reason, value=at.isoformat())]) from None

@@ -3,12 +3,14 @@ a hand count on the small network, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from storenet.closing import close_day
+from storenet.errors import Refused
 from storenet.ledger.stock import receive_from_supplier
 from storenet.sales.ingest import ingest_pos_batch
 from storenet.store.engine import unit_of_work
@@ -102,3 +104,17 @@ def test_closing_the_day_again_replaces_its_figures(closed):
         assert conn.execute(select(func.count()).select_from(store_days)).scalar() == 4
         assert conn.execute(select(func.count()).select_from(region_days)).scalar() == 2
     assert _row(engine, store_days, "store_id", "S1").units_sold == 25
+
+
+def test_closing_a_day_after_today_in_the_market_is_refused_and_writes_nothing(network, tmp_path):
+    # given the day after today in the market's time zone
+    tomorrow = datetime.now(ZoneInfo(TZ)).date() + timedelta(days=1)
+    # when it is closed
+    with pytest.raises(Refused) as refused:
+        unit_of_work(network, lambda c: close_day(c, tmp_path / "history", tomorrow, TZ))
+    # then the refusal names the day, and no history or figures were written
+    assert [p.field for p in refused.value.problems] == ["day"]
+    assert "is after today" in refused.value.problems[0].reason
+    assert not (tmp_path / "history").exists() or not any((tmp_path / "history").rglob("*"))
+    with network.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(store_days)).scalar() == 0

@@ -6,7 +6,8 @@ from typing import Annotated, Any, Literal, NotRequired
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 from storenet.accounts.access import require
@@ -18,30 +19,53 @@ from storenet.api.routes.common import act, exact_json
 from storenet.errors import Problem, Refused
 from storenet.reports.product_view import serial_unit
 from storenet.sales.ingest import ingest_pos_batch
+from storenet.sales.pos import line_store
 from storenet.store.clock import utc_now
 
 router = APIRouter(tags=["pos"])
 
 
+def _not_bool(value: object) -> object:
+    # pydantic takes JSON true for the integer 1; a boolean is not a count or a price.
+    if isinstance(value, bool):
+        raise PydanticCustomError("bool_type", "must be a number, not a boolean")
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_not_bool)]
+StoreId = Annotated[str, Field(min_length=1, max_length=32, description="the store's id")]
+SkuId = Annotated[str, Field(min_length=1, max_length=32, description="the SKU's id")]
+
+
 class PosLineIn(TypedDict):
-    """One line as the till sent it (see storenet.sales.pos for the rules)."""
+    """One line as the till sent it (docs/data-formats.md; storenet.sales.pos has the
+    rules). Give store_id and sku_id; store and sku, their first names, still work."""
 
     __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
 
-    store: Annotated[str, Field(min_length=1, max_length=32)]
+    store_id: NotRequired[StoreId]
+    store: NotRequired[Annotated[StoreId, Field(description="store_id's first name")]]
     device: Annotated[str, Field(min_length=1, max_length=64)]
     receipt: Annotated[str, Field(min_length=1, max_length=64)]
-    line: Annotated[int, Field(ge=1, le=1_000_000)]
-    sku: Annotated[str, Field(min_length=1, max_length=32)]
-    qty: Annotated[int, Field(ge=1, le=1_000_000)]
+    line: Annotated[Whole, Field(ge=1, le=1_000_000)]
+    sku_id: NotRequired[SkuId]
+    sku: NotRequired[Annotated[SkuId, Field(description="sku_id's first name")]]
+    qty: Annotated[Whole, Field(ge=1, le=1_000_000)]
     # Bounded here because storenet.sales.pos crashes on a huge exponent ("1e999999").
     unit_price: Annotated[
         Annotated[str, Field(pattern=r"^\s*\d{1,13}(\.\d{1,2})?\s*$", max_length=20)]
         | Annotated[int, Field(ge=0, le=10**13)]
         | Annotated[float, Field(ge=0, le=1e13)],
-        Field(description="price of one unit, e.g. 12.50"),
+        BeforeValidator(_not_bool),
+        Field(description="price of one unit in currency units, e.g. 12.50"),
     ]
-    at: Annotated[str, Field(description="ISO 8601 time of the sale, with offset", max_length=40)]
+    at: Annotated[
+        str,
+        Field(
+            description="ISO 8601 time of the sale with its UTC offset, at most a day ahead",
+            max_length=40,
+        ),
+    ]
     kind: NotRequired[Annotated[Literal["sale", "return"], Field(description="sale by default")]]
     serials: NotRequired[list[Annotated[str, Field(min_length=1, max_length=64)]] | None]
     buyer: NotRequired[Annotated[str, Field(max_length=128)] | None]
@@ -131,7 +155,8 @@ def upload_batch(
     if len(lines) > settings.pos_max_batch_lines:
         limit = settings.pos_max_batch_lines
         raise Refused([Problem("lines", f"a batch holds at most {limit} lines", value=len(lines))])
-    stores = {line["store"] for line in lines}
+    # A line without a store is refused by the ingestion, naming it.
+    stores = {store for store in map(line_store, lines) if store is not None}
 
     def work(conn):  # type: ignore[no-untyped-def]
         # The caller is looked up in the batch's own transaction: one connection and

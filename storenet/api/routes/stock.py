@@ -55,7 +55,7 @@ def location_stock(
 ) -> dict:
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "stock.read", locations=[location])
-        when = as_utc(as_of) if as_of is not None else None
+        when = as_utc(as_of, "as_of") if as_of is not None else None
         rows = records.store_stock(conn, location, sku, when, page.limit, page.offset)
         return {**page_of(rows, page), "location": location, "as_of": when}
 

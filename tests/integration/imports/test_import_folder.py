@@ -293,3 +293,80 @@ def test_a_long_list_of_problems_is_cut_at_200_with_a_count_of_the_rest(
     assert len(problems) == 201
     assert problems[0].where == "assortment.csv row 1"
     assert problems[-1].reason == "50 more problem(s) not listed"
+
+
+def _refused(engine, folder) -> list:  # type: ignore[no-untyped-def]
+    """The problems of an import that must be refused whole, having checked nothing
+    changed."""
+    before = snapshot(engine)
+    with pytest.raises(Refused) as refused:
+        import_folder(engine, folder, as_of=AS_OF)
+    assert snapshot(engine) == before
+    return refused.value.problems
+
+
+def test_a_nul_in_a_franchisee_name_is_refused_naming_file_row_and_field(
+    engine, tables, make_folder
+):
+    # given a franchisee whose name holds a NUL (SQLite would store it, PostgreSQL not)
+    tables["franchisees"][1]["name"] = "Zhang\x00Min"
+    # when / then: refused on every database, naming the cell
+    [problem] = _refused(engine, make_folder(tables))
+    assert (problem.where, problem.field) == ("franchisees.csv row 2", "name")
+    assert "control character" in problem.reason
+
+
+def test_control_characters_are_refused_in_ids_a_tab_is_allowed_in_a_name(
+    engine, tables, make_folder
+):
+    # given an SKU id with a control character, and a name with a tab inside
+    tables["skus"].append({**tables["skus"][0], "id": "K\x019"})
+    tables["assortment"].append({**tables["assortment"][0], "sku_id": "K\x019"})
+    tables["stores"][0]["name"] = "Store\t1"
+    for fmt in ("csv", "parquet"):
+        # when / then: the ids are refused, the name is not
+        problems = _refused(engine, make_folder(tables, fmt=fmt, name=fmt))
+        suffix = fmt
+        assert problems_of(Refused(problems)) == {
+            (f"skus.{suffix} row 4", "id"),
+            (f"assortment.{suffix} row 4", "sku_id"),
+        }
+        assert all("ids may not" in p.reason for p in problems)
+
+
+def test_a_store_in_a_region_its_city_is_not_in_is_refused(engine, tables, make_folder):
+    # given S1 filed under WEST while its city, Shanghai, is in EAST
+    tables["stores"][0]["region_id"] = "WEST"
+    [problem] = _refused(engine, make_folder(tables))
+    assert (problem.where, problem.field, problem.value) == (
+        "stores.csv row 1",
+        "region_id",
+        "WEST",
+    )
+    assert problem.reason == "is not the region of city SH, which is in EAST"
+
+
+def test_a_store_whose_stored_city_is_in_another_region_is_refused(network, make_folder):
+    # given: the stored network has Shanghai in EAST; a new store there names WEST
+    folder = make_folder(
+        {
+            "stores": [
+                {"id": "S9", "name": "New", "format": "direct", "region_id": "WEST",
+                 "city_id": "SH", "status": "open"},
+            ],
+        }
+    )  # fmt: skip
+    [problem] = _refused(network, folder)
+    assert (problem.where, problem.field) == ("stores.csv row 1", "region_id")
+
+
+def test_a_direct_store_with_a_franchisee_is_refused(engine, tables, make_folder):
+    # given S1, a direct store, named as owned by F1
+    tables["stores"][0]["franchisee_id"] = "F1"
+    [problem] = _refused(engine, make_folder(tables))
+    assert (problem.where, problem.field, problem.value) == (
+        "stores.csv row 1",
+        "franchisee_id",
+        "F1",
+    )
+    assert problem.reason == "only a franchise store has a franchisee; a direct store is HQ's"

@@ -24,7 +24,7 @@ from tests.integration.sales.reference_ingest import reference_ingest_pos_batch
 from tests.support import PLAIN_SKUS, SERIAL_SKUS, STORES
 
 AT = datetime(2026, 11, 22, 8, 0)
-TIMES = ("2026-11-23T10:15:00+08:00", "2026-11-23T02:16:30Z", "2026-11-23T11:00:00")
+TIMES = ("2026-11-23T10:15:00+08:00", "2026-11-23T02:16:30Z", "2026-11-23T11:00:00+00:00")
 
 
 def random_day(rng: random.Random) -> list[tuple[str, list[dict]]]:

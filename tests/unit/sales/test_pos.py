@@ -93,9 +93,7 @@ GOOD_VALUES = {
         [
             "2026-11-23T10:15:00+08:00",
             "2026-11-23T02:15:00Z",
-            "2026-11-23T10:15:00",
             "2026-11-23 02:15:00+00:00",
-            datetime(2026, 11, 23, 2, 15),
             datetime(2026, 11, 23, 10, 15, tzinfo=timezone(timedelta(hours=8))),
         ]
     ),
@@ -105,14 +103,26 @@ GOOD_VALUES = {
 }
 # ... and bad ones, every reason parse_pos_lines refuses a field for.
 BAD_VALUES = {
-    "store": st.sampled_from(["", "  ", "x" * 65, None]),
+    "store": st.sampled_from(["", "  ", "x" * 65, None, "S\x001"]),
+    "receipt": st.sampled_from(["R\u0000NUL", "r\n2", "r\t"]),
+    "serials": st.sampled_from([["A1", "A1"], [""], 5, [1], ["A\x00"]]),
+    "buyer": st.sampled_from(["b" * 129, "b\x00"]),
     "line": st.sampled_from([0, -1, "1.0", "²", "--5", "x", True, 2.5, None]),
     "qty": st.sampled_from([0, 10_001, "0", True, False, float("nan"), None]),
     "unit_price": st.sampled_from(["1.999", "-1", "abc", True, None, [], float("inf")]),
-    "at": st.sampled_from(["yesterday", None, 5]),
+    "at": st.sampled_from(
+        [
+            "yesterday",
+            None,
+            5,
+            "2026-11-23T10:15:00",
+            datetime(2026, 11, 23, 2, 15),
+            "9999-12-31T23:30:00-01:00",
+            "0001-01-01T00:30:00+01:00",
+            "2099-01-01T00:00:00Z",
+        ]
+    ),
     "kind": st.sampled_from(["gift", 1, "  "]),
-    "serials": st.sampled_from([["A1", "A1"], [""], 5, [1]]),
-    "buyer": st.just("b" * 129),
     "colour": st.just("red"),
 }
 
@@ -133,6 +143,15 @@ def raw_lines(draw):
             line[field] = draw(BAD_VALUES[field])
         if odd and draw(st.integers(0, 5)) == 0:
             line.pop(draw(st.sampled_from(REQUIRED)))
+        for short, name in (("store", "store_id"), ("sku", "sku_id")):
+            # The documented names, the first ones, or (a problem) both.
+            how = draw(
+                st.sampled_from(["short", "documented", "both"] if odd else ["short", "documented"])
+            )
+            if how != "short" and short in line:
+                line[name] = line[short]
+                if how == "documented":
+                    del line[short]
         out.append(line)
     if odd and draw(st.booleans()):
         out.append(draw(st.sampled_from(["not a dict", dict(out[0])])))
@@ -159,3 +178,84 @@ def test_a_clean_batch_takes_the_column_path_with_lines_as_given():
     assert (columns.line, columns.qty, columns.kind) == ([1, 2], [2, 3], ["sale", "return"])
     assert columns.unit_price_cents == [1250, 1250] and columns.serials is None
     assert columns.line_at(1) == parse_pos_lines(raw)[0][1][1]
+
+
+# --- rules found by probing the service (issue 13, items 9 and 10) ------------------
+
+NOW = datetime(2026, 11, 23, 12, 0)
+
+
+def _at_problems(at, now=NOW):  # type: ignore[no-untyped-def]
+    """The problems both parsers give for a line with time `at` (asserted equal)."""
+    problems = parse_pos_lines([{**GOOD, "at": at}], now)[1]
+    columns, column_problems = parse_pos_columns([{**GOOD, "at": at}], now)
+    assert column_problems == problems and (columns is None) == bool(problems)
+    return problems
+
+
+def test_a_time_out_of_range_in_utc_is_refused_naming_at_not_crashed_on():
+    for at in ("9999-12-31T23:30:00-01:00", "0001-01-01T00:30:00+01:00"):
+        problems = _at_problems(at)
+        assert [(p.where, p.field) for p in problems] == [("line 1", "at")], at
+        assert "out of range" in problems[0].reason
+
+
+def test_a_time_without_a_utc_offset_is_refused_naming_at():
+    for at in ("2026-11-23T10:00:00", datetime(2026, 11, 23, 10, 0)):
+        problems = _at_problems(at)
+        assert [(p.where, p.field) for p in problems] == [("line 1", "at")]
+        assert "no UTC offset" in problems[0].reason
+
+
+def test_a_sale_more_than_a_day_ahead_of_the_server_is_refused_a_few_hours_ahead_is_not():
+    weeks_ahead = _at_problems("2026-12-14T10:00:00+08:00")
+    assert [(p.where, p.field) for p in weeks_ahead] == [("line 1", "at")]
+    assert "more than a day after the server's time (2026-11-23 12:00 UTC)" in (
+        weeks_ahead[0].reason
+    )
+    assert _at_problems("2026-11-24T08:00:00+08:00") == []  # 12 hours ahead: a clock skew
+
+
+def test_a_nul_or_other_control_character_in_an_id_is_refused_naming_the_field():
+    for field, value in (
+        ("receipt", "R\u0000NUL"),
+        ("store", "S\n1"),
+        ("device", "d\te"),
+        ("sku", "K\x7f"),
+        ("serials", ["A\x00"]),
+        ("buyer", "b\x1b"),
+    ):
+        raw = [{**GOOD, field: value}]
+        problems = parse_pos_lines(raw)[1]
+        assert [(p.where, p.field) for p in problems] == [("line 1", field)], field
+        assert "control character" in problems[0].reason
+        assert parse_pos_columns(raw) == (None, problems)
+
+
+def test_a_boolean_is_not_a_quantity_on_the_column_path_either():
+    for flag in (True, False):
+        problems = parse_pos_columns([{**GOOD, "qty": flag}])[1]
+        assert [p.field for p in problems] == ["qty"]
+
+
+def test_store_id_and_sku_id_are_the_documented_names_store_and_sku_still_work():
+    documented = {k: v for k, v in GOOD.items() if k not in ("store", "sku")}
+    documented.update(store_id="S1", sku_id="K")
+    old = parse_pos_lines([GOOD])[0]
+    assert parse_pos_lines([documented])[0] == old
+    columns, problems = parse_pos_columns([documented])
+    assert problems == [] and columns == PosColumns.from_lines([old[0][1]])
+
+
+def test_a_line_giving_store_id_and_store_is_refused_naming_store_id():
+    problems = parse_pos_lines([{**GOOD, "store_id": "S1"}])[1]
+    assert [(p.where, p.field) for p in problems] == [("line 1", "store_id")]
+    assert parse_pos_columns([{**GOOD, "store_id": "S1"}])[1] == problems
+
+
+def test_a_missing_field_is_named_as_the_line_names_its_fields():
+    documented = {k: v for k, v in GOOD.items() if k not in ("store", "sku")}
+    assert {p.field for p in parse_pos_lines([{**documented, "store_id": "S1"}])[1]} == {"sku_id"}
+    assert {p.field for p in parse_pos_lines([{**GOOD, "sku": ""}])[1]} == {"sku"}
+    problems = parse_pos_lines([{**documented, "sku_id": "K", "store_id": "S\x00"}])[1]
+    assert [p.field for p in problems] == ["store_id"]
