@@ -208,7 +208,6 @@ def demo(
     """Build a small network, play a week of POS sales through ingestion and the nightly
     close, show the state, plan the next day's deliveries, and print the console's
     address with a one-time sign-in link for the demo planner."""
-    from storenet.api.settings import ServiceSettings
     from storenet.demo import demo_sign_in_link, run_demo
     from storenet.reports.render import render_state
 
@@ -225,12 +224,12 @@ def demo(
     render_summary(out, result.plan)
     out.print(
         f"Review it with [bold]storenet plan show {result.plan['id']} --cut[/], "
-        f"then [bold]storenet plan approve {result.plan['id']} --by NAME[/] and "
+        f"then [bold]storenet plan approve {result.plan['id']} --as NAME[/] and "
         "[bold]storenet plan release[/], or in the console."
     )
     # The console is served over plain HTTP on loopback here: no Secure-only cookies.
     os.environ.setdefault("STORENET_COOKIE_SECURE", "false")
-    service = ServiceSettings()
+    service = Settings.from_env()
     link = demo_sign_in_link(_engine(settings), service.secret)
     address = f"http://{service.host}:{service.port}/console/"
     how = "" if serve else " after [bold]storenet serve[/] (or make demo)"

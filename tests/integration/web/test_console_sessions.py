@@ -74,7 +74,6 @@ def test_no_console_get_changes_anything(console):
     with httpx.Client(base_url=console.url) as probe:
         app_paths = probe.get("/console/").status_code  # a redirect: not signed in
     assert app_paths == 303
-    from storenet.api.app import create_app_from_env  # noqa: F401 (routes are static)
     from storenet.web.app import ROUTERS
 
     pages = sorted(
