@@ -20,7 +20,7 @@ from storenet.http.plan_jobs import plan_job, start_plan_job
 from storenet.http.service import ServiceDep
 from storenet.planning.decisions import approve, edit_plan_line, release
 from storenet.planning.documents import get_plan
-from storenet.planning.review import LineFilter, line_as_dict, line_page
+from storenet.planning.review import LineFilter, line_as_dict, line_page, plan_in_scope
 
 router = APIRouter(tags=["plans"])
 PlanId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -61,9 +61,11 @@ def jobs_get(
     "/plans/{plan_id}", openapi_extra=act("plan.read"), summary="A plan's header and summary"
 )
 def plans_get(plan_id: PlanId, who: CurrentPrincipal, svc: ServiceDep) -> dict:
+    """The summary counts the caller's stores only for scoped roles (as the console)."""
+
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "plan.read")
-        return get_plan(conn, plan_id)
+        return plan_in_scope(conn, plan_id, visible_stores(conn, who))
 
     return svc.read(work)
 
