@@ -50,13 +50,18 @@ class JobCancelled(Exception):
     """Raised inside a job, at its next progress report, once it was cancelled."""
 
 
+_THREAD_LOCKS: dict[Path, threading.Lock] = {}
+_THREAD_LOCKS_LOCK = threading.Lock()
+
+
 class _KindLock:
-    """One job of a kind at a time: a thread lock for this process and an flock on
-    `path` for the others sharing the home."""
+    """One job of a kind at a time: a thread lock per lock file in this process and an
+    flock on the file for the other processes sharing the home."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._thread_lock = threading.Lock()
+        with _THREAD_LOCKS_LOCK:
+            self._thread_lock = _THREAD_LOCKS.setdefault(path, threading.Lock())
 
     def take(self) -> Any:
         """Take the lock without waiting; a handle to `release`, or None if it is held."""
@@ -186,23 +191,3 @@ class JobRunner:
             finally:
                 del self._cancels[job_id]
                 self._lock.release(handle)
-
-
-_RUNNERS: dict[Path, JobRunner] = {}
-_RUNNERS_LOCK = threading.Lock()
-
-
-def runner_for(
-    kind: str,
-    lock_path: Path,
-    store: Callable[[], JobStore],
-    refusals: tuple[type[Exception], ...] = (StorenetError,),
-) -> JobRunner:
-    """The runner of `kind` locking `lock_path` (a file under the home): one per lock
-    file and process, so its thread lock is shared by the requests of this worker;
-    `store()` makes its store the first time (see JobRunner for `refusals`)."""
-    with _RUNNERS_LOCK:
-        key = Path(lock_path)
-        if key not in _RUNNERS:
-            _RUNNERS[key] = JobRunner(kind, key, store(), refusals)
-        return _RUNNERS[key]

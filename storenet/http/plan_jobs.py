@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from storenet.audit.chain import record
 from storenet.errors import NotFound
-from storenet.http.jobs import JobRunner, Progress, runner_for
+from storenet.http.jobs import JobRunner, Progress
 from storenet.http.service import Service
 from storenet.planning.service import run_plan
 from storenet.store.engine import reading, unit_of_work
@@ -64,9 +64,9 @@ def _columns(values: dict) -> dict:
 
 
 def plan_runner(svc: Service) -> JobRunner:
-    """The runner of this service's plan jobs."""
+    """The runner of this service's plan jobs (lock file `<home>/jobs/plan.lock`)."""
     lock = svc.settings.home / "jobs" / "plan.lock"
-    return runner_for("plan", lock, lambda: PlanJobTable(svc.engine))
+    return svc.runner("plan", lambda: JobRunner("plan", lock, PlanJobTable(svc.engine)))
 
 
 def start_plan_job(svc: Service, actor: str, day: date | None) -> dict:

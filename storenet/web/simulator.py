@@ -36,7 +36,7 @@ from storenet.accounts.errors import Denied
 from storenet.accounts.principal import Principal
 from storenet.accounts.roles import NETWORK_WIDE, allowed
 from storenet.errors import NotFound, StorenetError
-from storenet.http.jobs import JobRunner, runner_for
+from storenet.http.jobs import JobRunner
 from storenet.http.problems import Conflict
 from storenet.http.service import Service, ServiceDep
 from storenet.planning import compare
@@ -134,11 +134,14 @@ def runs_of(svc: Service) -> JobRunner:
     """The runner of the simulations kept under the service's home."""
     folder = _folder(svc)
     # A history too short to replay is the simulator's ValueError: shown, not logged.
-    return runner_for(
+    return svc.runner(
         "simulation",
-        folder / "running.lock",
-        lambda: SimulationFiles(folder),
-        refusals=(StorenetError, ValueError),
+        lambda: JobRunner(
+            "simulation",
+            folder / "running.lock",
+            SimulationFiles(folder),
+            refusals=(StorenetError, ValueError),
+        ),
     )
 
 
