@@ -38,6 +38,17 @@ out = Console()
 err = Console(stderr=True)
 
 
+@app.callback()
+def _settings_first() -> None:
+    # Every command reads the settings: refuse a bad environment once, naming the
+    # variable's field, before any command starts (not as a traceback halfway).
+    try:
+        Settings.from_env()
+    except ValueError as error:  # pydantic's refusal of the settings
+        err.print(f"[bold red]settings refused[/]: {error}", highlight=False)
+        raise typer.Exit(2) from error
+
+
 def _engine(settings: Settings):  # type: ignore[no-untyped-def]
     engine = open_engine(settings.db_url)
     migrate(engine)
