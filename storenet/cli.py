@@ -38,6 +38,17 @@ out = Console()
 err = Console(stderr=True)
 
 
+@app.callback()
+def _settings_first() -> None:
+    # Every command reads the settings: refuse a bad environment once, naming the
+    # variable's field, before any command starts (not as a traceback halfway).
+    try:
+        Settings.from_env()
+    except ValueError as error:  # pydantic's refusal of the settings
+        err.print(f"[bold red]settings refused[/]: {error}", highlight=False)
+        raise typer.Exit(2) from error
+
+
 def _engine(settings: Settings):  # type: ignore[no-untyped-def]
     engine = open_engine(settings.db_url)
     migrate(engine)
@@ -253,7 +264,6 @@ def demo(
     """Build a small network, play a week of POS sales through ingestion and the nightly
     close, show the state, plan the next day's deliveries, and print the console's
     address with a one-time sign-in link for the demo planner."""
-    from storenet.api.settings import ServiceSettings
     from storenet.demo import demo_sign_in_link, run_demo
     from storenet.reports.render import render_state
 
@@ -270,12 +280,12 @@ def demo(
     render_summary(out, result.plan)
     out.print(
         f"Review it with [bold]storenet plan show {result.plan['id']} --cut[/], "
-        f"then [bold]storenet plan approve {result.plan['id']} --by NAME[/] and "
+        f"then [bold]storenet plan approve {result.plan['id']} --as NAME[/] and "
         "[bold]storenet plan release[/], or in the console."
     )
     # The console is served over plain HTTP on loopback here: no Secure-only cookies.
     os.environ.setdefault("STORENET_COOKIE_SECURE", "false")
-    service = ServiceSettings()
+    service = Settings.from_env()
     link = demo_sign_in_link(_engine(settings), service.secret)
     address = f"http://{service.host}:{service.port}/console/"
     how = "" if serve else " after [bold]storenet serve[/] (or make demo)"

@@ -5,13 +5,19 @@ A thin edge: parse, call one service function, render with Rich.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Connection
 
+from storenet.accounts.principal import Principal
 from storenet.errors import Problem, Refused, StorenetError
+
+T = TypeVar("T")
 
 plan_app = typer.Typer(
     help="The nightly distribution plan: run it, read it, approve and release it.",
@@ -90,7 +96,7 @@ def render_lines(console: Console, lines: list[dict]) -> None:
     console.print(table)
 
 
-def _fail(error: StorenetError) -> None:
+def _fail(error: StorenetError) -> NoReturn:
     Console(stderr=True).print(f"[bold red]error[/]: {error}", highlight=False)
     raise typer.Exit(2)
 
@@ -157,56 +163,74 @@ def show(
     render_lines(out, lines)
 
 
+def _operator_option() -> typer.models.OptionInfo:
+    return typer.Option(
+        None,
+        "--as",
+        "--by",
+        envvar="STORENET_OPERATOR",
+        help="The user account you act as: its role is checked and the change audited "
+        "under its name, as over the API",
+    )
+
+
+def _decide(username: str | None, what: str, decide: Callable[[Connection, Principal], T]) -> T:
+    """Run `decide(conn, who)` in one transaction as the operator `username` doing
+    plan.write (storenet.accounts.operator.run_as: a denial is audited, as the service
+    audits it); a refusal is printed and exits 2."""
+    from storenet.accounts.operator import run_as
+    from storenet.cli import _engine
+    from storenet.settings import Settings
+
+    try:
+        return run_as(_engine(Settings.from_env()), username, "plan.write", what, decide)
+    except StorenetError as error:
+        _fail(error)
+
+
 @plan_app.command("edit")
 def edit(
     plan_id: str = typer.Argument(...),
     line: int = typer.Argument(..., help="Line number"),
     qty: int = typer.Argument(..., help="New quantity"),
+    operator: str = _operator_option(),
 ) -> None:
-    """Change a draft line's quantity."""
-    from storenet.cli import _engine, out
-    from storenet.planning.documents import edit_line
-    from storenet.settings import Settings
-    from storenet.store.engine import unit_of_work
+    """Change a draft line's quantity (plan.write, audited)."""
+    from storenet.cli import out
+    from storenet.planning.decisions import edit_plan_line
 
-    settings = Settings.from_env()
-    try:
-        row = unit_of_work(_engine(settings), lambda c: edit_line(c, plan_id, line, qty))
-    except StorenetError as error:
-        _fail(error)
+    row = _decide(
+        operator,
+        f"storenet plan edit {plan_id} {line}",
+        lambda conn, who: edit_plan_line(conn, who, plan_id, line, qty),
+    )
     render_lines(out, [row])
 
 
 @plan_app.command("approve")
-def approve(
-    plan_id: str = typer.Argument(...),
-    by: str = typer.Option(..., "--by", help="Who approves"),
-) -> None:
-    """Approve a draft plan."""
-    from storenet.cli import _engine, out
-    from storenet.planning.lifecycle import approve_plan
-    from storenet.settings import Settings
-    from storenet.store.engine import unit_of_work
+def approve(plan_id: str = typer.Argument(...), operator: str = _operator_option()) -> None:
+    """Approve a draft plan (plan.write, audited)."""
+    from storenet.cli import out
+    from storenet.planning.decisions import approve as approve_plan
 
-    settings = Settings.from_env()
-    try:
-        header = unit_of_work(_engine(settings), lambda c: approve_plan(c, plan_id, by))
-    except StorenetError as error:
-        _fail(error)
-    render_summary(out, header)
+    done = _decide(
+        operator,
+        f"storenet plan approve {plan_id}",
+        lambda conn, who: approve_plan(conn, who, plan_id),
+    )
+    render_summary(out, done.header)
 
 
 @plan_app.command("release")
-def release(plan_id: str = typer.Argument(...)) -> None:
-    """Release an approved plan into the ledger as shipped transfers (once)."""
-    from storenet.cli import _engine, out
-    from storenet.planning.lifecycle import release_plan
-    from storenet.settings import Settings
-    from storenet.store.engine import unit_of_work
+def release(plan_id: str = typer.Argument(...), operator: str = _operator_option()) -> None:
+    """Release an approved plan into the ledger as shipped transfers, once (plan.write,
+    audited)."""
+    from storenet.cli import out
+    from storenet.planning.decisions import release as release_plan
 
-    settings = Settings.from_env()
-    try:
-        header = unit_of_work(_engine(settings), lambda c: release_plan(c, plan_id))
-    except StorenetError as error:
-        _fail(error)
-    render_summary(out, header)
+    done = _decide(
+        operator,
+        f"storenet plan release {plan_id}",
+        lambda conn, who: release_plan(conn, who, plan_id),
+    )
+    render_summary(out, done.header)

@@ -28,12 +28,12 @@ def register(app: typer.Typer) -> None:
 
 
 def _engine():  # type: ignore[no-untyped-def]
-    from storenet.api.settings import ServiceSettings
+    from storenet.settings import Settings
     from storenet.store.engine import open_engine
     from storenet.store.migrate import migrate
 
-    settings = ServiceSettings()
-    engine = open_engine(settings.core().db_url)
+    settings = Settings.from_env()
+    engine = open_engine(settings.db_url)
     migrate(engine)
     return settings, engine
 
@@ -57,7 +57,7 @@ def serve(
         raise typer.Exit(2) from error
     engine.dispose()
     uvicorn.run(
-        "storenet.api.app:create_app_from_env",
+        "storenet.serve.app:create_app_from_env",
         factory=True,
         host=settings.host,
         port=settings.port,

@@ -76,12 +76,13 @@ def simulate_command(
     """Replay demand day by day (lead times, warehouse supply, lost sales) for each
     policy; report the KPIs and draw the fill-rate vs inventory-days frontier."""
     from storenet.cli_frontier import draw_frontier
+    from storenet.errors import StorenetError
     from storenet.planning import compare
     from storenet.planning.simulate.inputs import SimSettings, load
 
     try:
         names, skipped = compare.choose_policies(policies.split(","))
-    except ValueError as error:
+    except (ValueError, StorenetError) as error:
         err.print(f"[bold red]error[/]: {error}")
         raise typer.Exit(2) from error
     for gone in skipped:

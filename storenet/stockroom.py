@@ -254,6 +254,7 @@ def receive_shipped_transfer(
         payload["received"] = received
     if received_serials is not None:
         payload["received_serials"] = received_serials
+
     def work() -> dict:
         done = receive_transfer(
             conn,

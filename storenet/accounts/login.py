@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Engine, select, update
 
 from storenet.accounts.errors import NotAuthenticated, Throttled
 from storenet.accounts.passwords import verify_password
@@ -23,6 +23,7 @@ from storenet.accounts.tokens import issue_token, resolve_token, revoke_tokens
 from storenet.audit.chain import record
 from storenet.errors import Problem, Refused
 from storenet.store.clock import utc_now
+from storenet.store.engine import reading, unit_of_work
 from storenet.store.schema import users
 
 FIRST_WAIT_S = 5
@@ -69,7 +70,7 @@ UNKNOWN = _UnknownNames()
 
 
 def attempt_login(
-    conn: Connection,
+    engine: Engine,
     *,
     username: str,
     password: str,
@@ -81,42 +82,60 @@ def attempt_login(
     """Check `username`/`password` and, if right, open a new session (revoking
     `previous_token_id`, the session the caller came with: the id rotates at login).
 
+    The slow part, the Argon2 check, runs outside any write transaction (on SQLite a
+    write transaction holds the one write lock, so every POS batch would wait for it):
+    the account is read on a read-only connection, the hash verified, then the outcome
+    written in one short transaction. Should the account change in between (new
+    password, disabled), the outcome is that of a wrong password.
+
     Raises Throttled while the account must wait (even for the right password).
-    Writes "login" or "login.failed" to the audit trail; the caller commits both
-    outcomes. POS devices cannot log in (they use device tokens).
+    Writes "login" or "login.failed" to the audit trail. POS devices cannot log in
+    (they use device tokens).
     """
-    now = utc_now()
-    row = conn.execute(select(users).where(users.c.username == username).with_for_update()).first()
-    if row is None or row.role == POS or row.disabled:
-        failures, until = (
-            UNKNOWN.get(username) if row is None else (row.failed_logins, row.throttled_until)
-        )
-        _raise_if_waiting(until, now)
-        verify_password(None, password)
-        failures += 1
-        until = now + timedelta(seconds=wait_after(failures, free_failures))
+    with reading(engine) as conn:
+        seen = conn.execute(select(users).where(users.c.username == username)).first()
+    person = seen is not None and seen.role != POS and not seen.disabled
+    if seen is None:
+        _raise_if_waiting(UNKNOWN.get(username)[1], utc_now())
+    else:
+        _raise_if_waiting(seen.throttled_until, utc_now())
+    right = verify_password(seen.password_hash if person else None, password)
+    seen_hash = seen.password_hash if seen is not None else None
+
+    def settle(conn: Connection) -> LoginOutcome:
+        now = utc_now()
+        row = conn.execute(
+            select(users).where(users.c.username == username).with_for_update()
+        ).first()
         if row is None:
-            UNKNOWN.fail(username, until, failures)
+            failures, until = UNKNOWN.get(username)
         else:
-            _store_failure(conn, row.id, failures, until)
-        record(conn, "anonymous", "login.failed", f"user:{username}", None, {"failures": failures})
-        return LoginOutcome(ok=False)
-    _raise_if_waiting(row.throttled_until, now)
-    if not verify_password(row.password_hash, password):
-        failures = row.failed_logins + 1
-        until = now + timedelta(seconds=wait_after(failures, free_failures))
-        _store_failure(conn, row.id, failures, until)
-        record(conn, "anonymous", "login.failed", f"user:{username}", None, {"failures": failures})
-        return LoginOutcome(ok=False)
-    conn.execute(
-        update(users).where(users.c.id == row.id).values(failed_logins=0, throttled_until=None)
-    )
-    if previous_token_id is not None:
-        revoke_tokens(conn, token_id=previous_token_id)
-    token, token_id = issue_token(conn, secret_key, row.id, "session", session_lifetime)
-    record(conn, username, "login", f"user:{username}", None, {"session": token_id})
-    user = _user(row.id, row.username, row.role, row.franchisee_id, row.store_id)
-    return LoginOutcome(ok=True, token=token, token_id=token_id, user=user)
+            failures, until = row.failed_logins, row.throttled_until
+        # Another attempt may have failed meanwhile: its wait holds for this one too.
+        _raise_if_waiting(until, now)
+        same = row is not None and row.password_hash == seen_hash
+        if not (right and same and row.role != POS and not row.disabled):
+            failures += 1
+            until = now + timedelta(seconds=wait_after(failures, free_failures))
+            if row is None:
+                UNKNOWN.fail(username, until, failures)
+            else:
+                _store_failure(conn, row.id, failures, until)
+            record(
+                conn, "anonymous", "login.failed", f"user:{username}", None, {"failures": failures}
+            )
+            return LoginOutcome(ok=False)
+        conn.execute(
+            update(users).where(users.c.id == row.id).values(failed_logins=0, throttled_until=None)
+        )
+        if previous_token_id is not None:
+            revoke_tokens(conn, token_id=previous_token_id)
+        token, token_id = issue_token(conn, secret_key, row.id, "session", session_lifetime)
+        record(conn, username, "login", f"user:{username}", None, {"session": token_id})
+        user = _user(row.id, row.username, row.role, row.franchisee_id, row.store_id)
+        return LoginOutcome(ok=True, token=token, token_id=token_id, user=user)
+
+    return unit_of_work(engine, settle)
 
 
 def _user(

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Engine
 
+from storenet.errors import Problem, Refused
 from storenet.planning import simulate as sim_mod
 from storenet.planning.history import read_history
 from storenet.planning.simulate.engine import SimResult
@@ -57,22 +58,26 @@ def available_policies() -> tuple[str, ...]:
 def choose_policies(names: Sequence[str]) -> tuple[list[str], list[dict]]:
     """The policies to run from `names` (duplicates dropped, order kept), and the
     skipped ones as {"policy", "reason"} (statsforecast when it is not installed).
-    Raises ValueError naming the choices when a name is unknown or none is given, or
-    when nothing is left to run."""
+    Raises Refused (field "policies") naming the choices when a name is unknown or none
+    is given, or when nothing is left to run."""
     chosen = list(dict.fromkeys(n.strip() for n in names if n.strip()))
     unknown = [n for n in chosen if n not in sim_mod.POLICIES]
     if unknown or not chosen:
-        raise ValueError(
-            f"unknown policy {', '.join(unknown) or '(none)'}; "
-            f"choose from {', '.join(sim_mod.POLICIES)}"
-        )
+        raise _refused_policies(", ".join(unknown) or "(none)")
     skipped = []
     if "statsforecast" in chosen and not sim_mod.statsforecast_available():
         chosen.remove("statsforecast")
         skipped.append({"policy": "statsforecast", "reason": STATSFORECAST_MISSING})
         if not chosen:
-            raise ValueError(f"{STATSFORECAST_MISSING}; choose another policy")
+            raise Refused([Problem("policies", f"{STATSFORECAST_MISSING}; choose another policy")])
     return chosen, skipped
+
+
+def _refused_policies(unknown: str) -> Refused:
+    """The refusal of unknown policy names, naming the choices."""
+    choices = ", ".join(sim_mod.POLICIES)
+    reason = f"unknown policy {unknown}; choose from {choices}"
+    return Refused([Problem("policies", reason, value=unknown)])
 
 
 def planned_runs(policies: Sequence[str], sweep: bool) -> list[tuple[str, float | None]]:
@@ -165,12 +170,12 @@ def compare(
 ) -> Comparison:
     """Replay `sim` against every run of `planned_runs(policies, sweep)`.
 
-    `policies` must be runnable (see `choose_policies`; ValueError otherwise).
+    `policies` must be runnable (see `choose_policies`; Refused otherwise).
     `progress(stage, done, total)` counts replayed days over all runs (total = runs x
     days), the stage naming the run ("storenet", "minmax 1.5")."""
     for name in policies:
         if name not in sim_mod.POLICIES:
-            raise ValueError(f"unknown policy {name!r}; choose from {', '.join(sim_mod.POLICIES)}")
+            raise _refused_policies(repr(name))
     tell = progress or (lambda stage, done, total: None)
     runs = planned_runs(policies, sweep)
     n_days = len(sim.days)
@@ -210,8 +215,9 @@ def current_input(
     """The replay inputs of the current network: stores, SKUs, assortment and the
     warehouses' free stock from the database (one read-only connection), the sales
     history from `history_dir`; the split is `settings.days` days before the last day
-    of history (see the module doc for the starting stock). Raises ValueError when the
-    assortment is empty or the history is empty or too short to warm up and replay."""
+    of history (see the module doc for the starting stock). Raises Refused when the
+    assortment or the history is empty, and ValueError (from `simulate.prepare`) when
+    the history is too short to warm up and replay."""
     tell = progress or (lambda stage, done, total: None)
     tell("reading network", 0, 1)
     with reading(engine) as conn:
@@ -219,10 +225,10 @@ def current_input(
         warehouse = stock_from_db(conn, network).warehouse
     tell("reading network", 1, 1)
     if network.n_pairs == 0:
-        raise ValueError("the assortment is empty: import a network first")
+        raise Refused([Problem("assortment", "is empty: import a network first")])
     history = read_history(network, history_dir)
     if history.day.size == 0:
-        raise ValueError(f"{history_dir}: no sales history; close a day first")
+        raise Refused([Problem("history", "holds no sales; close a day first", str(history_dir))])
     split = history.day[-1] - np.timedelta64(settings.days, "D")
     closing = sim_mod.closing_on_hand(network, history_dir, split)
     return sim_mod.prepare(network, history, settings, split, closing, warehouse, tell)
@@ -241,8 +247,8 @@ def compare_current(
     `days`), each at its defaults and, with `sweep`, along its sweep. Read-only: writes
     nothing to the database or the planner's files. statsforecast is skipped (and
     listed in `skipped`) when not installed. Progress stages: "reading network",
-    "warm-up", then one per run. Raises ValueError for unknown policies, `days` < 1, or
-    inputs `current_input` refuses."""
+    "warm-up", then one per run. Raises Refused for unknown policies and inputs
+    `current_input` refuses, ValueError for `days` < 1 (`simulate.SimSettings`)."""
     names, skipped = choose_policies(policies)
     sim = current_input(engine, history_dir, SimSettings(days=days), progress)
     return compare(sim, names, sweep, progress, skipped)

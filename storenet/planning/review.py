@@ -7,7 +7,8 @@ the plan (`pair_first`, `shortfall`, `surplus`, `cut_units`, kept current by
 `documents.save_plan` and `edit_line`), the network-wide counts live in the plan's
 summary, a section's rows come from its partial index in its order with ``LIMIT``,
 and a page of lines from the primary key (plan_id, line_no) or the index (plan_id,
-store_id). A scoped reviewer's counts are one pass over their stores' lines.
+store_id). A scoped reviewer's counts are one pass over their stores' lines, and the
+plan's header they read counts their stores only (`plan_in_scope`).
 
 The exceptions (rules: `documents.is_at_risk`, `documents.is_excess`). A pair is a
 (store, SKU); its *incoming* units are the sum of `qty` over all of its lines in the
@@ -53,7 +54,13 @@ from sqlalchemy import (
 )
 
 from storenet.errors import Problem, Refused
-from storenet.planning.documents import EXCESS_FACTOR, is_at_risk, is_excess, pair_incoming
+from storenet.planning.documents import (
+    EXCESS_FACTOR,
+    get_plan,
+    is_at_risk,
+    is_excess,
+    pair_incoming,
+)
 from storenet.store.schema import plan_jobs, plan_lines, plans
 
 SECTIONS = ("cut", "at_risk", "excess", "rebalance")
@@ -212,6 +219,29 @@ def exception_counts(conn: Connection, plan_id: str, stores: set[str] | None) ->
         rebalance_units=int(row[7]),
         rebalance_value=float(row[8]),
     )
+
+
+def plan_in_scope(conn: Connection, plan_id: str, stores: set[str] | None) -> dict:
+    """Plan `plan_id`'s header as a reviewer who sees `stores` may read it (None: every
+    store, the header as saved). For a scope, the summary's network-wide figures are
+    replaced by those of the scope's lines (`exception_counts`), as the console shows
+    them: `scope` "stores", `stores` (how many), the cut and rebalancing figures and
+    `exceptions`. Raises NotFound."""
+    header = get_plan(conn, plan_id)
+    if stores is None:
+        return header
+    counts = exception_counts(conn, plan_id, stores)
+    header["summary"] = {
+        "scope": "stores",
+        "stores": len(stores),
+        "lines_cut": counts.cut,
+        "units_cut": counts.cut_units,
+        "rebalance_moves": counts.rebalance,
+        "rebalance_units": counts.rebalance_units,
+        "rebalance_value": round(counts.rebalance_value, 2),
+        "exceptions": asdict(counts),
+    }
+    return header
 
 
 LINE_COLUMNS = [col for col in plan_lines.c if col.name != "plan_id"]

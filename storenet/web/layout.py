@@ -28,13 +28,8 @@ from storenet.accounts.roles import (
     STORE,
     allowed,
 )
-from storenet.api.deps import (
-    CSRF_COOKIE,
-    SESSION_COOKIE,
-    ServiceDep,
-    caller_token,
-    current_principal,
-)
+from storenet.http.callers import CSRF_COOKIE, SESSION_COOKIE, caller_token, current_principal
+from storenet.http.service import ServiceDep
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")

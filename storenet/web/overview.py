@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from storenet.accounts.roles import NETWORK_WIDE, REGIONAL
 from storenet.accounts.scope import visible_regions, visible_stores
-from storenet.api.deps import ServiceDep
+from storenet.http.service import ServiceDep
 from storenet.reports.overview import Overview, network_overview
 from storenet.web.charts import map_chart, openings_chart, trend_chart
 from storenet.web.layout import PREFIX, Viewer, render

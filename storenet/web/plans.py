@@ -21,9 +21,10 @@ from storenet.accounts.access import require
 from storenet.accounts.principal import Principal
 from storenet.accounts.roles import NETWORK_WIDE, allowed
 from storenet.accounts.scope import visible_stores
-from storenet.api.deps import Conflict, ServiceDep
-from storenet.api.jobs import get_job, start_plan_job
 from storenet.errors import InsufficientStock, NotFound, Refused
+from storenet.http.plan_jobs import plan_job, start_plan_job
+from storenet.http.problems import Conflict
+from storenet.http.service import ServiceDep
 from storenet.planning.decisions import Decision, approve, edit_plan_line, release
 from storenet.planning.documents import get_plan
 from storenet.planning.review import (
@@ -67,7 +68,7 @@ def plans_page(request: Request, who: Viewer, svc: ServiceDep, offset: Offset = 
         return list_plans(conn, limit=PLANS_PER_PAGE, offset=offset), running_plan_job(conn)
 
     listed, running = svc.read(work)
-    job = svc.read(lambda conn: get_job(conn, running)) if running else None
+    job = plan_job(svc, running) if running else None
     return render(
         request,
         "plans.html",
@@ -103,11 +104,8 @@ def plan_job_progress(
     """A plan job's progress fragment: polled every second while it runs; when done,
     a link to its plan."""
 
-    def work(conn):  # type: ignore[no-untyped-def]
-        require(conn, who, "plan.read")
-        return get_job(conn, job_id)
-
-    return render(request, "plan_job.html", who, job=svc.read(work), error=None)
+    svc.read(lambda conn: require(conn, who, "plan.read"))
+    return render(request, "plan_job.html", who, job=plan_job(svc, job_id), error=None)
 
 
 # -- one plan ----------------------------------------------------------------------------

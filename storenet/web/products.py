@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from storenet.accounts.access import require
 from storenet.accounts.scope import visible_stores
-from storenet.api.deps import ServiceDep
+from storenet.http.service import ServiceDep
 from storenet.reports.product_view import (
     HOLDERS_PAGE,
     ProductPage,
@@ -90,7 +90,7 @@ def product_detail(
     limit: PageSize = HOLDERS_PAGE,
 ) -> Response:
     """One SKU's page for the caller's scope; 404 for an unknown SKU."""
-    history_dir = svc.settings.core().history_dir
+    history_dir = svc.settings.history_dir
 
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "catalog.read")

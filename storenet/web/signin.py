@@ -1,4 +1,10 @@
-"""Signing in and out of the console."""
+"""Signing in and out of the console.
+
+A sign-in from a foreign page is refused (403, no session): else a foreign site could
+sign the browser in as the attacker's account and watch what its victim enters
+(login CSRF). The sign-in form has no session to bind a CSRF token to, so the browser's
+Origin header is the check (`storenet.http.callers.check_origin`).
+"""
 
 from __future__ import annotations
 
@@ -10,17 +16,20 @@ from starlette.responses import RedirectResponse, Response
 
 from storenet.accounts.errors import Throttled
 from storenet.accounts.login import end_session
-from storenet.api.deps import (
+from storenet.http.callers import (
     SESSION_COOKIE,
-    ServiceDep,
+    check_origin,
     clear_session_cookies,
     open_session,
     open_session_with_link,
     set_session_cookies,
 )
+from storenet.http.service import ServiceDep
 from storenet.web.layout import PREFIX, Viewer, render
 
 router = APIRouter(include_in_schema=False)
+# No credentials needed (the error handlers send others to sign in first).
+PUBLIC = {"x-storenet-action": "public"}
 
 
 def _safe_next(next_path: str | None) -> str:
@@ -35,7 +44,7 @@ def sign_in_page(request: Request, next: str | None = None) -> Response:
     return render(request, "sign_in.html", None, next=_safe_next(next), error=None)
 
 
-@router.post(PREFIX + "/sign-in")
+@router.post(PREFIX + "/sign-in", openapi_extra=PUBLIC)
 def sign_in(
     request: Request,
     svc: ServiceDep,
@@ -44,7 +53,9 @@ def sign_in(
     next: Annotated[str, Form()] = PREFIX + "/",
 ) -> Response:
     """Open a session and go to `next`; a wrong name or password shows the same
-    message for both, and a throttled account is told how long to wait."""
+    message for both, and a throttled account is told how long to wait. Denied (403)
+    from a foreign Origin."""
+    check_origin(request, svc.settings)
     try:
         outcome = open_session(svc, username, password, request.cookies.get(SESSION_COOKIE))
     except Throttled as error:
@@ -83,11 +94,13 @@ def sign_in_link_page(request: Request, token: str = "") -> Response:
     return render(request, "sign_in_link.html", None, token=token)
 
 
-@router.post(PREFIX + "/link")
+@router.post(PREFIX + "/link", openapi_extra=PUBLIC)
 def sign_in_with_link(
     request: Request, svc: ServiceDep, token: Annotated[str, Form(max_length=200)]
 ) -> Response:
-    """Spend a one-time sign-in link for a new session, then go to the overview."""
+    """Spend a one-time sign-in link for a new session, then go to the overview;
+    Denied (403) from a foreign Origin."""
+    check_origin(request, svc.settings)
     outcome = open_session_with_link(svc, token, request.cookies.get(SESSION_COOKIE))
     if not outcome.ok:
         message = "This sign-in link is used up, expired or unknown: sign in with your password."

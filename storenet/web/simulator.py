@@ -2,30 +2,25 @@
 and show their fill-rate vs inventory-days frontier.
 
 A run replays the last days of the sales history against each chosen policy
-(`storenet.planning.compare.compare_current`, the same code as `storenet simulate`) in
-a background thread of the worker that accepted it. It is read-only: the network is
+(`storenet.planning.compare.compare_current`, the same code as `storenet simulate`) as
+a background job of the worker that accepted it (storenet.http.jobs: progress,
+cancellation, one run at a time, 409 while one runs). It is read-only: the network is
 read once on a read-only connection; nothing is written to the ledger, the plan tables
 or the planner's demand state.
 
 Where a run lives. Its state (status, stage, progress, parameters, then the KPI points
 or the error) is one JSON file, ``<home>/simulations/<run id>.json``, replaced
 atomically at each update, so with several uvicorn workers any worker answers for any
-run, and results survive a restart. One run at a time: a worker holds an exclusive
-lock on ``<home>/simulations/running.lock`` (flock, where the OS has it; a thread lock
-otherwise) for the whole run, so a second start on any worker sharing the home gets a
-409. If the worker running a job dies, its lock goes with it: a file still saying
-"running" whose lock is free is reported as failed. The newest `KEEP_RUNS` runs are
-kept.
+run, and results survive a restart. The run lock is
+``<home>/simulations/running.lock``. The newest `KEEP_RUNS` runs are kept.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from contextlib import suppress
@@ -40,25 +35,20 @@ from starlette.responses import Response
 from storenet.accounts.errors import Denied
 from storenet.accounts.principal import Principal
 from storenet.accounts.roles import NETWORK_WIDE, allowed
-from storenet.api.deps import ServiceDep
-from storenet.errors import NotFound
+from storenet.errors import NotFound, StorenetError
+from storenet.http.jobs import JobRunner
+from storenet.http.problems import Conflict
+from storenet.http.service import Service, ServiceDep
 from storenet.planning import compare
 from storenet.planning.simulate import SWEEPS
 from storenet.web.charts import PALETTE
 from storenet.web.layout import PREFIX, Viewer, render
 
-try:  # one run per home across worker processes, where the OS offers flock
-    import fcntl
-except ImportError:  # pragma: no cover - not on Linux
-    fcntl = None  # type: ignore[assignment]
-
-log = logging.getLogger("storenet.web.simulator")
 router = APIRouter(include_in_schema=False)
 
 MAX_DAYS = 56
 DEFAULT_DAYS = 14
 KEEP_RUNS = 20
-PROGRESS_EVERY_S = 0.5
 POLICY_LABELS = {
     "storenet": "storenet (nightly plan)",
     "minmax": "min/max (ERP reorder rule)",
@@ -73,25 +63,24 @@ POLICY_STYLE = {
 RUN_ID = re.compile(r"sim-[0-9a-f]{16}")
 
 
-# -- runs: state in files, one at a time ---------------------------------------------
+# -- runs: one JSON file each --------------------------------------------------------
 
 
-class Busy(Exception):
-    """Another simulation is running (on this worker or another sharing the home)."""
+def _stamp(value: Any) -> Any:
+    """Times as ISO strings with offset, to the second (as the page shows them)."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC).isoformat(timespec="seconds")
+    return value
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-class SimulationRuns:
-    """The simulation runs kept under `folder`: start one in the background, read
-    any. Each run is a dict: id, status ("running", "done", "failed"), stage, done,
-    total, params, started_by, started_at, finished_at, seconds, error, result."""
+class SimulationFiles:
+    """The simulation runs kept under `folder`, one JSON file each (a JobStore). Each
+    run is a dict: id, status ("running", "done", "failed"), stage, done, total,
+    params, started_by, started_at, finished_at, seconds, error, result."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
-        self._thread_lock = threading.Lock()
+        self._update_lock = threading.Lock()
 
     def _path(self, run_id: str) -> Path:
         return self.folder / f"{run_id}.json"
@@ -102,111 +91,24 @@ class SimulationRuns:
         tmp.write_text(json.dumps(run))
         os.replace(tmp, path)
 
-    def _lock(self) -> Any:
-        """Take the run lock without waiting; its handle, or None if it is held."""
-        if not self._thread_lock.acquire(blocking=False):
-            return None
-        if fcntl is None:
-            return True
-        handle = open(self.folder / "running.lock", "a+")  # noqa: SIM115 - held across threads
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            self._thread_lock.release()
-            return None
-        return handle
-
-    def _unlock(self, handle: Any) -> None:
-        if fcntl is not None:
-            handle.close()  # closing the file releases the flock
-        self._thread_lock.release()
-
-    def start(
-        self,
-        actor: str,
-        params: dict,
-        work: Callable[[Callable[[str, int, int], None]], dict],
-    ) -> dict:
-        """Start `work(progress)` in a background thread as a new run by `actor` with
-        `params` (kept for display); `work` returns the result dict. Returns the run.
-        Raises Busy while another run holds the lock."""
+    def create(self, job: dict) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        handle = self._lock()
-        if handle is None:
-            raise Busy()
+        run = {"finished_at": None, "seconds": None, "error": None, "result": None, **job}
+        self._write({k: _stamp(v) for k, v in run.items()})
+        self._prune()
+
+    def update(self, job_id: str, values: dict) -> None:
+        with self._update_lock:  # only the run's own thread writes it
+            run = json.loads(self._path(job_id).read_text())
+            self._write({**run, **{k: _stamp(v) for k, v in values.items()}})
+
+    def get(self, job_id: str) -> dict:
+        if not RUN_ID.fullmatch(job_id):
+            raise NotFound("simulation", job_id)
         try:
-            run = {
-                "id": f"sim-{uuid.uuid4().hex[:16]}",
-                "status": "running",
-                "stage": "queued",
-                "done": 0,
-                "total": 0,
-                "params": params,
-                "started_by": actor,
-                "started_at": _now(),
-                "finished_at": None,
-                "seconds": None,
-                "error": None,
-                "result": None,
-            }
-            self._write(run)
-            self._prune()
-            threading.Thread(
-                target=self._run, args=(run, work, handle), daemon=True, name=run["id"]
-            ).start()
-            return dict(run)
-        except BaseException:
-            self._unlock(handle)
-            raise
-
-    def _run(self, run: dict, work: Callable, handle: Any) -> None:
-        started = time.monotonic()
-        last = 0.0
-
-        def progress(stage: str, done: int, total: int) -> None:
-            nonlocal last
-            now = time.monotonic()
-            if now - last < PROGRESS_EVERY_S and done < total:
-                return
-            last = now
-            run.update(stage=stage[:100], done=int(done), total=int(total))
-            self._write(run)
-
-        try:
-            result = work(progress)
-            run.update(status="done", stage="done", result=result)
-        except ValueError as error:
-            run.update(status="failed", error=str(error))
-        except Exception as error:  # a crashed run must say so, not stay "running"
-            log.exception("simulation %s failed", run["id"])
-            run.update(status="failed", error=f"internal error: {type(error).__name__}")
-        finally:
-            run.update(finished_at=_now(), seconds=round(time.monotonic() - started, 1))
-            try:
-                self._write(run)
-            finally:
-                self._unlock(handle)
-
-    def get(self, run_id: str) -> dict:
-        """A run by id; NotFound if there is none. A run still "running" whose worker
-        has gone (the run lock is free) is answered as failed."""
-        if not RUN_ID.fullmatch(run_id):
-            raise NotFound("simulation", run_id)
-        try:
-            run = json.loads(self._path(run_id).read_text())
+            return json.loads(self._path(job_id).read_text())
         except FileNotFoundError as error:
-            raise NotFound("simulation", run_id) from error
-        if run["status"] == "running":
-            handle = self._lock()
-            if handle is not None:
-                try:  # nobody runs it; re-read: it may have finished just now
-                    run = json.loads(self._path(run_id).read_text())
-                finally:
-                    self._unlock(handle)
-                if run["status"] == "running":
-                    run.update(status="failed", error="the worker running it stopped")
-        return run
+            raise NotFound("simulation", job_id) from error
 
     def recent(self, limit: int = 10) -> list[dict]:
         """The newest runs first (id, status, started_at, started_by, params)."""
@@ -224,16 +126,23 @@ class SimulationRuns:
                 path.unlink()
 
 
-_RUNS: dict[Path, SimulationRuns] = {}
-_RUNS_LOCK = threading.Lock()
+def _folder(svc: Service) -> Path:
+    return svc.settings.home / "simulations"
 
 
-def runs_of(svc: Any) -> SimulationRuns:
-    """The runs kept under the service's home (one object per home and process, so
-    its thread lock is shared by the requests of this worker)."""
-    folder = svc.settings.core().home / "simulations"
-    with _RUNS_LOCK:
-        return _RUNS.setdefault(folder, SimulationRuns(folder))
+def runs_of(svc: Service) -> JobRunner:
+    """The runner of the simulations kept under the service's home."""
+    folder = _folder(svc)
+    # A history too short to replay is the simulator's ValueError: shown, not logged.
+    return svc.runner(
+        "simulation",
+        lambda: JobRunner(
+            "simulation",
+            folder / "running.lock",
+            SimulationFiles(folder),
+            refusals=(StorenetError, ValueError),
+        ),
+    )
 
 
 # -- what the page shows ---------------------------------------------------------------
@@ -352,11 +261,12 @@ def _require(who: Principal, action: str) -> None:
         raise Denied(action, reason="simulations cover the whole network; your role sees part")
 
 
-def _page(request: Request, who: Principal, svc: Any, shown: dict | None, **extra: Any) -> Response:
-    runs = runs_of(svc)
-    recent = runs.recent()
+def _page(
+    request: Request, who: Principal, svc: Service, shown: dict | None, **extra: Any
+) -> Response:
+    recent = SimulationFiles(_folder(svc)).recent()
     if shown is None and recent:
-        shown = runs.get(recent[0]["id"])
+        shown = runs_of(svc).get(recent[0]["id"])
     return render(
         request,
         "simulator.html",
@@ -421,15 +331,16 @@ def start_run(
         return _notice(request, who, 422, "Not started", problems)
     swept = sweep is not None
     params = {"policies": names, "days": n_days, "sweep": swept}
-    engine, history_dir = svc.engine, svc.settings.core().history_dir
+    engine, history_dir = svc.engine, svc.settings.history_dir
 
     def work(progress: Callable[[str, int, int], None]) -> dict:
         result = compare.compare_current(engine, history_dir, names, n_days, swept, progress)
-        return {"summary": result.summary(), "points": result.points()}
+        return {"result": {"summary": result.summary(), "points": result.points()}}
 
     try:
-        run = runs_of(svc).start(who.username, params, work)
-    except Busy:
+        job = {"id": f"sim-{uuid.uuid4().hex[:16]}", "started_by": who.username, "params": params}
+        run = runs_of(svc).start(job, work)
+    except Conflict:
         return _notice(
             request,
             who,

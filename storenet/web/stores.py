@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from storenet.accounts.access import answered_as, require
 from storenet.accounts.scope import visible_stores
-from storenet.api.deps import ServiceDep
+from storenet.http.service import ServiceDep
 from storenet.reports.store_view import (
     SKU_PAGE,
     StorePage,
@@ -77,7 +77,7 @@ def store_detail(request: Request, store_id: str, who: Viewer, svc: ServiceDep) 
     """One store's page; 404 for an unknown store and for one outside the caller's
     scope alike."""
     today = datetime.now(ZoneInfo(svc.settings.market_tz)).date()
-    history_dir = svc.settings.core().history_dir
+    history_dir = svc.settings.history_dir
 
     def work(conn):  # type: ignore[no-untyped-def]
         with answered_as("store", store_id):
@@ -101,7 +101,7 @@ def store_skus(
     """The store's SKUs of one category with days of cover, `limit` (default 25) a
     page: a fragment for
     htmx (the category row's "SKUs" button), a whole page otherwise."""
-    history_dir = svc.settings.core().history_dir
+    history_dir = svc.settings.history_dir
 
     def work(conn):  # type: ignore[no-untyped-def]
         with answered_as("store", store_id):

@@ -22,6 +22,8 @@ from storenet.settings import Settings
         ["users", "--help"],
         ["audit", "--help"],
         ["pos-client", "--help"],
+        ["stock", "--help"],
+        ["transfer", "--help"],
     ],
 )
 def test_command_is_wired_into_the_cli(command):
@@ -68,3 +70,11 @@ def test_close_day_with_a_date_that_is_not_one_is_an_error_naming_date(
     result = CliRunner().invoke(app, ["close-day", "--date", "2026-13-01"])
     assert result.exit_code == 2, result.output
     assert "--date: must be a day as YYYY-MM-DD" in result.output
+
+
+def test_a_bad_environment_is_refused_before_any_command_runs(tmp_path):
+    env = {"STORENET_HOME": str(tmp_path), "STORENET_PORT": "0"}
+    result = CliRunner().invoke(app, ["ledger", "verify"], env=env)
+    assert result.exit_code == 2
+    assert "settings refused" in result.output and "port" in result.output
+    assert not (tmp_path / "storenet.db").exists()

@@ -8,16 +8,17 @@ from starlette.responses import Response
 
 from storenet.accounts.errors import NotAuthenticated
 from storenet.accounts.login import end_session
-from storenet.api.deps import (
+from storenet.api.routes.common import act, exact_json
+from storenet.http.callers import (
     SESSION_COOKIE,
     CurrentPrincipal,
-    ServiceDep,
+    check_origin,
     clear_session_cookies,
     csrf_token_for,
     open_session,
     set_session_cookies,
 )
-from storenet.api.routes.common import act, exact_json
+from storenet.http.service import ServiceDep
 
 router = APIRouter(tags=["auth"])
 
@@ -42,8 +43,10 @@ class LoginOut(BaseModel):
 def login(body: LoginIn, request: Request, svc: ServiceDep):
     """Unknown user and wrong password get the same answer (401) after the same work;
     an account with repeated failures must wait (429 with Retry-After), others are
-    not affected. A session the caller came with is ended: the id rotates."""
+    not affected. A session the caller came with is ended: the id rotates. A login
+    from a foreign page (Origin) is refused (403): it would set the session cookie."""
     settings = svc.settings
+    check_origin(request, settings)
     outcome = open_session(svc, body.username, body.password, request.cookies.get(SESSION_COOKIE))
     if not outcome.ok:
         raise NotAuthenticated("wrong username or password")

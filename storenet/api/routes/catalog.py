@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from storenet.accounts.access import require
-from storenet.api.deps import CurrentPrincipal, ServiceDep
 from storenet.api.pagination import PageDep, page_of
 from storenet.api.routes.common import act
+from storenet.http.callers import CurrentPrincipal
+from storenet.http.service import ServiceDep
 from storenet.reports import records
 
 router = APIRouter(tags=["catalog"])

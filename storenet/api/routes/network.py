@@ -12,10 +12,11 @@ from pydantic import BaseModel, Field
 from storenet.accounts.access import answered_as, require
 from storenet.accounts.errors import Denied
 from storenet.accounts.scope import visible_regions, visible_stores
-from storenet.api.deps import CurrentPrincipal, ServiceDep
 from storenet.api.pagination import PageDep, page_of
 from storenet.api.routes.common import act
 from storenet.audit.chain import record
+from storenet.http.callers import CurrentPrincipal
+from storenet.http.service import ServiceDep
 from storenet.network.lifecycle import change_store_status
 from storenet.network.ownership import (
     change_region_manager,

@@ -13,13 +13,14 @@ from pydantic import BaseModel, Field
 
 from storenet.accounts.access import require
 from storenet.accounts.scope import visible_stores
-from storenet.api.deps import CurrentPrincipal, ServiceDep
-from storenet.api.jobs import get_job, start_plan_job
 from storenet.api.pagination import PageDep
 from storenet.api.routes.common import act, exact_json
+from storenet.http.callers import CurrentPrincipal
+from storenet.http.plan_jobs import plan_job, start_plan_job
+from storenet.http.service import ServiceDep
 from storenet.planning.decisions import approve, edit_plan_line, release
 from storenet.planning.documents import get_plan
-from storenet.planning.review import LineFilter, line_as_dict, line_page
+from storenet.planning.review import LineFilter, line_as_dict, line_page, plan_in_scope
 
 router = APIRouter(tags=["plans"])
 PlanId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -52,20 +53,19 @@ def jobs_start(body: PlanJobIn, who: CurrentPrincipal, svc: ServiceDep):
 def jobs_get(
     job_id: Annotated[str, Path(max_length=64)], who: CurrentPrincipal, svc: ServiceDep
 ) -> dict:
-    def work(conn):  # type: ignore[no-untyped-def]
-        require(conn, who, "plan.read")
-        return get_job(conn, job_id)
-
-    return svc.read(work)
+    svc.read(lambda conn: require(conn, who, "plan.read"))
+    return plan_job(svc, job_id)
 
 
 @router.get(
     "/plans/{plan_id}", openapi_extra=act("plan.read"), summary="A plan's header and summary"
 )
 def plans_get(plan_id: PlanId, who: CurrentPrincipal, svc: ServiceDep) -> dict:
+    """The summary counts the caller's stores only for scoped roles (as the console)."""
+
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "plan.read")
-        return get_plan(conn, plan_id)
+        return plan_in_scope(conn, plan_id, visible_stores(conn, who))
 
     return svc.read(work)
 

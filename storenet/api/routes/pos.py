@@ -14,9 +14,11 @@ from storenet.accounts.access import require
 from storenet.accounts.quotas import take_lines
 from storenet.accounts.scope import visible_stores
 from storenet.accounts.tokens import resolve_token
-from storenet.api.deps import CallerToken, CurrentPrincipal, IdempotencyKey, ServiceDep
+from storenet.api.deps import IdempotencyKey
 from storenet.api.routes.common import act, exact_json
 from storenet.errors import Problem, Refused
+from storenet.http.callers import CallerToken, CurrentPrincipal
+from storenet.http.service import ServiceDep
 from storenet.reports.product_view import serial_unit
 from storenet.sales.ingest import ingest_pos_batch
 from storenet.sales.pos import line_store

@@ -10,10 +10,12 @@ from pydantic import BaseModel, Field
 
 from storenet.accounts.access import answered_as, require
 from storenet.accounts.scope import visible_stores
-from storenet.api.deps import CurrentPrincipal, IdempotencyKey, ServiceDep
+from storenet.api.deps import IdempotencyKey
 from storenet.api.pagination import PageDep, page_of
 from storenet.api.routes.common import act, exact_json, once
 from storenet.audit.chain import record
+from storenet.http.callers import CurrentPrincipal
+from storenet.http.service import ServiceDep
 from storenet.ledger.locations import location_of
 from storenet.ledger.stock import adjust_stock, record_count
 from storenet.reports import records

@@ -12,8 +12,10 @@ from starlette.responses import Response
 
 from storenet import stockroom
 from storenet.accounts.principal import Principal
-from storenet.api.deps import CurrentPrincipal, IdempotencyKey, Service, ServiceDep
+from storenet.api.deps import IdempotencyKey
 from storenet.api.routes.common import act, exact_json
+from storenet.http.callers import CurrentPrincipal
+from storenet.http.service import Service, ServiceDep
 
 router = APIRouter(tags=["stock"])
 Ref = Annotated[str, Path(min_length=1, max_length=32, description="store or warehouse id")]

@@ -9,9 +9,11 @@ from pydantic import BaseModel, Field
 
 from storenet.accounts.access import answered_as, require, require_any
 from storenet.accounts.scope import visible_stores
-from storenet.api.deps import CurrentPrincipal, IdempotencyKey, ServiceDep
+from storenet.api.deps import IdempotencyKey
 from storenet.api.pagination import PageDep, page_of
 from storenet.api.routes.common import act, exact_json, once
+from storenet.http.callers import CurrentPrincipal
+from storenet.http.service import ServiceDep
 from storenet.ledger.transfers import create_transfer, receive_transfer, ship_transfer
 from storenet.reports import records
 

@@ -12,12 +12,14 @@ from storenet.accounts.access import require
 from storenet.accounts.roles import POS
 from storenet.accounts.tokens import issue_token
 from storenet.accounts.users import change_role, create_user, disable_user, get_user, list_users
-from storenet.api.deps import CurrentPrincipal, IdempotencyKey, ServiceDep
+from storenet.api.deps import IdempotencyKey
 from storenet.api.pagination import PageDep, page_of
 from storenet.api.routes.common import act, exact_json, once
 from storenet.audit.chain import record
 from storenet.audit.verify import verify_chain
 from storenet.errors import Problem, Refused
+from storenet.http.callers import CurrentPrincipal
+from storenet.http.service import ServiceDep
 from storenet.store.schema import audit_log
 
 router = APIRouter(tags=["users and audit"])

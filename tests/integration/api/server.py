@@ -9,8 +9,8 @@ import time
 import uvicorn
 from sqlalchemy import Engine
 
-from storenet.api.app import create_app
-from storenet.api.settings import ServiceSettings
+from storenet.serve.app import create_app
+from storenet.settings import Settings
 
 TEST_SECRET = "test-secret-" + "x" * 40
 
@@ -26,18 +26,18 @@ def engine_url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
 
-def test_settings(engine: Engine, home, **overrides) -> ServiceSettings:  # type: ignore[no-untyped-def]
-    """Settings for a test service on `engine`'s database (no .env read)."""
+def test_settings(engine: Engine, home, **overrides) -> Settings:  # type: ignore[no-untyped-def]
+    """Settings for a test service on `engine`'s database (no environment read)."""
     values = {
         "env": "test",
         "secret_key": TEST_SECRET,
-        "db": engine_url(engine),
+        "db_url": engine_url(engine),
         "home": home,
         "pos_lines_per_s": 1_000_000,
         "pos_burst_lines": 1_000_000,
         **overrides,
     }
-    return ServiceSettings(_env_file=None, **values)
+    return Settings(**values)
 
 
 test_settings.__test__ = False  # not a test, despite its name
@@ -46,7 +46,7 @@ test_settings.__test__ = False  # not a test, despite its name
 class ServerThread:
     """uvicorn serving the storenet app in a daemon thread until `stop`."""
 
-    def __init__(self, settings: ServiceSettings) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(

@@ -77,3 +77,69 @@ def test_a_plan_runs_in_the_background_then_is_read_edited_approved_and_released
     assert actions == ["plan.start", "plan.edit", "plan.approve", "plan.release"]
     with api.client("auditor") as c:
         assert c.post(f"/plans/{plan_id}/approve").status_code == 403
+
+
+@pytest.fixture
+def planned_api(engine, tmp_path, monkeypatch):
+    """A drafted plan over a small network, a planner and a regional manager running
+    one region (tokens), and the service."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from storenet.network.ownership import change_region_manager
+    from storenet.planning.service import run_plan
+    from storenet.settings import Settings
+    from storenet.store.schema import stores
+    from tests.integration.api.conftest import Api, _password_hash
+
+    monkeypatch.setattr("storenet.accounts.users.hash_password", _password_hash)
+    generate(NetworkSpec(stores=20, skus=30, days=90, seed=5), tmp_path)
+    import_folder(engine, tmp_path / "master")
+    header, _ = run_plan(Settings(home=tmp_path, db_url=str(engine.url)), engine)
+
+    def people(conn):  # type: ignore[no-untyped-def]
+        region = conn.execute(select(stores.c.region_id).order_by(stores.c.id)).scalar()
+        tokens = {}
+        for name, role in (("planner", "hq_planner"), ("rm", "regional_manager")):
+            user = create_user(
+                conn, actor="test", username=name, role=role, password="long enough password"
+            )
+            tokens[name], _ = issue_token(conn, TEST_SECRET, user["id"], "session", None)
+        change_region_manager(conn, region, "rm", datetime.now(UTC))
+        return tokens
+
+    tokens = unit_of_work(engine, people)
+    server = ServerThread(test_settings(engine, tmp_path)).start()
+    yield Api(url=server.url, engine=engine, tokens=tokens), header
+    server.stop()
+
+
+def test_a_regional_manager_reads_his_regions_counts_of_a_plan_not_the_networks(planned_api):
+    from dataclasses import asdict
+
+    from storenet.accounts.principal import Principal
+    from storenet.accounts.scope import visible_stores
+    from storenet.planning.review import exception_counts
+
+    api, header = planned_api
+    plan_id = header["id"]
+    with api.client("planner") as c:
+        network_wide = c.get(f"/plans/{plan_id}").json()
+    with api.client("rm") as c:
+        scoped = c.get(f"/plans/{plan_id}").json()
+    assert network_wide["summary"] == header["summary"]
+    with api.engine.connect() as conn:
+        rm = Principal(user_id=0, username="rm", role="regional_manager", token_id=0, token_kind="")
+        seen = visible_stores(conn, rm)
+        expected = asdict(exception_counts(conn, plan_id, seen))
+    assert seen and len(seen) < header["summary"]["stores"]
+    assert scoped["summary"]["scope"] == "stores"
+    assert scoped["summary"]["stores"] == len(seen)
+    assert scoped["summary"]["exceptions"] == expected
+    assert scoped["summary"]["exceptions"]["lines"] < header["summary"]["exceptions"]["lines"]
+    # Nothing network-wide is left in the scoped summary.
+    assert "units_allocated" not in scoped["summary"] and "pairs" not in scoped["summary"]
+    assert {k: v for k, v in scoped.items() if k != "summary"} == {
+        k: v for k, v in network_wide.items() if k != "summary"
+    }

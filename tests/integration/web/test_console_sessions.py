@@ -51,6 +51,28 @@ def test_sign_in_sets_strict_cookies_and_rotates_the_session_id(console):
         assert c.get("/console/").status_code == 200
 
 
+def test_a_sign_in_from_a_foreign_origin_is_refused_and_opens_no_session(console):
+    # Login CSRF: a foreign page must not sign the browser in as anyone.
+    before = snapshot(console.engine)
+    link = unit_of_work(
+        console.engine,
+        lambda conn: issue_sign_in_link(conn, TEST_SECRET, "planner", timedelta(hours=1)),
+    )
+    with httpx.Client(base_url=console.url, headers={"Origin": "https://evil.example"}) as c:
+        by_password = c.post("/console/sign-in", data={"username": "planner", "password": PASSWORD})
+        by_link = c.post("/console/link", data={"token": link})
+    for answer in (by_password, by_link):
+        assert answer.status_code == 403, answer.text
+        assert "set-cookie" not in answer.headers
+    skip = {"audit_log", "audit_head", "api_tokens"}  # the link itself is a token
+    assert snapshot(console.engine, skip=skip) == {k: v for k, v in before.items() if k not in skip}
+    # The link was not spent: from our own origin it still signs in.
+    with httpx.Client(base_url=console.url, headers={"Origin": console.url}) as c:
+        assert c.post("/console/link", data={"token": link}).status_code == 303
+        own = c.post("/console/sign-in", data={"username": "planner", "password": PASSWORD})
+        assert own.status_code == 303
+
+
 def test_a_console_post_without_csrf_or_from_a_foreign_origin_is_refused(console):
     answer = _sign_in(console, "planner")
     session, csrf = _session(answer), answer.cookies["storenet_csrf"]
@@ -74,7 +96,6 @@ def test_no_console_get_changes_anything(console):
     with httpx.Client(base_url=console.url) as probe:
         app_paths = probe.get("/console/").status_code  # a redirect: not signed in
     assert app_paths == 303
-    from storenet.api.app import create_app_from_env  # noqa: F401 (routes are static)
     from storenet.web.app import ROUTERS
 
     pages = sorted(

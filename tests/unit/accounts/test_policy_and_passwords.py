@@ -8,7 +8,7 @@ import pytest
 from storenet.accounts.login import wait_after
 from storenet.accounts.passwords import hash_password, verify_password
 from storenet.accounts.roles import POLICY, ROLES, allowed
-from storenet.api.settings import ServiceSettings
+from storenet.settings import Settings
 
 
 def test_an_auditor_may_read_but_never_write():
@@ -44,10 +44,12 @@ def test_the_wait_after_failures_grows_and_is_capped():
 
 def test_settings_refuse_a_placeholder_secret_outside_development():
     with pytest.raises(ValueError, match="STORENET_SECRET_KEY"):
-        ServiceSettings(_env_file=None, env="production", secret_key="changethis")
-    ok = ServiceSettings(_env_file=None, env="production", secret_key="k" * 40)
+        Settings(env="production", secret_key="changethis")
+    with pytest.raises(ValueError, match="STORENET_SECRET_KEY"):
+        Settings.from_env({"STORENET_ENV": "production"})
+    ok = Settings(env="production", secret_key="k" * 40)
     assert ok.secret == "k" * 40
-    assert ServiceSettings(_env_file=None).env == "development"
+    assert Settings().env == "development"
 
 
 def test_users_get_the_scope_their_role_needs_and_people_need_a_password():

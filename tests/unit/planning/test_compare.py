@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from storenet.errors import Refused
 from storenet.planning import compare
 from storenet.planning.simulate.engine import simulate
 from storenet.planning.simulate.policies import make_policy
@@ -27,9 +28,11 @@ def test_choose_policies_keeps_the_order_drops_repeats_and_names_the_choices():
         ["minmax", "storenet"],
         [],
     )
-    with pytest.raises(ValueError, match="unknown policy fifo; choose from storenet, minmax"):
+    with pytest.raises(
+        Refused, match="policies: unknown policy fifo; choose from storenet, minmax"
+    ):
         compare.choose_policies(["storenet", "fifo"])
-    with pytest.raises(ValueError, match=r"unknown policy \(none\)"):
+    with pytest.raises(Refused, match=r"policies: unknown policy \(none\)"):
         compare.choose_policies([" "])
 
 
@@ -39,7 +42,7 @@ def test_statsforecast_is_skipped_with_its_reason_when_not_installed(monkeypatch
     assert names == ["storenet"]
     assert skipped == [{"policy": "statsforecast", "reason": compare.STATSFORECAST_MISSING}]
     assert "statsforecast" not in compare.available_policies()
-    with pytest.raises(ValueError, match="statsforecast is not installed"):
+    with pytest.raises(Refused, match="policies: statsforecast is not installed"):
         compare.choose_policies(["statsforecast"])
 
 
@@ -101,14 +104,14 @@ def test_a_kpi_without_a_denominator_is_none_in_the_points(sim):
 
 
 def test_compare_refuses_an_unknown_policy(sim):
-    with pytest.raises(ValueError, match="unknown policy 'fifo'"):
+    with pytest.raises(Refused, match="policies: unknown policy 'fifo'"):
         compare.compare(sim, ["fifo"])
 
 
 def test_the_current_network_must_have_an_assortment_and_a_history(tmp_path):
     engine = sqlite_engine(tmp_path)
     try:
-        with pytest.raises(ValueError, match="assortment is empty"):
+        with pytest.raises(Refused, match="assortment: is empty"):
             compare.compare_current(engine, tmp_path / "history", ["storenet"], days=3)
     finally:
         engine.dispose()

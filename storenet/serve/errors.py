@@ -1,14 +1,14 @@
-"""The application factory and its error handlers.
+"""The service's error handlers: every error as a problem document (API) or an error
+page (console), with the status saying what kind of refusal it is.
 
-`create_app(settings)` builds the FastAPI app; the engine is opened when the app
-starts (never at import) and closed when it stops. `create_app_from_env` is the
-factory uvicorn's workers call.
+Authentication comes first: a request with bad credentials to a route that needs
+them is answered 401 (the console: sent to sign in) even when its body is invalid,
+so an invalid body never tells an unauthenticated caller anything.
 """
 
 from __future__ import annotations
 
 import logging
-from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,11 +19,7 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from storenet.accounts.errors import Denied, NotAuthenticated, Throttled
-from storenet.accounts.roles import POLICY, ROLES
-from storenet.api.deps import BadRequest, Conflict, Service
-from storenet.api.problems import ERROR_RESPONSES, problem_response
-from storenet.api.routes import ROUTERS
-from storenet.api.settings import ServiceSettings
+from storenet.accounts.tokens import resolve_token
 from storenet.audit.chain import record
 from storenet.errors import (
     IdempotencyConflict,
@@ -32,81 +28,53 @@ from storenet.errors import (
     Problem,
     Refused,
 )
-from storenet.store.engine import open_engine, unit_of_work
-from storenet.web.app import add_console, error_page, is_console
+from storenet.http.callers import SESSION_COOKIE
+from storenet.http.limits import BodyTooLarge, too_large_response
+from storenet.http.problems import BadRequest, Conflict, problem_response
+from storenet.store.engine import unit_of_work
+from storenet.web.app import error_page, is_console
+from storenet.web.signin import sign_in_redirect
 
-log = logging.getLogger("storenet.api")
+log = logging.getLogger("storenet.serve")
 
 
-def create_app(settings: ServiceSettings) -> FastAPI:
-    """The storenet HTTP service over the database named by `settings` (which must be
-    migrated already: `storenet serve` migrates before it starts workers)."""
+def _needs_credentials(request: Request) -> bool:
+    """True unless the matched route is public (the login, the console's sign-in)."""
+    route = request.scope.get("route")
+    extra = getattr(route, "openapi_extra", None) or {}
+    return route is not None and extra.get("x-storenet-action") != "public"
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
-        engine = open_engine(settings.core().db_url)
-        app.state.service = Service(settings=settings, engine=engine)
-        yield
-        engine.dispose()
 
-    app = FastAPI(
-        title="storenet",
-        version="0.1.0",
-        summary="Stock ledger, POS ingestion, store network and nightly plan over HTTP.",
-        lifespan=lifespan,
-        responses=ERROR_RESPONSES,
+def _authenticated(request: Request) -> bool:
+    """True when the request carries a live credential (bearer token, else the
+    session cookie); reads the database."""
+    auth = request.headers.get("authorization", "")
+    scheme, _, bearer = auth.partition(" ")
+    token = bearer.strip() if scheme.lower() == "bearer" else request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return False
+    service = request.app.state.service
+    try:
+        service.read(lambda conn: resolve_token(conn, service.settings.secret, token))
+    except NotAuthenticated:
+        return False
+    return True
+
+
+def _unauthenticated(request: Request, reason: str) -> Response:
+    if is_console(request):
+        return sign_in_redirect(request.url.path)
+    return problem_response(
+        401,
+        "Not authenticated",
+        [Problem("Authorization", reason)],
+        headers={"WWW-Authenticate": "Bearer"},
     )
-    for router in ROUTERS:
-        app.include_router(router)
-    add_console(app)
-    _add_error_handlers(app)
-    _document_policy(app)
-    return app
 
 
-def _document_policy(app: FastAPI) -> None:
-    """Publish the access policy in the schema: a role x action table in the
-    description, and each operation's allowed roles in `x-storenet-roles`."""
-    build = app.openapi
+def add_error_handlers(app: FastAPI) -> None:
+    """Answer each error storenet raises with its status and a problem document or page."""
 
-    def openapi() -> dict:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        schema = build()
-        for item in schema["paths"].values():
-            for op in item.values():
-                action = op.get("x-storenet-action")
-                if action is not None:
-                    op["x-storenet-roles"] = sorted(POLICY[action])
-        schema["info"]["description"] = policy_table()
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
-def policy_table() -> str:
-    """The access policy as a Markdown table (actions x roles)."""
-    head = "| action | " + " | ".join(ROLES) + " |"
-    rule = "| --- |" + " --- |" * len(ROLES)
-    rows = [
-        f"| {action} | " + " | ".join("yes" if r in roles else "" for r in ROLES) + " |"
-        for action, roles in POLICY.items()
-    ]
-    intro = (
-        "Who may do what (function scope). Object scope: regional managers see the "
-        "stores of the regions they run now, store managers and POS devices their store, "
-        "franchise owners the stores their franchisee owns now; others see everything."
-    )
-    return "\n".join([intro, "", head, rule, *rows])
-
-
-def create_app_from_env() -> FastAPI:
-    """The app with settings from the environment and `.env` (uvicorn's factory)."""
-    return create_app(ServiceSettings())
-
-
-def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Refused)
     async def refused(request: Request, error: Refused) -> Response:
         if is_console(request):
@@ -148,11 +116,12 @@ def _add_error_handlers(app: FastAPI) -> None:
         return problem_response(409, "Conflict", [error.problem])
 
     @app.exception_handler(NotAuthenticated)
-    async def unauthenticated(_: Request, error: NotAuthenticated) -> Response:
-        problem = Problem("Authorization", error.reason)
-        return problem_response(
-            401, "Not authenticated", [problem], headers={"WWW-Authenticate": "Bearer"}
-        )
+    async def unauthenticated(request: Request, error: NotAuthenticated) -> Response:
+        return _unauthenticated(request, error.reason)
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(_: Request, error: BodyTooLarge) -> Response:
+        return too_large_response(error.limit)
 
     @app.exception_handler(Throttled)
     async def throttled(_: Request, error: Throttled) -> Response:
@@ -191,7 +160,10 @@ def _add_error_handlers(app: FastAPI) -> None:
         return problem_response(403, "Forbidden", [Problem(error.action, error.reason)])
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, error: RequestValidationError) -> Response:
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        # The body is parsed before the route's dependencies run: check the caller now.
+        if _needs_credentials(request) and not await run_in_threadpool(_authenticated, request):
+            return _unauthenticated(request, NotAuthenticated().reason)
         return problem_response(422, "Invalid request", [_from_pydantic(e) for e in error.errors()])
 
     @app.exception_handler(StarletteHTTPException)

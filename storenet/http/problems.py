@@ -4,12 +4,33 @@ reason in `problems`, and the HTTP status says what kind of refusal it is."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from storenet.errors import Problem
+from storenet.errors import Problem, StorenetError
+
+
+@dataclass
+class BadRequest(StorenetError):
+    """A request missing something every such request needs (400)."""
+
+    problem: Problem
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self.problem))
+
+
+@dataclass
+class Conflict(StorenetError):
+    """The request conflicts with work in progress (409); try again later."""
+
+    problem: Problem
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self.problem))
 
 
 class ProblemItem(BaseModel):
@@ -69,6 +90,7 @@ ERROR_RESPONSES: dict[int | str, dict] = {
     403: {"description": "Not allowed for this role, or refused by CSRF/Origin checks", **_DOC},
     404: {"description": "No such object, or not in the caller's scope", **_DOC},
     409: {"description": "Conflict (insufficient stock, a concurrent duplicate)", **_DOC},
+    413: {"description": "The request body is larger than the service reads", **_DOC},
     422: {"description": "Refused input: names the line, field, value and reason", **_DOC},
     429: {"description": "Too many requests; see Retry-After", **_DOC},
 }

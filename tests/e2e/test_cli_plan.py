@@ -1,0 +1,107 @@
+"""`storenet plan edit/approve/release` act as a named operator: the same access check
+and the same audit entries as the API and the console (issue 13, item 6)."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from storenet.accounts.passwords import hash_password
+from storenet.accounts.users import create_user, disable_user
+from storenet.cli import app
+from storenet.datagen import NetworkSpec, generate
+from storenet.imports import import_folder
+from storenet.planning.service import run_plan
+from storenet.settings import Settings
+from storenet.store.engine import unit_of_work
+from storenet.store.schema import audit_log, plans
+from tests.integration.api.helpers import audit_actions
+
+
+@functools.cache
+def _password_hash(password: str) -> str:
+    return hash_password(password)
+
+
+@pytest.fixture
+def drafted(engine, tmp_path, monkeypatch):
+    """A drafted plan, a planner, an auditor and a disabled planner; the CLI's
+    environment pointing at them. Returns (engine, plan id)."""
+    monkeypatch.setattr("storenet.accounts.users.hash_password", _password_hash)
+    generate(NetworkSpec(stores=20, skus=30, days=90, seed=5), tmp_path)
+    import_folder(engine, tmp_path / "master")
+    url = engine.url.render_as_string(hide_password=False)
+    header, _ = run_plan(Settings(home=tmp_path, db_url=url), engine)
+
+    def people(conn):  # type: ignore[no-untyped-def]
+        made = {}
+        for name, role in (
+            ("planner", "hq_planner"),
+            ("auditor", "auditor"),
+            ("gone", "hq_planner"),
+        ):
+            made[name] = create_user(
+                conn, actor="test", username=name, role=role, password="long enough pw"
+            )
+        disable_user(conn, actor="test", user_id=made["gone"]["id"])
+
+    unit_of_work(engine, people)
+    monkeypatch.setenv("STORENET_HOME", str(tmp_path))
+    monkeypatch.setenv("STORENET_DB", url)
+    monkeypatch.delenv("STORENET_OPERATOR", raising=False)
+    return engine, header["id"]
+
+
+def _status(engine, plan_id: str) -> str:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return conn.execute(select(plans.c.status).where(plans.c.id == plan_id)).scalar()
+
+
+def _entries(engine) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return len(conn.execute(select(audit_log.c.seq)).all())
+
+
+def test_approving_on_the_command_line_needs_a_known_person_allowed_to_plan(drafted):
+    engine, plan_id = drafted
+    cli = CliRunner()
+    entries = _entries(engine)
+    for who, says in (
+        ([], "operator: is required"),
+        (["--as", "nobody"], "operator: is not a known user"),
+        (["--as", "gone"], "operator: is disabled"),
+    ):
+        refused = cli.invoke(app, ["plan", "approve", plan_id, *who])
+        assert refused.exit_code == 2, refused.output
+        assert says in refused.output
+    assert _entries(engine) == entries
+    denied = cli.invoke(app, ["plan", "approve", plan_id, "--as", "auditor"])
+    assert denied.exit_code == 2
+    assert "the role auditor may not do plan.write" in denied.output
+    assert _status(engine, plan_id) == "draft"
+    assert audit_actions(engine)[-1] == ("auditor", "denied", f"storenet plan approve {plan_id}")
+
+
+def test_edits_approval_and_release_on_the_command_line_are_audited_like_the_apis(drafted):
+    engine, plan_id = drafted
+    cli = CliRunner()
+    edited = cli.invoke(app, ["plan", "edit", plan_id, "1", "0", "--as", "planner"])
+    assert edited.exit_code == 0, edited.output
+    approved = cli.invoke(app, ["plan", "approve", plan_id, "--as", "planner"])
+    assert approved.exit_code == 0, approved.output
+    released = cli.invoke(app, ["plan", "release", plan_id], env={"STORENET_OPERATOR": "planner"})
+    assert released.exit_code == 0, released.output
+    assert _status(engine, plan_id) == "released"
+    plan_entries = [a for a in audit_actions(engine) if a[1].startswith("plan.")]
+    assert plan_entries == [
+        ("planner", "plan.edit", f"plan:{plan_id}#1"),
+        ("planner", "plan.approve", f"plan:{plan_id}"),
+        ("planner", "plan.release", f"plan:{plan_id}"),
+    ]
+    # A second release changes nothing and writes no second entry.
+    again = cli.invoke(app, ["plan", "release", plan_id, "--as", "planner"])
+    assert again.exit_code == 0
+    assert [a for a in audit_actions(engine) if a[1].startswith("plan.")] == plan_entries
