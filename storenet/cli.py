@@ -244,7 +244,7 @@ def status(
     day: str = typer.Option(None, "--date", help="Day of the state (default: last closed day)"),
 ) -> None:
     """Print the network's state: stores, stock and days of cover, open discrepancies."""
-    from storenet.reports.render import render_state
+    from storenet.cli_status import render_state
     from storenet.reports.state import network_state
 
     settings = Settings.from_env()
@@ -265,7 +265,7 @@ def demo(
     close, show the state, plan the next day's deliveries, and print the console's
     address with a one-time sign-in link for the demo planner."""
     from storenet.demo import demo_sign_in_link, run_demo
-    from storenet.reports.render import render_state
+    from storenet.cli_status import render_state
 
     settings = Settings.from_env()
     try:

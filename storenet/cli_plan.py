@@ -205,6 +205,8 @@ def edit(
         lambda conn, who: edit_plan_line(conn, who, plan_id, line, qty),
     )
     render_lines(out, [row])
+    for warning in row.get("warnings", []):
+        out.print(f"[yellow]warning[/]: {warning} (approval refuses this until it is fixed)")
 
 
 @plan_app.command("approve")
@@ -232,5 +234,43 @@ def release(plan_id: str = typer.Argument(...), operator: str = _operator_option
         operator,
         f"storenet plan release {plan_id}",
         lambda conn, who: release_plan(conn, who, plan_id),
+    )
+    render_summary(out, done.header)
+
+
+@plan_app.command("reopen")
+def reopen(
+    plan_id: str = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason", help="Why the plan goes back to draft"),
+    operator: str = _operator_option(),
+) -> None:
+    """Take an approved plan back to draft to fix it (plan.write, audited with the
+    reason)."""
+    from storenet.cli import out
+    from storenet.planning.decisions import reopen as reopen_plan
+
+    done = _decide(
+        operator,
+        f"storenet plan reopen {plan_id}",
+        lambda conn, who: reopen_plan(conn, who, plan_id, reason),
+    )
+    render_summary(out, done.header)
+
+
+@plan_app.command("cancel")
+def cancel(
+    plan_id: str = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason", help="Why the plan is cancelled"),
+    operator: str = _operator_option(),
+) -> None:
+    """Cancel a draft or approved plan (plan.write, audited with the reason); its day can
+    then be planned again."""
+    from storenet.cli import out
+    from storenet.planning.decisions import cancel as cancel_plan
+
+    done = _decide(
+        operator,
+        f"storenet plan cancel {plan_id}",
+        lambda conn, who: cancel_plan(conn, who, plan_id, reason),
     )
     render_summary(out, done.header)

@@ -25,7 +25,7 @@ from storenet.errors import InsufficientStock, NotFound, Refused
 from storenet.http.plan_jobs import plan_job, start_plan_job
 from storenet.http.problems import Conflict
 from storenet.http.service import ServiceDep
-from storenet.planning.decisions import Decision, approve, edit_plan_line, release
+from storenet.planning.decisions import Decision, approve, cancel, edit_plan_line, release, reopen
 from storenet.planning.documents import get_plan
 from storenet.planning.review import (
     SECTIONS,
@@ -186,7 +186,7 @@ def plan_line_edit(
 ) -> Response:
     """Set a draft line's quantity (plan.write, audited); answers the updated row, or
     the row as it was with the reason (422) when the edit is refused."""
-    error = None
+    error, warnings = None, []
     try:
         units = int(qty.strip())
     except ValueError:
@@ -195,7 +195,8 @@ def plan_line_edit(
         error = "Enter a whole number of units, zero or more."
     else:
         try:
-            svc.write(lambda conn: edit_plan_line(conn, who, plan_id, line_no, units))
+            edited = svc.write(lambda conn: edit_plan_line(conn, who, plan_id, line_no, units))
+            warnings = edited.get("warnings", [])
         except Refused as refused:
             error = _reasons(refused)
 
@@ -217,6 +218,7 @@ def plan_line_edit(
         can_write=allowed(who.role, "plan.write"),
         error=error,
         saved=error is None,
+        warnings=warnings,
     )
 
 
@@ -233,8 +235,15 @@ def plan_decision(request: Request, who: Viewer, svc: ServiceDep, plan_id: PlanI
 
 @router.post(PREFIX + "/plans/{plan_id}/approve")
 def plan_approve(request: Request, who: Viewer, svc: ServiceDep, plan_id: PlanId) -> Response:
-    """Approve a draft (plan.write, audited once); 409 when it is past draft already."""
-    done: Decision = svc.write(lambda conn: approve(conn, who, plan_id))
+    """Approve a draft (plan.write, audited once); 409 when it is past draft already;
+    422 with the reasons when the plan cannot be carried out (a source short, a store
+    over capacity), the plan left a draft."""
+    try:
+        done: Decision = svc.write(lambda conn: approve(conn, who, plan_id))
+    except Refused as refused:
+        header = svc.read(lambda conn: get_plan(conn, plan_id))
+        reason = _reasons(refused)
+        return _decision(request, who, header, status=422, error=f"Not approved: {reason}.")
     if done.changed:
         return _decision(request, who, done.header, message="Plan approved.")
     return _decision(
@@ -289,6 +298,52 @@ def plan_release(request: Request, who: Viewer, svc: ServiceDep, plan_id: PlanId
             f"This plan was already released at {done.header['released_at']:%Y-%m-%d %H:%M}"
             " UTC; a plan is released once. Nothing was changed."
         ),
+    )
+
+
+@router.post(PREFIX + "/plans/{plan_id}/reopen")
+def plan_reopen(
+    request: Request,
+    who: Viewer,
+    svc: ServiceDep,
+    plan_id: PlanId,
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Take an approved plan back to draft (plan.write, audited with the reason); 422
+    with the reason when refused (no reason given, a released or cancelled plan)."""
+    return _state_change(request, who, svc, plan_id, reopen, reason, "Plan back to draft.")
+
+
+@router.post(PREFIX + "/plans/{plan_id}/cancel")
+def plan_cancel(
+    request: Request,
+    who: Viewer,
+    svc: ServiceDep,
+    plan_id: PlanId,
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Cancel a draft or approved plan (plan.write, audited with the reason); its day
+    can be planned again. 422 with the reason when refused."""
+    message = "Plan cancelled; tonight's plan can run again."
+    return _state_change(request, who, svc, plan_id, cancel, reason, message)
+
+
+def _state_change(request, who, svc, plan_id, decide, reason, message):  # type: ignore[no-untyped-def]
+    try:
+        done: Decision = svc.write(lambda conn: decide(conn, who, plan_id, reason))
+    except Refused as refused:
+        header = svc.read(lambda conn: get_plan(conn, plan_id))
+        return _decision(
+            request, who, header, status=422, error=f"Not changed: {_reasons(refused)}."
+        )
+    if done.changed:
+        return _decision(request, who, done.header, message=message)
+    return _decision(
+        request,
+        who,
+        done.header,
+        status=409,
+        error=f"This plan is {done.header['status']} already.",
     )
 
 

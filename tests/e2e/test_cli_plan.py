@@ -105,3 +105,29 @@ def test_edits_approval_and_release_on_the_command_line_are_audited_like_the_api
     again = cli.invoke(app, ["plan", "release", plan_id, "--as", "planner"])
     assert again.exit_code == 0
     assert [a for a in audit_actions(engine) if a[1].startswith("plan.")] == plan_entries
+
+
+def test_an_approved_plan_reopens_and_is_cancelled_on_the_command_line_with_a_reason(drafted):
+    engine, plan_id = drafted
+    cli = CliRunner()
+    assert cli.invoke(app, ["plan", "approve", plan_id, "--as", "planner"]).exit_code == 0
+    no_reason = cli.invoke(app, ["plan", "reopen", plan_id, "--as", "planner", "--reason", " "])
+    assert no_reason.exit_code == 2 and "reason: is required" in no_reason.output
+    reopened = cli.invoke(app, ["plan", "reopen", plan_id, "--as", "planner", "--reason", "fix"])
+    assert reopened.exit_code == 0, reopened.output
+    assert _status(engine, plan_id) == "draft"
+    cancelled = cli.invoke(app, ["plan", "cancel", plan_id, "--as", "planner", "--reason", "redo"])
+    assert cancelled.exit_code == 0, cancelled.output
+    assert _status(engine, plan_id) == "cancelled"
+    assert [a[1] for a in audit_actions(engine) if a[1].startswith("plan.")] == [
+        "plan.approve",
+        "plan.reopen",
+        "plan.cancel",
+    ]
+
+
+def test_an_edit_beyond_the_source_stock_is_warned_on_the_command_line(drafted):
+    engine, plan_id = drafted
+    edited = CliRunner().invoke(app, ["plan", "edit", plan_id, "1", "1000000", "--as", "planner"])
+    assert edited.exit_code == 0, edited.output
+    assert "warning" in edited.output and "free" in edited.output

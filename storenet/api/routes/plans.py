@@ -1,7 +1,7 @@
 """The nightly plan: start it as a background job, follow it, read its explained
 lines (only those of the caller's stores for scoped roles), edit, approve, release
-(once). Edits, approval and release are audited by `storenet.planning.decisions`,
-which the console calls too."""
+(once), reopen an approved plan to draft, cancel. Every decision is audited by
+`storenet.planning.decisions`, which the console and the CLI call too."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from storenet.api.routes.common import act, exact_json
 from storenet.http.callers import CurrentPrincipal
 from storenet.http.plan_jobs import plan_job, start_plan_job
 from storenet.http.service import ServiceDep
-from storenet.planning.decisions import approve, edit_plan_line, release
+from storenet.planning.decisions import approve, cancel, edit_plan_line, release, reopen
 from storenet.planning.documents import get_plan
 from storenet.planning.review import LineFilter, line_as_dict, line_page, plan_in_scope
 
@@ -32,6 +32,12 @@ class PlanJobIn(BaseModel):
 
 class LineEditIn(BaseModel):
     qty: int = Field(ge=0, le=10**9)
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(
+        min_length=1, max_length=500, description="why the plan changes state (kept with it)"
+    )
 
 
 @router.post(
@@ -137,3 +143,22 @@ def plans_release(plan_id: PlanId, who: CurrentPrincipal, svc: ServiceDep) -> di
     # Idempotent over the API: a second release answers the first result (a program
     # retrying after a lost answer must not see an error); the console says so.
     return svc.write(lambda conn: release(conn, who, plan_id)).header
+
+
+@router.post(
+    "/plans/{plan_id}/reopen",
+    openapi_extra=act("plan.write"),
+    summary="Take an approved plan back to draft, with a reason (audited)",
+)
+def plans_reopen(plan_id: PlanId, body: ReasonIn, who: CurrentPrincipal, svc: ServiceDep) -> dict:
+    return svc.write(lambda conn: reopen(conn, who, plan_id, body.reason)).header
+
+
+@router.post(
+    "/plans/{plan_id}/cancel",
+    openapi_extra=act("plan.write"),
+    summary="Cancel a draft or approved plan, with a reason (audited); its day can be "
+    "planned again",
+)
+def plans_cancel(plan_id: PlanId, body: ReasonIn, who: CurrentPrincipal, svc: ServiceDep) -> dict:
+    return svc.write(lambda conn: cancel(conn, who, plan_id, body.reason)).header

@@ -219,6 +219,18 @@ ACCESS: dict[tuple[str, str], dict] = {
         "own": {"plan_id": "plan-2026-01-01"},
         "foreign": {"plan_id": "plan-2026-01-01"},
     },
+    ("POST", "/plans/{plan_id}/reopen"): {
+        "action": "plan.write",
+        "own": {"plan_id": "plan-2026-01-01"},
+        "foreign": {"plan_id": "plan-2026-01-01"},
+        "body": {"reason": "fix an edit"},
+    },
+    ("POST", "/plans/{plan_id}/cancel"): {
+        "action": "plan.write",
+        "own": {"plan_id": "plan-2026-01-01"},
+        "foreign": {"plan_id": "plan-2026-01-01"},
+        "body": {"reason": "start over"},
+    },
     # Last: it ends the caller's session.
     ("POST", "/auth/logout"): {"action": "self"},
 }

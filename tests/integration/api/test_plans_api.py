@@ -143,3 +143,27 @@ def test_a_regional_manager_reads_his_regions_counts_of_a_plan_not_the_networks(
     assert {k: v for k, v in scoped.items() if k != "summary"} == {
         k: v for k, v in network_wide.items() if k != "summary"
     }
+
+
+def test_an_approved_plan_reopens_and_is_cancelled_over_http_each_audited_with_its_reason(
+    planned_api,
+):
+    api, header = planned_api
+    plan_id = header["id"]
+    with api.client("planner") as c:
+        assert c.post(f"/plans/{plan_id}/approve").json()["status"] == "approved"
+        # a reason is required, and named when missing
+        missing = c.post(f"/plans/{plan_id}/reopen", json={"reason": ""})
+        assert missing.status_code == 422 and "reason" in missing.text
+        reopened = c.post(f"/plans/{plan_id}/reopen", json={"reason": "fix an edit"})
+        assert reopened.status_code == 200 and reopened.json()["status"] == "draft"
+        cancelled = c.post(f"/plans/{plan_id}/cancel", json={"reason": "start over"})
+        assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+        again = c.post(f"/plans/{plan_id}/cancel", json={"reason": "start over"})
+        assert again.status_code == 200 and again.json()["status"] == "cancelled"
+        refused = c.post(f"/plans/{plan_id}/release")
+        assert refused.status_code == 422 and "cancelled" in refused.text
+    with api.client("rm") as c:
+        assert c.post(f"/plans/{plan_id}/cancel", json={"reason": "x"}).status_code == 403
+    actions = [a[1] for a in audit_actions(api.engine) if a[1].startswith("plan.")]
+    assert actions == ["plan.approve", "plan.reopen", "plan.cancel"]

@@ -222,3 +222,30 @@ def test_the_plan_tonight_button_starts_a_job_whose_progress_reaches_done(consol
         link = re.search(r'href="(/console/plans/plan-[^"]+)" id="plan-job-result"', fragment)
         assert link and c.get(link.group(1)).status_code == 200
     assert ("planner", "plan.start") in [a[:2] for a in audit_actions(console.engine)]
+
+
+def test_a_bad_edit_is_warned_in_its_row_refused_at_approval_and_the_plan_reopens_or_cancels(
+    console,
+):
+    plan = f"/console/plans/{console.plan_id}"
+    line = next(r for r in _lines(console) if r.kind == "replenish")
+    with console.sign_in("planner") as c:
+        # an edit beyond the warehouse's stock is saved with a warning in its row
+        edited = c.post(f"{plan}/lines/{line.line_no}", data={"qty": "1000000"})
+        assert edited.status_code == 200 and "Warning:" in edited.text and "free" in edited.text
+        # approval refuses it, in the decision panel, and the plan stays a draft
+        refused = c.post(f"{plan}/approve")
+        assert refused.status_code == 422 and "Not approved" in refused.text
+        assert 'data-status="draft"' in refused.text
+        assert c.post(f"{plan}/lines/{line.line_no}", data={"qty": "0"}).status_code == 200
+        approved = c.post(f"{plan}/approve")
+        assert approved.status_code == 200 and "Back to draft" in approved.text
+        # reopening needs a reason
+        assert c.post(f"{plan}/reopen", data={"reason": ""}).status_code == 422
+        reopened = c.post(f"{plan}/reopen", data={"reason": "one more edit"})
+        assert reopened.status_code == 200 and 'data-status="draft"' in reopened.text
+        cancelled = c.post(f"{plan}/cancel", data={"reason": "start over"})
+        assert cancelled.status_code == 200 and 'data-status="cancelled"' in cancelled.text
+        assert "Approve plan" not in cancelled.text and "Cancel plan" not in cancelled.text
+    actions = [a[1] for a in audit_actions(console.engine) if a[1].startswith("plan.")]
+    assert actions[-3:] == ["plan.approve", "plan.reopen", "plan.cancel"]

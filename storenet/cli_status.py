@@ -1,4 +1,5 @@
-"""Rendering summaries for a terminal with Rich (an edge: no queries here)."""
+"""The `storenet status` tables: a network summary rendered for a terminal with Rich (the
+CLI edge; the figures come from storenet.reports.state, no queries here)."""
 
 from __future__ import annotations
 
