@@ -25,10 +25,9 @@ from pathlib import Path
 from record import write_json  # bench/record.py
 from sqlalchemy import Engine, create_engine, insert, select, text, update
 
+from storenet.ledger.bulk_posting import MovementColumns, post_columns
 from storenet.ledger.locations import CUSTOMER, OPENING, ensure_locations, location_ids
-from storenet.ledger.posting import MovementColumns, post_movement_columns
 from storenet.sales.ingest import ingest_pos_batch
-from storenet.store.bulk import allocate_ids
 from storenet.store.engine import open_engine, unit_of_work
 from storenet.store.migrate import migrate
 from storenet.store.schema import balances, cities, movements, regions, sale_lines, skus, stores
@@ -81,7 +80,6 @@ def seed(engine: Engine) -> None:
             pairs = [(s, k) for s in range(first, min(first + 100, STORES)) for k in range(SKUS)]
             n = len(pairs)
             moves = MovementColumns(
-                id=allocate_ids(conn, movements, n),
                 kind=["opening"] * n,
                 sku_id=[f"K{k:04d}" for _, k in pairs],
                 from_location=[OPENING] * n,
@@ -90,7 +88,7 @@ def seed(engine: Engine) -> None:
                 occurred_at=[now] * n,
                 document=[None] * n,
             )
-            post_movement_columns(conn, moves, now)
+            post_columns(conn, moves, now)
 
 
 def make_lines(n: int, rng: random.Random, tag: str) -> list[dict]:
