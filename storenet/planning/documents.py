@@ -26,6 +26,7 @@ from storenet.errors import NotFound, Problem, Refused
 from storenet.ledger.transfers import create_transfer, ship_transfer
 from storenet.planning.cycle import NightlyPlan
 from storenet.planning.network import PlanningNetwork
+from storenet.store.bulk import analyze
 from storenet.store.clock import utc_now
 from storenet.store.schema import plan_lines, plans
 
@@ -235,6 +236,9 @@ def save_plan(
     for start in range(0, len(rows), 5000):
         chunk = rows[start : start + 5000]
         conn.execute(insert(plan_lines), [{"plan_id": plan_id, **row} for row in chunk])
+    # Millions of fresh lines: the console's plan pages must not be planned for an empty
+    # table (autovacuum may be off, or not have run yet).
+    analyze(conn, [plans.name, plan_lines.name])
     return {**_header(conn, plan_id), "lines": len(rows)}
 
 

@@ -13,6 +13,7 @@ from storenet.ledger.stock import receive_from_supplier
 from storenet.sales.ingest import ingest_pos_batch
 from storenet.store.engine import unit_of_work
 from storenet.store.schema import region_days, store_days
+from tests.integration.statistics import analyzed_tables
 
 DAY = date(2026, 11, 10)
 TZ = "Asia/Shanghai"
@@ -102,3 +103,9 @@ def test_closing_the_day_again_replaces_its_figures(closed):
         assert conn.execute(select(func.count()).select_from(store_days)).scalar() == 4
         assert conn.execute(select(func.count()).select_from(region_days)).scalar() == 2
     assert _row(engine, store_days, "store_id", "S1").units_sold == 25
+
+
+def test_the_close_leaves_statistics_on_the_tables_it_wrote(closed):
+    engine, _, _ = closed
+    with engine.connect() as conn:
+        assert {"day_closes", "store_days", "region_days"} <= analyzed_tables(conn)
