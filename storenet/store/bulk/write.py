@@ -16,7 +16,6 @@ on PostgreSQL the ids come from the table's sequence.
 from __future__ import annotations
 
 import itertools
-import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -93,12 +92,14 @@ def sqlite_many(
     *,
     tail: str = "",
     literals: Sequence[str] = (),
+    returned: list | None = None,
 ) -> int:
     """Run ``{head} VALUES (?, ..., literals), ... {tail}`` over every row (SQLite): each
     chunk is a flat list of values, `width` per row, already as SQLite stores them;
     `literals` are SQL text appended to every row (constants not bound row by row).
-    Returns the number of rows the statements changed. The one way this project
-    inserts many rows on SQLite.
+    Returns the number of rows the statements changed; with `returned`, a `tail` with
+    RETURNING appends the rows it returns there. The one way this project inserts many
+    rows on SQLite.
     """
     raw = conn.connection.driver_connection
     limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
@@ -114,6 +115,16 @@ def sqlite_many(
     try:
         for flat in chunks:
             whole = len(flat) // step * step
+            if returned is not None:
+                # executemany cannot return rows: one statement at a time.
+                for i in range(0, len(flat), step):
+                    part = flat[i : i + step]
+                    cursor.execute(
+                        full if len(part) == step else statement(len(part) // width), part
+                    )
+                    returned += cursor.fetchall()
+                    changed += cursor.rowcount
+                continue
             if whole:
                 cursor.executemany(full, [flat[i : i + step] for i in range(0, whole, step)])
                 changed += cursor.rowcount
@@ -306,20 +317,16 @@ def add_to_counter_columns(
             f"SELECT {listed} FROM {stage} ORDER BY {key_list} {upsert}) "
             f"SELECT * FROM changed WHERE {below_zero} < 0",
         )
-    # One statement over a JSON array of rows: SQLite cannot return rows from
-    # executemany, and reading the touched rows back would cost a second lookup each.
     sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in counters)
-    fields = ", ".join(f"value ->> {i}" for i in range(len(names)))
-    cursor = conn.connection.driver_connection.cursor()
-    try:
-        cursor.execute(
-            f"INSERT INTO {table.name} ({listed}) SELECT {fields} FROM json_each(?) WHERE true "
-            f"ON CONFLICT ({conflict}) DO UPDATE SET {sets} RETURNING {key_list}, {below_zero}",
-            (json.dumps(list(zip(*columns))),),
-        )
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
+    rows: list[tuple] = []
+    sqlite_many(
+        conn,
+        f"INSERT INTO {table.name} ({listed})",
+        len(names),
+        [_sqlite_flat(table, names, columns)],
+        tail=f"ON CONFLICT ({conflict}) DO UPDATE SET {sets} RETURNING {key_list}, {below_zero}",
+        returned=rows,
+    )
     return [tuple(r) for r in rows if r[-1] < 0]
 
 
