@@ -26,7 +26,12 @@ import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from ingest_floor import floor_postgres, floor_sqlite  # bench/ingest_floor.py
+from ingest_floor import (  # bench/ingest_floor.py
+    connect_postgres,
+    connect_sqlite,
+    floor_postgres,
+    floor_sqlite,
+)
 from record import write_json  # bench/record.py
 from sqlalchemy import Engine, create_engine, insert, select, text, update
 
@@ -187,13 +192,18 @@ def run_against_floor(
     engine: Engine, kind: str, where: str, lines: list[dict], batch: int
 ) -> tuple[float, float]:
     """(storenet lines/s, floor lines/s) over `lines`, in alternating halves."""
-    floor = floor_postgres if kind == "postgresql" else floor_sqlite
+    postgres = kind == "postgresql"
+    floor = floor_postgres if postgres else floor_sqlite
+    db = connect_postgres(where) if postgres else connect_sqlite(where)
     half = len(lines) // 2
     spent = {"storenet": 0.0, "floor": 0.0}
-    for n, part in enumerate((lines[:half], lines[half:])):
-        tag = uuid.uuid4().hex[:6]
-        spent["floor"] += len(part) / floor(where, relabel(part, f"f{tag}"), batch, f"{tag}{n}")
-        spent["storenet"] += len(part) / run_service(engine, part, batch)
+    try:
+        for n, part in enumerate((lines[:half], lines[half:])):
+            tag = uuid.uuid4().hex[:6]
+            spent["floor"] += len(part) / floor(db, relabel(part, f"f{tag}"), batch, f"{tag}{n}")
+            spent["storenet"] += len(part) / run_service(engine, part, batch)
+    finally:
+        db.close()
     return len(lines) / spent["storenet"], len(lines) / spent["floor"]
 
 
