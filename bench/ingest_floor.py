@@ -16,6 +16,7 @@ import json
 import sqlite3
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -49,11 +50,7 @@ def connect_postgres(dsn: str) -> psycopg.Connection:
 def floor_sqlite(db: sqlite3.Connection, lines: list[dict], batch: int, tag: str) -> float:
     """Lines per second through sqlite3 alone, one transaction per batch."""
     started = time.perf_counter()
-    for n, start in enumerate(range(0, len(lines), batch)):
-        chunk = lines[start : start + batch]
-        key = f"floor-{tag}-{n}"
-        payload = json.dumps({"lines": chunk}, sort_keys=True, separators=(",", ":"))
-        digest = hashlib.sha256(payload.encode()).hexdigest()
+    for chunk, key, payload, digest in _batches(lines, batch, tag):
         cur = db.cursor()
         cur.execute("BEGIN IMMEDIATE")
         cur.execute(
@@ -113,11 +110,7 @@ def floor_postgres(db: psycopg.Connection, lines: list[dict], batch: int, tag: s
     """Lines per second through psycopg alone, one transaction per batch: COPY for the
     lines, the movements and the balance deltas (applied by one upsert)."""
     started = time.perf_counter()
-    for n, start in enumerate(range(0, len(lines), batch)):
-        chunk = lines[start : start + batch]
-        key = f"floor-{tag}-{n}"
-        payload = json.dumps({"lines": chunk}, sort_keys=True, separators=(",", ":"))
-        digest = hashlib.sha256(payload.encode()).hexdigest()
+    for chunk, key, payload, digest in _batches(lines, batch, tag):
         with db.transaction(), db.cursor() as cur:
             cur.execute(
                 "INSERT INTO idempotency_keys (scope, key, payload_hash, payload, response, "
@@ -188,6 +181,14 @@ def floor_postgres(db: psycopg.Connection, lines: list[dict], batch: int, tag: s
                 (json.dumps({"batch": key, "lines": len(chunk)}), key),
             )
     return len(lines) / (time.perf_counter() - started)
+
+
+def _batches(lines: list[dict], batch: int, tag: str) -> Iterator[tuple[list, str, str, str]]:
+    """(lines, idempotency key, payload text, its SHA-256) for each batch."""
+    for n, start in enumerate(range(0, len(lines), batch)):
+        chunk = lines[start : start + batch]
+        payload = json.dumps({"lines": chunk}, sort_keys=True, separators=(",", ":"))
+        yield chunk, f"floor-{tag}-{n}", payload, hashlib.sha256(payload.encode()).hexdigest()
 
 
 def _parsers():  # type: ignore[no-untyped-def]
