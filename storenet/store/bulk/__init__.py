@@ -13,10 +13,18 @@ driver. There is one way of each thing:
 - Ids are allocated before inserting (`allocate_ids`), so no RETURNING is needed.
 - A bulk write leaves the database able to plan its queries (`analyze`).
 
-`write` holds the writes of rows and columns, `frames` moves polars frames in and out,
-`read` looks rows up by key.
+`driver` holds the one way of each thing per database, `write` the writes of rows and
+columns, `frames` moves polars frames in and out, `read` looks rows up by key.
 """
 
+from storenet.store.bulk.driver import (
+    analyze,
+    copy_in,
+    driver_rows,
+    is_postgres,
+    sqlite_datetime,
+    sqlite_many,
+)
 from storenet.store.bulk.frames import (
     in_key_order,
     insert_frame,
@@ -31,15 +39,9 @@ from storenet.store.bulk.write import (
     add_to_counter_columns,
     add_to_counters,
     allocate_ids,
-    analyze,
-    copy_in,
-    driver_rows,
     insert_columns,
     insert_new_columns,
     insert_rows,
-    is_postgres,
-    sqlite_datetime,
-    sqlite_many,
     upsert_rows,
 )
 

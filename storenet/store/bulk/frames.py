@@ -1,8 +1,8 @@
 """Moving whole polars frames in and out of the database, fast, inside a transaction.
 
 An import moves tens of millions of rows, the nightly plan millions: frames go through
-the bulk layer's one way per database, COPY text on PostgreSQL (`write.copy_in`, the
-text written by polars, in chunks) and `write.sqlite_many` on SQLite. Reads stream out
+the bulk layer's one way per database, COPY text on PostgreSQL (`driver.copy_in`, the
+text written by polars, in chunks) and `driver.sqlite_many` on SQLite. Reads stream out
 with COPY ... TO STDOUT (CSV) on PostgreSQL and the raw cursor on SQLite.
 
 Values are written exactly as SQLAlchemy writes them, so that rows read back through
@@ -32,7 +32,7 @@ from sqlalchemy import (
     Text,
 )
 
-from storenet.store.bulk.write import copy_in, is_postgres, sqlite_datetime, sqlite_many
+from storenet.store.bulk.driver import copy_in, is_postgres, sqlite_datetime, sqlite_many
 
 CHUNK = 200_000
 # `sqlite_datetime`'s format, as polars writes it.

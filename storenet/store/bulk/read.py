@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import Connection, Table
 
 from storenet.store.bulk import write
-from storenet.store.bulk.write import driver_rows, is_postgres
+from storenet.store.bulk.driver import driver_rows, is_postgres
 
 
 def rows_by_keys(
