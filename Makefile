@@ -25,6 +25,7 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test browser
 	$(BIN)/ruff check storenet tests bench
 	$(BIN)/ruff format --check storenet tests bench
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 # The console's browser tests drive Debian's chromium; install it when missing and we
@@ -38,6 +39,7 @@ browser:
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check storenet tests bench
+	$(BIN)/lint-imports
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format storenet tests bench

@@ -4,6 +4,10 @@ All of it is measured: idempotency claim, line checks, receipt-line uniqueness,
 movements, the balance projection and discrepancies. Beside it, in the same run and on
 the same data, a naive baseline: one line at a time, insert the sale line, insert the
 movement, then read and update (or insert) the balance row, one batch per transaction.
+And at batch 1000 the floor (bench/ingest_floor.py): the same writes with the same
+constraints through the driver alone, no storenet code; storenet's share of it is
+reported (`*_share_of_floor`), the two run in alternating halves so neither gets the
+emptier tables.
 
     python bench/ingest.py --json /tmp/ingest.json
     python bench/ingest.py --db sqlite --lines 50000
@@ -22,13 +26,18 @@ import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from ingest_floor import (  # bench/ingest_floor.py
+    connect_postgres,
+    connect_sqlite,
+    floor_postgres,
+    floor_sqlite,
+)
 from record import write_json  # bench/record.py
 from sqlalchemy import Engine, create_engine, insert, select, text, update
 
+from storenet.ledger.bulk_posting import MovementColumns, post_columns
 from storenet.ledger.locations import CUSTOMER, OPENING, ensure_locations, location_ids
-from storenet.ledger.posting import MovementColumns, post_movement_columns
 from storenet.sales.ingest import ingest_pos_batch
-from storenet.store.bulk import allocate_ids
 from storenet.store.engine import open_engine, unit_of_work
 from storenet.store.migrate import migrate
 from storenet.store.schema import balances, cities, movements, regions, sale_lines, skus, stores
@@ -81,7 +90,6 @@ def seed(engine: Engine) -> None:
             pairs = [(s, k) for s in range(first, min(first + 100, STORES)) for k in range(SKUS)]
             n = len(pairs)
             moves = MovementColumns(
-                id=allocate_ids(conn, movements, n),
                 kind=["opening"] * n,
                 sku_id=[f"K{k:04d}" for _, k in pairs],
                 from_location=[OPENING] * n,
@@ -90,7 +98,7 @@ def seed(engine: Engine) -> None:
                 occurred_at=[now] * n,
                 document=[None] * n,
             )
-            post_movement_columns(conn, moves, now)
+            post_columns(conn, moves, now)
 
 
 def make_lines(n: int, rng: random.Random, tag: str) -> list[dict]:
@@ -180,12 +188,38 @@ def run_naive(engine: Engine, lines: list[dict], batch: int) -> float:
     return len(lines) / (time.perf_counter() - started)
 
 
-def fresh_engine(kind: str, pg_url: str, workdir: Path) -> tuple[Engine, callable]:
+def run_against_floor(
+    engine: Engine, kind: str, where: str, lines: list[dict], batch: int
+) -> tuple[float, float]:
+    """(storenet lines/s, floor lines/s) over `lines`, in alternating halves."""
+    postgres = kind == "postgresql"
+    floor = floor_postgres if postgres else floor_sqlite
+    db = connect_postgres(where) if postgres else connect_sqlite(where)
+    half = len(lines) // 2
+    spent = {"storenet": 0.0, "floor": 0.0}
+    try:
+        for n, part in enumerate((lines[:half], lines[half:])):
+            tag = uuid.uuid4().hex[:6]
+            spent["floor"] += len(part) / floor(db, relabel(part, f"f{tag}"), batch, f"{tag}{n}")
+            spent["storenet"] += len(part) / run_service(engine, part, batch)
+    finally:
+        db.close()
+    return len(lines) / spent["storenet"], len(lines) / spent["floor"]
+
+
+def relabel(lines: list[dict], tag: str) -> list[dict]:
+    """The same lines under other receipt numbers (a receipt line is stored once)."""
+    return [{**line, "receipt": f"{tag}-{line['receipt']}"} for line in lines]
+
+
+def fresh_engine(kind: str, pg_url: str, workdir: Path) -> tuple[Engine, callable, str]:
+    """A migrated empty database, how to drop it, and where the floor finds it (SQLite
+    path or libpq connection string)."""
     if kind == "sqlite":
         path = workdir / f"ingest-{uuid.uuid4().hex[:8]}.db"
         engine = open_engine(f"sqlite:///{path}")
         migrate(engine)
-        return engine, engine.dispose
+        return engine, engine.dispose, str(path)
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -199,7 +233,8 @@ def fresh_engine(kind: str, pg_url: str, workdir: Path) -> tuple[Engine, callabl
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
 
-    return engine, drop
+    dsn = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    return engine, drop, f"{dsn}?options=-csearch_path%3D{schema}"
 
 
 def main() -> None:
@@ -218,11 +253,31 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for kind in kinds:
             prefix = "postgres" if kind == "postgresql" else "sqlite"
-            engine, drop = fresh_engine(kind, args.pg_url, Path(tmp))
+            engine, drop, where = fresh_engine(kind, args.pg_url, Path(tmp))
             try:
                 seed(engine)
                 for batch, n in plan.items():
-                    fast = run_service(engine, make_lines(n, rng, uuid.uuid4().hex[:6]), batch)
+                    lines = make_lines(n, rng, uuid.uuid4().hex[:6])
+                    if batch == 1000:
+                        fast, floor = run_against_floor(engine, kind, where, lines, batch)
+                        print(
+                            f"{kind:<11}{batch:>6}{'floor lines/s':>18}{floor:>15,.0f}"
+                            f"{fast / floor:>8.2f} (storenet's share)"
+                        )
+                        results += [
+                            {
+                                "name": f"{prefix}_batch{batch}_floor_lines_per_s",
+                                "value": round(floor),
+                                "unit": "lines/s",
+                            },
+                            {
+                                "name": f"{prefix}_batch{batch}_share_of_floor",
+                                "value": round(fast / floor, 2),
+                                "unit": "x",
+                            },
+                        ]
+                    else:
+                        fast = run_service(engine, lines, batch)
                     naive_n = min(n, 20_000)
                     slow = run_naive(engine, make_lines(naive_n, rng, uuid.uuid4().hex[:6]), batch)
                     print(f"{kind:<11}{batch:>6}{fast:>18,.0f}{slow:>15,.0f}{fast / slow:>8.1f}")

@@ -264,8 +264,8 @@ def demo(
     """Build a small network, play a week of POS sales through ingestion and the nightly
     close, show the state, plan the next day's deliveries, and print the console's
     address with a one-time sign-in link for the demo planner."""
-    from storenet.demo import demo_sign_in_link, run_demo
     from storenet.cli_status import render_state
+    from storenet.demo import demo_sign_in_link, run_demo
 
     settings = Settings.from_env()
     try:

@@ -39,7 +39,8 @@ from storenet.sales.history import (
     history_rows,
     read_history,
 )
-from storenet.store.schema import region_days, store_days, stores
+from storenet.store.bulk import analyze
+from storenet.store.schema import day_closes, region_days, store_days, stores
 
 AGED_AFTER_DAYS = 60
 RATE_WINDOW_DAYS = 28
@@ -75,6 +76,7 @@ def close_day(conn: Connection, history_dir: Path, day: date, tz: str) -> dict:
     recent = read_history(history_dir, day - timedelta(days=AGED_AFTER_DAYS - 1), day)
     figures = store_figures(sold, stock, recent.collect(), received(conn, start, end), day)
     write_figures(conn, day, figures)
+    analyze(conn, [day_closes.name, store_days.name, region_days.name])
     return {**closed, "stores": figures.height}
 
 

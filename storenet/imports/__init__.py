@@ -4,8 +4,8 @@ assortment) and opening stock from a folder of CSV or Parquet files, all or noth
 `import_folder` is the entry point; docs/data-formats.md is the contract for the files.
 Modules: `tables` describes the files, `read` reads them, `parse` and `validate` check
 them (`known` reads what the database already holds), `write` upserts master data,
-`opening` posts opening stock to the ledger, `bulk` moves frames in and out of the
-database fast, `report` says what was done.
+`opening` posts opening stock through the ledger, `report` says what was done (frames
+move in and out of the database through `storenet.store.bulk`).
 """
 
 from storenet.imports.folder import import_folder

@@ -19,8 +19,10 @@ from storenet.imports.report import ImportReport, TableCounts
 from storenet.imports.tables import SPEC_BY_NAME
 from storenet.imports.validate import check_against_database, check_files
 from storenet.imports.write import write_master
+from storenet.store.bulk import analyze
 from storenet.store.clock import as_utc, utc_now
 from storenet.store.engine import unit_of_work
+from storenet.store.schema import balances, locations, movement_serials, movements, serials
 
 Progress = Callable[[str, int, int], None]
 
@@ -50,7 +52,8 @@ def import_folder(
     stored one is left alone, so a second import of the same folder writes nothing);
     new stores and warehouses get ledger locations; owner and manager changes close the
     current history row and open a new one at `as_of`; opening stock is posted as
-    ``opening`` movements at `as_of` (default: now), once per (location, SKU).
+    ``opening`` movements at `as_of` (default: now), once per (location, SKU); the
+    tables written get fresh planner statistics (`storenet.store.bulk.analyze`).
     `progress(stage, done, total)` is called as stages advance. Returns the counts.
     """
     started = time.monotonic()
@@ -81,11 +84,27 @@ def import_folder(
             plan = plan_openings(typed, known)
             post_openings(conn, plan, at, utc_now(), tell)
             _count_openings(report, typed, plan)
+            tell("analyze", 0, 1)
+            analyze(conn, _written_tables(report))
+            tell("analyze", 1, 1)
             return report
 
     report = unit_of_work(engine, work)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _written_tables(report: ImportReport) -> set[str]:
+    """The tables the import wrote rows to, by its counts: their statistics are stale."""
+    written = {name for name, c in report.tables.items() if c.inserted or c.updated}
+    specs = [SPEC_BY_NAME[name] for name in written if name in SPEC_BY_NAME]
+    tables = {spec.table.name for spec in specs if spec.table is not None}
+    if written & {"stores", "warehouses"}:
+        tables.add(locations.name)
+    tables |= {name for name in ("store_owners", "region_managers") if name in written}
+    if report.opening_movements:
+        tables |= {movements.name, movement_serials.name, balances.name, serials.name}
+    return tables
 
 
 def _read_files(paths: dict[str, Path], problems: Problems, tell: Progress) -> dict[str, TableFile]:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection
 
-from storenet.imports.bulk import read_frame, temp_values
 from storenet.imports.read import TableFile
+from storenet.store.bulk import read_frame, temp_values
 
 KEYED_TABLES = ("regions", "cities", "warehouses", "franchisees", "stores", "skus")
 

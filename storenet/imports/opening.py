@@ -1,18 +1,17 @@
 """Posting opening stock to the ledger, once per (location, SKU).
 
 Opening stock enters as movements of kind ``opening`` from the virtual OPENING location
-to the store or warehouse, with ``document = "opening"``, and the balance projection
-changes in the same transaction exactly as `storenet.ledger.posting.balance_deltas`
-defines: on_hand += qty at the destination. Serial-tracked units also write their
-`movement_serials` rows and their `serials` rows (the unit is at the destination).
+to the store or warehouse, with ``document = "opening"``, posted by the ledger (which
+also changes the balance projection and records the serials the movements carry), and
+the ledger places each serial-tracked unit at its destination.
 
 A (location, SKU) that already has an opening movement is skipped: a re-import opens
 nothing twice. Rows with qty 0 post nothing.
 
-Small openings go through `post_movements` itself. Large ones take a bulk path that
-writes the very same rows (movements in the same order with the same ids, the same
-serial rows, the same balances) with COPY or multi-row inserts instead of one SQLAlchemy
-statement per row; tests hold the two paths equal.
+Small openings go through `post_movements`, one `Movement` each. Large ones go through
+the ledger's bulk entry point (`storenet.ledger.bulk_posting.post_columns`), a chunk of
+columns at a time, which writes the very same rows (movements in the same order with
+the same ids, the same serial rows, the same balances); tests hold the two paths equal.
 """
 
 from __future__ import annotations
@@ -22,18 +21,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import polars as pl
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
-from storenet.imports.bulk import in_key_order, insert_frame, is_postgres, read_frame
 from storenet.imports.known import Known, without
 from storenet.imports.read import TableFile
+from storenet.ledger.bulk_posting import MovementColumns, post_columns
 from storenet.ledger.locations import OPENING
 from storenet.ledger.posting import Movement, post_movements
 from storenet.ledger.serials import place_serials
-from storenet.store.schema import movement_serials, movements, serials
+from storenet.store.bulk import in_key_order, read_frame
 
 # From this many movements on, the bulk path is used (tests move it to compare paths).
 BULK_FROM = 5_000
+# Movements per call of the ledger's bulk entry point: bounds the Python lists.
+CHUNK = 200_000
 KIND = "opening"
 DOCUMENT = "opening"
 
@@ -162,95 +163,41 @@ def _post_bulk(
     recorded_at: datetime,
     tell: Tell,
 ) -> None:
-    ids = reserve_movement_ids(conn, moves.height)
-    moves = moves.with_columns(id=ids)
-    same_for_all = {
-        "kind": KIND,
-        "from_location": OPENING,
-        "occurred_at": occurred_at,
-        "recorded_at": recorded_at,
-        "document": DOCUMENT,
-    }
-    insert_frame(
-        conn,
-        movements,
-        moves.select("id", "sku_id", pl.col("location").alias("to_location"), "qty"),
-        lambda d, t: tell("post opening movements", d, t),
-        same_for_all,
-    )
+    """Post `moves` through the ledger's bulk entry point, CHUNK movements at a time
+    (in key order, so the ids follow it), and place their serials."""
+    moves = moves.with_row_index("movement")
     if units.height:
-        # One join gives each unit its movement; the file's order is kept, which is
-        # often key order already, so the inserts below need not sort.
-        carried = units.join(
-            moves.select("location_id", "sku_id", "location", "id"),
-            on=["location_id", "sku_id"],
-            maintain_order="left",
-        )
-        insert_frame(
+        # One join gives each unit its movement, serials sorted within it as
+        # `_post_small` carries them.
+        units = units.join(
+            moves.select("location_id", "sku_id", "movement"), on=["location_id", "sku_id"]
+        ).sort("movement", "serial")
+    for start in range(0, moves.height, CHUNK):
+        chunk = moves.slice(start, CHUNK)
+        carried = units.filter(pl.col("movement").is_between(start, start + chunk.height - 1))
+        n = chunk.height
+        posted = post_columns(
             conn,
-            movement_serials,
-            in_key_order(
-                carried.select(pl.col("id").alias("movement_id"), "serial"),
-                ["movement_id", "serial"],
-            ),
-            lambda d, t: tell("post opening serials", d, t),
-        )
-        insert_frame(
-            conn,
-            serials,
-            in_key_order(
-                carried.select(
-                    "serial",
-                    "sku_id",
-                    pl.col("location").alias("location_id"),
-                    pl.col("id").alias("last_movement_id"),
+            MovementColumns(
+                kind=[KIND] * n,
+                sku_id=chunk["sku_id"].to_list(),
+                from_location=[OPENING] * n,
+                to_location=chunk["location"].to_list(),
+                qty=chunk["qty"].to_list(),
+                occurred_at=[occurred_at] * n,
+                document=[DOCUMENT] * n,
+                serials=list(
+                    zip((carried["movement"] - start).to_list(), carried["serial"].to_list())
                 ),
-                ["serial"],
             ),
-            lambda d, t: tell("place opening serials", d, t),
+            recorded_at,
         )
-    tell("post opening balances", 0, 1)
-    _add_to_balances(conn, int(ids.min()), int(ids.max()))
-    tell("post opening balances", 1, 1)
-
-
-def _add_to_balances(conn: Connection, first: int, last: int) -> None:
-    """Apply the opening movements with ids first..last to the balance projection.
-
-    The rule of `balance_deltas` for a movement from a virtual location to a real one:
-    on_hand += qty at the destination, nothing else. A (location, SKU) opens once, so
-    each movement is the whole delta of one balance row. It runs in the database, from
-    the movements just written. Ids were given in (location, SKU) order, so ordering by
-    id changes rows in key order, as `post_movements` does.
-    """
-    conn.execute(
-        text(
-            "INSERT INTO balances (location_id, sku_id, on_hand, in_transit, reserved, held) "
-            "SELECT to_location, sku_id, qty, 0, 0, 0 FROM movements "
-            "WHERE id BETWEEN :first AND :last AND kind = :kind AND document = :document "
-            "ORDER BY id "
-            "ON CONFLICT (location_id, sku_id) "
-            "DO UPDATE SET on_hand = balances.on_hand + excluded.on_hand"
-        ),
-        {"first": first, "last": last, "kind": KIND, "document": DOCUMENT},
-    )
-
-
-def reserve_movement_ids(conn: Connection, n: int) -> pl.Series:
-    """`n` new movement ids, ascending, that no other writer will use.
-
-    PostgreSQL draws them from the table's sequence. SQLite hands out max(id) + 1 to a
-    table like this one (an INTEGER PRIMARY KEY without AUTOINCREMENT), and the import
-    holds the database's write lock, so the next n ids are exactly the ones an ordinary
-    insert would get.
-    """
-    if is_postgres(conn):
-        sequence = conn.exec_driver_sql("SELECT pg_get_serial_sequence('movements', 'id')").scalar()
-        drawn = read_frame(
+        ids, locations = posted.ids, chunk["location"].to_list()
+        place_serials(
             conn,
-            f"SELECT nextval('{sequence}') FROM generate_series(1, {int(n)})",
-            {"id": pl.Int64()},
+            [
+                (serial, sku, locations[i - start], None, ids[i - start], None)
+                for serial, sku, i in carried.select("serial", "sku_id", "movement").iter_rows()
+            ],
         )
-        return drawn["id"].sort()
-    start = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM movements").scalar()
-    return pl.int_range(start + 1, start + n + 1, dtype=pl.Int64, eager=True).alias("id")
+        tell("post opening stock", start + n, moves.height)

@@ -13,18 +13,18 @@ from datetime import datetime
 import polars as pl
 from sqlalchemy import Connection, Table
 
-from storenet.imports.bulk import (
+from storenet.imports.read import TableFile
+from storenet.imports.report import TableCounts
+from storenet.imports.tables import SPECS
+from storenet.ledger.locations import ensure_locations
+from storenet.network.ownership import set_region_managers, set_store_owners
+from storenet.store.bulk import (
     in_key_order,
     insert_frame,
     read_frame,
     table_schema,
     upsert_frame,
 )
-from storenet.imports.read import TableFile
-from storenet.imports.report import TableCounts
-from storenet.imports.tables import SPECS
-from storenet.ledger.locations import ensure_locations
-from storenet.network.ownership import set_region_managers, set_store_owners
 
 Tell = Callable[[str, int, int], None]
 FOUND = "__stored"

@@ -7,7 +7,8 @@ writers never wait on each other in a cycle.
 
 The projection rule (`balance_deltas`) is a pure function and the only definition of
 what a movement does to balances; `storenet.ledger.verify` rebuilds from the same rule
-expressed in SQL and checks one against the other.
+expressed in SQL and checks one against the other. Many movements at once (POS batches,
+opening stock) go through `storenet.ledger.bulk_posting`, which applies its deltas here.
 """
 
 from __future__ import annotations
@@ -15,16 +16,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from operator import eq
 
 from sqlalchemy import Connection
 
-from storenet.ledger.locations import FIRST_REAL_ID, QUARANTINE, TRANSIT, is_virtual
+from storenet.ledger.locations import QUARANTINE, TRANSIT, is_virtual
 from storenet.store.bulk import (
     add_to_counter_columns,
     add_to_counters,
     allocate_ids,
-    insert_columns,
     insert_rows,
     rows_by_keys,
 )
@@ -230,92 +229,3 @@ def apply_deltas(
         }
         for r in rows_by_keys(conn, balances, ("location_id", "sku_id"), keys)
     }
-
-
-@dataclass
-class MovementColumns:
-    """Movements as columns (element i of each list is movement i), for hot paths that
-    post many at once. No transit, quarantine, serials or reversals: those go through
-    `Movement` and `post_movements`.
-    """
-
-    id: list[int]
-    kind: list[str]
-    sku_id: list[str]
-    from_location: list[int]
-    to_location: list[int]
-    qty: list[int]
-    occurred_at: list[datetime]
-    document: list[str | None]
-
-    def check(self) -> None:
-        """The rules `Movement` enforces, over whole columns; ValueError if broken."""
-        if not set(self.kind) <= set(KINDS):
-            raise ValueError(f"unknown movement kind in {sorted(set(self.kind) - set(KINDS))}")
-        if min(self.qty) <= 0:
-            raise ValueError(f"movement qty must be positive, got {min(self.qty)}")
-        if any(map(eq, self.from_location, self.to_location)):
-            raise ValueError("a movement must go between two different locations")
-        sites = {TRANSIT, QUARANTINE}
-        if sites & set(self.from_location) or sites & set(self.to_location):
-            raise ValueError("movements through transit or quarantine need post_movements")
-
-
-def on_hand_deltas(moves: MovementColumns) -> dict[tuple[int, str], int]:
-    """`balance_deltas` for MovementColumns: the on_hand change of each real
-    (location, SKU) the movements touch (they never touch in_transit or held).
-    Keys with a zero change are dropped."""
-    out: dict[tuple[int, str], int] = defaultdict(int)
-    for location, sku, qty in zip(moves.from_location, moves.sku_id, moves.qty):
-        if location >= FIRST_REAL_ID:
-            out[(location, sku)] -= qty
-    for location, sku, qty in zip(moves.to_location, moves.sku_id, moves.qty):
-        if location >= FIRST_REAL_ID:
-            out[(location, sku)] += qty
-    return {k: d for k, d in out.items() if d}
-
-
-def post_movement_columns(
-    conn: Connection, moves: MovementColumns, recorded_at: datetime
-) -> dict[tuple[int, str], int]:
-    """`post_movements` for columns: insert the movements (ids already allocated with
-    `allocate_ids`) and add their deltas to the balance projection in sorted
-    (location, SKU) order, in `conn`'s transaction.
-
-    Returns {(location, sku): on_hand} for every touched balance row that is below
-    zero afterwards.
-    """
-    if not moves.id:
-        return {}
-    moves.check()
-    n = len(moves.id)
-    insert_columns(
-        conn,
-        movements,
-        MOVEMENT_COLUMN_NAMES,
-        [
-            moves.id,
-            moves.kind,
-            moves.sku_id,
-            moves.from_location,
-            moves.to_location,
-            moves.qty,
-            moves.occurred_at,
-            [recorded_at] * n,
-            moves.document,
-        ],
-    )
-    return apply_deltas(conn, on_hand_deltas(moves), below_zero=True)
-
-
-MOVEMENT_COLUMN_NAMES = (
-    "id",
-    "kind",
-    "sku_id",
-    "from_location",
-    "to_location",
-    "qty",
-    "occurred_at",
-    "recorded_at",
-    "document",
-)

@@ -7,9 +7,9 @@ the same transaction.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
-from storenet.store.engine import upsert_for
+from storenet.store.bulk import upsert_rows
 from storenet.store.schema import movement_serials, movements, serials
 
 
@@ -20,32 +20,26 @@ def place_serials(
     """Record where serials are now: (serial, sku, location, site, movement id, buyer).
 
     Creates unknown serials, moves known ones; sorted by serial so concurrent writers
-    lock in the same order. A NULL buyer keeps the buyer already recorded.
+    lock in the same order. A NULL buyer keeps the buyer already recorded. Many
+    placements at once (an opening import's millions) go in bulk.
     """
     if not placements:
         return
-    rows = [
+    upsert_rows(
+        conn,
+        serials,
+        ("serial",),
+        ("serial", "sku_id", "location_id", "site_location", "last_movement_id", "buyer_ref"),
+        # One row per serial (its last placement): PostgreSQL cannot change a row twice
+        # in one statement.
+        list({p[0]: p for p in sorted(placements)}.values()),
         {
-            "serial": serial,
-            "sku_id": sku,
-            "location_id": location,
-            "site_location": site,
-            "last_movement_id": movement_id,
-            "buyer_ref": buyer,
-        }
-        for serial, sku, location, site, movement_id, buyer in sorted(placements)
-    ]
-    stmt = upsert_for(conn)(serials)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[serials.c.serial],
-        set_={
-            "location_id": stmt.excluded.location_id,
-            "site_location": stmt.excluded.site_location,
-            "last_movement_id": stmt.excluded.last_movement_id,
-            "buyer_ref": func.coalesce(stmt.excluded.buyer_ref, serials.c.buyer_ref),
+            "location_id": "excluded.location_id",
+            "site_location": "excluded.site_location",
+            "last_movement_id": "excluded.last_movement_id",
+            "buyer_ref": "COALESCE(excluded.buyer_ref, serials.buyer_ref)",
         },
     )
-    conn.execute(stmt, rows)
 
 
 def serial_history(conn: Connection, serial: str) -> list[dict]:

@@ -27,6 +27,7 @@ from storenet.planning.cycle import NightlyPlan
 from storenet.planning.feasibility import plan_problems
 from storenet.planning.lifecycle import record_transition
 from storenet.planning.network import PlanningNetwork
+from storenet.store.bulk import analyze
 from storenet.store.clock import utc_now
 from storenet.store.schema import plan_lines, plans
 
@@ -239,6 +240,9 @@ def save_plan(
         conn.execute(insert(plan_lines), [{"plan_id": plan_id, **row} for row in chunk])
     if existing is not None and existing["status"] == "cancelled":
         record_transition(conn, plan_id, "cancelled", "draft", "nightly plan", "planned again")
+    # Millions of fresh lines: the console's plan pages must not be planned for an empty
+    # table (autovacuum may be off, or not have run yet).
+    analyze(conn, [plans.name, plan_lines.name])
     return {**_header(conn, plan_id), "lines": len(rows)}
 
 

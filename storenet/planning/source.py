@@ -13,10 +13,10 @@ import numpy as np
 import polars as pl
 from sqlalchemy import Connection
 
-from storenet.imports.bulk import read_frame
 from storenet.ledger.locations import FIRST_REAL_ID
 from storenet.planning.cycle import Stock
 from storenet.planning.network import PlanningNetwork, build_network, index_of
+from storenet.store.bulk import read_frame
 
 
 def stock_from_master(network: PlanningNetwork, master_dir: Path) -> Stock:

@@ -25,13 +25,13 @@ from __future__ import annotations
 from sqlalchemy import Connection, select
 
 from storenet.errors import Problem, Refused
+from storenet.ledger.bulk_posting import MovementColumns, post_columns
 from storenet.ledger.discrepancies import open_discrepancies
 from storenet.ledger.idempotency import run_once
 from storenet.ledger.locations import CUSTOMER
-from storenet.ledger.posting import MovementColumns, post_movement_columns
 from storenet.ledger.serials import place_serials
 from storenet.sales.pos import PosColumns, PosLine, parse_pos_columns, parse_pos_lines
-from storenet.store.bulk import allocate_ids, insert_new_columns, insert_rows, rows_where_in
+from storenet.store.bulk import allocate_ids, insert_new_columns, rows_where_in
 from storenet.store.clock import utc_now
 from storenet.store.locks import lock_serials
 from storenet.store.schema import (
@@ -79,12 +79,11 @@ def _ingest(conn: Connection, key: str, raw: list[dict]) -> dict:
     fresh, line_ids = _store_new_lines(conn, key, columns)
     now = utc_now()
     moves = _movements(columns, fresh, line_ids, store_locations)
-    moves.id = allocate_ids(conn, movements, len(fresh))
-    below_zero = post_movement_columns(conn, moves, now)
+    posted = post_columns(conn, moves, now)
     issues = []
     if columns.serials is not None:
-        issues += _serial_issues(conn, columns, fresh, moves, store_locations)
-    for (location, sku), on_hand in sorted(below_zero.items()):
+        issues += _serial_issues(conn, columns, fresh, moves, posted.ids, store_locations)
+    for (location, sku), on_hand in sorted(posted.below_zero.items()):
         issues.append(
             {
                 "kind": "negative_stock",
@@ -216,8 +215,8 @@ SALE_LINE_COLUMNS = (
 def _movements(
     columns: PosColumns, fresh: list[int], line_ids: list, store_locations: dict[str, int]
 ) -> MovementColumns:
-    """One movement per fresh line (ids not yet allocated): a sale goes from the store
-    to the customer, a return the other way; document "sale:<line id>"."""
+    """One movement per fresh line, with the serials it carries: a sale goes from the
+    store to the customer, a return the other way; document "sale:<line id>"."""
     here = [store_locations[columns.store[i]] for i in fresh]
     kind = [columns.kind[i] for i in fresh]
     if "return" in kind:
@@ -225,8 +224,10 @@ def _movements(
         dst = [CUSTOMER if k == "sale" else h for h, k in zip(here, kind)]
     else:
         src, dst = here, [CUSTOMER] * len(fresh)
+    carried = []
+    if columns.serials is not None:
+        carried = [(j, s) for j, i in enumerate(fresh) for s in columns.serials[i] or ()]
     return MovementColumns(
-        id=[],
         kind=kind,
         sku_id=[columns.sku[i] for i in fresh],
         from_location=src,
@@ -234,6 +235,7 @@ def _movements(
         qty=[columns.qty[i] for i in fresh],
         occurred_at=[columns.at[i] for i in fresh],
         document=[f"sale:{line_ids[i]}" for i in fresh],
+        serials=carried,
     )
 
 
@@ -242,25 +244,20 @@ def _serial_issues(
     columns: PosColumns,
     fresh: list[int],
     moves: MovementColumns,
+    ids: list[int],
     store_locations: dict[str, int],
 ) -> list[dict]:
-    """Record the serials of the fresh lines on their movements and move each sold or
-    returned serial; a serial the ledger had elsewhere, or never saw, is recorded where
-    the till says and raised as a discrepancy."""
+    """Move each sold or returned serial of the fresh lines (their movements, `ids`,
+    carry them); a serial the ledger had elsewhere, or never saw, is recorded where the
+    till says and raised as a discrepancy."""
     carrying = [(j, i) for j, i in enumerate(fresh) if columns.serials[i]]
-    insert_rows(
-        conn,
-        movement_serials,
-        ("movement_id", "serial"),
-        [(moves.id[j], s) for j, i in carrying for s in columns.serials[i]],
-    )
     numbers = [s for _, i in carrying for s in columns.serials[i]]
     if not numbers:
         return []
     known = lock_serials(conn, numbers)
     issues, placements = [], []
     for j, i in carrying:
-        line, mid, to_location = columns.line_at(i), moves.id[j], moves.to_location[j]
+        line, mid, to_location = columns.line_at(i), ids[j], moves.to_location[j]
         here = store_locations[line.store]
         for serial in line.serials:
             expected = here if line.kind == "sale" else CUSTOMER
@@ -276,7 +273,7 @@ def _serial_issues(
                         "detail": f"{line.kind} of a serial the ledger never received",
                     }
                 )
-            elif _elsewhere(conn, serial, current, (expected, line.sku), moves.id):
+            elif _elsewhere(conn, serial, current, (expected, line.sku), ids):
                 issues.append(
                     {
                         "kind": "serial_elsewhere",

@@ -15,6 +15,7 @@ from storenet.ledger.stock import receive_from_supplier
 from storenet.sales.ingest import ingest_pos_batch
 from storenet.store.engine import unit_of_work
 from storenet.store.schema import region_days, store_days
+from tests.integration.statistics import analyzed_tables
 
 DAY = date(2026, 11, 10)
 TZ = "Asia/Shanghai"
@@ -118,3 +119,9 @@ def test_closing_a_day_after_today_in_the_market_is_refused_and_writes_nothing(n
     assert not (tmp_path / "history").exists() or not any((tmp_path / "history").rglob("*"))
     with network.connect() as conn:
         assert conn.execute(select(func.count()).select_from(store_days)).scalar() == 0
+
+
+def test_the_close_leaves_statistics_on_the_tables_it_wrote(closed):
+    engine, _, _ = closed
+    with engine.connect() as conn:
+        assert {"day_closes", "store_days", "region_days"} <= analyzed_tables(conn)

@@ -15,6 +15,7 @@ from storenet.ledger.serials import find_serial, serial_history
 from storenet.ledger.verify import conservation_errors, verify_balances
 from storenet.store.schema import balances, movement_serials, movements, serials
 from tests.integration.imports.conftest import snapshot
+from tests.integration.statistics import analyzed_tables
 
 AS_OF = datetime(2026, 3, 1, 9, 0)
 
@@ -172,3 +173,16 @@ def test_serials_that_do_not_match_the_opening_qty_are_refused_and_nothing_chang
         in found[("opening_serials.csv row 2", "location_id")]
     )
     assert snapshot(engine) == before
+
+
+def test_an_import_leaves_statistics_on_the_tables_it_wrote(engine, tables, make_folder):
+    # given: a fresh database, never analyzed
+    folder = make_folder(tables)
+
+    # when
+    import_folder(engine, folder, as_of=AS_OF)
+
+    # then
+    with engine.connect() as conn:
+        found = analyzed_tables(conn)
+    assert {"stores", "skus", "locations", "movements", "balances", "serials"} <= found

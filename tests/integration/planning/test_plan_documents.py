@@ -15,6 +15,7 @@ from storenet.planning.documents import edit_line, get_plan, read_lines
 from storenet.planning.lifecycle import approve_plan, release_plan
 from storenet.planning.service import run_plan
 from storenet.store.schema import movements, plan_lines
+from tests.integration.statistics import analyzed_tables
 
 from .conftest import DAY
 
@@ -110,3 +111,10 @@ def test_release_ships_every_line_once_and_the_ledger_stays_consistent(planned):
         )
         assert get_plan(conn, header["id"])["status"] == "released"
         assert conn.execute(select(func.count()).select_from(plan_lines)).scalar() > 0
+
+
+def test_a_plan_run_leaves_statistics_on_its_lines(planned):
+    engine, _, header, _ = planned
+    assert header["lines"] > 0
+    with engine.connect() as conn:
+        assert {"plans", "plan_lines"} <= analyzed_tables(conn)

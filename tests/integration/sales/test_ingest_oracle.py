@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from storenet.errors import Refused
 from storenet.sales.ingest import ingest_pos_batch
-from storenet.store import bulk
+from storenet.store.bulk import write as bulk_write
 from storenet.store.engine import unit_of_work
 from tests.integration.reliability.helpers import ledger_picture, receive, twin_database
 from tests.integration.sales.reference_ingest import reference_ingest_pos_batch
@@ -103,7 +103,7 @@ def test_columnar_ingestion_leaves_the_ledger_the_oracle_leaves(
 ):
     # given two databases with the same network and stock, and a random day of batches,
     # written by COPY and staging tables, or by single statements, whatever their size
-    monkeypatch.setattr(bulk, "FEW_ROWS", few_rows)
+    monkeypatch.setattr(bulk_write, "FEW_ROWS", few_rows)
     batches = random_day(random.Random(seed))
     with twin_database(network, tmp_path) as oracle:
         stock_up(network)

@@ -1,9 +1,9 @@
 """Moving whole polars frames in and out of the database, fast, inside a transaction.
 
-SQLAlchemy's per-row path costs tens of microseconds a row; an import moves tens of
-millions of rows. So the heavy lifting goes through the driver: on PostgreSQL, COPY
-(CSV written by polars, in chunks); on SQLite, `executemany` on the raw connection, in
-chunks. Both run on the caller's connection, inside its transaction.
+An import moves tens of millions of rows, the nightly plan millions: frames go through
+the bulk layer's one way per database, COPY text on PostgreSQL (`driver.copy_in`, the
+text written by polars, in chunks) and `driver.sqlite_many` on SQLite. Reads stream out
+with COPY ... TO STDOUT (CSV) on PostgreSQL and the raw cursor on SQLite.
 
 Values are written exactly as SQLAlchemy writes them, so that rows read back through
 SQLAlchemy are the same: on SQLite dates as ``YYYY-MM-DD``, timestamps as
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -33,20 +32,14 @@ from sqlalchemy import (
     Text,
 )
 
-from storenet.store.bulk import sqlite_datetime
+from storenet.store.bulk.driver import copy_in, is_postgres, sqlite_datetime, sqlite_many
 
 CHUNK = 200_000
-ROWS_PER_STATEMENT = 500
 # `sqlite_datetime`'s format, as polars writes it.
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%6f"
 
 Progress = Callable[[int, int], None]
 _temp_names = itertools.count(1)
-
-
-def is_postgres(conn: Connection) -> bool:
-    """True on PostgreSQL, False on SQLite."""
-    return conn.dialect.name == "postgresql"
 
 
 def polars_type(column_type: object) -> pl.DataType:
@@ -238,19 +231,47 @@ def _copy_in(
     progress: Progress | None,
     constants: dict[str, object] | None = None,
 ) -> None:
-    cursor = conn.connection.driver_connection.cursor()
     same = [pl.lit(value).alias(name) for name, value in (constants or {}).items()]
-    columns = ", ".join([*frame.columns, *(constants or {})])
-    done = 0
-    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+    names = [*frame.columns, *(constants or {})]
+    texts = [name for name in names if name in frame.columns and frame.schema[name] == pl.String]
+    texts += [name for name, value in (constants or {}).items() if isinstance(value, str)]
+
+    def chunks() -> Iterator[str]:
+        done = 0
         for chunk in frame.iter_slices(CHUNK):
-            # Polars writes null as an empty field and "" as a quoted one, which is
-            # exactly how COPY's CSV format tells NULL from the empty string.
             data = chunk.with_columns(same) if same else chunk
-            copy.write(data.write_csv(include_header=False, datetime_format=SQLITE_DATETIME))
+            yield _copy_text(data, texts)
             done += chunk.height
             if progress:
                 progress(done, frame.height)
+
+    copy_in(conn, table, names, chunks())
+
+
+def _copy_text(frame: pl.DataFrame, texts: list[str]) -> str:
+    """`frame` as COPY text: tab-separated, NULL as \\N, and in the `texts` columns the
+    characters COPY reads as special escaped (only in columns that hold any)."""
+    special = r"[\\\t\n\r]"
+    if texts:
+        found = frame.select(pl.col(texts).str.contains(special).any())
+        escaped = [
+            pl.col(name)
+            .str.replace_all("\\", "\\\\", literal=True)
+            .str.replace_all("\t", "\\t", literal=True)
+            .str.replace_all("\n", "\\n", literal=True)
+            .str.replace_all("\r", "\\r", literal=True)
+            for name in texts
+            if found[name].item()
+        ]
+        if escaped:
+            frame = frame.with_columns(escaped)
+    return frame.write_csv(
+        include_header=False,
+        separator="\t",
+        quote_style="never",
+        null_value="\\N",
+        datetime_format=SQLITE_DATETIME,
+    )
 
 
 def _sqlite_many(
@@ -261,39 +282,21 @@ def _sqlite_many(
     progress: Progress | None,
     constants: dict[str, object] | None = None,
 ) -> None:
-    """Run ``{head} VALUES (...), (...), ... {tail}`` over all of `frame`'s rows, with
-    `constants` written into the statement after the frame's columns.
-
-    Many rows go in one statement: the sqlite3 driver's per-statement cost is most of
-    the cost of a one-row insert, so this is about twice as fast as a row at a time.
-    Constants are not bound row by row at all.
-    """
-    raw = conn.connection.driver_connection
-    width = frame.width
-    limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    per = max(1, min(ROWS_PER_STATEMENT, limit // width))
+    """Insert all of `frame`'s rows with `head` and `tail` around the VALUES list, with
+    `constants` written into the statement after the frame's columns."""
     literals = [_sqlite_literal(value) for value in (constants or {}).values()]
-    one = "(" + ", ".join(["?"] * width + literals) + ")"
-
-    def statement(rows: int) -> str:
-        return f"{head} VALUES {', '.join([one] * rows)} {tail}"
-
-    full, step = statement(per), per * width
-    cursor = raw.cursor()
     # Converted a chunk at a time: dates as text for a whole big table cost gigabytes.
     as_stored = [_sqlite_value(name, dtype) for name, dtype in frame.schema.items()]
-    done = 0
-    for chunk in frame.iter_slices(CHUNK):
-        flat = list(itertools.chain.from_iterable(chunk.select(as_stored).rows()))
-        whole = len(flat) // step * step
-        if whole:
-            cursor.executemany(full, [flat[i : i + step] for i in range(0, whole, step)])
-        if whole < len(flat):
-            cursor.execute(statement((len(flat) - whole) // width), flat[whole:])
-        done += chunk.height
-        if progress:
-            progress(done, frame.height)
-    cursor.close()
+
+    def chunks() -> Iterator[list]:
+        done = 0
+        for chunk in frame.iter_slices(CHUNK):
+            yield list(itertools.chain.from_iterable(chunk.select(as_stored).rows()))
+            done += chunk.height
+            if progress:
+                progress(done, frame.height)
+
+    sqlite_many(conn, head, frame.width, chunks(), tail=tail, literals=literals)
 
 
 def _sqlite_literal(value: object) -> str:
