@@ -92,17 +92,37 @@ def db_upgrade() -> None:
 @app.command("import")
 def import_files(
     folder: Path = typer.Argument(..., help="Folder of <table>.csv / <table>.parquet files"),
+    as_of: str = typer.Option(
+        None,
+        "--as-of",
+        help="When the opening stock and ownership changes take effect, ISO 8601 with a UTC "
+        "offset (default: now). Set it before the first sale you will load.",
+    ),
 ) -> None:
     """Import master data (regions, stores, SKUs, assortment, opening stock); all or nothing."""
     from storenet.imports import import_folder
 
     engine = _engine(Settings.from_env())
     try:
+        when = _aware_time(as_of, "--as-of") if as_of else None
         with _progress() as report:
-            result = import_folder(engine, folder, progress=report)
+            result = import_folder(engine, folder, progress=report, as_of=when)
     except StorenetError as error:
         _fail(error)
     out.print(result)
+
+
+def _aware_time(text: str, option: str) -> datetime:
+    """`text` as an ISO 8601 time with a UTC offset; Refused naming `option`."""
+    from storenet.errors import Problem, Refused
+
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise Refused([Problem(option, "must be an ISO 8601 time", value=text)]) from None
+    if when.tzinfo is None:
+        raise Refused([Problem(option, "needs a UTC offset, e.g. +08:00", value=text)])
+    return when
 
 
 @app.command()
@@ -160,54 +180,20 @@ def ingest(
     ";"-separated), buyer (warranty-registration reference).
 
     (store_id, device, receipt, line) identifies a line: a line sent again is
-    counted as a duplicate and not booked twice.
+    counted as a duplicate and not booked twice. Sales dated before their store's
+    opening stock are warned about (import it with --as-of before the first sale).
     """
-    from storenet.errors import Refused
-    from storenet.sales.files import check_pos_file, key_for_file
-    from storenet.sales.ingest import ingest_pos_batch
+    from storenet.sales.file_ingest import ingest_pos_file
 
-    settings = Settings.from_env()
-    engine = _engine(settings)
-    results: list[dict] = []
+    engine = _engine(Settings.from_env())
     try:
-        pos = check_pos_file(file, batch_size)
-        base = key or key_for_file(file)
-        spans = pos.batches(batch_size)
         with _progress() as report:
-            for n, (start, stop) in enumerate(spans):
-                batch_key = base if len(spans) == 1 else f"{base}:{n}"
-                chunk = pos.lines[start:stop]
-                try:
-                    results.append(
-                        unit_of_work(
-                            engine,
-                            lambda c, k=batch_key, b=chunk: ingest_pos_batch(c, key=k, lines=b),
-                        )
-                    )
-                except Refused as refused:
-                    if results:
-                        err.print(
-                            f"{len(results)} of {len(spans)} batches were applied (up to "
-                            f"{pos.place(start - 1)}); batch {n + 1} (from {pos.place(start)}) "
-                            "and the rest were not",
-                            highlight=False,
-                        )
-                    raise Refused(pos.located(refused.problems, start)) from None
-                report("ingesting", stop, len(pos.lines))
+            done = ingest_pos_file(engine, file, key=key, batch_size=batch_size, progress=report)
     except StorenetError as error:
         _fail(error)
-    total = {
-        k: sum(r[k] for r in results)
-        for k in (
-            "lines",
-            "accepted",
-            "duplicates",
-            "units_sold",
-            "units_returned",
-            "discrepancies",
-        )
-    }
-    out.print_json(json.dumps({"batches": len(results), **total}))
+    out.print_json(json.dumps({"batches": done.batches, **done.totals}))
+    for warning in done.warnings:
+        err.print(f"[yellow]warning[/]: {warning}", highlight=False)
 
 
 @app.command("close-day")

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, func, select
 
 from storenet.imports.known import load_known
 from storenet.imports.opening import OpeningPlan, plan_openings, post_openings
@@ -22,7 +22,14 @@ from storenet.imports.write import write_master
 from storenet.store.bulk import analyze
 from storenet.store.clock import as_utc, utc_now
 from storenet.store.engine import unit_of_work
-from storenet.store.schema import balances, locations, movement_serials, movements, serials
+from storenet.store.schema import (
+    balances,
+    locations,
+    movement_serials,
+    movements,
+    sale_lines,
+    serials,
+)
 
 Progress = Callable[[str, int, int], None]
 
@@ -84,6 +91,7 @@ def import_folder(
             plan = plan_openings(typed, known)
             post_openings(conn, plan, at, utc_now(), tell)
             _count_openings(report, typed, plan)
+            report.notes += _sales_before_opening(conn, plan, at)
             tell("analyze", 0, 1)
             analyze(conn, _written_tables(report))
             tell("analyze", 1, 1)
@@ -139,6 +147,30 @@ def _count_openings(report: ImportReport, typed: dict[str, TableFile], plan: Ope
             "already posted for their (location, SKU); an opening is posted once, so they "
             "were skipped (post a count or an adjustment to change stock)"
         )
+
+
+def _sales_before_opening(conn: Connection, plan: OpeningPlan, at: datetime) -> list[str]:
+    """A note for each store whose stored sales precede the opening stock this import
+    posted at `at`: they were booked against no stock (negative balances, discrepancies,
+    a store that seems to sell from nothing in the KPIs)."""
+    stores = sorted(set(plan.moves["location_id"].to_list()))
+    if not stores:
+        return []
+    early = []
+    for start in range(0, len(stores), 500):
+        chunk = stores[start : start + 500]
+        early += conn.execute(
+            select(sale_lines.c.store_id, func.min(sale_lines.c.sold_at), func.count())
+            .where(sale_lines.c.store_id.in_(chunk), sale_lines.c.sold_at < at)
+            .group_by(sale_lines.c.store_id)
+            .order_by(sale_lines.c.store_id)
+        ).all()
+    return [
+        f"{store}: {n:,} sale line(s) from {first:%Y-%m-%d %H:%M} UTC precede its opening "
+        f"stock (as of {at:%Y-%m-%d %H:%M} UTC) and were booked against no stock; to load "
+        "past sales, import the opening stock with --as-of before the first sale"
+        for store, first, n in early
+    ]
 
 
 @contextmanager

@@ -219,6 +219,15 @@ movements = Table(
         sqlite_where=text("from_location IN (1, 3)"),
         postgresql_where=text("from_location IN (1, 3)"),
     ),
+    # When each place got its opening stock (sales before it are warned about);
+    # partial, so only opening movements pay for it.
+    Index(
+        "ix_movements_openings",
+        "to_location",
+        "occurred_at",
+        sqlite_where=text("kind = 'opening'"),
+        postgresql_where=text("kind = 'opening'"),
+    ),
 )
 
 movement_serials = Table(

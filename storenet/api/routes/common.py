@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Connection
 from starlette.responses import Response
 
+from storenet import stockroom
 from storenet.accounts.principal import Principal
-from storenet.ledger.idempotency import run_once
 
 
 def act(action: str) -> dict:
@@ -23,8 +23,9 @@ def once(
 ) -> dict:
     """Run an API write once per (caller, Idempotency-Key): a replay returns the first
     answer and writes nothing (no second audit entry either); another payload under
-    the same key is refused naming the difference."""
-    return run_once(conn, "api", who.key_prefix + key, payload, work)
+    the same key is refused naming the difference (`storenet.stockroom.once`, the one
+    rule for every edge)."""
+    return stockroom.once(conn, who, key, payload, work)
 
 
 def exact_json(answer: Any, status: int = 200) -> Response:

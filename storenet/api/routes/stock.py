@@ -8,19 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from storenet.accounts.access import answered_as, require
+from storenet import stockroom
+from storenet.accounts.access import require
 from storenet.accounts.scope import visible_stores
 from storenet.api.deps import IdempotencyKey
 from storenet.api.pagination import PageDep, page_of
-from storenet.api.routes.common import act, exact_json, once
-from storenet.audit.chain import record
+from storenet.api.routes.common import act, exact_json
 from storenet.http.callers import CurrentPrincipal
 from storenet.http.service import ServiceDep
-from storenet.ledger.locations import location_of
-from storenet.ledger.stock import adjust_stock, record_count
 from storenet.reports import records
 from storenet.store.clock import as_utc
-from storenet.store.locks import lock_balances
 
 router = APIRouter(tags=["stock"])
 Ref = Annotated[str, Path(min_length=1, max_length=32, description="store or warehouse id")]
@@ -86,27 +83,9 @@ def sku_stock(sku_id: SkuRef, who: CurrentPrincipal, svc: ServiceDep, page: Page
 def count(
     location: Ref, body: CountIn, key: IdempotencyKey, who: CurrentPrincipal, svc: ServiceDep
 ):
-    def work(conn):  # type: ignore[no-untyped-def]
-        require(conn, who, "stock.count", locations=[location])
-        payload = {"location": location, **body.model_dump()}
-        return once(conn, who, key, payload, lambda: _count(conn, who, key, location, body))
-
-    return exact_json(svc.write(work))
-
-
-def _count(conn, who, key: str, location: str, body: CountIn) -> dict:  # type: ignore[no-untyped-def]
-    done = record_count(
-        conn, key=who.key_prefix + key, location=location, sku=body.sku, counted=body.counted
+    return exact_json(
+        svc.write(lambda conn: stockroom.count(conn, who, key=key, location=location, **dict(body)))
     )
-    record(
-        conn,
-        who.username,
-        "stock.count",
-        f"{location}/{body.sku}",
-        {"on_hand": done["before"]},
-        {"on_hand": done["counted"], "resolved": done["resolved"]},
-    )
-    return done
 
 
 @router.post(
@@ -117,35 +96,11 @@ def _count(conn, who, key: str, location: str, body: CountIn) -> dict:  # type: 
 def adjust(
     location: Ref, body: AdjustIn, key: IdempotencyKey, who: CurrentPrincipal, svc: ServiceDep
 ):
-    def work(conn):  # type: ignore[no-untyped-def]
-        require(conn, who, "stock.adjust", locations=[location])
-        payload = {"location": location, **body.model_dump()}
-        return once(conn, who, key, payload, lambda: _adjust(conn, who, key, location, body))
-
-    return exact_json(svc.write(work))
-
-
-def _adjust(conn, who, key: str, location: str, body: AdjustIn) -> dict:  # type: ignore[no-untyped-def]
-    done = adjust_stock(
-        conn,
-        key=who.key_prefix + key,
-        location=location,
-        sku=body.sku,
-        delta=body.delta,
-        reason=body.reason,
+    return exact_json(
+        svc.write(
+            lambda conn: stockroom.adjust(conn, who, key=key, location=location, **dict(body))
+        )
     )
-    # Read after the service checked location and SKU; the row lock is already held.
-    where = location_of(conn, location)
-    after = lock_balances(conn, [(where, body.sku)])[(where, body.sku)]["on_hand"]
-    record(
-        conn,
-        who.username,
-        "stock.adjust",
-        f"{location}/{body.sku}",
-        {"on_hand": after - body.delta},
-        {"on_hand": after, "delta": body.delta, "reason": body.reason},
-    )
-    return done
 
 
 @router.get(
@@ -181,15 +136,10 @@ def discrepancy_resolve(
     who: CurrentPrincipal,
     svc: ServiceDep,
 ):
-    def work(conn):  # type: ignore[no-untyped-def]
-        require(conn, who, "discrepancy.resolve")
-        found = records.get_discrepancy(conn, discrepancy_id)
-        with answered_as("discrepancy", str(discrepancy_id)):
-            require(conn, who, "discrepancy.resolve", locations=[found["location"]])
-        count_in = CountIn(sku=found["sku_id"], counted=body.counted)
-        payload = {"discrepancy": discrepancy_id, **body.model_dump()}
-        return once(
-            conn, who, key, payload, lambda: _count(conn, who, key, found["location"], count_in)
+    return exact_json(
+        svc.write(
+            lambda conn: stockroom.resolve_discrepancy(
+                conn, who, key=key, discrepancy_id=discrepancy_id, counted=body.counted
+            )
         )
-
-    return exact_json(svc.write(work))
+    )

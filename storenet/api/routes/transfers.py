@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
+from storenet import stockroom
 from storenet.accounts.access import answered_as, require, require_any
 from storenet.accounts.scope import visible_stores
 from storenet.api.deps import IdempotencyKey
@@ -14,7 +15,7 @@ from storenet.api.pagination import PageDep, page_of
 from storenet.api.routes.common import act, exact_json, once
 from storenet.http.callers import CurrentPrincipal
 from storenet.http.service import ServiceDep
-from storenet.ledger.transfers import create_transfer, receive_transfer, ship_transfer
+from storenet.ledger.transfers import create_transfer, ship_transfer
 from storenet.reports import records
 
 router = APIRouter(tags=["transfers"])
@@ -150,24 +151,15 @@ def transfers_receive(
     who: CurrentPrincipal,
     svc: ServiceDep,
 ):
-    def work(conn):  # type: ignore[no-untyped-def]
-        require(conn, who, "transfer.write")
-        doc = records.get_transfer(conn, transfer_id)
-        with answered_as("transfer", transfer_id):
-            require(conn, who, "transfer.write", locations=[doc["destination"]])
-        payload = {"receive": transfer_id, **body.model_dump(exclude_none=True)}
-        return once(
-            conn,
-            who,
-            key,
-            payload,
-            lambda: receive_transfer(
+    return exact_json(
+        svc.write(
+            lambda conn: stockroom.receive_shipped_transfer(
                 conn,
-                key=who.key_prefix + key,
+                who,
+                key=key,
                 transfer_id=transfer_id,
                 received=body.received,
                 received_serials=body.received_serials,
-            ),
+            )
         )
-
-    return exact_json(svc.write(work))
+    )
