@@ -31,7 +31,7 @@ class PlanJobIn(BaseModel):
 
 
 class LineEditIn(BaseModel):
-    qty: int = Field(ge=0, le=10**9)
+    qty: int = Field(strict=True, ge=0, le=10**9)
 
 
 class ReasonIn(BaseModel):

@@ -26,17 +26,17 @@ SkuRef = Annotated[str, Path(min_length=1, max_length=32)]
 
 class CountIn(BaseModel):
     sku: str = Field(min_length=1, max_length=32)
-    counted: int = Field(ge=0, le=10**9)
+    counted: int = Field(strict=True, ge=0, le=10**9)
 
 
 class AdjustIn(BaseModel):
     sku: str = Field(min_length=1, max_length=32)
-    delta: int = Field(ge=-(10**9), le=10**9)
+    delta: int = Field(strict=True, ge=-(10**9), le=10**9)
     reason: str = Field(min_length=1, max_length=200)
 
 
 class ResolveIn(BaseModel):
-    counted: int = Field(ge=0, le=10**9, description="units found when counting")
+    counted: int = Field(strict=True, ge=0, le=10**9, description="units found when counting")
 
 
 @router.get(

@@ -24,7 +24,7 @@ TransferId = Annotated[str, Path(min_length=1, max_length=64)]
 
 class TransferLineIn(BaseModel):
     sku: str = Field(min_length=1, max_length=32)
-    qty: int = Field(ge=1, le=10**9)
+    qty: int = Field(strict=True, ge=1, le=10**9)
     serials: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = None
 
 
@@ -40,7 +40,7 @@ class TransferIn(BaseModel):
 
 
 class ReceiveIn(BaseModel):
-    received: dict[str, Annotated[int, Field(ge=0, le=10**9)]] | None = Field(
+    received: dict[str, Annotated[int, Field(strict=True, ge=0, le=10**9)]] | None = Field(
         default=None,
         description="SKU -> units that arrived; a SKU left out (or no map) arrived as shipped",
     )

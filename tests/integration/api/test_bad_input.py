@@ -76,3 +76,32 @@ def test_stock_as_of_a_time_out_of_range_is_a_422_naming_as_of(api, at):
         r = c.get("/stock/S2", params={"as_of": at})
     assert r.status_code == 422, r.text
     assert [p["field"] for p in r.json()["problems"]] == ["as_of"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("POST", "/stock/S1/counts", {"sku": "K1", "counted": True}, "counted"),
+        ("POST", "/stock/S1/adjustments", {"sku": "K1", "delta": True, "reason": "x"}, "delta"),
+        (
+            "POST",
+            "/transfers",
+            {
+                "transfer_id": "T-bool",
+                "source": "S1",
+                "destination": "S2",
+                "lines": [{"sku": "K1", "qty": True}],
+            },
+            "qty",
+        ),
+    ],
+)
+def test_a_boolean_count_delta_or_transfer_quantity_is_a_422_not_one(
+    api, method, path, body, field
+):
+    before = snapshot(api.engine)
+    with api.client("admin") as c:
+        r = c.request(method, path, json=body, headers={"Idempotency-Key": "bool"})
+    assert r.status_code == 422, r.text
+    assert field in {p["field"].split(".")[-1] for p in r.json()["problems"]}
+    assert snapshot(api.engine) == before
