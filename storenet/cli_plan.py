@@ -59,41 +59,58 @@ def render_summary(console: Console, header: dict) -> None:
 
 
 def render_lines(console: Console, lines: list[dict]) -> None:
-    """Plan lines with their explanations."""
-    table = Table(title="plan lines")
-    for column in (
-        "#",
-        "kind",
-        "from",
-        "to",
-        "SKU",
-        "qty",
-        "forecast",
-        "quantile",
-        "service",
-        "position",
-        "target",
-        "requested",
-        "cut",
+    """Plan lines with their explanations, narrow enough for an 80-column terminal: the
+    route (source>store), units planned and asked for, the forecast over lead time +
+    review, the quantile at the service level (q@lvl), the inventory position and the
+    target, and why the line is what it is (`_why`)."""
+    table = Table(
+        title="plan lines",
+        box=None,
+        header_style="bold underline",
+        pad_edge=False,
+        padding=(0, 1),
+        collapse_padding=True,
+    )
+    for column, justify in (
+        ("#", "right"),
+        ("route", "left"),
+        ("SKU", "left"),
+        ("qty", "right"),
+        ("asked", "right"),
+        ("fcst", "right"),
+        ("q@lvl", "right"),
+        ("pos", "right"),
+        ("tgt", "right"),
     ):
-        table.add_column(column, justify="right" if column not in ("kind", "cut") else "left")
+        table.add_column(column, justify=justify, no_wrap=True)
+    table.add_column("why", overflow="fold")
     for line in lines:
         table.add_row(
             str(line["line_no"]),
-            line["kind"],
-            line["source_id"],
-            line["store_id"],
+            f"{line['source_id']}>{line['store_id']}",
             line["sku_id"],
             str(line["qty"]),
-            f"{line['forecast_mean']:.2f}",
-            str(line["forecast_quantile"]),
-            f"{line['service_level']:.0%}",
+            str(line["requested"]),
+            f"{line['forecast_mean']:.1f}",
+            f"{line['forecast_quantile']}@{line['service_level']:.0%}",
             str(line["position"]),
             str(line["target"]),
-            str(line["requested"]),
-            line["cut_reason"] or "-",
+            _why(line),
         )
     console.print(table)
+
+
+def _why(line: dict) -> str:
+    """Short: "move +3.21" (a rebalancing move and its expected gain), "cut, lvl 81%"
+    (scarce stock, the service level the water-filling fell to), "cut (minimums)"."""
+    if line["kind"] == "rebalance":
+        value = line.get("value")
+        return "move" + (f" {value:+.2f}" if value is not None else "")
+    if not line["cut_reason"]:
+        return ""
+    why = "cut" if line["cut_reason"] == "scarce stock" else "cut (minimums)"
+    level = line.get("water_level")
+    return why + (f", lvl {level:.0%}" if level is not None else "")
 
 
 def _fail(error: StorenetError) -> NoReturn:

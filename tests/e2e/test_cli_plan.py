@@ -131,3 +131,31 @@ def test_an_edit_beyond_the_source_stock_is_warned_on_the_command_line(drafted):
     edited = CliRunner().invoke(app, ["plan", "edit", plan_id, "1", "1000000", "--as", "planner"])
     assert edited.exit_code == 0, edited.output
     assert "warning" in edited.output and "free" in edited.output
+
+
+def test_plan_lines_are_readable_at_80_columns_with_their_reasons(drafted):
+    import io
+
+    from rich.console import Console
+
+    from storenet.cli_plan import render_lines
+    from storenet.planning.documents import read_lines
+
+    engine, plan_id = drafted
+    with engine.connect() as conn:
+        lines = read_lines(conn, plan_id, limit=50)
+    cut = [line for line in lines if line["cut_reason"]]
+    screen = io.StringIO()
+    render_lines(Console(file=screen, width=80), lines)
+    shown = screen.getvalue().splitlines()
+    assert max(len(row) for row in shown) <= 80
+    assert "…" not in screen.getvalue()  # nothing cut off
+    # one row per line, each with its line number, route and SKU whole
+    for line in lines:
+        assert any(
+            row.split()[:3]
+            == [str(line["line_no"]), f"{line['source_id']}>{line['store_id']}", line["sku_id"]]
+            for row in shown
+        )
+    if cut:
+        assert "cut" in screen.getvalue()
