@@ -2,8 +2,9 @@
 audit entry, in the caller's transaction: edit a draft line, approve, reopen, cancel,
 release.
 
-The API (storenet.api.routes.plans) and the console (storenet.web.plans) both call
-these, so the two edges check, change and audit a plan the same way. The documents
+The API (storenet.api.routes.plans), the console (storenet.web.plans) and the command
+line (storenet.cli_plan, as a named operator) all call these, so every edge checks,
+changes and audits a plan the same way. The documents
 themselves (what an edit does) are `storenet.planning.documents`, and what a change
 of status does is `storenet.planning.lifecycle`.
 """

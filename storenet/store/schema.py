@@ -453,7 +453,7 @@ plan_lines = Table(
     ),
 )
 
-# --- accounts, audit and service jobs (storenet.accounts, storenet.audit, storenet.api) --
+# --- accounts, audit and service jobs (storenet.accounts, storenet.audit, storenet.http) -
 
 # People and POS devices. A franchise owner's stores come from `store_owners` through
 # `franchisee_id`, a regional manager's regions from `region_managers` (manager = the
