@@ -2,13 +2,18 @@
 kind, with progress, cancellation and one job of a kind at a time.
 
 A job runs in a thread of the worker that accepted it. Its state (status "running",
-"done" or "failed", stage, done, total, then its result or error) lives in its kind's
-`JobStore`, which every worker can read: plan jobs in the `plan_jobs` table, simulation
-runs as JSON files under the home. One job of a kind at a time: the runner holds an
-exclusive lock on the kind's lock file under the home (flock, where the OS has it; a
-thread lock otherwise) for the whole job, so a second start on any worker sharing the
-home is a Conflict (409). If the worker running a job dies, its lock goes with it: a
-job still "running" whose lock is free is answered as failed.
+"done", "failed" or "cancelled", stage, done, total, then its result or error) lives in
+its kind's `JobStore`, which every worker can read and write: plan jobs in the
+`plan_jobs` table, simulation runs as JSON files under the home. One job of a kind at
+a time: the runner holds an exclusive lock on the kind's lock file under the home
+(flock, where the OS has it; a thread lock otherwise) for the whole job, so a second
+start on any worker sharing the home is a Conflict (409). If the worker running a job
+dies, its lock goes with it: a job still "running" whose lock is free is answered as
+failed.
+
+Cancelling marks the stored job (`cancel_requested`), so a cancel sent to any worker
+reaches the one running it: the job stops at its next progress report (the runner
+reads the mark at most every PROGRESS_EVERY_S) and ends as "cancelled".
 """
 
 from __future__ import annotations
@@ -131,14 +136,18 @@ class JobRunner:
             self._lock.release(handle)
             raise
 
-    def cancel(self, job_id: str) -> bool:
-        """Ask the job `job_id` running in this worker to stop at its next progress
-        report (it then ends as failed, "cancelled"). False if it does not run here."""
+    def cancel(self, job_id: str) -> dict:
+        """Ask job `job_id` to stop at its next progress report, wherever it runs; it
+        then ends as "cancelled". Returns the job as stored (NotFound if unknown);
+        Conflict (409) if it is not running any more."""
+        job = self.get(job_id)
+        if job["status"] != "running":
+            raise Conflict(Problem(self.kind, f"the job is {job['status']}; nothing to cancel"))
+        self.store.update(job_id, {"cancel_requested": True})
         event = self._cancels.get(job_id)
-        if event is None:
-            return False
-        event.set()
-        return True
+        if event is not None:
+            event.set()
+        return self.store.get(job_id)
 
     def get(self, job_id: str) -> dict:
         """A job by id (NotFound if none). A job still "running" whose worker has gone
@@ -170,6 +179,8 @@ class JobRunner:
             if now - last < PROGRESS_EVERY_S and done < total:
                 return
             last = now
+            if self.store.get(job_id).get("cancel_requested"):  # sent to another worker
+                raise JobCancelled()
             self.store.update(
                 job_id, {"stage": stage[:200], "done": int(done), "total": int(total)}
             )
@@ -178,7 +189,7 @@ class JobRunner:
         try:
             end = {"status": "done", "stage": "done", **work(progress)}
         except JobCancelled:
-            end = {"status": "failed", "error": "cancelled"}
+            end = {"status": "cancelled", "error": "cancelled"}
         except self.refusals as error:
             end = {"status": "failed", "error": str(error)}
         except Exception as error:  # a crashed job must say so, not stay "running"

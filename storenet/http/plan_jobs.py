@@ -89,3 +89,17 @@ def start_plan_job(svc: Service, actor: str, day: date | None) -> dict:
 def plan_job(svc: Service, job_id: str) -> dict:
     """A plan job by id (NotFound); one whose worker stopped is answered as failed."""
     return plan_runner(svc).get(job_id)
+
+
+def cancel_plan_job(svc: Service, actor: str, job_id: str) -> dict:
+    """Ask plan job `job_id` to stop, as `actor` (audited "plan.job_cancel"); it ends as
+    "cancelled" at its next progress report, having saved nothing. Returns the job.
+    NotFound; Conflict (409) when it is not running. The caller checks plan.write."""
+    job = plan_runner(svc).cancel(job_id)
+    unit_of_work(
+        svc.engine,
+        lambda conn: record(
+            conn, actor, "plan.job_cancel", f"job:{job_id}", {"status": "running"}, None
+        ),
+    )
+    return job

@@ -543,7 +543,10 @@ plan_jobs = Table(
     Column("started_by", String(200), nullable=False),
     Column("started_at", DateTime(), nullable=False),
     Column("finished_at", DateTime()),
-    CheckConstraint("status IN ('running', 'done', 'failed')", name="status"),
+    # Set by a cancel sent to any worker; the one running the job stops at its next
+    # progress report (storenet.http.jobs).
+    Column("cancel_requested", Boolean, nullable=False, server_default=text("false")),
+    CheckConstraint("status IN ('running', 'done', 'failed', 'cancelled')", name="status"),
 )
 
 # --- idempotency and POS ------------------------------------------------------------

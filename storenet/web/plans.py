@@ -11,7 +11,7 @@ that state) that the page swaps in where the action was.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Path, Query, Request
@@ -22,7 +22,7 @@ from storenet.accounts.principal import Principal
 from storenet.accounts.roles import NETWORK_WIDE, allowed
 from storenet.accounts.scope import visible_stores
 from storenet.errors import InsufficientStock, NotFound, Refused
-from storenet.http.plan_jobs import plan_job, start_plan_job
+from storenet.http.plan_jobs import cancel_plan_job, plan_job, start_plan_job
 from storenet.http.problems import Conflict
 from storenet.http.service import ServiceDep
 from storenet.planning.decisions import Decision, approve, cancel, edit_plan_line, release, reopen
@@ -88,10 +88,28 @@ def plan_job_start(request: Request, who: Viewer, svc: ServiceDep) -> Response:
     try:
         job = start_plan_job(svc, who.username, None)
     except Conflict as error:
-        return render(
-            request, "plan_job.html", who, status=409, job=None, error=error.problem.reason
+        return _job_fragment(request, who, status=409, job=None, error=error.problem.reason)
+    return _job_fragment(request, who, status=202, job=job, error=None)
+
+
+@router.post(PREFIX + "/plans/jobs/{job_id}/cancel")
+def plan_job_cancel(
+    request: Request,
+    who: Viewer,
+    svc: ServiceDep,
+    job_id: Annotated[str, Path(max_length=64)],
+) -> Response:
+    """Stop a running plan job (plan.write, audited); answers its progress fragment,
+    which shows it cancelled once the job reaches its next progress report."""
+    svc.read(lambda conn: require(conn, who, "plan.write"))
+    try:
+        job = cancel_plan_job(svc, who.username, job_id)
+    except Conflict as error:
+        job = plan_job(svc, job_id)
+        return _job_fragment(
+            request, who, status=409, job=job, error=None, note=error.problem.reason
         )
-    return render(request, "plan_job.html", who, status=202, job=job, error=None)
+    return _job_fragment(request, who, status=202, job=job, error=None)
 
 
 @router.get(PREFIX + "/plans/jobs/{job_id}")
@@ -105,7 +123,7 @@ def plan_job_progress(
     a link to its plan."""
 
     svc.read(lambda conn: require(conn, who, "plan.read"))
-    return render(request, "plan_job.html", who, job=plan_job(svc, job_id), error=None)
+    return _job_fragment(request, who, job=plan_job(svc, job_id), error=None)
 
 
 # -- one plan ----------------------------------------------------------------------------
@@ -370,3 +388,15 @@ def _decision(
 def _reasons(refused: Refused) -> str:
     """A refusal's problems as one sentence for a person ("plan is approved; ...")."""
     return "; ".join(f"{p.field} {p.reason}" for p in refused.problems)
+
+
+def _job_fragment(request: Request, who: Principal, status: int = 200, **context: Any) -> Response:
+    """The plan job's progress fragment; `can_write` shows its stop button."""
+    return render(
+        request,
+        "plan_job.html",
+        who,
+        status=status,
+        can_write=allowed(who.role, "plan.write"),
+        **{"note": None, **context},
+    )

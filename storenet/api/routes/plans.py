@@ -16,7 +16,7 @@ from storenet.accounts.scope import visible_stores
 from storenet.api.pagination import PageDep
 from storenet.api.routes.common import act, exact_json
 from storenet.http.callers import CurrentPrincipal
-from storenet.http.plan_jobs import plan_job, start_plan_job
+from storenet.http.plan_jobs import cancel_plan_job, plan_job, start_plan_job
 from storenet.http.service import ServiceDep
 from storenet.planning.decisions import approve, cancel, edit_plan_line, release, reopen
 from storenet.planning.documents import get_plan
@@ -61,6 +61,19 @@ def jobs_get(
 ) -> dict:
     svc.read(lambda conn: require(conn, who, "plan.read"))
     return plan_job(svc, job_id)
+
+
+@router.post(
+    "/plans/jobs/{job_id}/cancel",
+    status_code=202,
+    openapi_extra=act("plan.write"),
+    summary="Stop a running plan job (audited); it ends as cancelled, saving nothing",
+)
+def jobs_cancel(
+    job_id: Annotated[str, Path(max_length=64)], who: CurrentPrincipal, svc: ServiceDep
+):
+    svc.read(lambda conn: require(conn, who, "plan.write"))
+    return exact_json(cancel_plan_job(svc, who.username, job_id), 202)
 
 
 @router.get(

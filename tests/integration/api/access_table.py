@@ -193,6 +193,11 @@ ACCESS: dict[tuple[str, str], dict] = {
         "own": {"job_id": "job-none"},
         "foreign": {"job_id": "job-none"},
     },
+    ("POST", "/plans/jobs/{job_id}/cancel"): {
+        "action": "plan.write",
+        "own": {"job_id": "job-none"},
+        "foreign": {"job_id": "job-none"},
+    },
     ("GET", "/plans/{plan_id}"): {
         "action": "plan.read",
         "own": {"plan_id": "plan-2026-01-01"},

@@ -167,3 +167,41 @@ def test_an_approved_plan_reopens_and_is_cancelled_over_http_each_audited_with_i
         assert c.post(f"/plans/{plan_id}/cancel", json={"reason": "x"}).status_code == 403
     actions = [a[1] for a in audit_actions(api.engine) if a[1].startswith("plan.")]
     assert actions == ["plan.approve", "plan.reopen", "plan.cancel"]
+
+
+def test_a_running_plan_job_is_cancelled_over_http_and_saves_nothing(planner_api, monkeypatch):
+    import threading
+
+    from sqlalchemy import func, select
+
+    from storenet.store.schema import plans
+
+    started = threading.Event()
+
+    def slow_plan(settings, engine, day=None, progress=None):  # type: ignore[no-untyped-def]
+        started.set()
+        for step in range(600):  # a minute at most, reporting progress
+            progress("forecast", step, 600)
+            time.sleep(0.1)
+        raise AssertionError("the job was not cancelled")
+
+    monkeypatch.setattr("storenet.http.plan_jobs.run_plan", slow_plan)
+    api = planner_api
+    with api.client("planner") as c:
+        job = c.post("/plans/jobs", json={}).json()
+        assert started.wait(10)
+        cancelled = c.post(f"/plans/jobs/{job['id']}/cancel")
+        assert cancelled.status_code == 202 and cancelled.json()["cancel_requested"] is True
+        deadline = time.monotonic() + 20
+        while (job := c.get(f"/plans/jobs/{job['id']}").json())["status"] == "running":
+            assert time.monotonic() < deadline, job
+            time.sleep(0.2)
+        assert job["status"] == "cancelled"
+        assert c.post(f"/plans/jobs/{job['id']}/cancel").status_code == 409
+        assert c.post("/plans/jobs/job-none/cancel").status_code == 404
+    with api.client("auditor") as c:
+        assert c.post(f"/plans/jobs/{job['id']}/cancel").status_code == 403
+    with api.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(plans)).scalar() == 0
+    actions = [a[1] for a in audit_actions(api.engine) if a[1].startswith("plan.")]
+    assert actions == ["plan.start", "plan.job_cancel"]

@@ -249,3 +249,34 @@ def test_a_bad_edit_is_warned_in_its_row_refused_at_approval_and_the_plan_reopen
         assert "Approve plan" not in cancelled.text and "Cancel plan" not in cancelled.text
     actions = [a[1] for a in audit_actions(console.engine) if a[1].startswith("plan.")]
     assert actions[-3:] == ["plan.approve", "plan.reopen", "plan.cancel"]
+
+
+def test_a_planner_stops_a_running_plan_job_from_its_progress_fragment(console, monkeypatch):
+    import threading
+
+    started = threading.Event()
+
+    def slow_plan(settings, engine, day=None, progress=None):  # type: ignore[no-untyped-def]
+        started.set()
+        for step in range(600):
+            progress("forecast", step, 600)
+            time.sleep(0.1)
+        raise AssertionError("the job was not cancelled")
+
+    monkeypatch.setattr("storenet.http.plan_jobs.run_plan", slow_plan)
+    with console.sign_in("planner") as c:
+        begun = c.post("/console/plans/jobs", headers={"HX-Request": "true"})
+        assert begun.status_code == 202 and 'id="plan-job-cancel"' in begun.text
+        stop = re.search(r'hx-post="(/console/plans/jobs/job-[0-9a-f]+/cancel)"', begun.text)
+        assert started.wait(10)
+        stopping = c.post(stop.group(1), headers={"HX-Request": "true"})
+        assert stopping.status_code == 202 and "Stopping" in stopping.text
+        poll = stop.group(1).removesuffix("/cancel")
+        deadline = time.monotonic() + 20
+        fragment = stopping.text
+        while 'data-job-status="running"' in fragment:
+            assert time.monotonic() < deadline, fragment
+            time.sleep(0.2)
+            fragment = c.get(poll, headers={"HX-Request": "true"}).text
+        assert 'data-job-status="cancelled"' in fragment and "nothing was saved" in fragment
+    assert ("planner", "plan.job_cancel") in [a[:2] for a in audit_actions(console.engine)]

@@ -89,11 +89,36 @@ def test_a_cancelled_job_stops_at_its_next_progress_report(tmp_path):
 
     runner.start({"id": "sim-1", "started_by": "ann"}, work)
     time.sleep(0.05)
-    assert runner.cancel("sim-1")
+    assert runner.cancel("sim-1")["cancel_requested"] is True
     job = _finished(runner, "sim-1")
-    assert (job["status"], job["error"]) == ("failed", "cancelled")
+    assert (job["status"], job["error"]) == ("cancelled", "cancelled")
     assert len(steps) < 1000
-    assert not runner.cancel("sim-1")  # no longer running here
+    with pytest.raises(Conflict):  # nothing left to cancel
+        runner.cancel("sim-1")
+    with pytest.raises(NotFound):
+        runner.cancel("sim-404")
+
+
+def test_a_cancel_sent_to_another_worker_stops_the_job_where_it_runs(tmp_path):
+    # Two runners over one store and one lock file: two workers sharing the home.
+    jobs = MemoryJobs()
+    running_here = JobRunner("plan", tmp_path / "plan.lock", jobs)
+    other_worker = JobRunner("plan", tmp_path / "plan.lock", jobs)
+    steps = []
+
+    def work(progress):  # type: ignore[no-untyped-def]
+        for step in range(2000):
+            progress("forecast", step, 2000)
+            steps.append(step)
+            time.sleep(0.002)
+        return {}
+
+    running_here.start({"id": "job-1", "started_by": "ann"}, work)
+    time.sleep(0.05)
+    other_worker.cancel("job-1")
+    job = _finished(running_here, "job-1")
+    assert job["status"] == "cancelled"
+    assert len(steps) < 2000
 
 
 def test_a_refusal_is_stored_as_said_and_a_crash_as_an_internal_error(tmp_path):
