@@ -22,6 +22,8 @@ carry serials.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import Connection, select
 
 from storenet.errors import Problem, Refused
@@ -74,7 +76,7 @@ def _ingest(conn: Connection, key: str, raw: list[dict]) -> dict:
             [(i + 1, columns.line_at(i)) for i in range(len(columns))], store_locations, tracked
         )
         if problems:
-            raise Refused(sorted(problems, key=_line_order))
+            raise Refused(_as_named(sorted(problems, key=_line_order), raw))
 
     fresh, line_ids = _store_new_lines(conn, key, columns)
     now = utc_now()
@@ -114,7 +116,21 @@ def _problems(conn: Connection, raw: list[dict]) -> list[Problem]:
     store_locations = _store_locations(conn, {p.store for p in parsed})
     tracked = _serial_tracked(conn, {p.sku for p in parsed})
     problems += _line_problems(numbered, store_locations, tracked)
-    return sorted(problems, key=_line_order)
+    return _as_named(sorted(problems, key=_line_order), raw)
+
+
+def _as_named(problems: list[Problem], raw: list[dict]) -> list[Problem]:
+    """`problems` naming the store and SKU fields as each line named them: `store_id`
+    and `sku_id` (the documented names) or the short `store` and `sku`."""
+    out = []
+    for p in problems:
+        number = p.where.removeprefix("line ")
+        if p.field in ("store", "sku") and number.isdigit() and int(number) <= len(raw):
+            line = raw[int(number) - 1]
+            if isinstance(line, dict) and f"{p.field}_id" in line:
+                p = replace(p, field=f"{p.field}_id")
+        out.append(p)
+    return out
 
 
 def _line_problems(

@@ -62,6 +62,15 @@ def test_a_line_may_name_store_id_and_sku_id_like_the_import_files(api):
     assert r.json()["accepted"] == 1
 
 
+def test_an_unknown_sku_given_as_sku_id_is_refused_naming_sku_id(api):
+    named = sale(1, receipt="R-ID")
+    named["store_id"], named["sku_id"] = named.pop("store"), "NO-SUCH-SKU"
+    named.pop("sku")
+    short = sale(2, receipt="R-ID", sku="NO-SUCH-SKU")
+    problems = _refused(api, [named, short])
+    assert [(p["where"], p["field"]) for p in problems] == [("line 1", "sku_id"), ("line 2", "sku")]
+
+
 def test_a_line_naming_another_store_by_store_id_is_refused_by_access(api):
     line = sale(1, receipt="R-ID")
     line["store_id"] = line.pop("store").replace("S2", "S1")
