@@ -231,7 +231,7 @@ def desk_receive_transfer(
             received=received or None,
             received_serials=received_serials or None,
         )
-        opened = len(done.get("discrepancies") or [])
+        opened = done["discrepancies"]  # how many the receipt opened
         tail = f"; {opened} discrepancies opened to count" if opened else ", as shipped"
         return f"Transfer {transfer_id} received{tail}."
 
