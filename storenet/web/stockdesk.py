@@ -139,10 +139,12 @@ def _answer(
     panel: str,
     note: Note,
     write: Callable[[Connection], str],
+    also: tuple[str, ...] = (),
 ) -> Response:
     """Run `write` (returns the success message) in one transaction and re-render
     `panel` with its answer: 200, 422 (Refused), 409 (InsufficientStock, a key reused
-    with another payload). Denied and NotFound go to the app's error pages."""
+    with another payload), and the panels `also` it may have changed (swapped out of
+    band). Denied and NotFound go to the app's error pages."""
     status = 200
     try:
         note.message = svc.write(write)
@@ -168,9 +170,11 @@ def _answer(
     desk = svc.read(lambda conn: _desk(conn, who, store_id))
     return render(
         request,
-        f"stock_desk_{panel}.html",
+        "stock_desk_answer.html",
         who,
         status=status,
+        panel=panel,
+        also=also if status == 200 else (),
         desk=desk,
         note=note,
         **_context(who),
@@ -232,10 +236,12 @@ def desk_receive_transfer(
             received_serials=received_serials or None,
         )
         opened = done["discrepancies"]  # how many the receipt opened
-        tail = f"; {opened} discrepancies opened to count" if opened else ", as shipped"
+        counts = "1 discrepancy" if opened == 1 else f"{opened} discrepancies"
+        tail = f"; {counts} opened to count" if opened else ", as shipped"
         return f"Transfer {transfer_id} received{tail}."
 
-    return _answer(request, who, svc, store_id, "transfers", note, write)
+    # A receipt short or over opens discrepancies: the count panel lists them.
+    return _answer(request, who, svc, store_id, "transfers", note, write, also=("count",))
 
 
 def _differences(

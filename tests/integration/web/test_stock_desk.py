@@ -205,7 +205,7 @@ def test_serials_not_ticked_are_received_short(console):
             data={"key": uuid.uuid4().hex, "serial": serials[:1]},
         )
     assert answer.status_code == 200, answer.text
-    assert "1 discrepancies opened" in answer.text
+    assert "1 discrepancy opened" in answer.text
     with console.engine.connect() as conn:
         got = conn.execute(
             select(transfer_lines.c.qty_received).where(transfer_lines.c.transfer_id == "T-DESK-3")
