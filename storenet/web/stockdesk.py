@@ -163,7 +163,8 @@ def _answer(
         note.problems = [
             Problem(
                 conflict.field,
-                "was different when this was first sent; nothing was changed",
+                "differs from the first time this form (or this delivery note) was sent:"
+                " it was booked then, nothing was changed now",
                 value=conflict.now,
             )
         ]

@@ -149,6 +149,14 @@ def test_receiving_a_shipped_transfer_books_it_once_and_audits_once(console):
     assert _stock_snapshot(console.engine) == after_first
     assert audit_actions(console.engine) == audited
     assert audited.count(("sm", "transfer.receive", "transfer:T-DESK-1")) == 1
+    # a new key for a transfer received already is refused, and says why
+    with console.sign_in("sm") as c:
+        late = c.post(
+            _desk(store_id) + "/transfers/T-DESK-1",
+            data={"key": uuid.uuid4().hex, "sku": sku, "qty": "2"},
+        )
+    assert late.status_code == 422 and 'data-refused="transfer-T-DESK-1"' in late.text
+    assert _stock_snapshot(console.engine) == after_first
     with console.engine.connect() as conn:
         status = conn.execute(select(transfers.c.status).where(transfers.c.id == "T-DESK-1"))
         got = conn.execute(
@@ -226,7 +234,10 @@ def test_a_supplier_delivery_books_once_per_delivery_note(console):
     with console.sign_in("sm") as c:
         first = c.post(_desk(store_id) + "/deliveries", data=form)
         again = c.post(_desk(store_id) + "/deliveries", data=form)
+        other = c.post(_desk(store_id) + "/deliveries", data=form | {"qty": ["5", ""]})
     assert first.status_code == again.status_code == 200, first.text
+    # the same note with other lines is not a second delivery: refused, nothing booked
+    assert other.status_code == 409 and 'data-field="lines[0].qty"' in other.text
     assert "Delivery note DN-777 booked: 4 units" in first.text
     assert _stock(console.engine, store_id, sku)["on_hand"] == before + 4
     assert [a for a in audit_actions(console.engine) if a[1] == "stock.receive"] == [
