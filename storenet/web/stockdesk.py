@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
+from urllib.parse import quote
 from uuid import uuid4
 
 from fastapi import APIRouter, Form, Path, Request
@@ -31,16 +32,15 @@ from storenet.errors import IdempotencyConflict, InsufficientStock, NotFound, Pr
 from storenet.http.service import Service, ServiceDep
 from storenet.reports.records import get_discrepancy, list_discrepancies
 from storenet.reports.stock_desk import SHIPPED_LIMIT, Shipped, shipped_to, transfer_to
-from storenet.reports.store_view import StoreHeader, store_header
+from storenet.reports.store_view import DISCREPANCY_LIMIT, StoreHeader, store_header
 from storenet.web.layout import PREFIX, Viewer, render, templates
 
 router = APIRouter(include_in_schema=False)
 
 StoreId = Annotated[str, Path(min_length=1, max_length=32)]
 Key = Annotated[str, Form(max_length=64)]
-Field = Annotated[str, Form(max_length=200)]
+Entry = Annotated[str, Form(max_length=200)]
 Many = Annotated[list[str], Form()]
-DISCREPANCY_LIMIT = 50
 DELIVERY_ROWS = 4
 
 # The desk's forms and the policy's action each needs.
@@ -118,7 +118,7 @@ def _context(who: Principal) -> dict:
         "new_key": lambda: uuid4().hex,
         "delivery_rows": DELIVERY_ROWS,
         "desk_url": lambda store_id, *tail: "/".join(
-            [f"{PREFIX}/stores/{store_id}/stock-desk", *tail]
+            [f"{PREFIX}/stores/{quote(store_id)}/stock-desk", *(quote(t) for t in tail)]
         ),
     }
 
@@ -350,8 +350,8 @@ def desk_count(
     who: Viewer,
     svc: ServiceDep,
     key: Key = "",
-    sku: Field = "",
-    counted: Field = "",
+    sku: Entry = "",
+    counted: Entry = "",
 ) -> Response:
     """Book a count of one SKU (stock.count, audited): `counted` units found."""
     note = Note("count", entered={"key": key, "sku": sku, "counted": counted})
@@ -375,7 +375,7 @@ def desk_resolve(
     who: Viewer,
     svc: ServiceDep,
     key: Key = "",
-    counted: Field = "",
+    counted: Entry = "",
 ) -> Response:
     """Resolve an open discrepancy of this store by counting its SKU
     (discrepancy.resolve, audited as a count)."""
@@ -405,9 +405,9 @@ def desk_hold(
     who: Viewer,
     svc: ServiceDep,
     key: Key = "",
-    sku: Field = "",
-    qty: Field = "",
-    reason: Field = "",
+    sku: Entry = "",
+    qty: Entry = "",
+    reason: Entry = "",
     from_held: Annotated[bool, Form()] = False,
 ) -> Response:
     """Hold units off sale (stock.hold), write them off (stock.scrap; free units, or
