@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from storenet.web import overview, plans, products, signin, simulator, stores
+from storenet.web import overview, plans, products, signin, simulator, stockdesk, stores
 from storenet.web.layout import HERE, PREFIX, SignInNeeded, render
 
 ROUTERS = [
@@ -17,6 +17,7 @@ ROUTERS = [
     overview.router,
     plans.router,
     stores.router,
+    stockdesk.router,
     products.router,
     simulator.router,
 ]
