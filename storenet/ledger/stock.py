@@ -26,7 +26,7 @@ from storenet.ledger.locations import COUNT_DIFFERENCE, QUARANTINE, SCRAP, SUPPL
 from storenet.ledger.posting import Movement, post_movements
 from storenet.ledger.serials import place_serials
 from storenet.store.clock import as_utc, utc_now
-from storenet.store.locks import lock_balances, lock_serials
+from storenet.store.locks import lock_balances, lock_name, lock_serials
 from storenet.store.schema import movement_serials, movements
 
 SCOPE = "ledger"
@@ -44,13 +44,17 @@ def receive_from_supplier(
     """Book a supplier delivery of `lines` ({sku, qty, serials?}) into `location`.
 
     All lines are checked before anything is written. Serial-tracked SKUs need one new
-    serial per unit; a serial the ledger already knows is refused.
+    serial per unit; a serial the ledger already knows is refused. A delivery note
+    (`document`) is booked once per location, whoever books it and under whatever key:
+    a second receipt with the same note is refused naming `document`.
     """
     payload = {"cmd": "receive", "location": location, "lines": lines, "document": document}
 
     def work() -> dict:
         where = require_location(conn, location, "location")
         when = as_utc(at)
+        if document is not None:
+            _refuse_booked_note(conn, where, location, document)
         moves, problems = [], []
         for i, line in enumerate(lines, start=1):
             try:
@@ -92,6 +96,26 @@ def receive_from_supplier(
         return {"movements": posted.ids, "units": sum(m.qty for m in moves)}
 
     return run_once(conn, SCOPE, key, payload, work)
+
+
+def _refuse_booked_note(conn: Connection, where: int, location: str, document: str) -> None:
+    """Refused when delivery note `document` was booked into `where` already."""
+    lock_name(conn, f"receipt:{where}:{document}")
+    booked = conn.execute(
+        select(movements.c.id, movements.c.recorded_at)
+        .where(
+            movements.c.document == document,
+            movements.c.kind == "receipt",
+            movements.c.to_location == where,
+        )
+        .limit(1)
+    ).first()
+    if booked is not None:
+        reason = (
+            f"was booked into {location} already (movement {booked.id}, "
+            f"{booked.recorded_at:%Y-%m-%d %H:%M} UTC); a delivery note is booked once"
+        )
+        raise Refused([Problem("document", reason, value=document)])
 
 
 def record_count(

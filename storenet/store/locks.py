@@ -9,7 +9,7 @@ gives the transaction the whole database.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
 from storenet.store.bulk import rows_by_keys
 from storenet.store.schema import balances, serials
@@ -53,3 +53,14 @@ def lock_serials(conn: Connection, numbers: list[str]) -> dict[str, dict]:
     if conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     return {r.serial: r._asdict() for r in conn.execute(stmt)}
+
+
+def lock_name(conn: Connection, name: str) -> None:
+    """Hold a lock on `name` (any text) until the transaction ends, so two writers
+    checking "was this document booked already?" queue instead of both booking it
+    (PostgreSQL advisory lock, per schema; SQLite's writer holds the database)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(current_schema()), hashtext(:name))"),
+            {"name": name},
+        )

@@ -210,3 +210,20 @@ def test_a_delivery_of_phones_places_each_new_serial_at_the_store(api):
         assert r.json()["units"] == 2
         assert c.get("/serials/NEW-1").status_code == 200
     _conserved(api.engine)
+
+
+def test_a_delivery_note_is_booked_once_per_store_whoever_books_it(api):
+    delivery = {"lines": [{"sku": "K1", "qty": 5}], "document": "DN-ONCE"}
+    with api.client("admin") as c:
+        first = c.post("/stock/S1/receipts", json=delivery, headers={"Idempotency-Key": "a"})
+        assert first.status_code == 200, first.text
+    before = snapshot(api.engine)
+    with api.client("sm_s1") as c:
+        again = c.post("/stock/S1/receipts", json=delivery, headers={"Idempotency-Key": "b"})
+    assert again.status_code == 422, again.text
+    [problem] = again.json()["problems"]
+    assert problem["field"] == "document" and "booked into S1 already" in problem["reason"]
+    assert snapshot(api.engine) == before
+    with api.client("admin") as c:  # the same note at another store is another delivery
+        other = c.post("/stock/S2/receipts", json=delivery, headers={"Idempotency-Key": "c"})
+        assert other.status_code == 200, other.text
