@@ -28,7 +28,7 @@ from storenet.imports.read import TableFile
 from storenet.ledger.bulk_posting import MovementColumns, post_columns
 from storenet.ledger.locations import OPENING
 from storenet.ledger.posting import Movement, post_movements
-from storenet.ledger.serials import place_serials
+from storenet.ledger.serials import place_new_serials, place_serials
 from storenet.store.bulk import in_key_order, read_frame
 
 # From this many movements on, the bulk path is used (tests move it to compare paths).
@@ -164,14 +164,17 @@ def _post_bulk(
     tell: Tell,
 ) -> None:
     """Post `moves` through the ledger's bulk entry point, CHUNK movements at a time
-    (in key order, so the ids follow it), and place their serials."""
+    (in key order, so the ids follow it), then place every serial once, in serial
+    order (the import checked they are new to the ledger)."""
     moves = moves.with_row_index("movement")
     if units.height:
         # One join gives each unit its movement, serials sorted within it as
         # `_post_small` carries them.
         units = units.join(
-            moves.select("location_id", "sku_id", "movement"), on=["location_id", "sku_id"]
+            moves.select("location_id", "sku_id", "location", "movement"),
+            on=["location_id", "sku_id"],
         ).sort("movement", "serial")
+    ids: list[int] = []
     for start in range(0, moves.height, CHUNK):
         chunk = moves.slice(start, CHUNK)
         carried = units.filter(pl.col("movement").is_between(start, start + chunk.height - 1))
@@ -192,12 +195,17 @@ def _post_bulk(
             ),
             recorded_at,
         )
-        ids, locations = posted.ids, chunk["location"].to_list()
-        place_serials(
-            conn,
-            [
-                (serial, sku, locations[i - start], None, ids[i - start], None)
-                for serial, sku, i in carried.select("serial", "sku_id", "movement").iter_rows()
-            ],
-        )
+        ids += posted.ids
         tell("post opening stock", start + n, moves.height)
+    if units.height:
+        movement_ids = pl.Series("last_movement_id", ids, dtype=pl.Int64)
+        place_new_serials(
+            conn,
+            units.select(
+                "serial",
+                "sku_id",
+                pl.col("location").alias("location_id"),
+                movement_ids.gather(units["movement"]),
+            ),
+            lambda done, total: tell("place opening serials", done, total),
+        )

@@ -7,9 +7,12 @@ the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import polars as pl
 from sqlalchemy import Connection, select
 
-from storenet.store.bulk import upsert_rows
+from storenet.store.bulk import in_key_order, insert_frame, upsert_rows
 from storenet.store.schema import movement_serials, movements, serials
 
 
@@ -39,6 +42,27 @@ def place_serials(
             "last_movement_id": "excluded.last_movement_id",
             "buyer_ref": "COALESCE(excluded.buyer_ref, serials.buyer_ref)",
         },
+    )
+
+
+def place_new_serials(
+    conn: Connection, placed: pl.DataFrame, progress: Callable[[int, int], None] | None = None
+) -> None:
+    """Record where serials new to the ledger are: `placed` has columns serial, sku_id,
+    location_id (ledger location) and last_movement_id (the movement that brought it).
+
+    For millions at once (an opening import): written in serial order, so the table's
+    key index is appended to rather than split at random. The caller has checked the
+    serials are new: one the ledger knows breaks the primary key and fails the caller's
+    transaction. `progress(done, total)` is told as rows go.
+    """
+    insert_frame(
+        conn,
+        serials,
+        in_key_order(
+            placed.select("serial", "sku_id", "location_id", "last_movement_id"), ["serial"]
+        ),
+        progress,
     )
 
 
