@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 
 from storenet.ledger import posting
 from storenet.ledger.locations import FIRST_REAL_ID, QUARANTINE, TRANSIT
-from storenet.store.bulk import allocate_ids, insert_columns, insert_rows
+from storenet.store.bulk import allocate_ids, insert_columns
 from storenet.store.schema import movement_serials, movements
 
 
@@ -114,12 +114,14 @@ def post_columns(conn: Connection, moves: MovementColumns, recorded_at: datetime
             moves.document,
         ],
     )
-    insert_rows(
-        conn,
-        movement_serials,
-        ("movement_id", "serial"),
-        [(ids[i], serial) for i, serial in moves.serials],
-    )
+    if moves.serials:
+        carried, numbers = zip(*moves.serials)
+        insert_columns(
+            conn,
+            movement_serials,
+            ("movement_id", "serial"),
+            [list(map(ids.__getitem__, carried)), list(numbers)],
+        )
     # Through the module, so the one definition of applying deltas is the one used.
     below = posting.apply_deltas(conn, on_hand_deltas(moves), below_zero=True)
     return PostedColumns(ids=ids, below_zero=below)
