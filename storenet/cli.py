@@ -267,7 +267,7 @@ def demo(
     out.print(
         f"Review it with [bold]storenet plan show {result.plan['id']} --cut[/], "
         f"then [bold]storenet plan approve {result.plan['id']} --as NAME[/] and "
-        "[bold]storenet plan release[/], or in the console."
+        f"[bold]storenet plan release {result.plan['id']} --as NAME[/], or in the console."
     )
     # The console is served over plain HTTP on loopback here: no Secure-only cookies.
     os.environ.setdefault("STORENET_COOKIE_SECURE", "false")
