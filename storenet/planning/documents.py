@@ -10,8 +10,9 @@ store requested and how much scarce-stock allocation cut and why. Lines with the
 Writing and reading a plan: `save_plan` writes a draft (replacing an earlier draft or
 a cancelled plan of the same day; an approved or released plan is never replaced);
 `edit_line` changes a draft line's quantity and warns when the edit asks for more than
-a source has or a store can hold. What happens after (approve, reopen, cancel, release)
-is `storenet.planning.lifecycle`.
+a source has or a store can hold; `record_transition` keeps each dated change of
+status and `transitions` reads them back. What happens after (approve, reopen, cancel,
+release) is `storenet.planning.lifecycle`.
 """
 
 from __future__ import annotations
@@ -25,11 +26,10 @@ from sqlalchemy import Connection, delete, insert, select, text, update
 from storenet.errors import NotFound, Problem, Refused
 from storenet.planning.cycle import NightlyPlan
 from storenet.planning.feasibility import plan_problems
-from storenet.planning.lifecycle import record_transition
 from storenet.planning.network import PlanningNetwork
 from storenet.store.bulk import analyze
 from storenet.store.clock import utc_now
-from storenet.store.schema import plan_lines, plans
+from storenet.store.schema import plan_lines, plan_transitions, plans
 
 CUT_REASONS = {0: "", 1: "scarce stock", 2: "scarce for minimums"}
 
@@ -258,12 +258,39 @@ def _header(conn: Connection, plan_id: str, lock: bool = False) -> dict | None:
     return out
 
 
-def get_plan(conn: Connection, plan_id: str) -> dict:
-    """The plan's header (status, times, summary). Raises NotFound."""
-    header = _header(conn, plan_id)
+def get_plan(conn: Connection, plan_id: str, *, lock: bool = False) -> dict:
+    """The plan's header (status, times, summary). Raises NotFound. With `lock`, its
+    row stays locked until commit (PostgreSQL; SQLite's writer holds the database)."""
+    header = _header(conn, plan_id, lock)
     if header is None:
         raise NotFound("plan", plan_id)
     return header
+
+
+def record_transition(
+    conn: Connection, plan_id: str, before: str, after: str, by: str, reason: str = ""
+) -> None:
+    """Keep one dated status change of plan `plan_id` (UTC now)."""
+    conn.execute(
+        insert(plan_transitions).values(
+            plan_id=plan_id,
+            at=utc_now(),
+            from_status=before,
+            to_status=after,
+            by=by,
+            reason=reason,
+        )
+    )
+
+
+def transitions(conn: Connection, plan_id: str) -> list[dict]:
+    """Every status change of plan `plan_id`, oldest first."""
+    rows = conn.execute(
+        select(plan_transitions)
+        .where(plan_transitions.c.plan_id == plan_id)
+        .order_by(plan_transitions.c.id)
+    )
+    return [r._asdict() for r in rows]
 
 
 def read_lines(

@@ -6,7 +6,8 @@
     draft | approved --cancel--> cancelled
 
 Each change of status is a dated transition kept in `plan_transitions` (who, when,
-from, to, why), written in the caller's transaction under the plan's row lock, so two
+from, to, why; `storenet.planning.documents.record_transition`), written in the
+caller's transaction under the plan's row lock, so two
 concurrent decisions on one plan are serialised and the second sees the first. The
 access check and the audit entry around each decision are
 `storenet.planning.decisions`; this module is what the decision does to the document.
@@ -21,60 +22,21 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select, update
 
-from storenet.errors import NotFound, Problem, Refused
+from storenet.errors import Problem, Refused
 from storenet.ledger.transfers import create_transfer, ship_transfer
+from storenet.planning.documents import get_plan, record_transition
 from storenet.planning.feasibility import plan_problems
 from storenet.store.clock import utc_now
-from storenet.store.schema import plan_lines, plan_transitions, plans
-
-
-def locked_header(conn: Connection, plan_id: str) -> dict:
-    """The plan's header with its row locked until commit (PostgreSQL; SQLite's writer
-    holds the database lock already). NotFound for an unknown plan."""
-    stmt = select(plans).where(plans.c.id == plan_id)
-    if conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    row = conn.execute(stmt).first()
-    if row is None:
-        raise NotFound("plan", plan_id)
-    out = row._asdict()
-    out["summary"] = json.loads(out["summary"])
-    return out
-
-
-def record_transition(
-    conn: Connection, plan_id: str, before: str, after: str, by: str, reason: str = ""
-) -> None:
-    """Keep one dated status change of plan `plan_id` (UTC now)."""
-    conn.execute(
-        insert(plan_transitions).values(
-            plan_id=plan_id,
-            at=utc_now(),
-            from_status=before,
-            to_status=after,
-            by=by,
-            reason=reason,
-        )
-    )
-
-
-def transitions(conn: Connection, plan_id: str) -> list[dict]:
-    """Every status change of plan `plan_id`, oldest first."""
-    rows = conn.execute(
-        select(plan_transitions)
-        .where(plan_transitions.c.plan_id == plan_id)
-        .order_by(plan_transitions.c.id)
-    )
-    return [r._asdict() for r in rows]
+from storenet.store.schema import plan_lines, plans
 
 
 def approve_plan(conn: Connection, plan_id: str, by: str) -> dict:
     """Approve a draft (`by`: who). Approving an approved or released plan changes
     nothing. Refused, naming each source and pair, when the plan sends more than a
     source has free or fills a pair past its capacity; Refused for a cancelled plan."""
-    header = locked_header(conn, plan_id)
+    header = get_plan(conn, plan_id, lock=True)
     if header["status"] == "cancelled":
         raise Refused([Problem("plan", "is cancelled; plan the day again", value=plan_id)])
     if header["status"] != "draft":
@@ -88,14 +50,14 @@ def approve_plan(conn: Connection, plan_id: str, by: str) -> dict:
         .values(status="approved", approved_at=utc_now(), approved_by=by)
     )
     record_transition(conn, plan_id, "draft", "approved", by)
-    return locked_header(conn, plan_id)
+    return get_plan(conn, plan_id, lock=True)
 
 
 def reopen_plan(conn: Connection, plan_id: str, by: str, reason: str) -> dict:
     """Take an approved plan back to draft so it can be edited (`reason` required).
     Reopening a draft changes nothing. Refused for a released or cancelled plan."""
     reason = _required_reason(reason)
-    header = locked_header(conn, plan_id)
+    header = get_plan(conn, plan_id, lock=True)
     if header["status"] == "draft":
         return header
     if header["status"] != "approved":
@@ -108,7 +70,7 @@ def reopen_plan(conn: Connection, plan_id: str, by: str, reason: str) -> dict:
         .values(status="draft", approved_at=None, approved_by=None)
     )
     record_transition(conn, plan_id, "approved", "draft", by, reason)
-    return locked_header(conn, plan_id)
+    return get_plan(conn, plan_id, lock=True)
 
 
 def cancel_plan(conn: Connection, plan_id: str, by: str, reason: str) -> dict:
@@ -116,7 +78,7 @@ def cancel_plan(conn: Connection, plan_id: str, by: str, reason: str) -> dict:
     its day can be planned again. Cancelling a cancelled plan changes nothing. Refused
     for a released plan (its transfers are in the ledger)."""
     reason = _required_reason(reason)
-    header = locked_header(conn, plan_id)
+    header = get_plan(conn, plan_id, lock=True)
     if header["status"] == "cancelled":
         return header
     if header["status"] == "released":
@@ -125,7 +87,7 @@ def cancel_plan(conn: Connection, plan_id: str, by: str, reason: str) -> dict:
         )
     conn.execute(update(plans).where(plans.c.id == plan_id).values(status="cancelled"))
     record_transition(conn, plan_id, header["status"], "cancelled", by, reason)
-    return locked_header(conn, plan_id)
+    return get_plan(conn, plan_id, lock=True)
 
 
 def _required_reason(reason: str) -> str:
@@ -145,7 +107,7 @@ def release_plan(conn: Connection, plan_id: str, by: str = "") -> dict:
     shipment the ledger refuses (not enough free stock at the source) refuses the whole
     release.
     """
-    header = locked_header(conn, plan_id)
+    header = get_plan(conn, plan_id, lock=True)
     if header["status"] == "draft":
         raise Refused([Problem("plan", "is a draft; approve it first", value=plan_id)])
     if header["status"] == "cancelled":
@@ -186,4 +148,4 @@ def release_plan(conn: Connection, plan_id: str, by: str = "") -> dict:
         )
     )
     record_transition(conn, plan_id, "approved", "released", by)
-    return locked_header(conn, plan_id)
+    return get_plan(conn, plan_id, lock=True)

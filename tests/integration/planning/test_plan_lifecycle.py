@@ -8,13 +8,12 @@ import pytest
 from sqlalchemy import select, update
 
 from storenet.errors import Refused
-from storenet.planning.documents import edit_line, get_plan, read_lines
+from storenet.planning.documents import edit_line, get_plan, read_lines, transitions
 from storenet.planning.lifecycle import (
     approve_plan,
     cancel_plan,
     release_plan,
     reopen_plan,
-    transitions,
 )
 from storenet.planning.service import run_plan
 from storenet.store.schema import assortment
