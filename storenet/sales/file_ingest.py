@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -25,7 +24,6 @@ from storenet.errors import Problem, Refused
 from storenet.ledger.openings import sales_before_opening
 from storenet.sales.files import PosFile, check_pos_file, key_for_file
 from storenet.sales.ingest import ingest_pos_batch
-from storenet.sales.pos import parse_pos_columns
 from storenet.store.engine import reading, unit_of_work
 
 TOTALS = ("lines", "accepted", "duplicates", "units_sold", "units_returned", "discrepancies")
@@ -87,16 +85,8 @@ def ingest_pos_file(
 
 def _before_opening(engine: Engine, pos: PosFile) -> list[str]:
     """A warning for each store of the file whose sales precede its opening stock."""
-    first: dict[str, datetime] = {}
-    for start, stop in pos.batches(0):
-        columns, _ = parse_pos_columns(pos.lines[start:stop])
-        if columns is None:
-            return []
-        for store, at in zip(columns.store, columns.at):
-            if store not in first or at < first[store]:
-                first[store] = at
     with reading(engine) as conn:
-        late = sales_before_opening(conn, first)
+        late = sales_before_opening(conn, pos.first_sale)
     return [
         f"{store}: sales from {sold:%Y-%m-%d %H:%M} UTC precede its opening stock (posted as "
         f"of {opened:%Y-%m-%d %H:%M} UTC), so they were booked against no stock; import the "

@@ -14,7 +14,7 @@ import hashlib
 import io
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -33,6 +33,8 @@ class PosFile:
     lines: list[dict]
     numbers: list[int]
     unit: str = "line"
+    # Each store's earliest sale or return (naive UTC), once `check_pos_file` parsed it.
+    first_sale: dict[str, datetime] = field(default_factory=dict)
 
     def place(self, i: int) -> str:
         """Where line index `i` is: ``"day.jsonl line 4"``, ``"day.csv row 3"``."""
@@ -72,12 +74,18 @@ def check_pos_file(path: Path, batch_size: int = 0, now: datetime | None = None)
     (0: one batch) will be checked when sent; Refused, naming file line, field and
     reason of every problem, before anything is sent. `now` is the server's clock
     (naive UTC, default now) that sales may not be more than a day after. Problems
-    name the JSON Lines file's line or the CSV file's row (header excluded)."""
+    name the JSON Lines file's line or the CSV file's row (header excluded). The file
+    comes back with `first_sale` filled in."""
     found = _read(path)
-    problems = []
+    problems, first_sale = [], found.first_sale
     for start, stop in found.batches(batch_size):
-        _, batch_problems = parse_pos_columns(found.lines[start:stop], now)
+        columns, batch_problems = parse_pos_columns(found.lines[start:stop], now)
         problems += found.located(batch_problems, start)
+        if columns is None:
+            continue
+        for store, at in zip(columns.store, columns.at):
+            if store not in first_sale or at < first_sale[store]:
+                first_sale[store] = at
     if problems:
         raise Refused(problems)
     return found
