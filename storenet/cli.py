@@ -104,7 +104,7 @@ def import_files(
 
     engine = _engine(Settings.from_env())
     try:
-        when = _aware_time(as_of, "--as-of") if as_of else None
+        when = _time_option(as_of, "--as-of", offset=True) if as_of else None
         with _progress() as report:
             result = import_folder(engine, folder, progress=report, as_of=when)
     except StorenetError as error:
@@ -112,15 +112,17 @@ def import_files(
     out.print(result)
 
 
-def _aware_time(text: str, option: str) -> datetime:
-    """`text` as an ISO 8601 time with a UTC offset; Refused naming `option`."""
+def _time_option(text: str, option: str, *, offset: bool) -> datetime:
+    """`text` as an ISO 8601 time; with `offset`, one that carries its UTC offset.
+    Refused naming `option` otherwise."""
     from storenet.errors import Problem, Refused
 
     try:
         when = datetime.fromisoformat(text)
     except ValueError:
-        raise Refused([Problem(option, "must be an ISO 8601 time", value=text)]) from None
-    if when.tzinfo is None:
+        reason = "must be an ISO 8601 time, e.g. 2026-11-23T14:05:00+08:00"
+        raise Refused([Problem(option, reason, value=text)]) from None
+    if offset and when.tzinfo is None:
         raise Refused([Problem(option, "needs a UTC offset, e.g. +08:00", value=text)])
     return when
 
@@ -323,19 +325,13 @@ def ledger_balance(
     at: str = typer.Option(None, help="As of this time (ISO 8601, default now)"),
 ) -> None:
     """Balances at a location, now or as of any past time."""
-    from storenet.errors import Problem, Refused
     from storenet.ledger.locations import location_of
     from storenet.ledger.verify import balances_as_of
     from storenet.store.clock import as_utc
 
     engine = _engine(Settings.from_env())
     try:
-        given = datetime.fromisoformat(at) if at else None
-    except ValueError:
-        reason = "must be an ISO 8601 time, e.g. 2026-11-23T14:05:00+08:00"
-        _fail(Refused([Problem("--at", reason, value=at)]))
-    try:
-        when = as_utc(given, "--at")
+        when = as_utc(_time_option(at, "--at", offset=False) if at else None, "--at")
         with reading(engine) as conn:
             rows = balances_as_of(conn, when, location_of(conn, location), sku)
     except StorenetError as error:
