@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
@@ -14,11 +14,11 @@ from storenet import stockroom
 from storenet.accounts.principal import Principal
 from storenet.api.deps import IdempotencyKey
 from storenet.api.routes.common import act, exact_json
+from storenet.api.routes.stock import Ref
 from storenet.http.callers import CurrentPrincipal
 from storenet.http.service import Service, ServiceDep
 
 router = APIRouter(tags=["stock"])
-Ref = Annotated[str, Path(min_length=1, max_length=32, description="store or warehouse id")]
 # Strict: a boolean is not a quantity.
 Qty = Annotated[int, Field(strict=True, ge=1, le=10**9)]
 
