@@ -77,17 +77,7 @@ def approve(conn: Connection, who: Principal, plan_id: str) -> Decision:
     require(conn, who, "plan.write")
     before = _locked_status(conn, plan_id)
     header = approve_plan(conn, plan_id, who.username)
-    changed = header["status"] != before
-    if changed:
-        record(
-            conn,
-            who.username,
-            "plan.approve",
-            f"plan:{plan_id}",
-            {"status": before},
-            {"status": header["status"]},
-        )
-    return Decision(header, changed)
+    return _audited(conn, who, "plan.approve", plan_id, before, header)
 
 
 def release(conn: Connection, who: Principal, plan_id: str) -> Decision:
@@ -99,20 +89,8 @@ def release(conn: Connection, who: Principal, plan_id: str) -> Decision:
     require(conn, who, "plan.write")
     before = _locked_status(conn, plan_id)
     header = release_plan(conn, plan_id, who.username)
-    changed = header["status"] != before
-    if changed:
-        record(
-            conn,
-            who.username,
-            "plan.release",
-            f"plan:{plan_id}",
-            {"status": before},
-            {
-                "status": header["status"],
-                "transfers": header.get("summary", {}).get("transfers"),
-            },
-        )
-    return Decision(header, changed)
+    transfers = header.get("summary", {}).get("transfers")
+    return _audited(conn, who, "plan.release", plan_id, before, header, transfers=transfers)
 
 
 def reopen(conn: Connection, who: Principal, plan_id: str, reason: str) -> Decision:
@@ -122,7 +100,7 @@ def reopen(conn: Connection, who: Principal, plan_id: str, reason: str) -> Decis
     require(conn, who, "plan.write")
     before = _locked_status(conn, plan_id)
     header = reopen_plan(conn, plan_id, who.username, reason)
-    return _audited(conn, who, "plan.reopen", plan_id, before, header, reason)
+    return _audited(conn, who, "plan.reopen", plan_id, before, header, reason=reason)
 
 
 def cancel(conn: Connection, who: Principal, plan_id: str, reason: str) -> Decision:
@@ -132,7 +110,7 @@ def cancel(conn: Connection, who: Principal, plan_id: str, reason: str) -> Decis
     require(conn, who, "plan.write")
     before = _locked_status(conn, plan_id)
     header = cancel_plan(conn, plan_id, who.username, reason)
-    return _audited(conn, who, "plan.cancel", plan_id, before, header, reason)
+    return _audited(conn, who, "plan.cancel", plan_id, before, header, reason=reason)
 
 
 def _audited(
@@ -142,8 +120,10 @@ def _audited(
     plan_id: str,
     before: str,
     header: dict,
-    reason: str,
+    **after: object,
 ) -> Decision:
+    """The decision, audited as `action` (status before and after, plus `after`) when
+    the plan's status changed; nothing recorded when it did not."""
     changed = header["status"] != before
     if changed:
         record(
@@ -152,6 +132,6 @@ def _audited(
             action,
             f"plan:{plan_id}",
             {"status": before},
-            {"status": header["status"], "reason": reason},
+            {"status": header["status"], **after},
         )
     return Decision(header, changed)
