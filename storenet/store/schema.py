@@ -94,6 +94,8 @@ warehouses = Table(
     Column("kind", String(16), nullable=False),
     Column("region_id", ForeignKey("regions.id")),
     Column("city_id", ForeignKey("cities.id")),
+    # The warehouse that feeds this one (a regional's central); NULL: fed by suppliers.
+    Column("parent_id", ForeignKey("warehouses.id")),
     CheckConstraint("kind IN ('central', 'regional')", name="kind"),
 )
 
@@ -171,6 +173,147 @@ assortment = Table(
     Column("listed_from", Date()),
     Column("listed_to", Date()),
     CheckConstraint("display_min >= 0", name="display_min_nonnegative"),
+)
+
+# --- the chain: suppliers, sourcing, lanes (storenet.purchasing, DESIGN section 7) ----
+
+suppliers = Table(
+    "suppliers",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("currency", String(3), nullable=False),
+)
+
+# What a supplier sells of a SKU, and on what terms. `delivers_to` is the warehouse the
+# supplier delivers to (the central one); NULL: the SKU ships from the supplier directly
+# to every regional warehouse whose stores list it. The plan orders a SKU from its
+# primary supplier item. Lead times are calendar days from sending the order to the
+# receipt; `lead_days_*` are the brand's figures until receipts teach better ones.
+supplier_items = Table(
+    "supplier_items",
+    metadata,
+    Column("supplier_id", ForeignKey("suppliers.id"), primary_key=True),
+    Column("sku_id", ForeignKey("skus.id"), primary_key=True),
+    Column("delivers_to", ForeignKey("warehouses.id")),
+    Column("lead_days_mean", Float, nullable=False),
+    Column("lead_days_sd", Float, nullable=False, server_default="0"),
+    Column("moq", Integer, nullable=False, server_default="1"),
+    Column("case_pack", Integer, nullable=False, server_default="1"),
+    Column("weekly_capacity", Integer),
+    Column("unit_cost_cents", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    # Weekdays the supplier takes orders, e.g. "mon,thu" (ISO order, lower case).
+    Column("order_days", String(27), nullable=False, server_default="mon,tue,wed,thu,fri"),
+    Column("is_primary", Boolean, nullable=False, server_default=text("true")),
+    CheckConstraint("lead_days_mean > 0", name="lead_days_mean_positive"),
+    CheckConstraint("lead_days_sd >= 0", name="lead_days_sd_nonnegative"),
+    CheckConstraint("moq >= 1", name="moq_positive"),
+    CheckConstraint("case_pack >= 1", name="case_pack_positive"),
+    CheckConstraint("weekly_capacity IS NULL OR weekly_capacity > 0", name="capacity_positive"),
+    CheckConstraint("unit_cost_cents >= 0", name="unit_cost_nonnegative"),
+    Index(
+        "ix_supplier_items_primary",
+        "sku_id",
+        unique=True,
+        sqlite_where=text("is_primary"),
+        postgresql_where=text("is_primary"),
+    ),
+)
+
+# How long goods take between two places and how often the receiving end is reviewed:
+# warehouse -> warehouse and warehouse -> store (a far-away store has its own lane).
+# Missing lanes fall back to the plan settings' lead and review days.
+lanes = Table(
+    "lanes",
+    metadata,
+    Column("from_id", String(32), primary_key=True),
+    Column("to_id", String(32), primary_key=True),
+    Column("lead_days_mean", Float, nullable=False),
+    Column("lead_days_sd", Float, nullable=False, server_default="0"),
+    Column("review_days", Integer, nullable=False, server_default="7"),
+    CheckConstraint("lead_days_mean >= 0", name="lead_days_mean_nonnegative"),
+    CheckConstraint("lead_days_sd >= 0", name="lead_days_sd_nonnegative"),
+    CheckConstraint("review_days >= 1", name="review_days_positive"),
+)
+
+# Purchase orders: draft -> approved -> sent -> confirmed -> partly_received -> closed,
+# or cancelled. Every status change is a dated row in `purchase_order_transitions`.
+purchase_orders = Table(
+    "purchase_orders",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("supplier_id", ForeignKey("suppliers.id"), nullable=False),
+    Column("warehouse_id", ForeignKey("warehouses.id"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("created_at", DateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("sent_at", DateTime()),
+    Column("plan_id", String(64)),
+    CheckConstraint(
+        "status IN ('draft', 'approved', 'sent', 'confirmed', 'partly_received', 'closed',"
+        " 'cancelled')",
+        name="status",
+    ),
+    Index("ix_purchase_orders_status", "status"),
+    Index("ix_purchase_orders_supplier_id", "supplier_id"),
+)
+
+purchase_order_transitions = Table(
+    "purchase_order_transitions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("po_id", ForeignKey("purchase_orders.id"), nullable=False),
+    Column("at", DateTime(), nullable=False),
+    Column("from_status", String(16), nullable=False),
+    Column("to_status", String(16), nullable=False),
+    Column("by", String(200), nullable=False),
+    Column("reason", String(500), nullable=False, server_default=""),
+    Index("ix_purchase_order_transitions_po_id", "po_id"),
+)
+
+# On order for a line = (qty_confirmed if confirmed else qty_ordered) - qty_received
+# - qty_damaged - qty_cancelled, never below 0. Receipts only ever add to the counters.
+purchase_order_lines = Table(
+    "purchase_order_lines",
+    metadata,
+    Column("po_id", ForeignKey("purchase_orders.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True, autoincrement=False),
+    Column("sku_id", ForeignKey("skus.id"), nullable=False),
+    Column("qty_ordered", Integer, nullable=False),
+    Column("unit_cost_cents", BigInteger, nullable=False),
+    Column("qty_confirmed", Integer),
+    Column("promised_on", Date()),
+    Column("qty_received", Integer, nullable=False, server_default="0"),
+    Column("qty_damaged", Integer, nullable=False, server_default="0"),
+    Column("qty_cancelled", Integer, nullable=False, server_default="0"),
+    CheckConstraint("qty_ordered > 0", name="qty_ordered_positive"),
+    CheckConstraint("qty_confirmed IS NULL OR qty_confirmed >= 0", name="qty_confirmed"),
+    CheckConstraint(
+        "qty_received >= 0 AND qty_damaged >= 0 AND qty_cancelled >= 0", name="counters"
+    ),
+    Index("ix_purchase_order_lines_sku_id", "sku_id"),
+)
+
+# One row per receipt against a PO line: good units into the warehouse, damaged ones
+# into quarantine, both through the ledger (`movement_id`: the good units' movement).
+# Historic receipts imported from before the opening stock have no movement.
+purchase_order_receipts = Table(
+    "purchase_order_receipts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("po_id", String(64), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("received_at", DateTime(), nullable=False),
+    Column("qty_good", Integer, nullable=False),
+    Column("qty_damaged", Integer, nullable=False, server_default="0"),
+    Column("delivery_note", String(80)),
+    Column("recorded_by", String(200), nullable=False),
+    Column("movement_id", BigInteger),
+    CheckConstraint("qty_good >= 0 AND qty_damaged >= 0", name="qty_nonnegative"),
+    CheckConstraint("qty_good + qty_damaged > 0", name="qty_positive"),
+    Index("ix_purchase_order_receipts_po_id_line_no", "po_id", "line_no"),
 )
 
 # --- the stock ledger ---------------------------------------------------------------
@@ -451,6 +594,36 @@ plan_lines = Table(
         sqlite_where=text("kind = 'rebalance'"),
         postgresql_where=text("kind = 'rebalance'"),
     ),
+)
+
+# The plan's upstream lines: supplier orders (`purchase`, source = supplier, to a
+# warehouse) and warehouse-to-warehouse transfers (`transfer`). Each explains itself
+# like a store line: the echelon's demand over its lead time + review, the quantile,
+# the echelon position, the target, what was asked and what the rules made of it.
+plan_upstream_lines = Table(
+    "plan_upstream_lines",
+    metadata,
+    Column("plan_id", ForeignKey("plans.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(12), nullable=False),
+    Column("source_id", String(32), nullable=False),
+    Column("destination_id", String(32), nullable=False),
+    Column("sku_id", String(32), nullable=False),
+    Column("qty", Integer, nullable=False),
+    Column("planned_qty", Integer, nullable=False),
+    Column("demand_mean", Float, nullable=False),
+    Column("demand_quantile", Integer, nullable=False),
+    Column("service_level", Float, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("target", Integer, nullable=False),
+    Column("requested", Integer, nullable=False),
+    Column("cut_reason", String(24), nullable=False, server_default=""),
+    Column("water_level", Float),
+    Column("note", String(200), nullable=False, server_default=""),
+    Column("document_no", Integer, nullable=False),
+    CheckConstraint("kind IN ('purchase', 'transfer')", name="kind"),
+    CheckConstraint("qty >= 0", name="qty"),
+    Index("ix_plan_upstream_lines_plan_id_destination_id", "plan_id", "destination_id"),
 )
 
 # --- accounts, audit and service jobs (storenet.accounts, storenet.audit, storenet.http) -
