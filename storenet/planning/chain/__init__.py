@@ -1,0 +1,1 @@
+"""The multi-echelon plan: supplier -> central -> regional -> store (DESIGN section 7)."""
