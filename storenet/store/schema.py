@@ -467,6 +467,20 @@ transfers = Table(
     Index("ix_transfers_to_location_status", "to_location", "status"),
 )
 
+# Every change of a transfer's status, dated: who moved it from what to what, and why.
+transfer_transitions = Table(
+    "transfer_transitions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("transfer_id", ForeignKey("transfers.id"), nullable=False),
+    Column("at", DateTime(), nullable=False),
+    Column("from_status", String(12), nullable=False),
+    Column("to_status", String(12), nullable=False),
+    Column("by", String(200), nullable=False),
+    Column("reason", String(500), nullable=False, server_default=""),
+    Index("ix_transfer_transitions_transfer_id", "transfer_id"),
+)
+
 transfer_lines = Table(
     "transfer_lines",
     metadata,

@@ -1,4 +1,5 @@
-"""the chain: suppliers, supplier items, lanes, purchase orders, the plan's upstream lines
+"""the chain: suppliers, supplier items, lanes, purchase orders, upstream plan lines,
+transfer transitions
 
 Revision ID: 0012
 Revises: 0011
@@ -249,8 +250,33 @@ def upgrade() -> None:
             batch_op.f("fk_warehouses_parent_id_warehouses"), "warehouses", ["parent_id"], ["id"]
         )
 
+    op.create_table(
+        "transfer_transitions",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("transfer_id", sa.String(length=64), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("from_status", sa.String(length=12), nullable=False),
+        sa.Column("to_status", sa.String(length=12), nullable=False),
+        sa.Column("by", sa.String(length=200), nullable=False),
+        sa.Column("reason", sa.String(length=500), server_default="", nullable=False),
+        sa.ForeignKeyConstraint(
+            ["transfer_id"],
+            ["transfers.id"],
+            name=op.f("fk_transfer_transitions_transfer_id_transfers"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_transfer_transitions")),
+    )
+    with op.batch_alter_table("transfer_transitions", schema=None) as batch_op:
+        batch_op.create_index("ix_transfer_transitions_transfer_id", ["transfer_id"], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_table("transfer_transitions")
     with op.batch_alter_table("warehouses", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_warehouses_parent_id_warehouses"), type_="foreignkey"
