@@ -96,7 +96,7 @@ def learned_lead_times(conn: Connection, min_receipts: int = 5) -> pl.DataFrame:
     )
     stated = pl.DataFrame(
         [
-            r._tuple()
+            tuple(r)
             for r in conn.execute(
                 select(
                     supplier_items.c.supplier_id,

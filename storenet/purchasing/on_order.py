@@ -39,7 +39,7 @@ def on_order(conn: Connection) -> pl.DataFrame:
     if not rows:
         return pl.DataFrame(schema=SCHEMA)
     frame = pl.DataFrame(
-        [r._tuple() for r in rows],
+        [tuple(r) for r in rows],
         schema={
             "warehouse_id": pl.String,
             "sku_id": pl.String,
