@@ -5,7 +5,7 @@ warehouse WC; SUP-B (USD) sells K3."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 
 from storenet.purchasing.lifecycle import (
     approve_purchase_order,
@@ -14,46 +14,8 @@ from storenet.purchasing.lifecycle import (
 )
 from storenet.purchasing.orders import create_purchase_order
 from storenet.store.engine import unit_of_work
-from storenet.store.schema import supplier_items, suppliers
+from tests.integration.purchasing.suppliers import seed_suppliers
 from tests.support import seed_small_network
-
-PRICES = {"K1": 1250, "K2": 800, "PH1": 150000}
-
-
-def seed_suppliers(engine: Engine) -> None:
-    """SUP-A and SUP-B with their supplier items (stated lead time 10 +- 2 days)."""
-    with engine.begin() as conn:
-        conn.execute(
-            insert(suppliers),
-            [
-                {"id": "SUP-A", "name": "Alpha Parts", "currency": "EUR"},
-                {"id": "SUP-B", "name": "Beta Goods", "currency": "USD"},
-            ],
-        )
-        rows = [
-            {
-                "supplier_id": "SUP-A",
-                "sku_id": sku,
-                "delivers_to": "WC",
-                "lead_days_mean": 10.0,
-                "lead_days_sd": 2.0,
-                "unit_cost_cents": cents,
-                "currency": "EUR",
-            }
-            for sku, cents in PRICES.items()
-        ]
-        rows.append(
-            {
-                "supplier_id": "SUP-B",
-                "sku_id": "K3",
-                "delivers_to": "WE",
-                "lead_days_mean": 4.0,
-                "lead_days_sd": 1.0,
-                "unit_cost_cents": 300,
-                "currency": "USD",
-            }
-        )
-        conn.execute(insert(supplier_items), rows)
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ from storenet.purchasing.lifecycle import (
 from storenet.purchasing.status import StatusConflict, lock_order
 from storenet.store.engine import unit_of_work
 from storenet.store.schema import audit_log, purchase_order_transitions
-from tests.integration.purchasing.conftest import draft, seed_suppliers
+from tests.integration.purchasing.conftest import draft
+from tests.integration.purchasing.suppliers import seed_suppliers
 from tests.support import seed_small_network
 
 
