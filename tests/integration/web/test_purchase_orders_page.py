@@ -15,7 +15,7 @@ from storenet.store.schema import skus, supplier_items, suppliers, warehouses
 from tests.integration.api.helpers import audit_actions
 
 
-def _seed_orders(console) -> tuple[str, str, list[str]]:  # type: ignore[no-untyped-def]
+def seed_orders(console) -> tuple[str, str, list[str]]:  # type: ignore[no-untyped-def]
     """A supplier and two drafts by the planner: one to the regional manager's
     warehouse, one to another warehouse. Returns (own order, other order, SKUs)."""
     region = console.people["rm"]["region"]
@@ -66,7 +66,7 @@ def _form(**fields) -> dict:  # type: ignore[no-untyped-def]
 
 
 def test_an_order_is_decided_and_received_in_the_console(console):
-    own, other, _ = _seed_orders(console)
+    own, other, _ = seed_orders(console)
     url = f"/console/purchase-orders/{own}"
     with console.sign_in("planner") as planner:
         listed = planner.get("/console/purchase-orders")
