@@ -49,6 +49,16 @@ POLICY: dict[str, frozenset[str]] = {
     # Regional managers review the plan lines of their regions' stores (read only).
     "plan.read": frozenset({ADMIN, PLANNER, AUDITOR, REGIONAL}),
     "plan.write": frozenset({ADMIN, PLANNER}),
+    # Purchase orders (storenet.purchasing): regional managers read their regions'
+    # warehouses' orders; HQ planners and administrators raise, send, confirm and cancel
+    # them, and approve another person's (four eyes, enforced in the transaction).
+    "po.read": frozenset({ADMIN, PLANNER, AUDITOR, REGIONAL}),
+    "po.write": frozenset({ADMIN, PLANNER}),
+    "po.approve": frozenset({ADMIN, PLANNER}),
+    # Goods are received by whoever keeps the warehouse's stock (its regional manager;
+    # an administrator anywhere), never by the buyer: who orders does not also attest
+    # that the goods arrived.
+    "po.receive": frozenset({ADMIN, REGIONAL}),
     "user.read": frozenset({ADMIN, AUDITOR}),
     "user.admin": frozenset({ADMIN}),
     "audit.read": frozenset({ADMIN, AUDITOR}),

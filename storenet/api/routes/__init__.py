@@ -7,6 +7,7 @@ from storenet.api.routes import (
     network,
     plans,
     pos,
+    purchasing,
     stock,
     stockroom,
     transfers,
@@ -23,4 +24,5 @@ ROUTERS = [
     network.router,
     catalog.router,
     plans.router,
+    purchasing.router,
 ]

@@ -236,6 +236,43 @@ ACCESS: dict[tuple[str, str], dict] = {
         "foreign": {"plan_id": "plan-2026-01-01"},
         "body": {"reason": "start over"},
     },
+    # Purchase orders: no order exists in the matrix (allowed roles get 404 or 422,
+    # denied ones 403); franchise owners have no po.* action, so no foreign objects.
+    ("GET", "/purchase-orders"): {"action": "po.read"},
+    ("GET", "/purchase-orders/{po_id}"): {"action": "po.read", "own": {"po_id": "PO-NONE"}},
+    ("POST", "/purchase-orders"): {
+        "action": "po.write",
+        "key": True,
+        "body": {"supplier": "NO-SUPPLIER", "warehouse": "WE", "lines": [{"sku": "K1", "qty": 1}]},
+    },
+    ("POST", "/purchase-orders/{po_id}/approve"): {
+        "action": "po.approve",
+        "key": True,
+        "own": {"po_id": "PO-NONE"},
+    },
+    ("POST", "/purchase-orders/{po_id}/send"): {
+        "action": "po.write",
+        "key": True,
+        "own": {"po_id": "PO-NONE"},
+    },
+    ("POST", "/purchase-orders/{po_id}/confirm"): {
+        "action": "po.write",
+        "key": True,
+        "own": {"po_id": "PO-NONE"},
+        "body": {},
+    },
+    ("POST", "/purchase-orders/{po_id}/receive"): {
+        "action": "po.receive",
+        "key": True,
+        "own": {"po_id": "PO-NONE"},
+        "body": {"lines": [{"line_no": 1, "good": 1}]},
+    },
+    ("POST", "/purchase-orders/{po_id}/cancel"): {
+        "action": "po.write",
+        "key": True,
+        "own": {"po_id": "PO-NONE"},
+        "body": {"reason": "access matrix"},
+    },
     # Last: it ends the caller's session.
     ("POST", "/auth/logout"): {"action": "self"},
 }
