@@ -11,7 +11,7 @@ def create(client, transfer_id: str, source: str, key: str):  # type: ignore[no-
     body = {
         "transfer_id": transfer_id,
         "source": source,
-        "destination": "S4",
+        "destination": "WE",
         "lines": [{"sku": "K1", "qty": 1}],
     }
     return client.post("/transfers", json=body, headers={"Idempotency-Key": key})
