@@ -42,7 +42,10 @@ POLICY: dict[str, frozenset[str]] = {
     "discrepancy.read": PEOPLE,
     "discrepancy.resolve": STOCK_KEEPERS,
     "transfer.read": PEOPLE,
+    # Create, ship and cancel (at the source) and receive (at the destination).
     "transfer.write": STOCK_KEEPERS | {PLANNER},
+    # Stock by echelon (stores, warehouses, in transit, on order): the whole network.
+    "stock.echelons": NETWORK_WIDE,
     "network.read": PEOPLE,
     "network.write": frozenset({ADMIN}),
     "catalog.read": PEOPLE,

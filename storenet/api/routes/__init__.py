@@ -4,6 +4,7 @@
 from storenet.api.routes import (
     auth,
     catalog,
+    echelons,
     network,
     plans,
     pos,
@@ -18,6 +19,8 @@ ROUTERS = [
     auth.router,
     users.router,
     pos.router,
+    # Before stock: /stock/echelons would otherwise be read as /stock/{location}.
+    echelons.router,
     stock.router,
     stockroom.router,
     transfers.router,

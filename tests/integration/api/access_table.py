@@ -130,10 +130,11 @@ ACCESS: dict[tuple[str, str], dict] = {
     ("POST", "/transfers"): {
         "action": "transfer.write",
         "key": True,
+        # A return from S1 to the warehouse that supplies it: every holder of S1 may.
         "body": {
             "transfer_id": "T-new-{role}",
             "source": "S1",
-            "destination": "S4",
+            "destination": "WE",
             "lines": [{"sku": "K1", "qty": 1}],
         },
     },
@@ -155,6 +156,14 @@ ACCESS: dict[tuple[str, str], dict] = {
         "foreign": {"transfer_id": "T-F2-shipped"},
         "body": {},
     },
+    ("POST", "/transfers/{transfer_id}/cancel"): {
+        "action": "transfer.write",
+        "key": True,
+        "own": {"transfer_id": "T-S1"},
+        "foreign": {"transfer_id": "T-F2"},
+        "body": {"reason": "access matrix"},
+    },
+    ("GET", "/stock/echelons"): {"action": "stock.echelons"},
     ("GET", "/stores"): {"action": "network.read"},
     ("GET", "/stores/{store_id}"): {
         "action": "network.read",
