@@ -12,8 +12,10 @@ far (a prefix of the pair order, since store ids follow opening order):
 5. evening: closing stores send their stock back; stores opening tomorrow and SKUs
    launching tomorrow get a first fill; stores on their delivery weekday order up to
    their level (delivered two days later); regional warehouses pull from the central
-   one; once a week the central warehouse orders from the supplier (delivered a week
-   later, in part when the SKU is short).
+   one; once a week, on its supplier's first order day, each SKU is ordered from its
+   primary supplier: by the central warehouse, or by each regional warehouse for the
+   SKUs shipped to them directly (`purchases`: MOQ, cases, capacity, a lead time
+   drawn per order around the supplier's, in part when the SKU is short).
 
 Nothing loops over pairs in Python: per-day work is array operations on the prefix,
 on the pairs that sold, or on the pairs under review.
@@ -32,8 +34,10 @@ from storenet.datagen.assortment import Assortment
 from storenet.datagen.catalog import CATEGORIES, RETURN_RATE, Catalog
 from storenet.datagen.demand import RATE, draw_demand, draw_levels, forward_mean, level_table
 from storenet.datagen.files import HistoryWriter
+from storenet.datagen.purchases import OrderLines, SupplierOrders
 from storenet.datagen.replenishment import order_up_to, ration, round_to_pack
 from storenet.datagen.stores import Stores
+from storenet.datagen.suppliers import Sourcing
 
 LEAD_DAYS = 2  # store order to delivery
 FORWARD_DAYS = 9  # window of the short forward-looking demand mean
@@ -41,8 +45,8 @@ LONG_DAYS = 35  # window of the long one (warehouses)
 EXTRA_DAYS = LONG_DAYS + 10  # grid days beyond the history, for the forward means
 REGIONAL_COVER = 5  # days of demand a regional warehouse holds
 CENTRAL_COVER = 3  # days of safety stock at the central warehouse
-SUPPLIER_LEAD = 7
-SUPPLIER_REVIEW = 7
+SUPPLIER_REVIEW = 7  # days between two orders of a SKU
+LEAD_SAFETY_Z = 1.5  # safety stock against the supplier's lead-time spread, in sds
 LEVEL_REFRESH = 28  # days between redraws of a pair's demand level
 RETURN_LAG = 7  # returns come back 1..RETURN_LAG days after the sale
 
@@ -70,6 +74,7 @@ class SimulationResult:
     listed_pair_days: int
     store_on_hand: np.ndarray  # int32 per pair
     warehouse_on_hand: np.ndarray  # int64 [warehouses, SKUs]
+    orders: OrderLines  # the purchase orders received within the history
 
 
 Progress = Callable[[str, int, int], None]
@@ -98,6 +103,7 @@ class Simulation:
         first_day: np.datetime64,
         n_days: int,
         drivers: Drivers,
+        sourcing: Sourcing,
         rng: np.random.Generator,
     ) -> None:
         self.rng = rng
@@ -168,7 +174,15 @@ class Simulation:
         self.wh_rate = np.zeros((n_warehouses, self.n_skus))
         self.deliveries: dict[int, list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
         self.returns_due: dict[int, list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
-        self.supplier: dict[int, np.ndarray] = {}
+        self.purchases = SupplierOrders(sourcing, n_warehouses, self.n_skus, rng)
+        primary = sourcing.primary
+        self.lead_mean = sourcing.item_lead_mean[primary]
+        self.lead_sd = sourcing.item_lead_sd[primary]
+        self.direct = sourcing.item_delivers_to[primary] < 0
+        # Each SKU is ordered once a week, on its supplier's first order day.
+        mask = sourcing.supplier_order_mask[sourcing.item_supplier[primary]].astype(np.int64)
+        self.order_weekday = np.argmax((mask[:, None] >> np.arange(7)) & 1, axis=1)
+        self.first_fill_units = self._first_fill_units()
 
     # --- helpers -------------------------------------------------------------------
 
@@ -246,10 +260,15 @@ class Simulation:
         open_today = np.flatnonzero(self.d.traffic[1] > 0)
         for s in open_today[~np.isin(open_today, self.opening.get(0, []))]:
             self._store_opens(int(s))
-        regional = self.wh_rate[1:] * self.fwd_appeal[0][None, :] * REGIONAL_COVER
-        self.wh_stock[1:] = np.ceil(regional).astype(np.int64)
+        # Stock enough to last until the first orders arrive: the cover, plus the
+        # supplier's lead time and half a review (no orders are in flight yet).
+        pipeline = self.lead_mean + SUPPLIER_REVIEW / 2
+        regional = self.wh_rate[1:] * self.fwd_appeal[0][None, :]
+        direct_cover = np.where(self.direct, pipeline + CENTRAL_COVER, 0.0)
+        self.wh_stock[1:] = np.ceil(regional * (REGIONAL_COVER + direct_cover)).astype(np.int64)
         network = self.wh_rate.sum(axis=0) * self.long_appeal[0]
-        self.wh_stock[0] = np.ceil(network * CENTRAL_COVER).astype(np.int64)
+        central = np.where(self.direct, 0.0, network * (CENTRAL_COVER + pipeline))
+        self.wh_stock[0] = np.ceil(central).astype(np.int64)
 
     def _store_opens(self, s: int) -> None:
         lo, hi = self.store_start[s], self.store_start[s + 1]
@@ -276,6 +295,7 @@ class Simulation:
         for t in [t for t in self.deliveries if t >= self.n_days]:
             for idx, qty in self.deliveries.pop(t):
                 self._to_warehouse(idx, qty)
+        self.purchases.deliver_the_rest(self.wh_stock)
         return SimulationResult(
             rows=totals["rows"],
             units=totals["units"],
@@ -285,6 +305,7 @@ class Simulation:
             listed_pair_days=totals["listed"],
             store_on_hand=self.on_hand,
             warehouse_on_hand=self.wh_stock,
+            orders=self.purchases.lines(self.n_days),
         )
 
     def _day(self, t: int, weekday: int, writer: HistoryWriter, totals: dict) -> None:
@@ -295,8 +316,7 @@ class Simulation:
             self._store_opens(s)
         if t % 7 == 0:
             self._warehouse_rates(t)
-        if t in self.supplier:
-            self.wh_stock[0] += self.supplier.pop(t)
+        self.purchases.receive(t, self.wh_stock)
 
         # Morning: deliveries (stock for a store that has since closed goes back).
         for idx, qty in self.deliveries.pop(t, ()):  # each batch has unique pairs
@@ -381,8 +401,7 @@ class Simulation:
         idx = idx[self._listed_on(idx, t + LEAD_DAYS)]
         self._order(idx, g, t + LEAD_DAYS)
         self._regional_pull(g)
-        if t % SUPPLIER_REVIEW == 0:
-            self._supplier_order(t)
+        self._supplier_order(t, weekday)
         chunk = t % LEVEL_REFRESH
         lo, hi = (
             len(self.base) * chunk // LEVEL_REFRESH,
@@ -411,6 +430,7 @@ class Simulation:
         demand from the central one (rationed per SKU when it is short)."""
         target = np.ceil(self.wh_rate[1:] * self.fwd_appeal[g][None, :] * REGIONAL_COVER)
         need = np.maximum(target.astype(np.int64) - self.wh_stock[1:], 0)
+        need[:, self.direct] = 0  # those come from their supplier
         asked = need.sum(axis=0)
         central = self.wh_stock[0]
         ratio = np.where(asked > central, central / np.maximum(asked, 1), 1.0)
@@ -418,33 +438,41 @@ class Simulation:
         self.wh_stock[1:] += ship
         self.wh_stock[0] -= ship.sum(axis=0)
 
-    def _supplier_order(self, t: int) -> None:
-        """The central warehouse orders what the network will need until the next order
-        arrives plus safety, and the first fills due meanwhile; the supplier delivers
-        a week later, only a share of it when the SKU is short, nothing past its end
-        of life."""
+    def _supplier_order(self, t: int, weekday: int) -> None:
+        """Order the SKUs whose supplier takes orders today (once a week per SKU) up to
+        what the network will need until the next order arrives plus safety against
+        demand and the supplier's lead-time spread, and the first fills due then: the
+        central warehouse for the whole network, or each regional warehouse for itself
+        for SKUs shipped to them directly. Nothing past the SKU's end of life."""
+        due = np.flatnonzero(self.order_weekday == weekday)
+        if len(due) == 0:
+            return
         g = t + 1
-        arrival = t + SUPPLIER_LEAD
-        cover = SUPPLIER_LEAD + SUPPLIER_REVIEW + REGIONAL_COVER + CENTRAL_COVER
-        target = self.wh_rate.sum(axis=0) * self.long_appeal[g] * cover
-        pending = sum(self.supplier.values()) if self.supplier else 0
-        order = np.maximum(
-            np.ceil(target).astype(np.int64) - self.wh_stock.sum(axis=0) - pending, 0
-        )
-        order += self._first_fills(arrival, arrival + SUPPLIER_REVIEW)
-        # No supply once a SKU is past its end of life when the order would arrive.
-        ended = self.eol < self.first_day + arrival
-        order[ended] = 0
+        lead = self.lead_mean[due]
+        cover = lead + SUPPLIER_REVIEW + REGIONAL_COVER + CENTRAL_COVER
+        cover = cover + LEAD_SAFETY_Z * self.lead_sd[due]
+        rate = self.wh_rate[:, due] * self.long_appeal[g][due]
+        want = rate * cover - self.wh_stock[:, due] - self.purchases.on_order[:, due]
+        want += self._first_fills_between(t, due)
+        direct = self.direct[due]
+        # The central warehouse orders for the whole network; each regional warehouse
+        # for itself what its supplier ships to it directly.
+        want[0, ~direct] = want[:, ~direct].sum(axis=0)
+        want[1:, ~direct] = 0
+        want[0, direct] = 0
+        ended = self.eol[due] < self.first_day + t + np.round(lead).astype(np.int64)
+        want[:, ended] = 0
         week = min(t // 7, len(self.d.supply) - 1)
-        delivered = np.floor(order * self.d.supply[week]).astype(np.int64)
-        self.supplier[arrival] = delivered
+        wh, col = np.nonzero(want > 0)
+        qty = np.ceil(want[wh, col]).astype(np.int64)
+        self.purchases.order(t, wh, due[col], qty, self.d.supply[week])
 
-    def _first_fills(self, lo: int, hi: int) -> np.ndarray:
-        """Units per SKU (int64) that first fills will take on days lo+1 .. hi: the
-        order-up-to levels of the pairs of SKUs launching and of stores opening then.
+    def _first_fill_units(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """{t: (keys, units)}: the order-up-to levels first fills take on the evening of
+        day t (stores opening and SKUs launching on day t + 1), by warehouse x SKU key.
         Demand rates do not see these one-off stock-ups, so supplier orders add them."""
-        out = np.zeros(self.n_skus, dtype=np.int64)
-        for t in range(lo, min(hi, self.n_days)):
+        out = {}
+        for t in range(self.n_days):
             parts = [
                 np.arange(self.store_start[s], self.store_start[s + 1])
                 for s in self.opening.get(t + 1, ())
@@ -452,12 +480,35 @@ class Simulation:
             for k in self.launching.get(t + 1, ()):
                 pairs = self.by_sku[self.sku_start[k] : self.sku_start[k + 1]]
                 parts.append(pairs[pairs < self.p_end(t + 1)])
-            if parts:
-                idx = np.unique(np.concatenate(parts))
-                idx = idx[self._listed_on(idx, t + 1)]
-                out += np.bincount(
-                    self.pair_sku[idx], weights=self._targets(idx, t + 1), minlength=self.n_skus
-                ).astype(np.int64)
+            if not parts:
+                continue
+            idx = np.unique(np.concatenate(parts))
+            idx = idx[self._listed_on(idx, t + 1)]
+            if len(idx) == 0:
+                continue
+            keys = self.pair_wh[idx] * self.n_skus + self.pair_sku[idx]
+            units = np.bincount(keys, weights=self._targets(idx, t + 1))
+            where = np.flatnonzero(units)
+            out[t] = (where, units[where].astype(np.int64))
+        return out
+
+    def _first_fills_between(self, t: int, due: np.ndarray) -> np.ndarray:
+        """Units (int64 [warehouses, len(due)]) first fills take while an order placed
+        on day t for SKUs `due` (indices) is awaited: from its expected arrival (t + the
+        SKU's mean lead time) for a review period."""
+        out = np.zeros((self.n_wh, len(due)), dtype=np.int64)
+        column = np.full(self.n_skus, -1, dtype=np.int64)
+        column[due] = np.arange(len(due))
+        arrival = np.full(self.n_skus, -(10**9), dtype=np.int64)
+        arrival[due] = t + np.round(self.lead_mean[due]).astype(np.int64)
+        lo, hi = int(arrival[due].min()), int(arrival[due].max()) + SUPPLIER_REVIEW
+        for day in range(lo, min(hi, self.n_days)):
+            if day not in self.first_fill_units:
+                continue
+            keys, units = self.first_fill_units[day]
+            sku = keys % self.n_skus
+            inside = (arrival[sku] <= day) & (day < arrival[sku] + SUPPLIER_REVIEW)
+            np.add.at(out, (keys[inside] // self.n_skus, column[sku[inside]]), units[inside])
         return out
 
 
