@@ -99,7 +99,8 @@ def import_files(
         "offset (default: now). Set it before the first sale you will load.",
     ),
 ) -> None:
-    """Import master data (regions, stores, SKUs, assortment, opening stock); all or nothing."""
+    """Import master data (regions, stores, SKUs, assortment, suppliers, lanes, opening
+    stock, past purchase orders); all or nothing."""
     from storenet.imports import import_folder
 
     engine = _engine(Settings.from_env())
