@@ -130,6 +130,8 @@ def prepare_chain(
     w = np.repeat(np.arange(n_wh), n_skus)
     sku = np.tile(np.arange(n_skus), n_wh)
     cell_lead = np.where(fed, sku_lead[sku], lane[w])
+    # The given warehouse stock (`sim.warehouse`) is not used: no data here records
+    # it (see the module doc).
     warehouse = np.ceil(flow * settings.opening_cover_days - 1e-9).astype(np.int64)
     return ChainInput(
         sim=sim,
@@ -250,3 +252,34 @@ def synthetic_tree(
         sku_order_days=days[groups % len(days)],
         sku_unit_cost=network.sku_cost.astype(np.float64),
     )
+
+
+def synthetic_chain(
+    sim: SimInput, terms: SupplierTerms | None = None, settings: ChainSettings | None = None
+) -> ChainInput:
+    """The chain replay of `sim` when its data has no suppliers: a central warehouse
+    appended above the network's warehouses (`with_central`), one synthetic supplier
+    per SKU category on `terms` (`synthetic_tree`) and the opening state of
+    `prepare_chain`. Packs, MOQ and capacity are sized on `supplier_scale`: they are
+    the suppliers' facts, the same for every policy, not a policy's input."""
+    network = with_central(sim.network)
+    if network is not sim.network:
+        wh = np.zeros((len(network.warehouses), network.n_skus), np.int64)
+        wh[: sim.warehouse.shape[0]] = sim.warehouse
+        sim = replace(sim, network=network, warehouse=wh)
+    tree = synthetic_tree(network, network.sku_category, supplier_scale(sim), terms)
+    return prepare_chain(sim, tree, settings)
+
+
+def supplier_scale(sim: SimInput) -> np.ndarray:
+    """Mean units a week per SKU (float64) that a supplier is sized for: the larger of
+    its warm-up average and its demand over the replayed days it was on sale (a SKU
+    launching during the replay has no warm-up sales, yet its supplier makes it)."""
+    net = sim.network
+    demand = np.zeros(net.n_skus)
+    on_sale = np.zeros(net.n_skus)
+    for day in sim.days:
+        demand += np.bincount(net.pair_sku, sim.demand_on(day), net.n_skus)
+        on_sale += ~(net.sku_launch > day)
+    replay = 7 * demand / np.maximum(on_sale, 1)
+    return np.maximum(np.bincount(net.pair_sku, sim.avg_sales, net.n_skus) * 7, replay)

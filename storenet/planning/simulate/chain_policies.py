@@ -243,3 +243,100 @@ class StorenetStoresMinMax:
         stores = self.stores.decide(view.store_view())
         transfers, purchases = self.warehouses.decide(view)
         return ChainDecision(stores, transfers, purchases)
+
+
+class StorenetChain:
+    """storenet's multi-echelon plan every night (`chain.plan.chain_plan`): store lines
+    from the regionals, warehouse transfers and supplier orders, at one service level
+    `setting` for every category (None = the per-category defaults); the demand state
+    learns every simulated day as in `StorenetPolicy`. Supplier lines for a SKU whose
+    supplier takes no orders tonight are held back (counted in `held_back`)."""
+
+    name = "storenet"
+
+    def __init__(self, setting: float | None = None):
+        self.setting = setting
+        self.stores = StorenetPolicy(setting)
+        self.held_back = 0
+
+    def start(self, chain: ChainInput) -> None:
+        from dataclasses import replace
+
+        lead = int(max(np.rint(chain.tree.store_lead_mean.mean()), 1))
+        review = int(max(np.rint(chain.tree.store_review_days.mean()), 1))
+        sim = chain.sim
+        self.stores.start(
+            replace(sim, settings=replace(sim.settings, lead_days=lead, review_days=review))
+        )
+        self.chain = chain
+        self.held_back = 0
+
+    def observe(self, day: np.datetime64, sold: np.ndarray, stockout: np.ndarray) -> None:
+        self.stores.observe(day, sold, stockout)
+
+    def decide(self, view: ChainView) -> ChainDecision:
+        from storenet.planning.chain.plan import chain_plan
+        from storenet.planning.chain.tree import ChainStock
+        from storenet.planning.cycle import Stock
+
+        chain, net = self.chain, self.chain.sim.network
+        n_skus = net.n_skus
+        stores = np.zeros(net.n_stores, bool)
+        stores[net.pair_store[view.reviewing]] = True
+        stock = ChainStock(
+            stores=Stock(
+                view.on_hand, view.in_transit, np.zeros(net.n_pairs, np.int64), view.warehouse
+            ),
+            warehouse_in_transit=view.warehouse_in_transit,
+            warehouse_on_order=view.warehouse_on_order,
+        )
+        plan = chain_plan(
+            net,
+            chain.tree,
+            self.stores.state,
+            stock,
+            self.stores.plan_settings,
+            reviewing=stores,
+        )
+        lines = plan.upstream
+        kind = np.asarray(lines.kind)
+        cell = np.asarray(lines.destination, np.int64) * n_skus + np.asarray(lines.sku, np.int64)
+        qty = np.asarray(lines.qty, np.int64)
+        transfers = np.bincount(cell[kind == 1], qty[kind == 1], chain.n_cells).astype(np.int64)
+        purchases = np.bincount(cell[kind == 0], qty[kind == 0], chain.n_cells).astype(np.int64)
+        closed = ~view.order_day[np.arange(chain.n_cells) % n_skus]
+        self.held_back += int(purchases[closed].sum())
+        purchases[closed] = 0
+        s = plan.stores
+        return ChainDecision(Decision(s.request, s.allocated, s.moves), transfers, purchases)
+
+
+def chain_plan_available() -> bool:
+    """True if storenet's multi-echelon plan (`storenet.planning.chain.plan`) exists."""
+    import importlib.util
+
+    return importlib.util.find_spec("storenet.planning.chain.plan") is not None
+
+
+CHAIN_POLICIES = ("storenet", "minmax", "storenet_stores")
+CHAIN_SWEEPS: dict[str, tuple[float, ...]] = {
+    "storenet": (0.80, 0.90, 0.95, 0.98, 0.99, 0.995),
+    "minmax": (1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0),
+    "storenet_stores": (0.80, 0.90, 0.95, 0.98, 0.99, 0.995),
+}
+"""The chain frontier's settings per policy: storenet's service level, the min/max
+stores' safety factor (warehouses keep their own factor)."""
+
+
+def make_chain_policy(
+    name: str, setting: float | None = None, warehouse_factor: float = 1.0
+) -> ChainPolicy:
+    """A chain policy by name (one of CHAIN_POLICIES) at `setting` (None = default);
+    `warehouse_factor` sets the min/max warehouses' safety factor."""
+    if name == "storenet":
+        return StorenetChain(setting)
+    if name == "minmax":
+        return DecoupledMinMax(1.5 if setting is None else setting, warehouse_factor)
+    if name == "storenet_stores":
+        return StorenetStoresMinMax(setting, warehouse_factor)
+    raise ValueError(f"unknown chain policy {name!r}; choose from {', '.join(CHAIN_POLICIES)}")
