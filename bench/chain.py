@@ -210,6 +210,18 @@ def report(chain, chosen: dict, args, log, label: str) -> tuple[dict, dict]:  # 
     return out, drawn
 
 
+def finite(value):  # type: ignore[no-untyped-def]
+    """`value` with every NaN (a figure that does not exist: a frontier that never
+    reaches the fill) as None, so the JSON is standard."""
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite(v) for v in value]
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, help="M5 sales (wide CSV); omit: synthetic only")
@@ -339,10 +351,10 @@ def main() -> None:
         write_json(
             args.json,
             "chain",
-            results,
+            finite(results),
             command=" ".join(sys.argv),
             supplier_terms=terms.describe(),
-            runs=runs_doc,
+            runs=finite(runs_doc),
         )
 
 

@@ -14,7 +14,7 @@ its orders (see `simulate.chain`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -213,6 +213,15 @@ class DecoupledMinMax:
         return ChainDecision(Decision(np.where(due, request, 0)), transfers, purchases)
 
 
+def _start_stores(stores: StorenetPolicy, chain: ChainInput) -> None:
+    """Start storenet's store plan on the chain: one store lead and review period for
+    the plan settings (the stores' mean lane lead and review, rounded)."""
+    lead = int(max(np.rint(chain.tree.store_lead_mean.mean()), 1))
+    review = int(max(np.rint(chain.tree.store_review_days.mean()), 1))
+    sim = chain.sim
+    stores.start(replace(sim, settings=replace(sim.settings, lead_days=lead, review_days=review)))
+
+
 class StorenetStoresMinMax:
     """storenet's nightly store plan (`StorenetPolicy` at service level `setting`,
     store lead = the stores' mean lane lead, rounded) under warehouses on the ERP's
@@ -226,14 +235,7 @@ class StorenetStoresMinMax:
         self.warehouses = WarehouseMinMax(warehouse_factor, **minmax)
 
     def start(self, chain: ChainInput) -> None:
-        from dataclasses import replace
-
-        lead = int(max(np.rint(chain.tree.store_lead_mean.mean()), 1))
-        review = int(max(np.rint(chain.tree.store_review_days.mean()), 1))
-        sim = chain.sim
-        self.stores.start(
-            replace(sim, settings=replace(sim.settings, lead_days=lead, review_days=review))
-        )
+        _start_stores(self.stores, chain)
         self.warehouses.start(chain)
 
     def observe(self, day: np.datetime64, sold: np.ndarray, stockout: np.ndarray) -> None:
@@ -260,14 +262,7 @@ class StorenetChain:
         self.held_back = 0
 
     def start(self, chain: ChainInput) -> None:
-        from dataclasses import replace
-
-        lead = int(max(np.rint(chain.tree.store_lead_mean.mean()), 1))
-        review = int(max(np.rint(chain.tree.store_review_days.mean()), 1))
-        sim = chain.sim
-        self.stores.start(
-            replace(sim, settings=replace(sim.settings, lead_days=lead, review_days=review))
-        )
+        _start_stores(self.stores, chain)
         self.chain = chain
         self.held_back = 0
 

@@ -26,9 +26,9 @@ Timeline. The demand model and every policy learn from the history up to a split
 
 Shape. Goods travel along `Lane`s (units dispatched one evening reach their cells a
 fixed number of mornings later) into stocking tiers: the stores' shelves, fed by a
-lane from their warehouse, and the `Warehouses` tier, fed by a lane from the
-supplier. A longer chain (supplier, central, regional, store) stacks more tiers and
-lanes the same way; today the replay has these two.
+lane from their warehouse (`Shelves`), and the `Warehouses` tier, fed by a lane from
+the supplier. The whole chain (supplier, central, regional, store) stacks more tiers
+and lanes the same way: `storenet.planning.simulate.chain`.
 """
 
 from __future__ import annotations

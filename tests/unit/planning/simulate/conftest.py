@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from storenet.planning.history import HistoryFrame
+from storenet.planning.simulate.chain import ECHELONS
 from storenet.planning.simulate.chain_inputs import (
     ChainSettings,
     SupplierTerms,
@@ -58,3 +59,19 @@ def tiny_chain(
 @pytest.fixture(scope="module")
 def chain():
     return tiny_chain()
+
+
+def held(result) -> np.ndarray:
+    s = result.series
+    return s["stores"] + s["regional"] + s["central"] + s["in_transit"]
+
+
+def check_conservation(result) -> None:
+    # Every day: what the network held at the start, plus what suppliers delivered,
+    # minus what consumers bought, is in a store, a warehouse or on the way.
+    s = result.series
+    expected = result.held_start + np.cumsum(s["supplier_received"]) - np.cumsum(s["sold"])
+    np.testing.assert_array_equal(held(result), expected)
+    assert np.all(s["sold"] <= s["demanded"])
+    for echelon in ECHELONS:
+        assert np.all(s[echelon] >= 0), echelon

@@ -3,7 +3,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from storenet.planning.simulate.chain import ECHELONS, simulate_chain, week_of
+from storenet.planning.simulate.chain import simulate_chain, week_of
 from storenet.planning.simulate.chain_inputs import ChainSettings, SupplierTerms
 from storenet.planning.simulate.chain_policies import (
     ChainDecision,
@@ -12,23 +12,7 @@ from storenet.planning.simulate.chain_policies import (
 )
 from storenet.planning.simulate.policies import Decision
 
-from .conftest import tiny_chain
-
-
-def held(result) -> np.ndarray:
-    s = result.series
-    return s["stores"] + s["regional"] + s["central"] + s["in_transit"]
-
-
-def check_conservation(result) -> None:
-    # Every day: what the network held at the start, plus what suppliers delivered,
-    # minus what consumers bought, is in a store, a warehouse or on the way.
-    s = result.series
-    expected = result.held_start + np.cumsum(s["supplier_received"]) - np.cumsum(s["sold"])
-    np.testing.assert_array_equal(held(result), expected)
-    assert np.all(s["sold"] <= s["demanded"])
-    for echelon in ECHELONS:
-        assert np.all(s[echelon] >= 0), echelon
+from .conftest import check_conservation, tiny_chain
 
 
 @pytest.mark.parametrize(
