@@ -20,9 +20,10 @@ Chains (supplier -> central -> regional -> store; every fifth SKU supplier -> re
 Never tuned on what is reported. Each data set is replayed on two disjoint windows of
 days: the *tuning* window (the `--days` days before the report window) and the
 *report* window (the last `--days` days). Everything chosen is chosen on the tuning
-window: the min/max warehouses' safety factor (the one with the fewest network
-inventory days at the first store factor reaching `--fill`) and the min/max stores'
-factor (that first setting). The sweeps are fixed in advance
+window: the min/max warehouses' safety factor and days of cover (`WAREHOUSE_GRID`:
+the pair with the fewest network inventory days at the first store factor reaching
+`--fill`), and the min/max stores' factor (that first setting). storenet_stores runs
+under the same min/max warehouses. The sweeps are fixed in advance
 (`chain_policies.CHAIN_SWEEPS`). On the report window: min/max at the chosen factors
 gives the store fill F; storenet's and storenet-stores' network inventory days at F
 are interpolated along their frontiers (as bench/circulation.py does); storenet's
@@ -50,7 +51,9 @@ from record import write_json  # bench/record.py
 
 ROOT = Path(__file__).resolve().parents[1]
 M5 = ROOT.parent / "shared" / "data" / "m5"
-WAREHOUSE_FACTORS = (0.5, 1.0, 2.0, 3.0)
+# The min/max warehouses' (safety factor, days of cover) pairs tried on the tuning
+# window: the peer gets its best warehouses, not a strawman's.
+WAREHOUSE_GRID = tuple((f, c) for f in (0.5, 1.0, 2.0, 3.0) for c in (7.0, 14.0, 28.0))
 
 
 def m5_input(args, window_end: int, settings, terms):  # type: ignore[no-untyped-def]
@@ -121,15 +124,16 @@ def synthetic_input(args, window_end: int, settings, terms):  # type: ignore[no-
     return synthetic_chain(sim, terms, args.chain_settings), what
 
 
-def replay(chain, name: str, setting: float, wf: float, log, label: str):  # type: ignore[no-untyped-def]
+def replay(chain, name: str, setting: float, wh: tuple, log, label: str):  # type: ignore[no-untyped-def]
     from storenet.planning.simulate.chain import simulate_chain
     from storenet.planning.simulate.chain_policies import make_chain_policy
 
     started = time.perf_counter()
-    result = simulate_chain(chain, make_chain_policy(name, setting, wf))
+    result = simulate_chain(chain, make_chain_policy(name, setting, *wh))
     k = result.kpis()
     log(
-        f"{label} {name} {setting:g} (warehouses {wf:g}): fill {k['store_fill']:.4f}, "
+        f"{label} {name} {setting:g} (warehouses {wh[0]:g}, {wh[1]:g} d): "
+        f"fill {k['store_fill']:.4f}, "
         f"network days {k['network_inventory_days']:.2f}, bullwhip {k['bullwhip']:.2f}, "
         f"{k['supplier_orders']} POs ({time.perf_counter() - started:.1f} s)"
     )
@@ -147,7 +151,7 @@ def tune(chain, args, log) -> dict:  # type: ignore[no-untyped-def]
     from storenet.planning.simulate.chain_policies import CHAIN_SWEEPS
 
     best = None
-    for wf in WAREHOUSE_FACTORS:
+    for wf in WAREHOUSE_GRID:
         runs = [replay(chain, "minmax", f, wf, log, "tune") for f in CHAIN_SWEEPS["minmax"]]
         point = operating_point(runs, args.fill)
         k = point.kpis()
@@ -159,7 +163,8 @@ def tune(chain, args, log) -> dict:  # type: ignore[no-untyped-def]
             best = (key, wf, point.setting, k)
     _, wf, factor, k = best
     return {
-        "warehouse_factor": wf,
+        "warehouse_factor": wf[0],
+        "warehouse_cover_days": wf[1],
         "store_factor": factor,
         "tuning_fill": k["store_fill"],
         "tuning_network_days": k["network_inventory_days"],
@@ -171,7 +176,7 @@ def report(chain, chosen: dict, args, log, label: str) -> tuple[dict, dict]:  # 
     from storenet.planning.simulate.chain_policies import CHAIN_SWEEPS
     from storenet.planning.simulate.frontier import first_crossing
 
-    wf = chosen["warehouse_factor"]
+    wf = (chosen["warehouse_factor"], chosen["warehouse_cover_days"])
     minmax = replay(chain, "minmax", chosen["store_factor"], wf, log, label)
     mk = minmax.kpis()
     fill = mk["store_fill"]

@@ -163,7 +163,8 @@ class DecoupledMinMax:
     store lead days x `setting`, max = min + ADS x `cover_days`, at least the display
     minimum, ADS their own sales over the last `window` days recomputed every Monday;
     on its store's review day a pair below min orders up to max in whole packs.
-    Warehouses: `WarehouseMinMax` with `warehouse_factor`."""
+    Warehouses: `WarehouseMinMax` with `warehouse_factor` and `warehouse_cover_days`
+    (default: `cover_days`)."""
 
     name = "minmax"
 
@@ -173,11 +174,13 @@ class DecoupledMinMax:
         warehouse_factor: float = 1.0,
         cover_days: float = 14.0,
         window: int = 28,
+        warehouse_cover_days: float | None = None,
     ):
         self.setting = setting
         self.cover_days = cover_days
         self.window = window
-        self.warehouses = WarehouseMinMax(warehouse_factor, cover_days, window)
+        wh_cover = cover_days if warehouse_cover_days is None else warehouse_cover_days
+        self.warehouses = WarehouseMinMax(warehouse_factor, wh_cover, window)
 
     def start(self, chain: ChainInput) -> None:
         net = chain.sim.network
@@ -324,14 +327,19 @@ stores' safety factor (warehouses keep their own factor)."""
 
 
 def make_chain_policy(
-    name: str, setting: float | None = None, warehouse_factor: float = 1.0
+    name: str,
+    setting: float | None = None,
+    warehouse_factor: float = 1.0,
+    warehouse_cover_days: float = 14.0,
 ) -> ChainPolicy:
     """A chain policy by name (one of CHAIN_POLICIES) at `setting` (None = default);
-    `warehouse_factor` sets the min/max warehouses' safety factor."""
+    `warehouse_factor` and `warehouse_cover_days` set the min/max warehouses' safety
+    factor and cover (min/max and storenet_stores)."""
     if name == "storenet":
         return StorenetChain(setting)
     if name == "minmax":
-        return DecoupledMinMax(1.5 if setting is None else setting, warehouse_factor)
+        factor = 1.5 if setting is None else setting
+        return DecoupledMinMax(factor, warehouse_factor, warehouse_cover_days=warehouse_cover_days)
     if name == "storenet_stores":
-        return StorenetStoresMinMax(setting, warehouse_factor)
+        return StorenetStoresMinMax(setting, warehouse_factor, cover_days=warehouse_cover_days)
     raise ValueError(f"unknown chain policy {name!r}; choose from {', '.join(CHAIN_POLICIES)}")
