@@ -29,7 +29,7 @@ from storenet.planning.line_frame import EXCESS_FACTOR, exception_totals, plan_f
 from storenet.planning.network import PlanningNetwork
 from storenet.store.bulk import analyze, insert_frame
 from storenet.store.clock import utc_now
-from storenet.store.schema import plan_lines, plan_transitions, plans
+from storenet.store.schema import plan_lines, plan_transitions, plan_upstream_lines, plans
 
 
 def plan_id_for(day: date) -> str:
@@ -106,6 +106,7 @@ def save_plan(
                 [Problem("plan", f"is {existing['status']}; it cannot be replanned", value=plan_id)]
             )
         conn.execute(delete(plan_lines).where(plan_lines.c.plan_id == plan_id))
+        conn.execute(delete(plan_upstream_lines).where(plan_upstream_lines.c.plan_id == plan_id))
         conn.execute(delete(plans).where(plans.c.id == plan_id))
     frame = plan_frame(network, plan)
     summary = {**summary, "exceptions": exception_totals(frame)}
