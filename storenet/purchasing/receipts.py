@@ -134,7 +134,8 @@ def receive_purchase_order(
         finished = all(open_units(row) == 0 for row in current.values())
         target = "closed" if finished else "partly_received"
         if target != status_before:
-            move(conn, header, target, by, "receive", delivery_note or "")
+            why = f"delivery note {delivery_note}" if delivery_note else "received"
+            move(conn, header, target, by, "receive", why)
         record(
             conn,
             by,
