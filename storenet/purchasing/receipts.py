@@ -161,6 +161,49 @@ def receive_purchase_order(
     return run_once(conn, SCOPE, key, payload, work)
 
 
+def receive_in_full(
+    conn: Connection,
+    *,
+    key: str,
+    po_id: str,
+    by: str,
+    delivery_note: str | None = None,
+    at: datetime | None = None,
+) -> dict:
+    """Book every unit the order still expects as good, once per `key` (a delivery
+    exactly as confirmed: the demo's and the simulator's supplier). Serial-tracked
+    lines need their serials, so they are refused here (use receive_purchase_order).
+    Answers as `receive_purchase_order`; a replay of `key` answers the first receipt.
+    StatusConflict unless the order is confirmed or partly received."""
+    payload = {"cmd": "receive_in_full", "po": po_id, "delivery_note": delivery_note}
+    payload["at"] = at.isoformat() if isinstance(at, datetime) else at
+
+    def work() -> dict:
+        header = lock_order(conn, po_id)
+        require_status(header, "receive")
+        rows = conn.execute(
+            select(purchase_order_lines)
+            .where(purchase_order_lines.c.po_id == po_id)
+            .order_by(purchase_order_lines.c.line_no)
+        ).all()
+        lines = [
+            {"line_no": r.line_no, "good": open_units(r._asdict())}
+            for r in rows
+            if open_units(r._asdict())
+        ]
+        return receive_purchase_order(
+            conn,
+            key=f"in-full:{key}",
+            po_id=po_id,
+            lines=lines,
+            by=by,
+            delivery_note=delivery_note,
+            at=at,
+        )
+
+    return run_once(conn, SCOPE, key, payload, work)
+
+
 def _counts(line: dict) -> dict:
     return {"received": line["qty_received"], "damaged": line["qty_damaged"]}
 

@@ -190,3 +190,17 @@ def test_receipts_for_a_confirmed_quantity_close_the_order_at_the_confirmed_figu
     done = _receive(chain, po_id, [{"line_no": 1, "good": 6}])
     assert done["status"] == "closed"
     _sound(chain)
+
+
+def test_receiving_in_full_books_every_open_unit_and_closes_the_order(chain):
+    from storenet.purchasing.receipts import receive_in_full
+
+    po_id = confirmed(chain, confirm=[{"line_no": 2, "qty": 3}])
+    _receive(chain, po_id, [{"line_no": 1, "good": 4}])
+    done = unit_of_work(chain, lambda c: receive_in_full(c, key="full", po_id=po_id, by="keeper"))
+    assert done["status"] == "closed"
+    assert [(a["line_no"], a["good"]) for a in done["lines"]] == [(1, 6), (2, 3)]
+    again = unit_of_work(chain, lambda c: receive_in_full(c, key="full", po_id=po_id, by="keeper"))
+    assert again == done
+    assert (_stock(chain, "K1")["on_hand"], _stock(chain, "K2")["on_hand"]) == (10, 3)
+    _sound(chain)
