@@ -24,7 +24,7 @@ from storenet.audit.chain import record
 from storenet.errors import Problem, Refused
 from storenet.ledger.idempotency import run_once
 from storenet.ledger.supplier_receipts import receive_with_damage
-from storenet.purchasing.orders import SCOPE, open_units
+from storenet.purchasing.orders import SCOPE, is_line_of, open_units
 from storenet.purchasing.status import lock_order, move, require_status
 from storenet.store.clock import as_utc
 from storenet.store.schema import purchase_order_lines, purchase_order_receipts
@@ -228,7 +228,7 @@ def _check(
             problems.append(Problem("line", "must be an object {line_no, good, ...}", where))
             continue
         n = line.get("line_no")
-        if isinstance(n, bool) or n not in current:
+        if not is_line_of(n, current):
             problems.append(Problem("line_no", "is not a line of this order", where, n))
             continue
         if n in arriving:

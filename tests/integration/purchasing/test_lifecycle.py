@@ -254,3 +254,10 @@ def test_a_partly_received_order_cancelled_for_its_rest_closes(chain):
     with chain.connect() as conn:
         # Nothing deleted: both lines and all their figures are still there.
         assert conn.execute(select(func.count()).select_from(purchase_order_lines)).scalar() == 2
+
+
+def test_lines_of_the_wrong_shape_are_refused_not_a_crash(chain):
+    with pytest.raises(Refused) as caught:
+        draft(chain, key="shape", lines=[{"sku": ["K1"], "qty": 1}, "K2", {"sku": None, "qty": 1}])
+    got = [(p.where, p.field) for p in caught.value.problems]
+    assert got == [("line 1", "sku"), ("line 2", "line"), ("line 3", "sku")]

@@ -204,3 +204,11 @@ def test_receiving_in_full_books_every_open_unit_and_closes_the_order(chain):
     assert again == done
     assert (_stock(chain, "K1")["on_hand"], _stock(chain, "K2")["on_hand"]) == (10, 3)
     _sound(chain)
+
+
+def test_line_numbers_of_the_wrong_type_are_refused_not_a_crash(chain):
+    po_id = confirmed(chain)
+    for bad in (["1"], "1", 1.0, None):
+        with pytest.raises(Refused) as caught:
+            _receive(chain, po_id, [{"line_no": bad, "good": 1}], key=f"bad-{bad!r}")
+        assert caught.value.problems[0].field == "line_no"
