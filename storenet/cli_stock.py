@@ -325,10 +325,8 @@ def echelons(
 ) -> None:
     """The network's stock by echelon: stores, regional and central warehouses, in
     transit to stores and to warehouses, on order from suppliers (units, value at cost)."""
-    from rich.table import Table
-
     from storenet.cli import _engine
-    from storenet.reports.echelons import ON_ORDER, plain, stock_by_echelon
+    from storenet.reports.echelons import plain, stock_by_echelon
     from storenet.settings import Settings
     from storenet.store.engine import reading
 
@@ -337,6 +335,16 @@ def echelons(
     if as_json:
         print(json.dumps(plain(rows)))
         return
+    render_echelons(Console(), rows)
+
+
+def render_echelons(console: Console, rows: list[dict]) -> None:
+    """Stock by echelon (`reports.echelons.stock_by_echelon` rows) as a table: units
+    and value at cost per echelon, then what the network holds and with on order."""
+    from rich.table import Table
+
+    from storenet.reports.echelons import ON_ORDER
+
     table = Table(title="Stock by echelon")
     for name in ("echelon", "units", "value at cost"):
         table.add_column(name, justify="left" if name == "echelon" else "right")
@@ -348,4 +356,4 @@ def echelons(
     for label, part in (("in the network", held), ("with on order", rows)):
         units, value = sum(r["units"] for r in part), sum(r["value"] for r in part)
         table.add_row(label, f"{units:,}", f"{value:,.2f} {rows[0]['currency']}")
-    Console().print(table)
+    console.print(table)
