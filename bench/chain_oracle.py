@@ -256,7 +256,11 @@ def main(argv: list[str] | None = None) -> int:
     results = [
         {"name": "serial_max_cost_gap", "value": round(max(every), 5), "unit": "ratio"},
         {"name": "serial_mean_cost_gap", "value": round(float(np.mean(every)), 5), "unit": "ratio"},
-        {"name": "stockpyl_max_cost_gap", "value": round(max(gaps["stockpyl"]), 5), "unit": "ratio"},
+        {
+            "name": "stockpyl_max_cost_gap",
+            "value": round(max(gaps["stockpyl"]), 5),
+            "unit": "ratio",
+        },
     ]
     if gaps.get("random"):
         results.append(
@@ -273,8 +277,10 @@ def main(argv: list[str] | None = None) -> int:
             results,
             bound_weight=BOUND_WEIGHT,
             weight_chosen_on="selection seeds " + ",".join(map(str, SELECTION_SEEDS)),
-            reported_on="stockpyl instances " + ",".join(STOCKPYL_SERIAL)
-            + "; report seeds " + ",".join(map(str, report_seeds)),
+            reported_on="stockpyl instances "
+            + ",".join(STOCKPYL_SERIAL)
+            + "; report seeds "
+            + ",".join(map(str, report_seeds)),
             instances=details,
         )
     return 0
