@@ -9,7 +9,7 @@
    + in transit to it + on order for it + every position below.
 3. Transfers: a node fed by its parent asks target - position; the parent shares
    what it holds now (after its own stores' lines) among its children by water-
-   filling on the children's echelon demand (`allocate_scarce`). A launch's first
+   filling on the children's echelon demand (`sharing.share_scarce`). A launch's first
    delivery flows the same way: central to regionals by their stores' priors, then
    regionals to stores.
 4. Purchases: a node fed by the supplier orders target - position on the supplier's
@@ -29,7 +29,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from storenet.planning import demand
-from storenet.planning.allocate import allocate_scarce
 from storenet.planning.chain import orders
 from storenet.planning.chain.echelon import (
     backorder_cost,
@@ -46,6 +45,7 @@ from storenet.planning.chain.pooling import (
     pool_demand,
     supply_sources,
 )
+from storenet.planning.chain.sharing import share_scarce
 from storenet.planning.chain.tree import CENTRAL, ChainStock, ChainTree
 from storenet.planning.cycle import (
     HorizonForecast,
@@ -324,7 +324,7 @@ def _transfers(figures: EchelonFigures, parent_free: np.ndarray) -> dict:
     request = short[w, k]
     r, p, net = _echelon_nb(figures, w, k)
     supply = np.maximum(parent_free, 0).reshape(-1)
-    alloc = allocate_scarce(parent * n_k + k, supply, request, net, np.zeros_like(request), r, p)
+    alloc = share_scarce(parent * n_k + k, supply, request, net, r, p)
     cut = alloc.units < request
     return dict(
         kind=np.full(w.size, TRANSFER, np.int8),
