@@ -128,8 +128,17 @@ def echelon_target(
     target = max(quantile + lift, floor); 0 where mean <= 0 and floor <= 0.
     """
     quantile = demand_quantile(mean, var, level)
-    target = np.maximum(quantile + np.asarray(lift, np.float64), np.asarray(floor, np.float64))
-    return np.maximum(target, 0.0), quantile
+    return lifted_target(quantile, lift, floor), quantile
+
+
+def lifted_target(quantile: np.ndarray, lift: np.ndarray, floor: np.ndarray) -> np.ndarray:
+    """max(quantile + lift, floor, 0), element-wise: `echelon_target` once the
+    quantile is known (the planner computes every node's quantile in one call)."""
+    target = np.maximum(
+        np.asarray(quantile, np.float64) + np.asarray(lift, np.float64),
+        np.asarray(floor, np.float64),
+    )
+    return np.maximum(target, 0.0)
 
 
 def serial_echelon_levels(

