@@ -113,3 +113,30 @@ def test_echelon_positions_and_floors_equal_a_loop_over_the_tree(case):
             assert figures.position[w, k] == position
             assert figures.below_target[w, k] == below
             assert figures.target[w, k] >= below
+
+
+def test_a_forecast_made_elsewhere_pools_the_same_means(case):
+    """Without the posterior (a gbm forecast), a window's mean is the horizon's mean
+    scaled by exposure: for the posterior's own forecast, the same means."""
+    network, tree, state = case
+    source = supply_sources(tree, network.n_skus)
+    legs = np.full(source.shape, 12, np.int64)
+    horizon = np.full(network.n_pairs, 9, np.int64)
+    post = demand.posterior(state, network)
+    forecast = horizon_forecast(network, state, horizon, post=post)
+    sd = np.zeros(network.n_pairs)
+    args = (forecast.mean, forecast.r, forecast.exposure)
+    with_post = pool_demand(network, state, source, legs, horizon, sd, *args, post)
+    without = pool_demand(network, state, source, legs, horizon, sd, *args, None)
+    assert without.mean == pytest.approx(with_post.mean, rel=1e-9)
+    assert np.all(without.var >= without.mean)
+    plan = chain_plan(
+        network,
+        tree,
+        state,
+        chain_stock(
+            network, tree, np.zeros(network.n_pairs, np.int64), np.zeros(source.shape, np.int64)
+        ),
+        forecast=type(forecast)(forecast.mean, forecast.r, forecast.p),
+    )
+    assert plan.echelons.demand_mean.sum() > 0
