@@ -214,7 +214,7 @@ def select(seeds: tuple[int, ...]) -> float:
     for weight in CANDIDATE_WEIGHTS:
         gaps = np.array([row["by_weight"][weight]["gap"] for row in rows])
         scores[weight] = (gaps.max(), gaps.mean())
-        print(f"weight {weight:.1f}: max gap {gaps.max():.4f}, mean {gaps.mean():.4f}")
+        print(f"weight {weight:.2f}: max gap {gaps.max():.4f}, mean {gaps.mean():.4f}")
     chosen = min(scores, key=lambda w: scores[w])
     print(f"chosen on selection seeds {seeds[0]}..{seeds[-1]}: {chosen}")
     return chosen
