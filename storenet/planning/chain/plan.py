@@ -9,7 +9,7 @@
    + in transit to it + on order for it + every position below.
 3. Transfers: a node fed by its parent asks target - position; the parent shares
    what it holds now (after its own stores' lines) among its children by water-
-   filling on the children's echelon demand (`allocate_scarce`). A launch's first
+   filling on the children's echelon demand (`sharing.share_scarce`). A launch's first
    delivery flows the same way: central to regionals by their stores' priors, then
    regionals to stores.
 4. Purchases: a node fed by the supplier orders target - position on the supplier's
@@ -29,11 +29,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from storenet.planning import demand
-from storenet.planning.allocate import allocate_scarce
 from storenet.planning.chain import orders
 from storenet.planning.chain.echelon import (
     backorder_cost,
-    echelon_target,
+    demand_quantile,
+    lifted_target,
     nb_from_moments,
     stage_service_levels,
 )
@@ -46,6 +46,7 @@ from storenet.planning.chain.pooling import (
     pool_demand,
     supply_sources,
 )
+from storenet.planning.chain.sharing import share_scarce
 from storenet.planning.chain.tree import CENTRAL, ChainStock, ChainTree
 from storenet.planning.cycle import (
     HorizonForecast,
@@ -264,17 +265,22 @@ def _echelons(
         h = np.stack([1.0 - mine, mine - up, up])
         level[w] = stage_service_levels(h, backorder)[1]
 
+    # A leg's lead-time spread is shared by every store below it: Var += (the
+    # echelon's daily mean)^2 sd^2, summed up the tree with the children's.
+    order = depth_order(tree)
+    lead_var = daily**2 * leg_sd**2
+    for w in order:
+        if parent[w] >= 0:
+            lead_var[parent[w]] += np.where(source[w] == parent[w], lead_var[w], 0.0)
+    var += lead_var
+    planned = source != NO_SOURCE
+    quantile = np.where(planned, np.ceil(demand_quantile(mean, var, level) - 1e-9), 0)
+    quantile = quantile.astype(np.int64)
     target = np.zeros((n_w, n_k), np.int64)
-    quantile = np.zeros((n_w, n_k), np.int64)
     position = np.zeros((n_w, n_k), np.int64)
-    lead_var = np.zeros((n_w, n_k))
-    for w in depth_order(tree):
-        lead_var[w] += daily[w] ** 2 * leg_sd[w] ** 2
-        var[w] += lead_var[w]
-        t, q = echelon_target(mean[w], var[w], level[w], lift_in[w], below_target[w])
-        planned = source[w] != NO_SOURCE
-        target[w] = np.where(planned, np.ceil(t - 1e-9), 0)
-        quantile[w] = np.where(planned, np.ceil(q - 1e-9), 0)
+    for w in order:
+        t = lifted_target(quantile[w], lift_in[w], below_target[w])
+        target[w] = np.where(planned[w], np.ceil(t - 1e-9), 0)
         position[w] = free[w] + in_transit[w] + on_order[w] + position_in[w]
         if parent[w] >= 0:
             fed = source[w] == parent[w]
@@ -282,7 +288,6 @@ def _echelons(
             below_target[up] += np.where(fed, target[w], 0)
             lift_in[up] += np.where(fed, target[w] - quantile[w], 0)
             position_in[up] += np.where(fed, position[w], 0)
-            lead_var[up] += np.where(fed, lead_var[w], 0)
     return EchelonFigures(
         source=source,
         leg_days=leg_days,
@@ -324,7 +329,7 @@ def _transfers(figures: EchelonFigures, parent_free: np.ndarray) -> dict:
     request = short[w, k]
     r, p, net = _echelon_nb(figures, w, k)
     supply = np.maximum(parent_free, 0).reshape(-1)
-    alloc = allocate_scarce(parent * n_k + k, supply, request, net, np.zeros_like(request), r, p)
+    alloc = share_scarce(parent * n_k + k, supply, request, net, r, p)
     cut = alloc.units < request
     return dict(
         kind=np.full(w.size, TRANSFER, np.int8),
