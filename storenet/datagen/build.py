@@ -237,7 +237,7 @@ def generate(
     save("opening_stock", master.opening_stock_table(location, sku, qty, location_ids, sku_ids))
     report("opening stock", 1, 1)
     orders = chain_tables.order_tables(
-        result.orders, sourcing, first, catalog.ids, places.warehouse_ids
+        result.orders, sourcing, first, spec.days, catalog.ids, places.warehouse_ids
     )
     for name, table in orders.items():
         save(name, table)

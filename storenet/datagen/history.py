@@ -179,6 +179,8 @@ class Simulation(WarehouseFlows):
         mask = sourcing.supplier_order_mask[sourcing.item_supplier[primary]].astype(np.int64)
         self.order_weekday = np.argmax((mask[:, None] >> np.arange(7)) & 1, axis=1)
         self.first_fill_units = self._first_fill_units()
+        self._appeal_cum: np.ndarray | None = None  # built on the first supplier order
+        self._traffic_cum: np.ndarray | None = None
 
     # --- helpers -------------------------------------------------------------------
 
@@ -251,7 +253,6 @@ class Simulation(WarehouseFlows):
         for t in [t for t in self.deliveries if t >= self.n_days]:
             for idx, qty in self.deliveries.pop(t):
                 self._to_warehouse(idx, qty)
-        self.purchases.deliver_the_rest(self.wh_stock)
         return SimulationResult(
             rows=totals["rows"],
             units=totals["units"],
