@@ -353,13 +353,21 @@ def ledger_balance(
 def _register_groups() -> None:
     # Command groups that live in their own modules, to keep this file one screenful
     # per command; imported here, at the end, because they import helpers from here.
-    from storenet import cli_evaluate, cli_plan, cli_service, cli_simulate, cli_stock
+    from storenet import (
+        cli_evaluate,
+        cli_plan,
+        cli_purchasing,
+        cli_service,
+        cli_simulate,
+        cli_stock,
+    )
 
     cli_plan.register(app)
     cli_simulate.register(app)
     cli_evaluate.register(app)
     cli_service.register(app)
     cli_stock.register(app)
+    cli_purchasing.register(app)
 
 
 _register_groups()

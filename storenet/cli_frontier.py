@@ -10,6 +10,7 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
+from storenet.planning.simulate.chain import ChainResult
 from storenet.planning.simulate.engine import SimResult
 
 COLOURS = {"storenet": "#1f77b4", "minmax": "#d62728", "statsforecast": "#2ca02c"}
@@ -111,3 +112,47 @@ def _html(title: str, svg: str, rows: list[dict]) -> str:
         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         "</body></html>\n"
     )
+
+
+ECHELON_COLOURS = {
+    "stores": "#1f77b4",
+    "regional": "#ff7f0e",
+    "central": "#2ca02c",
+    "in_transit": "#9467bd",
+}
+
+
+def draw_echelons(result: ChainResult, png: Path, title: str = "Stock by echelon") -> None:
+    """Draw a chain replay's stock by echelon over time to `png`: stores, regional and
+    central warehouses and in transit stacked (units held at the end of each evening),
+    the supplier orders still open as a dashed line, the end of the burn-in marked.
+    Needs matplotlib (the `sim` extra); raises ImportError naming it otherwise."""
+    try:
+        import matplotlib
+    except ImportError as error:  # pragma: no cover - depends on the install
+        raise ImportError("drawing needs matplotlib: pip install 'storenet[sim]'") from error
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    days = result.days.astype("datetime64[D]").astype(object)
+    fig, ax = plt.subplots(figsize=(9, 5), dpi=110)
+    names = list(ECHELON_COLOURS)
+    ax.stackplot(
+        days,
+        *(result.series[n] for n in names),
+        labels=[n.replace("_", " ") for n in names],
+        colors=[ECHELON_COLOURS[n] for n in names],
+        alpha=0.8,
+    )
+    ax.plot(days, result.series["on_order"], "k--", lw=1, label="on order at suppliers")
+    if 0 < result.burn_in < len(days):
+        ax.axvline(days[result.burn_in], color="grey", lw=1, ls=":", label="end of burn-in")
+    ax.set_ylabel("units")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    Path(png).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(png)
+    plt.close(fig)

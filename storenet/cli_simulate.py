@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 out = Console()
+DEFAULT_POLICIES = "storenet,minmax,statsforecast"
 err = Console(stderr=True)
 
 
@@ -59,7 +60,9 @@ def simulate_command(
     days: int = typer.Option(28, help="Days to replay after the split"),
     out_dir: Path = typer.Option(..., "--out", help="Folder for frontier.png/.html, kpis.json"),
     policies: str = typer.Option(
-        "storenet,minmax,statsforecast", help="Comma-separated: storenet, minmax, statsforecast"
+        DEFAULT_POLICIES,
+        help="Comma-separated: storenet, minmax, statsforecast (--chain: storenet, minmax, "
+        "storenet_stores; default all three)",
     ),
     sweep: bool = typer.Option(
         False, "--sweep", help="Sweep service level / safety factor / multiplier for the frontier"
@@ -72,16 +75,23 @@ def simulate_command(
     ),
     lead_days: int = typer.Option(2, help="Warehouse-to-store lead time, days"),
     supplier_lead_days: int = typer.Option(14, help="Supplier-to-warehouse lead time, days"),
+    chain: bool = typer.Option(
+        False,
+        "--chain",
+        help="Replay the whole chain (suppliers, central, regionals, stores) for the chain "
+        "policies (storenet, minmax, storenet_stores); draw stock by echelon",
+    ),
 ) -> None:
     """Replay demand day by day (lead times, warehouse supply, lost sales) for each
-    policy; report the KPIs and draw the fill-rate vs inventory-days frontier."""
+    policy; report the KPIs and draw the fill-rate vs inventory-days frontier. With
+    --chain, replay the whole chain instead and draw stock by echelon over time."""
     from storenet.cli_frontier import draw_frontier
     from storenet.errors import StorenetError
     from storenet.planning import compare
     from storenet.planning.simulate.inputs import SimSettings, load
 
     try:
-        names, skipped = compare.choose_policies(policies.split(","))
+        names, skipped = ([], []) if chain else compare.choose_policies(policies.split(","))
     except (ValueError, StorenetError) as error:
         err.print(f"[bold red]error[/]: {error}")
         raise typer.Exit(2) from error
@@ -118,6 +128,9 @@ def simulate_command(
         def step(stage: str, done: int, total: int) -> None:
             bar.update(replay, completed=done, total=total, description=stage)
 
+        if chain:
+            _chain(sim, policies, out_dir, step)
+            return
         result = compare.compare(sim, names, sweep, step, skipped)
         bar.update(replay, description="replay")
 
@@ -137,6 +150,52 @@ def simulate_command(
     out.print(
         f"wrote {out_dir / 'frontier.png'}, {out_dir / 'frontier.html'}, {out_dir / 'kpis.json'}"
     )
+
+
+def _chain(sim, policies: str, out_dir: Path, step) -> None:  # type: ignore[no-untyped-def]
+    """`simulate --chain`: each chain policy at its default settings, over synthetic
+    suppliers (the network files carry none the replay reads yet)."""
+    from storenet.cli_frontier import draw_echelons
+    from storenet.planning.simulate.chain import simulate_chain
+    from storenet.planning.simulate.chain_inputs import SupplierTerms, synthetic_chain
+    from storenet.planning.simulate.chain_policies import (
+        CHAIN_POLICIES,
+        chain_plan_available,
+        make_chain_policy,
+    )
+
+    asked = [p.strip() for p in policies.split(",") if p.strip()]
+    wanted = [p for p in CHAIN_POLICIES if p in asked or asked == DEFAULT_POLICIES.split(",")]
+    if "storenet" in wanted and not chain_plan_available():
+        err.print("[yellow]skipping storenet[/]: the multi-echelon plan is not installed")
+        wanted.remove("storenet")
+    if not wanted:
+        wanted = ["minmax", "storenet_stores"]
+    terms = SupplierTerms()
+    chain = synthetic_chain(sim, terms)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for name in wanted:
+        result = simulate_chain(chain, make_chain_policy(name), step)
+        draw_echelons(result, out_dir / f"echelons_{name}.png", f"Stock by echelon: {name}")
+        rows.append(result.kpis())
+    report = {"suppliers": terms.describe(), "runs": rows}
+    (out_dir / "chain.json").write_text(json.dumps(report, indent=2, default=float) + "\n")
+    table = Table(title="The whole chain", caption=f"synthetic suppliers: {terms.describe()}")
+    columns = ("policy", "store fill", "network days", "store days", "bullwhip", "POs")
+    for name in columns:
+        table.add_column(name, justify="left" if name == "policy" else "right")
+    for k in rows:
+        table.add_row(
+            k["policy"],
+            f"{k['store_fill']:.4f}",
+            f"{k['network_inventory_days']:.2f}",
+            f"{k['store_inventory_days']:.2f}",
+            f"{k['bullwhip']:.2f}",
+            str(k["supplier_orders"]),
+        )
+    out.print(table)
+    out.print(f"wrote {out_dir / 'chain.json'} and {out_dir}/echelons_*.png")
 
 
 def register(app: typer.Typer) -> None:

@@ -60,3 +60,53 @@ def stockout_rate(stockout_pair_days: np.ndarray, active_pair_days: np.ndarray) 
 def sell_through(sold: np.ndarray, received: np.ndarray) -> float:
     """Units sold / units received over the window."""
     return _ratio(np.sum(sold), np.sum(received))
+
+
+def network_inventory_days(
+    stores: np.ndarray, warehouses: np.ndarray, in_transit: np.ndarray, sold: np.ndarray
+) -> float:
+    """Days of cover of the whole network: average units held (in the stores, in the
+    warehouses and in transit between the network's own nodes) / average units sold
+    per day to consumers. Day series over the same window (end-of-day stock, units sold
+    that day), summed over the scope. Orders open at suppliers are not stock yet and
+    are not counted. The same formula as `inventory_days`, over every echelon."""
+    held = (
+        np.asarray(stores, np.float64)
+        + np.asarray(warehouses, np.float64)
+        + np.asarray(in_transit, np.float64)
+    )
+    return inventory_days(held, sold)
+
+
+def weekly_sums(by_day: np.ndarray, first_day: np.datetime64) -> np.ndarray:
+    """Sum a day series (axis 0: days, in order from `first_day`; any trailing axes, e.g.
+    SKUs) into calendar weeks, Monday to Sunday. Only whole weeks are kept: the days
+    before the first Monday and after the last Sunday are dropped, so every row sums
+    seven days. Returns float64 [weeks, ...]."""
+    by_day = np.asarray(by_day, np.float64)
+    # Day 0 of numpy's calendar (1970-01-01) is a Thursday: +3 puts Monday at 0.
+    weekday = (int(np.datetime64(first_day, "D").astype(np.int64)) + 3) % 7
+    skip = (7 - weekday) % 7
+    weeks = (by_day.shape[0] - skip) // 7
+    if weeks <= 0:
+        return np.zeros((0, *by_day.shape[1:]))
+    whole = by_day[skip : skip + 7 * weeks]
+    return whole.reshape(weeks, 7, *by_day.shape[1:]).sum(axis=1)
+
+
+def bullwhip_ratio(orders_by_week: np.ndarray, demand_by_week: np.ndarray) -> float:
+    """Variance of weekly supplier orders / variance of weekly consumer demand.
+
+    Week series over the same weeks; a 2-D input ([weeks, series], e.g. per SKU) is
+    measured series by series and pooled: the sum over series of the order variances
+    over the sum of the demand variances (a SKU amplified upstream is not hidden by
+    another's opposite swing, and each SKU weighs by its own demand variance). 1 = the
+    orders vary as much as demand; above 1 the chain amplifies it. Population
+    variances (ddof 0); NaN with fewer than two weeks or no demand variance."""
+    orders = np.asarray(orders_by_week, np.float64)
+    demand = np.asarray(demand_by_week, np.float64)
+    if orders.shape != demand.shape:
+        raise ValueError(f"orders {orders.shape} and demand {demand.shape} differ in shape")
+    if orders.shape[0] < 2:
+        return float("nan")
+    return _ratio(orders.var(axis=0).sum(), demand.var(axis=0).sum())

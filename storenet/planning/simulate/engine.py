@@ -26,9 +26,9 @@ Timeline. The demand model and every policy learn from the history up to a split
 
 Shape. Goods travel along `Lane`s (units dispatched one evening reach their cells a
 fixed number of mornings later) into stocking tiers: the stores' shelves, fed by a
-lane from their warehouse, and the `Warehouses` tier, fed by a lane from the
-supplier. A longer chain (supplier, central, regional, store) stacks more tiers and
-lanes the same way; today the replay has these two.
+lane from their warehouse (`Shelves`), and the `Warehouses` tier, fed by a lane from
+the supplier. The whole chain (supplier, central, regional, store) stacks more tiers
+and lanes the same way: `storenet.planning.simulate.chain`.
 """
 
 from __future__ import annotations
@@ -40,20 +40,36 @@ import numpy as np
 
 from storenet.planning import kpi
 from storenet.planning.network import PlanningNetwork
+from storenet.planning.rebalance import Moves
 from storenet.planning.simulate.inputs import Progress, SimInput
-from storenet.planning.simulate.policies import Policy, View
+from storenet.planning.simulate.policies import Decision, Policy, View
 
 
 class Lane:
     """Units on their way to a set of cells (int64 per cell): what is dispatched on the
-    evening of replayed day i reaches its cells the morning of day i + `lead_days`.
-    `en_route` [days, cells]: what reaches them on the replay's first mornings, sent
-    before it started (at most `lead_days` rows)."""
+    evening of replayed day i reaches its cells the morning of day i + lead.
 
-    def __init__(self, lead_days: int, n_cells: int, en_route: np.ndarray | None = None):
-        self.lead_days = lead_days
+    `lead_days`: one lead for every cell, or one per cell (int64 array: a far-away
+    store's lane is longer); `longest`: the longest lead a dispatch may name (a lane
+    whose every order draws its own lead time, `dispatch(..., lead=)`). `en_route`
+    [days, cells]: what reaches them on the replay's first mornings, sent before it
+    started (at most `longest` rows)."""
+
+    def __init__(
+        self,
+        lead_days: int | np.ndarray,
+        n_cells: int,
+        en_route: np.ndarray | None = None,
+        longest: int = 0,
+    ):
+        lead = np.asarray(lead_days, np.int64)
+        if lead.size and lead.min() < 1:
+            raise ValueError("a lane's lead time is at least 1 day")
+        self.lead_days = lead if lead.ndim else int(lead)
+        self.longest = max(int(lead.max(initial=1)), longest)
+        self.cells = np.arange(n_cells)
         # Slot (i % size) holds what arrives on the morning of replayed day i.
-        self.ring = np.zeros((lead_days + 1, n_cells), np.int64)
+        self.ring = np.zeros((self.longest + 1, n_cells), np.int64)
         if en_route is not None:
             self.ring[: len(en_route)] = en_route
 
@@ -64,9 +80,17 @@ class Lane:
         self.ring[slot] = 0
         return units
 
-    def dispatch(self, i: int, units: np.ndarray) -> None:
-        """Send `units` per cell on the evening of replayed day `i`."""
-        self.ring[(i + self.lead_days) % self.ring.shape[0]] += units
+    def dispatch(self, i: int, units: np.ndarray, lead: np.ndarray | None = None) -> None:
+        """Send `units` per cell on the evening of replayed day `i`, each cell on the
+        lane's lead or on `lead` (int64 per cell, 1..`longest`) when given."""
+        lead = self.lead_days if lead is None else np.asarray(lead, np.int64)
+        if np.ndim(lead) == 0:
+            self.ring[(i + int(lead)) % self.ring.shape[0]] += units
+            return
+        if np.any(lead[units != 0] > self.longest) or np.any(lead[units != 0] < 1):
+            raise ValueError(f"lead times must be within 1..{self.longest} days")
+        # One row per cell: plain fancy indexing adds without collisions.
+        self.ring[(i + lead) % self.ring.shape[0], self.cells] += units
 
     def pending(self) -> np.ndarray:
         """Units per cell dispatched and not yet arrived."""
@@ -213,6 +237,105 @@ def ration(group: np.ndarray, request: np.ndarray, supply: np.ndarray) -> np.nda
     return units + bump
 
 
+class Shelves:
+    """The stores' tier: on hand per pair, fed by a lane (`inbound`: warehouse
+    shipments and store-to-store moves), serving each day's demand from the shelf (what
+    is not there is lost), with the day series and totals every result reports."""
+
+    def __init__(self, sim: SimInput, inbound: Lane, keep_daily: bool = False):
+        n, n_days = sim.network.n_pairs, len(sim.days)
+        self.sim = sim
+        self.inbound = inbound
+        self.on_hand = sim.on_hand.copy()
+        self.received = np.zeros(n, np.int64)
+        self.sold = np.zeros(n, np.int64)
+        self.demanded = np.zeros(n, np.int64)
+        self.moved_out = np.zeros(n, np.int64)
+        self.by_day = {
+            k: np.zeros(n_days, np.int64) for k in ("on_hand", "sold", "dem", "out", "act")
+        }
+        self.daily_on_hand = np.zeros((n_days, n), np.int64) if keep_daily else None
+        self.daily_lost = np.zeros((n_days, n), np.int64) if keep_daily else None
+        self.counters = {"lines": 0, "ordered": 0, "moved": 0, "transfers": 0}
+
+    def morning(self, i: int) -> None:
+        """Deliveries of replayed day `i` go on the shelf."""
+        arrived = self.inbound.arrivals(i)
+        self.on_hand += arrived
+        self.received += arrived
+
+    def serve(self, i: int, day: np.datetime64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Serve day `i`'s demand from the shelf. Returns units demanded, units sold and
+        the stock-out flags (active pairs that ended the day empty), per pair."""
+        net = self.sim.network
+        wanted = self.sim.demand_on(day)
+        sold = np.minimum(self.on_hand, wanted)
+        self.on_hand -= sold
+        active = net.active(day)
+        stockout = active & (self.on_hand <= 0)
+        self.sold += sold
+        self.demanded += wanted
+        self.by_day["sold"][i] = sold.sum()
+        self.by_day["dem"][i] = wanted.sum()
+        self.by_day["on_hand"][i] = self.on_hand.sum()
+        self.by_day["out"][i] = kpi.stockouts(self.on_hand, active)
+        self.by_day["act"][i] = np.count_nonzero(active)
+        if self.daily_on_hand is not None:
+            self.daily_on_hand[i] = self.on_hand
+            self.daily_lost[i] = wanted - sold
+        return wanted, sold, stockout
+
+    def replenish(
+        self, i: int, decision: Decision, group: np.ndarray, fed: np.ndarray, stock: np.ndarray
+    ) -> np.ndarray:
+        """Carry out the evening's store side of `decision`: ship to each pair from the
+        warehouse cell `group` feeding it (`fed`: it has one) within `stock` (per cell),
+        as the policy allocated or, if it did not, by `ration`; make its store-to-store
+        moves. Returns the units taken per warehouse cell (the caller takes them out
+        of its stock). Raises RuntimeError if the policy allocates more than a cell
+        holds or moves more than a store holds."""
+        n, day = self.sim.network.n_pairs, self.sim.days[i]
+        request = np.where(fed, np.maximum(decision.request, 0), 0).astype(np.int64)
+        if decision.allocated is None:
+            lines = np.flatnonzero(request > 0)
+            send = np.zeros(n, np.int64)
+            send[lines] = ration(group[lines], request[lines], stock)
+        else:
+            send = np.where(fed, decision.allocated, 0).astype(np.int64)
+        sent = np.bincount(group, send, stock.size).astype(np.int64)
+        if np.any(send < 0) or np.any(sent > stock):
+            raise RuntimeError(f"a policy allocated more than the warehouse holds on {day}")
+        self.inbound.dispatch(i, send)
+        self.counters["lines"] += int(np.count_nonzero(request))
+        self.counters["ordered"] += int(request.sum())
+        self._move(i, decision.moves)
+        return sent
+
+    def _move(self, i: int, moves: Moves | None) -> None:
+        net = self.sim.network
+        if moves is None or not len(moves):
+            return
+        n = net.n_pairs
+        out_units = np.bincount(moves.from_pair, moves.units, n).astype(np.int64)
+        if np.any(out_units > self.on_hand):
+            raise RuntimeError(f"a policy moved more than a store holds on {self.sim.days[i]}")
+        self.on_hand -= out_units
+        self.moved_out += out_units
+        self.inbound.dispatch(i, np.bincount(moves.to_pair, moves.units, n).astype(np.int64))
+        self.counters["moved"] += int(moves.units.sum())
+        routes = net.pair_store[moves.from_pair].astype(np.int64) * net.n_stores
+        self.counters["transfers"] += np.unique(routes + net.pair_store[moves.to_pair]).size
+
+    def reviewing(self, day: np.datetime64, review_days: np.ndarray | int) -> np.ndarray:
+        """bool per pair: its store reviews on the evening of `day`. Stores are
+        staggered by index: store s reviews when (day number + s) % its review days
+        == 0."""
+        net = self.sim.network
+        day_number = int(day.astype(np.int64))
+        stores = (day_number + np.arange(net.n_stores)) % np.maximum(review_days, 1) == 0
+        return stores[net.pair_store]
+
+
 def simulate(
     sim: SimInput,
     policy: Policy,
@@ -231,105 +354,53 @@ def simulate(
     started = time.perf_counter()
     tell = progress or (lambda stage, done, total: None)
     net, settings = sim.network, sim.settings
-    n, n_days = net.n_pairs, len(sim.days)
+    n_days = len(sim.days)
     label = policy.name if policy.setting is None else f"{policy.name} {policy.setting:g}"
     policy.start(sim)
 
     group, has_wh = feeding_cells(net)
     warehouses = Warehouses(sim, group, has_wh)
-    to_shelf = Lane(settings.lead_days, n)
-
-    on_hand = sim.on_hand.copy()
-    received = np.zeros(n, np.int64)
-    sold_total = np.zeros(n, np.int64)
-    demanded_total = np.zeros(n, np.int64)
-    moved_out = np.zeros(n, np.int64)
-    by_day = {k: np.zeros(n_days, np.int64) for k in ("on_hand", "sold", "dem", "out", "act")}
-    daily_on_hand = np.zeros((n_days, n), np.int64) if keep_daily else None
-    daily_lost = np.zeros((n_days, n), np.int64) if keep_daily else None
-    counters = {"lines": 0, "ordered": 0, "moved": 0, "transfers": 0}
+    shelves = Shelves(sim, Lane(settings.lead_days, net.n_pairs), keep_daily)
 
     for i, day in enumerate(sim.days):
         # Morning: deliveries.
-        arrived = to_shelf.arrivals(i)
-        on_hand += arrived
-        received += arrived
+        shelves.morning(i)
         warehouses.morning(i)
-
         # The day: serve demand from the shelf, lose the rest.
-        wanted = sim.demand_on(day)
-        sold = np.minimum(on_hand, wanted)
-        on_hand -= sold
-        active = net.active(day)
-        stockout = active & (on_hand <= 0)
-        sold_total += sold
-        demanded_total += wanted
-        by_day["sold"][i] = sold.sum()
-        by_day["dem"][i] = wanted.sum()
-        by_day["on_hand"][i] = on_hand.sum()
-        by_day["out"][i] = kpi.stockouts(on_hand, active)
-        by_day["act"][i] = np.count_nonzero(active)
-        if keep_daily:
-            daily_on_hand[i] = on_hand
-            daily_lost[i] = wanted - sold
-
+        _, sold, stockout = shelves.serve(i, day)
         # Evening: the policy learns the day and decides.
         policy.observe(day, sold, stockout)
-        day_number = int(day.astype(np.int64))
-        store_reviews = (day_number + np.arange(net.n_stores)) % settings.review_days == 0
-        reviewing = store_reviews[net.pair_store]
+        reviewing = shelves.reviewing(day, settings.review_days)
         stock = warehouses.stock.reshape(sim.warehouse.shape)
-        view = View(day, on_hand.copy(), to_shelf.pending(), stock, reviewing)
-        decision = policy.decide(view)
-        request = np.where(has_wh, np.maximum(decision.request, 0), 0).astype(np.int64)
-        if decision.allocated is None:
-            lines = np.flatnonzero(request > 0)
-            send = np.zeros(n, np.int64)
-            send[lines] = ration(group[lines], request[lines], warehouses.stock)
-        else:
-            send = np.where(has_wh, decision.allocated, 0).astype(np.int64)
-        sent = np.bincount(group, send, warehouses.n_cells).astype(np.int64)
-        if np.any(send < 0) or np.any(sent > warehouses.stock):
-            raise RuntimeError(f"{policy.name} allocated more than the warehouse holds on {day}")
+        view = View(day, shelves.on_hand.copy(), shelves.inbound.pending(), stock, reviewing)
+        try:
+            sent = shelves.replenish(i, policy.decide(view), group, has_wh, warehouses.stock)
+        except RuntimeError as error:
+            raise RuntimeError(f"{policy.name}: {error}") from None
         warehouses.ship(sent)
-        to_shelf.dispatch(i, send)
-        counters["lines"] += int(np.count_nonzero(request))
-        counters["ordered"] += int(request.sum())
-
-        moves = decision.moves
-        if moves is not None and len(moves):
-            out_units = np.bincount(moves.from_pair, moves.units, n).astype(np.int64)
-            if np.any(out_units > on_hand):
-                raise RuntimeError(f"{policy.name} moved more than a store holds on {day}")
-            on_hand -= out_units
-            moved_out += out_units
-            to_shelf.dispatch(i, np.bincount(moves.to_pair, moves.units, n).astype(np.int64))
-            counters["moved"] += int(moves.units.sum())
-            routes = net.pair_store[moves.from_pair].astype(np.int64) * net.n_stores
-            counters["transfers"] += np.unique(routes + net.pair_store[moves.to_pair]).size
-
         # Warehouses review weekly, all together, from an unlimited supplier.
-        if day_number % settings.review_days == 0:
+        if int(day.astype(np.int64)) % settings.review_days == 0:
             warehouses.review(i, day, net.sku_eol)
         tell(label, i + 1, n_days)
 
+    counters = shelves.counters
     return SimResult(
         policy=policy.name,
         setting=policy.setting,
         demand_source=settings.demand,
         days=sim.days,
         start=sim.on_hand.copy(),
-        received=received,
-        sold=sold_total,
-        demanded=demanded_total,
-        moved_out=moved_out,
-        end=on_hand,
-        in_transit=to_shelf.pending(),
-        on_hand_by_day=by_day["on_hand"],
-        sold_by_day=by_day["sold"],
-        demanded_by_day=by_day["dem"],
-        stockouts_by_day=by_day["out"],
-        active_by_day=by_day["act"],
+        received=shelves.received,
+        sold=shelves.sold,
+        demanded=shelves.demanded,
+        moved_out=shelves.moved_out,
+        end=shelves.on_hand,
+        in_transit=shelves.inbound.pending(),
+        on_hand_by_day=shelves.by_day["on_hand"],
+        sold_by_day=shelves.by_day["sold"],
+        demanded_by_day=shelves.by_day["dem"],
+        stockouts_by_day=shelves.by_day["out"],
+        active_by_day=shelves.by_day["act"],
         warehouse_start=sim.warehouse.reshape(-1).copy(),
         supplier_received=warehouses.received,
         shipped=warehouses.shipped,
@@ -340,6 +411,6 @@ def simulate(
         units_moved=counters["moved"],
         transfers=counters["transfers"],
         seconds=time.perf_counter() - started,
-        daily_on_hand=daily_on_hand,
-        daily_lost=daily_lost,
+        daily_on_hand=shelves.daily_on_hand,
+        daily_lost=shelves.daily_lost,
     )

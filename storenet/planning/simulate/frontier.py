@@ -43,13 +43,18 @@ def days_at(runs: Sequence[SimResult], fill_rate: float) -> float:
     """The fewest inventory days at which a policy's frontier reaches `fill_rate`:
     walking its runs by inventory days, the first crossing, linearly interpolated; the
     first run's days if it already fills that much; NaN if no run reaches it."""
-    points = sorted((r.kpis() for r in runs), key=lambda k: k["inventory_days"])
-    xs = [k["inventory_days"] for k in points]
-    ys = [k["fill_rate"] for k in points]
-    for i, (x, y) in enumerate(zip(xs, ys)):
+    points = [(k["inventory_days"], k["fill_rate"]) for k in (r.kpis() for r in runs)]
+    return first_crossing(points, fill_rate)
+
+
+def first_crossing(points: Sequence[tuple[float, float]], fill_rate: float) -> float:
+    """`days_at` over plain (inventory days, fill rate) points (any KPI pair: the chain
+    replay passes network inventory days and store fill)."""
+    points = sorted(points)
+    for i, (x, y) in enumerate(points):
         if y >= fill_rate:
             if i == 0:
                 return float(x)
-            x0, y0 = xs[i - 1], ys[i - 1]
+            x0, y0 = points[i - 1]
             return float(x0 + (fill_rate - y0) * (x - x0) / (y - y0))
     return float("nan")

@@ -1,6 +1,7 @@
 import math
 
 import numpy as np
+import pytest
 
 from storenet.planning import kpi
 
@@ -47,3 +48,37 @@ def test_zero_denominators_give_nan_not_errors():
     assert math.isnan(kpi.turnover(np.array([0, 0]), np.array([1, 1])))
     assert math.isnan(kpi.stockout_rate([0], [0]))
     assert math.isnan(kpi.sell_through([1], [0]))
+
+
+def test_network_inventory_days_counts_every_echelon_and_transit():
+    # Two days: stores hold 10 and 20, warehouses 30 and 50, in transit 0 and 10;
+    # 5 and 15 sold. Average held (40 + 80) / 2 = 60 over 10 sold a day: 6 days.
+    days = kpi.network_inventory_days([10, 20], [30, 50], [0, 10], [5, 15])
+    assert days == pytest.approx(6.0)
+    # The stores alone: 15 / 10.
+    assert kpi.inventory_days([10, 20], [5, 15]) == pytest.approx(1.5)
+    assert math.isnan(kpi.network_inventory_days([1], [1], [1], [0]))
+
+
+def test_weekly_sums_keep_whole_monday_to_sunday_weeks():
+    first = np.datetime64("2026-12-05")  # a Saturday: Sat and Sun are dropped
+    by_day = np.arange(1, 19)  # 18 days: Sat, Sun, two whole weeks, Mon and Tue
+    weeks = kpi.weekly_sums(by_day, first)
+    np.testing.assert_array_equal(
+        weeks, [3 + 4 + 5 + 6 + 7 + 8 + 9, 10 + 11 + 12 + 13 + 14 + 15 + 16]
+    )
+    per_sku = kpi.weekly_sums(np.ones((14, 3)), np.datetime64("2026-12-07"))
+    np.testing.assert_array_equal(per_sku, np.full((2, 3), 7.0))
+
+
+def test_bullwhip_ratio_on_a_hand_example():
+    demand = np.array([10, 12, 8, 10])  # variance (0 + 4 + 4 + 0) / 4 = 2
+    orders = np.array([0, 24, 0, 16])  # mean 10, variance (100 + 196 + 100 + 36) / 4 = 108
+    assert kpi.bullwhip_ratio(orders, demand) == pytest.approx(54.0)
+    assert kpi.bullwhip_ratio(demand, demand) == pytest.approx(1.0)
+    # Per SKU pooled: (108 + 0) / (2 + 2), not the mean of per-SKU ratios.
+    two = kpi.bullwhip_ratio(np.c_[orders, np.full(4, 10)], np.c_[demand, demand])
+    assert two == pytest.approx(108 / 4)
+    assert math.isnan(kpi.bullwhip_ratio([5], [3]))
+    with pytest.raises(ValueError, match="shape"):
+        kpi.bullwhip_ratio([1, 2], [1, 2, 3])

@@ -1,0 +1,367 @@
+"""The whole chain replayed: storenet's multi-echelon plan against decoupled min/max
+at every node (issue 14).
+
+    python bench/chain.py --json /tmp/chain.json                        # synthetic only
+    python bench/chain.py --data DIR/sales_train_subset.csv.gz --calendar DIR/calendar.csv \\
+        --stores CA_1,CA_2,TX_1 --json /tmp/chain.json
+
+Chains (supplier -> central -> regional -> store; every fifth SKU supplier -> regional):
+
+- **Real sales** (M5 wide layout, `--data`): each state's stores behind one regional
+  warehouse, one central warehouse above them, one synthetic supplier per department
+  (`SupplierTerms`, printed with the results: the data has no suppliers); recorded
+  sales replayed as demand (the data has no stock-outs: demand on empty days is
+  unknown, so fill is of recorded sales). Series with no sale in the 8 weeks before a
+  window's split are left out (no policy here has a launch plan for them).
+- **A synthetic network** (`storenet.datagen`, seeded, small), its true demand, its
+  regional warehouses under an appended central one, one synthetic supplier per
+  category on the same terms.
+
+Never tuned on what is reported. Each data set is replayed on two disjoint windows of
+days: the *tuning* window (the `--days` days before the report window) and the
+*report* window (the last `--days` days). Everything chosen is chosen on the tuning
+window: the min/max warehouses' safety factor and days of cover (`WAREHOUSE_GRID`:
+the pair with the fewest network inventory days at the first store factor reaching
+`--fill`), and the min/max stores' factor (that first setting). storenet_stores runs
+under the same min/max warehouses. The sweeps are fixed in advance
+(`chain_policies.CHAIN_SWEEPS`). On the report window: min/max at the chosen factors
+gives the store fill F; storenet's and storenet-stores' network inventory days at F
+are interpolated along their frontiers (as bench/circulation.py does); storenet's
+bullwhip ratio is its first sweep run filling at least F.
+
+Results: `chain_days_reduction_vs_minmax` (1 - storenet days / min/max days at F),
+`chain_store_fill` (F), `chain_bullwhip_storenet`, `chain_bullwhip_minmax`, and the
+same with a `synthetic_` prefix for the synthetic network; the M5 names are the
+headline (without `--data` the synthetic network's results take them). Charts: stock
+by echelon over time per policy (`--out`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from record import write_json  # bench/record.py
+
+ROOT = Path(__file__).resolve().parents[1]
+M5 = ROOT.parent / "shared" / "data" / "m5"
+# The min/max warehouses' (safety factor, days of cover) pairs tried on the tuning
+# window: the peer gets its best warehouses, not a strawman's.
+WAREHOUSE_GRID = tuple((f, c) for f in (0.5, 1.0, 2.0, 3.0) for c in (7.0, 14.0, 28.0))
+
+
+def m5_input(args, window_end: int, settings, terms):  # type: ignore[no-untyped-def]
+    """ChainInput of the M5 panel replaying the `settings.days` days up to column
+    `window_end` (inclusive)."""
+    from storenet.datasets.m5 import read_calendar
+    from storenet.evaluation.models import m5_network, storenet_settings
+    from storenet.planning.history import HistoryFrame
+    from storenet.planning.simulate.chain_inputs import synthetic_chain
+    from storenet.planning.simulate.inputs import prepare
+
+    panel = args.panel
+    panel = replace(
+        panel, units=panel.units[:, : window_end + 1], days=panel.days[: window_end + 1]
+    )
+    split = panel.days[-1] - np.timedelta64(settings.days, "D")
+    at = panel.day_index(split)
+    panel = panel.take(np.flatnonzero(panel.units[:, max(0, at - 55) : at + 1].sum(axis=1) > 0))
+    warm = replace(panel, units=panel.units[:, : at + 1], days=panel.days[: at + 1])
+    network, pair = m5_network(warm)
+    # One regional warehouse per state (the network's regions), a central above them.
+    network = replace(
+        network,
+        warehouses=[*(f"RW-{r}" for r in network.regions), "CENTRAL"],
+        store_warehouse=network.store_region.astype(np.int32),
+    )
+    calendar = read_calendar(args.calendar) if args.calendar else None
+    demand_settings = storenet_settings(warm, calendar)
+    rows, cols = np.nonzero(panel.units > 0)
+    order = np.lexsort((pair[rows], cols))
+    history = HistoryFrame(
+        day=panel.days[cols[order]],
+        pair=pair[rows[order]].astype(np.int64),
+        units=panel.units[rows[order], cols[order]].astype(np.int64),
+        stockout=np.zeros(order.size, bool),
+        demand=np.full(order.size, -1, np.int64),
+        dropped_rows=0,
+    )
+    closing = np.full(network.n_pairs, -1, np.int64)
+    empty = np.zeros((len(network.warehouses), network.n_skus), np.int64)
+    sim = prepare(network, history, settings, split, closing, empty, None, demand_settings)
+    what = f"{network.n_stores} stores, {network.n_pairs} series, {network.n_skus} SKUs"
+    return synthetic_chain(sim, terms, args.chain_settings), what
+
+
+def synthetic_input(args, window_end: int, settings, terms):  # type: ignore[no-untyped-def]
+    """ChainInput of a small generated network, replaying the `settings.days` days
+    that end `window_end` days before its history ends (0 = the last days)."""
+    from storenet.datagen import NetworkSpec, generate
+    from storenet.planning.simulate.chain_inputs import synthetic_chain
+    from storenet.planning.simulate.inputs import load
+
+    folder = Path(args.work) / f"chain_{args.synthetic_stores}x{args.synthetic_skus}_{args.seed}"
+    if not (folder / "master" / "stores.parquet").exists():
+        generate(
+            NetworkSpec(
+                stores=args.synthetic_stores, skus=args.synthetic_skus, days=730, seed=args.seed
+            ),
+            folder,
+        )
+    last = pl.scan_parquet(sorted((folder / "history").glob("month=*/*.parquet")))
+    last_day = np.datetime64(last.select(pl.col("day").max()).collect().item(), "D")
+    split = last_day - np.timedelta64(window_end + settings.days, "D")
+    # The generator's warehouse stock is the stock at the END of its history: the
+    # chain opens on its own stated state instead (chain_inputs).
+    sim = load(folder, settings, split=split.astype(object), warehouse=np.zeros((1, 1)))
+    what = f"{args.synthetic_stores} stores x {args.synthetic_skus} SKUs, seed {args.seed}"
+    return synthetic_chain(sim, terms, args.chain_settings), what
+
+
+def replay(chain, name: str, setting: float, wh: tuple, log, label: str):  # type: ignore[no-untyped-def]
+    from storenet.planning.simulate.chain import simulate_chain
+    from storenet.planning.simulate.chain_policies import make_chain_policy
+
+    started = time.perf_counter()
+    result = simulate_chain(chain, make_chain_policy(name, setting, *wh))
+    k = result.kpis()
+    log(
+        f"{label} {name} {setting:g} (warehouses {wh[0]:g}, {wh[1]:g} d): "
+        f"fill {k['store_fill']:.4f}, "
+        f"network days {k['network_inventory_days']:.2f}, bullwhip {k['bullwhip']:.2f}, "
+        f"{k['supplier_orders']} POs ({time.perf_counter() - started:.1f} s)"
+    )
+    return result
+
+
+def operating_point(runs: list, fill: float):  # type: ignore[no-untyped-def]
+    """The first min/max run (by factor) filling at least `fill`, else the best."""
+    runs = sorted(runs, key=lambda r: r.setting)
+    return next((r for r in runs if r.kpis()["store_fill"] >= fill), runs[-1])
+
+
+def tune(chain, args, log) -> dict:  # type: ignore[no-untyped-def]
+    """Choose the min/max factors on the tuning window (see the module doc)."""
+    from storenet.planning.simulate.chain_policies import CHAIN_SWEEPS
+
+    best = None
+    for wf in WAREHOUSE_GRID:
+        runs = [replay(chain, "minmax", f, wf, log, "tune") for f in CHAIN_SWEEPS["minmax"]]
+        point = operating_point(runs, args.fill)
+        k = point.kpis()
+        key = (
+            k["store_fill"] < args.fill,
+            k["network_inventory_days"] if k["store_fill"] >= args.fill else -k["store_fill"],
+        )
+        if best is None or key < best[0]:
+            best = (key, wf, point.setting, k)
+    _, wf, factor, k = best
+    return {
+        "warehouse_factor": wf[0],
+        "warehouse_cover_days": wf[1],
+        "store_factor": factor,
+        "tuning_fill": k["store_fill"],
+        "tuning_network_days": k["network_inventory_days"],
+    }
+
+
+def report(chain, chosen: dict, args, log, label: str) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
+    """The report window's figures at the chosen settings; also the runs to draw."""
+    from storenet.planning.simulate.chain_policies import CHAIN_SWEEPS
+    from storenet.planning.simulate.frontier import first_crossing
+
+    wf = (chosen["warehouse_factor"], chosen["warehouse_cover_days"])
+    minmax = replay(chain, "minmax", chosen["store_factor"], wf, log, label)
+    mk = minmax.kpis()
+    fill = mk["store_fill"]
+    out = {
+        "store_fill": fill,
+        "minmax_days": mk["network_inventory_days"],
+        "minmax_bullwhip": mk["bullwhip"],
+        "minmax_supplier_orders": mk["supplier_orders"],
+        "minmax_store_days": mk["store_inventory_days"],
+    }
+    drawn = {"minmax": minmax}
+    for name in args.policies:
+        if name == "minmax":
+            continue
+        runs = [replay(chain, name, s, wf, log, label) for s in CHAIN_SWEEPS[name]]
+        points = [(r.kpis()["network_inventory_days"], r.kpis()["store_fill"]) for r in runs]
+        days = first_crossing(points, fill)
+        reach = sorted(runs, key=lambda r: r.kpis()["network_inventory_days"])
+        at = next((r for r in reach if r.kpis()["store_fill"] >= fill), reach[-1])
+        k = at.kpis()
+        out[f"{name}_days"] = days
+        out[f"{name}_days_reduction_vs_minmax"] = 1 - days / out["minmax_days"]
+        out[f"{name}_bullwhip"] = k["bullwhip"]
+        out[f"{name}_supplier_orders"] = k["supplier_orders"]
+        out[f"{name}_setting_at_fill"] = at.setting
+        out[f"{name}_frontier"] = [
+            {
+                "setting": r.setting,
+                "fill": p[1],
+                "network_days": p[0],
+                "bullwhip": r.kpis()["bullwhip"],
+            }
+            for r, p in zip(runs, points)
+        ]
+        drawn[name] = at
+    return out, drawn
+
+
+def finite(value):  # type: ignore[no-untyped-def]
+    """`value` with every NaN (a figure that does not exist: a frontier that never
+    reaches the fill) as None, so the JSON is standard."""
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite(v) for v in value]
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, help="M5 sales (wide CSV); omit: synthetic only")
+    parser.add_argument("--calendar", type=Path, default=M5 / "calendar.csv")
+    parser.add_argument("--stores", default="", help="comma-separated M5 stores (default all)")
+    parser.add_argument("--days", type=int, default=182, help="days per window (tune, report)")
+    parser.add_argument("--burn-in", type=int, default=28, help="days left out of the KPIs")
+    parser.add_argument("--fill", type=float, default=0.97)
+    parser.add_argument("--policies", default="storenet,minmax,storenet_stores")
+    parser.add_argument("--synthetic-stores", type=int, default=40)
+    parser.add_argument("--synthetic-skus", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--skip-synthetic", action="store_true")
+    parser.add_argument("--out", type=Path, default=Path("var/bench/chain"))
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "storenet_chain")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from storenet.cli_frontier import draw_echelons
+    from storenet.planning.simulate.chain_inputs import ChainSettings, SupplierTerms
+    from storenet.planning.simulate.inputs import SimSettings
+
+    console = Console(stderr=True)
+    args.policies = [p.strip() for p in args.policies.split(",") if p.strip()]
+    args.chain_settings = ChainSettings(burn_in_days=args.burn_in)
+    terms = SupplierTerms()
+    console.log(f"synthetic supplier terms: {terms.describe()}")
+    plans = []
+    if args.data:
+        from storenet.datasets.m5 import load_panel
+
+        stores = [s.strip() for s in args.stores.split(",") if s.strip()]
+        args.panel = load_panel(args.data, args.calendar, stores=stores or None)
+        last = len(args.panel.days) - 1
+        plans.append(("m5", m5_input, "sales", last - args.days, last))
+    if not args.skip_synthetic:
+        plans.append(("synthetic", synthetic_input, "true", args.days, 0))
+
+    results, rows, runs_doc = [], [], {}
+    for label, builder, demand_source, tune_end, report_end in plans:
+        settings = SimSettings(days=args.days, demand=demand_source)
+        with console.status(f"{label}: warming up (tuning window)"):
+            tuning, what = builder(args, tune_end, settings, terms)
+        console.log(f"{label}: {what}; tuning window {tuning.sim.days[0]}..{tuning.sim.days[-1]}")
+        chosen = tune(tuning, args, console.log)
+        console.log(f"{label}: chosen on the tuning window: {chosen}")
+        with console.status(f"{label}: warming up (report window)"):
+            reporting, _ = builder(args, report_end, settings, terms)
+        console.log(f"{label}: report window {reporting.sim.days[0]}..{reporting.sim.days[-1]}")
+        figures, drawn = report(reporting, chosen, args, console.log, label)
+        for name, run in drawn.items():
+            draw_echelons(
+                run,
+                args.out / f"echelons_{label}_{name}.png",
+                f"Stock by echelon: {label}, {name} {run.setting:g}",
+            )
+        prefix = "" if label == "m5" or not args.data else "synthetic_"
+        results += [
+            {
+                "name": f"{prefix}chain_days_reduction_vs_minmax",
+                "value": round(figures.get("storenet_days_reduction_vs_minmax", float("nan")), 4),
+                "unit": "fraction",
+            },
+            {
+                "name": f"{prefix}chain_store_fill",
+                "value": round(figures["store_fill"], 4),
+                "unit": "fraction",
+            },
+            {
+                "name": f"{prefix}chain_bullwhip_storenet",
+                "value": round(figures.get("storenet_bullwhip", float("nan")), 3),
+                "unit": "ratio",
+            },
+            {
+                "name": f"{prefix}chain_bullwhip_minmax",
+                "value": round(figures["minmax_bullwhip"], 3),
+                "unit": "ratio",
+            },
+        ]
+        rows.append((label, what, figures))
+        runs_doc[label] = {
+            "data": what,
+            "tuning_window": f"{tuning.sim.days[0]}..{tuning.sim.days[-1]}",
+            "report_window": f"{reporting.sim.days[0]}..{reporting.sim.days[-1]}",
+            "burn_in_days": args.burn_in,
+            "chosen_on_tuning_window": chosen,
+            "report": figures,
+        }
+
+    table = Table(
+        title="Network inventory days at min/max's store fill "
+        f"(report window; target {args.fill:.0%})"
+    )
+    for column in (
+        "data",
+        "store fill",
+        "min/max days",
+        "storenet days",
+        "storenet stores days",
+        "vs min/max",
+        "bullwhip storenet",
+        "bullwhip min/max",
+        "POs storenet",
+        "POs min/max",
+    ):
+        table.add_column(column, justify="right")
+    for label, what, f in rows:
+        table.add_row(
+            f"{label} ({what})",
+            f"{f['store_fill']:.4f}",
+            f"{f['minmax_days']:.2f}",
+            f"{f.get('storenet_days', float('nan')):.2f}",
+            f"{f.get('storenet_stores_days', float('nan')):.2f}",
+            f"{f.get('storenet_days_reduction_vs_minmax', float('nan')):+.1%}",
+            f"{f.get('storenet_bullwhip', float('nan')):.2f}",
+            f"{f['minmax_bullwhip']:.2f}",
+            str(f.get("storenet_supplier_orders", "")),
+            str(f["minmax_supplier_orders"]),
+        )
+    Console().print(table)
+    print(f"supplier terms (synthetic): {terms.describe()}")
+    print(f"charts: {args.out}/echelons_*.png")
+    if args.json:
+        write_json(
+            args.json,
+            "chain",
+            finite(results),
+            command=" ".join(sys.argv),
+            supplier_terms=terms.describe(),
+            runs=finite(runs_doc),
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
