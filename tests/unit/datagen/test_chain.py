@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from storenet.datagen.catalog import CATEGORIES, make_catalog
+from storenet.datagen.history import cover_days
 from storenet.datagen.lanes import review_days
 from storenet.datagen.suppliers import (
     WEEKDAYS,
@@ -237,3 +238,12 @@ def test_first_fills_awaited_by_an_order_match_the_day_by_day_sum():
                     if key % flows.n_skus == k:
                         slow[key // flows.n_skus, j] += u
         assert np.array_equal(fast, slow)
+
+
+def test_a_store_order_must_last_its_review_gap_plus_its_lane_lead_time():
+    # given: Tue+Fri delivered 1 day after ordering; once a week, 5 days away
+    masks = np.array([0b10010, 0b1], dtype=np.uint8)
+    # when
+    cover = cover_days(masks, np.array([1, 5]))
+    # then
+    assert cover.tolist() == [4 + 1, 7 + 5]
