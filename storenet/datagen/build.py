@@ -29,7 +29,7 @@ from storenet.datagen.catalog import make_catalog
 from storenet.datagen.demand import RATE, launch_days, sku_appeal, sku_listed, store_traffic
 from storenet.datagen.files import HistoryWriter, write_table
 from storenet.datagen.history import EXTRA_DAYS, Drivers, Simulation
-from storenet.datagen.lanes import make_lanes
+from storenet.datagen.lanes import make_lanes, store_lead_days
 from storenet.datagen.places import make_places
 from storenet.datagen.pricing import make_prices
 from storenet.datagen.replenishment import supply_factors
@@ -220,6 +220,7 @@ def generate(
         spec.days,
         drivers,
         sourcing,
+        store_lead_days(stores, places),
         streams[6],
     )
     writer = HistoryWriter(history_dir, stores.ids, catalog.ids)
@@ -237,7 +238,7 @@ def generate(
     save("opening_stock", master.opening_stock_table(location, sku, qty, location_ids, sku_ids))
     report("opening stock", 1, 1)
     orders = chain_tables.order_tables(
-        result.orders, sourcing, first, catalog.ids, places.warehouse_ids
+        result.orders, sourcing, first, spec.days, catalog.ids, places.warehouse_ids
     )
     for name, table in orders.items():
         save(name, table)

@@ -67,16 +67,21 @@ def order_tables(
     lines: OrderLines,
     s: Sourcing,
     first_day: np.datetime64,
+    n_days: int,
     sku_ids: list[str],
     warehouse_ids: list[str],
 ) -> dict[str, pa.Table]:
-    """purchase_orders (id, supplier_id, warehouse_id, currency, ordered_on),
+    """purchase_orders (id, supplier_id, warehouse_id, currency, ordered_on, status),
     purchase_order_lines (po_id, line_no, sku_id, qty_ordered, unit_cost, promised_on)
     and purchase_order_receipts (po_id, line_no, received_on, qty_good, qty_damaged,
-    delivery_note) of the history's orders. An order's id is "HPO-<day>-<supplier>-
-    <warehouse>"; lines are numbered from 1 in SKU order; a line gets one receipt when
-    anything arrived (all lines of an order arrive together), none otherwise (its
-    whole quantity was cancelled); promised_on is the supplier's mean lead time on."""
+    delivery_note) of the orders of a history of `n_days` days.
+
+    An order's id is "HPO-<day>-<supplier>-<warehouse>"; lines are numbered from 1 in
+    SKU order; promised_on is the supplier's mean lead time on. An order received
+    within the history is `closed`, and each of its lines that received anything has
+    one receipt (all lines of an order arrive together; a line with none had its whole
+    quantity cancelled). An order still on its way at the end is `confirmed`, open,
+    with no receipt."""
     # Lines are in (day, supplier, warehouse, SKU) order, so an order's lines are a run.
     key = np.stack([lines.ordered, lines.supplier, lines.warehouse])
     starts = np.flatnonzero(np.r_[True, np.any(key[:, 1:] != key[:, :-1], axis=0)])
@@ -94,7 +99,8 @@ def order_tables(
     currency = [s.supplier_currency[k] for k in lines.supplier[starts].tolist()]
     promised = day + np.round(s.supplier_lead_mean[lines.supplier]).astype("timedelta64[D]")
     received = lines.qty_good + lines.qty_damaged > 0
-    r = np.flatnonzero(received)
+    r = np.flatnonzero(received & ~lines.open(n_days))
+    status = np.where(lines.open(n_days)[starts], "confirmed", "closed")
     return {
         "purchase_orders": pa.table(
             {
@@ -107,6 +113,7 @@ def order_tables(
                 ),
                 "currency": pa.array(currency, pa.string()),
                 "ordered_on": dates(day[starts]),
+                "status": pa.array(status.tolist(), pa.string()),
             }
         ),
         "purchase_order_lines": pa.table(

@@ -11,7 +11,8 @@ far (a prefix of the pair order, since store ids follow opening order):
    listed pairs that ended the day with nothing on the shelf;
 5. evening: closing stores send their stock back; stores opening tomorrow and SKUs
    launching tomorrow get a first fill; stores on their delivery weekday order up to
-   their level (delivered two days later); regional warehouses pull from the central
+   their level (delivered after their lane's lead time, 1-5 days by distance from
+   their warehouse, `lanes`); regional warehouses pull from the central
    one; once a week, on its supplier's first order day, each SKU is ordered from its
    primary supplier: by the central warehouse, or by each regional warehouse for the
    SKUs shipped to them directly (`purchases`: MOQ, cases, capacity, a lead time
@@ -34,13 +35,13 @@ from storenet.datagen.assortment import Assortment
 from storenet.datagen.catalog import CATEGORIES, RETURN_RATE, Catalog
 from storenet.datagen.demand import RATE, draw_demand, draw_levels, forward_mean, level_table
 from storenet.datagen.files import HistoryWriter
+from storenet.datagen.lanes import review_days
 from storenet.datagen.purchases import OrderLines, SupplierOrders
 from storenet.datagen.replenishment import order_up_to, ration, round_to_pack
 from storenet.datagen.stores import Stores
 from storenet.datagen.suppliers import Sourcing
 from storenet.datagen.warehouse_flows import LONG_DAYS, WarehouseFlows
 
-LEAD_DAYS = 2  # store order to delivery
 FORWARD_DAYS = 9  # window of the short forward-looking demand mean
 EXTRA_DAYS = LONG_DAYS + 10  # grid days beyond the history, for the forward means
 LEVEL_REFRESH = 28  # days between redraws of a pair's demand level
@@ -76,15 +77,10 @@ class SimulationResult:
 Progress = Callable[[str, int, int], None]
 
 
-def cover_days(review_mask: np.ndarray) -> np.ndarray:
+def cover_days(review_mask: np.ndarray, lead_days: np.ndarray) -> np.ndarray:
     """Days an order must last per store: the longest gap between its delivery
-    weekdays plus the lead time (int64 per store)."""
-    out = np.empty(len(review_mask), dtype=np.int64)
-    for mask in np.unique(review_mask):
-        days = [d for d in range(7) if mask >> d & 1]
-        gaps = np.diff(days + [days[0] + 7]) if days else np.array([7])
-        out[review_mask == mask] = int(gaps.max()) + LEAD_DAYS
-    return out
+    weekdays plus its lane's lead time (int64 per store)."""
+    return review_days(review_mask).astype(np.int64) + lead_days
 
 
 class Simulation(WarehouseFlows):
@@ -100,6 +96,7 @@ class Simulation(WarehouseFlows):
         n_days: int,
         drivers: Drivers,
         sourcing: Sourcing,
+        store_lead: np.ndarray,
         rng: np.random.Generator,
     ) -> None:
         self.rng = rng
@@ -118,7 +115,9 @@ class Simulation(WarehouseFlows):
         self.capacity = a.capacity
         self.store_start = a.store_start
         # Expected units over a delivery cycle per unit of traffic and appeal.
-        self.cover_base = self.base * cover_days(stores.review_mask).astype(np.float32)[a.store]
+        cover = cover_days(stores.review_mask, store_lead).astype(np.float32)
+        self.cover_base = self.base * cover[a.store]
+        self.pair_lead = store_lead[a.store].astype(np.int64)  # days, warehouse to store
         self.pack = catalog.pack_size
         self.return_rate = np.array(
             [RETURN_RATE[CATEGORIES[c]] for c in catalog.category], dtype=np.float32
@@ -179,6 +178,8 @@ class Simulation(WarehouseFlows):
         mask = sourcing.supplier_order_mask[sourcing.item_supplier[primary]].astype(np.int64)
         self.order_weekday = np.argmax((mask[:, None] >> np.arange(7)) & 1, axis=1)
         self.first_fill_units = self._first_fill_units()
+        self._appeal_cum: np.ndarray | None = None  # built on the first supplier order
+        self._traffic_cum: np.ndarray | None = None
 
     # --- helpers -------------------------------------------------------------------
 
@@ -196,21 +197,33 @@ class Simulation(WarehouseFlows):
         """bool per pair of `idx`: listed on day t (store open, SKU in the range)."""
         return (self.listed_from[idx] <= t) & (self.listed_to[idx] >= t)
 
-    def _order(self, idx: np.ndarray, g: int, arrival: int) -> None:
-        """Order pairs `idx` (unique) up to their level, shipped for day `arrival`."""
+    def _order(self, idx: np.ndarray, g: int, arrival: int | np.ndarray) -> None:
+        """Order pairs `idx` (unique) up to their level, shipped for day `arrival`
+        (one day, or one per pair)."""
         if len(idx) == 0:
             return
+        arrival = np.broadcast_to(np.asarray(arrival, dtype=np.int64), idx.shape)
         gap = self._targets(idx, g) - self.on_hand[idx] - self.in_transit[idx]
         need = gap > 0
-        idx = idx[need]
+        idx, arrival = idx[need], arrival[need]
         qty = round_to_pack(gap[need].astype(np.int64), self.pack[self.pair_sku[idx]])
         keys = self.pair_wh[idx] * self.n_skus + self.pair_sku[idx]
         self._cross_dock(keys, qty)
         shipped = ration(keys, qty, self.wh_stock.reshape(-1), self.rng)
         sent = shipped > 0
-        idx, shipped = idx[sent], shipped[sent].astype(np.int32)
+        idx, shipped, arrival = idx[sent], shipped[sent].astype(np.int32), arrival[sent]
         self.in_transit[idx] += shipped
-        self.deliveries[arrival].append((idx, shipped))
+        if len(idx) == 0:
+            return
+        # A few distinct days (lanes take 1-5): one pass each beats sorting the pairs.
+        first, last = int(arrival.min()), int(arrival.max())
+        if first == last:
+            self.deliveries[first].append((idx, shipped))
+            return
+        for day in range(first, last + 1):
+            on_day = arrival == day
+            if on_day.any():
+                self.deliveries[day].append((idx[on_day], shipped[on_day]))
 
     # --- the run -------------------------------------------------------------------
 
@@ -251,7 +264,6 @@ class Simulation(WarehouseFlows):
         for t in [t for t in self.deliveries if t >= self.n_days]:
             for idx, qty in self.deliveries.pop(t):
                 self._to_warehouse(idx, qty)
-        self.purchases.deliver_the_rest(self.wh_stock)
         return SimulationResult(
             rows=totals["rows"],
             units=totals["units"],
@@ -354,8 +366,8 @@ class Simulation(WarehouseFlows):
         self._first_fill(t)
         idx = self.review_pairs[weekday]
         idx = idx[: np.searchsorted(idx, p)]
-        idx = idx[self._listed_on(idx, t + LEAD_DAYS)]
-        self._order(idx, g, t + LEAD_DAYS)
+        idx = idx[self._listed_on(idx, t + self.pair_lead[idx])]
+        self._order(idx, g, t + self.pair_lead[idx])
         self._regional_pull(g)
         self._supplier_order(t, weekday)
         chunk = t % LEVEL_REFRESH

@@ -7,7 +7,8 @@ the warehouses together ask a supplier item for more than its weekly capacity, c
 it. The supplier delivers a share of each line (all of it unless the SKU is short that
 week; the rest of the line is cancelled), a few units now and then damaged, all lines
 of the order together after one lead time drawn around the supplier's mean with its
-spread (`suppliers.lead_days`). Units on order count in the warehouses' positions.
+spread (`suppliers.lead_days`). Units on order count in the warehouses' positions;
+orders still on their way when the history ends are open orders at the cut-over.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class OrderLines:
     SKU) order. Days are history day numbers (0 = the first day)."""
 
     ordered: np.ndarray  # int64 day the order was sent
-    arrival: np.ndarray  # int64 day the order was received
+    arrival: np.ndarray  # int64 day the order was (or will be) received
     supplier: np.ndarray  # int64
     warehouse: np.ndarray  # int64
     sku: np.ndarray  # int64
@@ -40,6 +41,11 @@ class OrderLines:
 
     def __len__(self) -> int:
         return len(self.sku)
+
+    def open(self, n_days: int) -> np.ndarray:
+        """bool per line: its order was still on its way at the end of a history of
+        `n_days` days."""
+        return self.arrival >= n_days
 
 
 class SupplierOrders:
@@ -118,19 +124,16 @@ class SupplierOrders:
             stock[wh, sku] += good
             self.on_order[wh, sku] -= good
 
-    def deliver_the_rest(self, stock: np.ndarray) -> None:
-        """Book every delivery still due into `stock`, whenever it would arrive: at the
-        end of the history the opening stock holds what is on its way."""
-        for t in sorted(self._due):
-            self.receive(t, stock)
-
     def lines(self, n_days: int) -> OrderLines:
-        """The PO lines of the orders received within the history (arrival before day
-        `n_days`); orders still on their way at its end are left out (their units are in
-        the opening stock, see `deliver_the_rest`)."""
+        """Every PO line of the history. Orders that arrive on or after day `n_days`
+        are still open at its end: their lines show nothing received (`arrival` is
+        when they would come, which nobody knows yet), and their units are on order,
+        not in the opening stock."""
         if not self._records:
             empty = np.zeros(0, dtype=np.int64)
             return OrderLines(*([empty] * 9))
         cols = [np.concatenate(parts) for parts in zip(*self._records)]
-        within = cols[1] < n_days
-        return OrderLines(*(c[within] for c in cols))
+        open_ = cols[1] >= n_days
+        for received in (7, 8):  # qty_good, qty_damaged
+            cols[received] = np.where(open_, 0, cols[received])
+        return OrderLines(*cols)

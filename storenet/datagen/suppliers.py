@@ -12,7 +12,7 @@ and invoice in CNY (unit cost = the SKU's cost). A supplier quotes one lead time
 all it makes (one shipping route); every delivery varies around it (`lead_days`).
 
 Case packs are cartons of whole store packs (a multiple of the SKU's pack size); the
-MOQ is whole cases of about one to two weeks of the network's mature demand; weekly
+MOQ is whole cases of a quarter to one week of the network's mature demand; weekly
 capacity is a few weeks of it, tight (1.2-1.6 weeks) for some items, none for others.
 TVs and large appliances ship from the supplier straight to the regional warehouses
 (`delivers_to` none); everything else goes to the central warehouse.
@@ -50,7 +50,7 @@ CASE_PACKS = {
 }
 DIRECT_CATEGORIES = ("tv",)
 DIRECT_APPLIANCES = ("Air Conditioner", "Refrigerator", "Washing Machine")
-MOQ_WEEKS = (0.5, 2.0)  # MOQ in weeks of mature network demand
+MOQ_WEEKS = (0.25, 1.0)  # MOQ in weeks of mature network demand
 TIGHT_SHARE = 0.15
 TIGHT_WEEKS = (1.2, 1.6)  # tight capacity, in weeks of mature network demand
 LOOSE_WEEKS = (2.5, 5.0)

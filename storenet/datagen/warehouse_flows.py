@@ -22,7 +22,7 @@ LONG_DAYS = 35  # window of the long forward-looking demand mean (warehouses)
 REGIONAL_COVER = 5  # days of demand a regional warehouse holds
 CENTRAL_COVER = 3  # days of safety stock at the central warehouse
 SUPPLIER_REVIEW = 7  # days between two orders of a SKU
-LEAD_SAFETY_Z = 1.5  # safety stock against the supplier's lead-time spread, in sds
+LEAD_SAFETY_Z = 1.0  # safety stock against the supplier's lead-time spread, in sds
 
 
 class WarehouseFlows:
@@ -99,8 +99,8 @@ class WarehouseFlows:
         lead = self.lead_mean[due]
         cover = lead + SUPPLIER_REVIEW + REGIONAL_COVER + CENTRAL_COVER
         cover = cover + LEAD_SAFETY_Z * self.lead_sd[due]
-        rate = self.wh_rate[:, due] * self.long_appeal[g][due]
-        want = rate * cover - self.wh_stock[:, due] - self.purchases.on_order[:, due]
+        need = self._demand_over(g, np.round(cover).astype(np.int64), due)
+        want = need - self.wh_stock[:, due] - self.purchases.on_order[:, due]
         want += self._first_fills_between(t, due)
         direct = self.direct[due]
         # The central warehouse orders for the whole network; each regional warehouse
@@ -114,6 +114,37 @@ class WarehouseFlows:
         wh, col = np.nonzero(want > 0)
         qty = np.ceil(want[wh, col]).astype(np.int64)
         self.purchases.order(t, wh, due[col], qty, self.d.supply[week])
+
+    def _demand_over(self, g: int, days: np.ndarray, due: np.ndarray) -> np.ndarray:
+        """Expected units (float [warehouses, len(due)]) of SKUs `due` over the next
+        `days` days (per SKU) after grid day g: the warehouses' rates with the SKU's
+        appeal and the warehouse's traffic over that window, so an order placed a
+        lead time ahead sees the launch or festival it will serve (a long window
+        beyond the grid repeats its last days)."""
+        if self._appeal_cum is None:
+            traffic = np.zeros((self.d.traffic.shape[0], self.n_wh))
+            store_wh = np.zeros(self.d.traffic.shape[1], dtype=np.int64)
+            store_wh[self.pair_store] = self.pair_wh
+            for w in range(self.n_wh):
+                traffic[:, w] = self.d.traffic[:, store_wh == w].sum(axis=1)
+            zero = np.zeros((1, self.n_wh))
+            self._traffic_cum = np.concatenate([zero, np.cumsum(traffic, axis=0)])
+            zero = np.zeros((1, self.n_skus))
+            self._appeal_cum = np.concatenate(
+                [zero, np.cumsum(self.d.appeal, axis=0, dtype=np.float64)]
+            )
+        last = len(self._appeal_cum) - 1
+        lo = g + 1
+        hi = np.minimum(lo + days, last)
+        span = np.maximum(hi - lo, 1)
+        stretch = days / span
+        appeal = (self._appeal_cum[hi, due] - self._appeal_cum[lo, due]) * stretch
+        # wh_rate holds the traffic of the next LONG_DAYS: rescale to the window's.
+        ref_hi = min(g + LONG_DAYS, last)
+        ref = (self._traffic_cum[ref_hi] - self._traffic_cum[g]) / max(ref_hi - g, 1)
+        window = (self._traffic_cum[hi].T - self._traffic_cum[lo][:, None]) / span
+        ratio = np.where(ref[:, None] > 0, window / np.maximum(ref[:, None], 1e-12), 1.0)
+        return self.wh_rate[:, due] * ratio * appeal
 
     def _first_fill_units(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         """{t: (keys, units)}: the order-up-to levels first fills take on the evening of

@@ -5,8 +5,9 @@ Row rules (`chain_row_checks`, pass 1) need one row: a lead time above zero, ord
 that are weekdays, a currency code, a lane between two places, a receipt of something.
 The rest (`check_chain`, pass 2) need the other files or the database (`ChainKnown`):
 one primary supplier per SKU, a parent that is a central warehouse and no cycle of
-parents, historic order lines and receipts that belong to an order of the folder and
-that predate the import's time (their stock is in the opening stock).
+parents, historic order lines and receipts that belong to an order of the folder,
+orders and receipts that predate the import's time (a receipt's stock is in the
+opening stock), and no receipt for an order still open.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from storenet.imports.checks import Check, apply_checks
 from storenet.imports.problems import Problems
 from storenet.imports.read import ROW, TableFile
 from storenet.imports.tables import WEEKDAYS
-from storenet.store.bulk import read_frame, temp_values
+from storenet.store.bulk import read_frame
 
 CURRENCY = r"^[A-Z]{3}$"
 CURRENCY_REASON = "must be a three-letter currency code in capitals (ISO 4217, like CNY)"
@@ -117,13 +118,11 @@ class ChainKnown:
 
     - `warehouses`: (id, kind, parent_id) of every stored warehouse;
     - `primaries`: (supplier_id, sku_id) of the stored primary supplier items (read
-      when the folder has supplier items);
-    - `orders`: (id, status) of the stored purchase orders the folder names.
+      when the folder has supplier items).
     """
 
     warehouses: pl.DataFrame
     primaries: pl.DataFrame
-    orders: pl.DataFrame
 
 
 def load_chain_known(conn: Connection, files: dict[str, TableFile]) -> ChainKnown:
@@ -140,18 +139,7 @@ def load_chain_known(conn: Connection, files: dict[str, TableFile]) -> ChainKnow
             "SELECT supplier_id, sku_id FROM supplier_items WHERE is_primary",
             {"supplier_id": pl.String(), "sku_id": pl.String()},
         )
-    orders = pl.DataFrame(schema={"id": pl.String, "status": pl.String})
-    if "purchase_orders" in files:
-        wanted_ids = files["purchase_orders"].frame["id"].drop_nulls()
-        if wanted_ids.len():
-            with temp_values(conn, wanted_ids) as wanted:
-                orders = read_frame(
-                    conn,
-                    f"SELECT o.id, o.status FROM {wanted} AS w "
-                    "JOIN purchase_orders AS o ON o.id = w.value",
-                    {"id": pl.String(), "status": pl.String()},
-                )
-    return ChainKnown(warehouses, primaries, orders)
+    return ChainKnown(warehouses, primaries)
 
 
 def check_chain(
@@ -239,8 +227,9 @@ def _check_order_history(
     order_frame = (
         orders.frame.drop_nulls("id")
         if orders is not None
-        else pl.DataFrame(schema={"id": pl.String, "ordered_on": pl.Date})
+        else pl.DataFrame(schema={"id": pl.String, "ordered_on": pl.Date, "status": pl.String})
     )
+    when = at.replace(tzinfo=None)
     line_keys = (
         lines.frame.drop_nulls(["po_id", "line_no"]).select("po_id", "line_no")
         if lines is not None
@@ -256,20 +245,19 @@ def _check_order_history(
             "has no lines in the folder's purchase_order_lines file",
             with_lines.select(ROW, pl.col("id").alias("value")),
         )
-        live = order_frame.join(chain.orders, on="id").filter(pl.col("status") != "closed")
-        problems.add_rows(
+        apply_checks(
             orders,
-            "id",
-            "",
-            live.select(
-                ROW,
-                pl.col("id").alias("value"),
-                pl.format(
-                    "is a purchase order storenet already holds, {}: history does not "
-                    "overwrite a live order",
-                    pl.col("status"),
-                ).alias("reason"),
-            ),
+            order_frame,
+            [
+                Check(
+                    "ordered_on",
+                    f"is not before the import's time ({when:%Y-%m-%d %H:%M} UTC): the "
+                    "folder's orders are history; new ones are made in purchasing",
+                    pl.col("ordered_on").cast(pl.Datetime("us")) >= pl.lit(when),
+                    pl.col("ordered_on"),
+                )
+            ],
+            problems,
         )
     if lines is not None:
         apply_checks(
@@ -290,8 +278,11 @@ def _check_order_history(
         return
     frame = receipts.frame.join(
         line_keys.with_columns(pl.lit(True).alias("__line")), on=["po_id", "line_no"], how="left"
-    ).join(order_frame.select(pl.col("id").alias("po_id"), "ordered_on"), on="po_id", how="left")
-    when = at.replace(tzinfo=None)
+    ).join(
+        order_frame.select(pl.col("id").alias("po_id"), "ordered_on", "status"),
+        on="po_id",
+        how="left",
+    )
     apply_checks(
         receipts,
         frame,
@@ -301,6 +292,13 @@ def _check_order_history(
                 "is not a line of this order in the folder's purchase_order_lines file",
                 pl.col("po_id").is_not_null() & pl.col("__line").is_null(),
                 pl.col("line_no"),
+            ),
+            Check(
+                "po_id",
+                "is an open order (status confirmed): it has received nothing yet; its "
+                "receipts are booked through purchasing, which moves the stock",
+                pl.col("status") == "confirmed",
+                pl.col("po_id"),
             ),
             Check(
                 "received_on",

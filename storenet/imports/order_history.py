@@ -1,17 +1,18 @@
-"""Writing the purchase-order history of a folder: orders received before the opening
-stock, imported as closed orders with their lines, transitions and receipts.
+"""Writing the purchase-order history of a folder: orders placed before the cut-over,
+closed ones (received before the opening stock) with their receipts, and open ones
+(status confirmed: sent, confirmed, nothing received yet), which are on order.
 
 History is added, never rewritten: an order already stored is left alone with its
-lines and receipts (so importing the same folder twice writes nothing the second time;
-`chain_checks` refuses an order id that is a live order). For a new order:
+lines and receipts, whatever happened to it since (so importing the same folder twice
+writes nothing the second time). For a new order:
 
-- its lines' counters come from their receipts: qty_received and qty_damaged are the
-  sums, qty_confirmed is qty_ordered, and the rest of the line (ordered - received -
-  damaged, never below 0) is cancelled, since the order is closed;
+- its lines' qty_confirmed is qty_ordered; a closed order's qty_received and
+  qty_damaged are the sums of its receipts and the rest of each line (ordered -
+  received - damaged, never below 0) is cancelled; an open order's counters are 0;
 - its transitions tell its life: draft -> approved -> sent -> confirmed on the day it
-  was ordered, then -> closed on the day of its last receipt (via partly_received on
-  its first receipt day when it arrived on several days; on the order day when nothing
-  arrived);
+  was ordered; a closed order then -> closed on the day of its last receipt (via
+  partly_received on its first receipt day when it arrived on several days; on the
+  order day when nothing arrived);
 - its receipts carry no ledger movement (movement_id NULL): their units are already in
   the opening stock, which is what the ledger starts from.
 
@@ -39,14 +40,14 @@ from storenet.store.schema import (
 
 Tell = Callable[[str, int, int], None]
 IMPORTED_BY = "import"
-REASON = "historic purchase order, imported closed"
+REASON = "purchase order from before the cut-over, imported"
 NAMES = ("purchase_orders", "purchase_order_lines", "purchase_order_receipts")
 
 
 def write_order_history(
     conn: Connection, files: dict[str, TableFile], tell: Tell
 ) -> dict[str, TableCounts]:
-    """Insert the folder's orders that are not stored yet, closed, with their lines,
+    """Insert the folder's orders that are not stored yet, with their lines,
     transitions and receipts (typed, checked `files`). Returns counts for the three
     files and for purchase_order_transitions (inserted only); {} without orders."""
     if "purchase_orders" not in files:
@@ -63,7 +64,7 @@ def write_order_history(
     )
     tell("write purchase orders", 0, 1)
     insert_frame(conn, purchase_orders, _orders(new))
-    insert_frame(conn, purchase_order_lines, _lines(new_lines, new_receipts))
+    insert_frame(conn, purchase_order_lines, _lines(new_lines, new_receipts, new))
     transitions = _transitions(new, new_receipts)
     insert_frame(conn, purchase_order_transitions, transitions)
     insert_frame(
@@ -121,7 +122,7 @@ def _orders(new: pl.DataFrame) -> pl.DataFrame:
         "id",
         "supplier_id",
         "warehouse_id",
-        pl.lit("closed").alias("status"),
+        "status",
         "currency",
         at.alias("created_at"),
         pl.lit(IMPORTED_BY).alias("created_by"),
@@ -129,15 +130,19 @@ def _orders(new: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _lines(lines: pl.DataFrame, receipts: pl.DataFrame) -> pl.DataFrame:
+def _lines(lines: pl.DataFrame, receipts: pl.DataFrame, orders: pl.DataFrame) -> pl.DataFrame:
     received = receipts.group_by("po_id", "line_no").agg(
         pl.col("qty_good").sum().alias("qty_received"),
         pl.col("qty_damaged").sum().alias("qty_damaged"),
     )
-    counted = lines.join(received, on=["po_id", "line_no"], how="left").with_columns(
-        pl.col("qty_received").fill_null(0), pl.col("qty_damaged").fill_null(0)
+    status = orders.select(pl.col("id").alias("po_id"), "status")
+    counted = (
+        lines.join(received, on=["po_id", "line_no"], how="left")
+        .join(status, on="po_id", how="left")
+        .with_columns(pl.col("qty_received").fill_null(0), pl.col("qty_damaged").fill_null(0))
     )
     rest = pl.col("qty_ordered") - pl.col("qty_received") - pl.col("qty_damaged")
+    rest = pl.when(pl.col("status") == "closed").then(rest).otherwise(0)
     return counted.select(
         "po_id",
         "line_no",
@@ -159,8 +164,11 @@ def _transitions(orders: pl.DataFrame, receipts: pl.DataFrame) -> pl.DataFrame:
         pl.col("received_at").max().alias("last"),
     )
     o = orders.select(
-        pl.col("id").alias("po_id"), pl.col("ordered_on").cast(pl.Datetime("us")).alias("sent")
+        pl.col("id").alias("po_id"),
+        pl.col("ordered_on").cast(pl.Datetime("us")).alias("sent"),
+        "status",
     ).join(days, on="po_id", how="left")
+    closed = o.filter(pl.col("status") == "closed")
     split = pl.col("first") < pl.col("last")
 
     def step(frame: pl.DataFrame, at: pl.Expr, before: str, after: str, rank: int) -> pl.DataFrame:
@@ -176,10 +184,10 @@ def _transitions(orders: pl.DataFrame, receipts: pl.DataFrame) -> pl.DataFrame:
         step(o, pl.col("sent"), "draft", "approved", 0),
         step(o, pl.col("sent"), "approved", "sent", 1),
         step(o, pl.col("sent"), "sent", "confirmed", 2),
-        step(o.filter(split), pl.col("first"), "confirmed", "partly_received", 3),
-        step(o.filter(split), pl.col("last"), "partly_received", "closed", 4),
+        step(closed.filter(split), pl.col("first"), "confirmed", "partly_received", 3),
+        step(closed.filter(split), pl.col("last"), "partly_received", "closed", 4),
         step(
-            o.filter(~split.fill_null(False)),
+            closed.filter(~split.fill_null(False)),
             pl.coalesce(pl.col("last"), pl.col("sent")),
             "confirmed",
             "closed",

@@ -262,7 +262,7 @@ SPECS: tuple[TableSpec, ...] = (
         ("serial",),
         None,
     ),
-    # Purchase-order history: written as closed orders by `imports.order_history`.
+    # Purchase-order history, closed or still on order: written by `imports.order_history`.
     TableSpec(
         "purchase_orders",
         (
@@ -271,6 +271,8 @@ SPECS: tuple[TableSpec, ...] = (
             _ref("warehouse_id", required=True),
             Field("currency", TEXT, required=True),
             Field("ordered_on", DATE, required=True, column=""),  # created_at, sent_at
+            # closed: received (or cancelled) before the cut-over; confirmed: on order.
+            Field("status", CHOICE, choices=("closed", "confirmed"), default="closed"),
         ),
         ("id",),
         schema.purchase_orders,

@@ -57,9 +57,9 @@ CHAIN = {
     ],
     "purchase_orders": [
         {"id": "PO1", "supplier_id": "SA", "warehouse_id": "WC", "currency": "CNY",
-         "ordered_on": "2026-01-05"},
+         "ordered_on": "2026-01-05", "status": ""},
         {"id": "PO2", "supplier_id": "SB", "warehouse_id": "WE", "currency": "USD",
-         "ordered_on": "2026-01-07"},
+         "ordered_on": "2026-01-07", "status": "closed"},
     ],
     "purchase_order_lines": [
         {"po_id": "PO1", "line_no": "1", "sku_id": "K1", "qty_ordered": "100",
@@ -125,18 +125,36 @@ def test_a_generated_network_imports_its_chain_and_a_second_import_changes_nothi
     n_orders = files["purchase_orders"].height
     assert first.tables["purchase_orders"].inserted == n_orders > 0
     assert count(engine, purchase_order_receipts) == files["purchase_order_receipts"].height
-    assert count(engine, purchase_order_transitions) >= 4 * n_orders
+    n_open = files["purchase_orders"].filter(pl.col("status") == "confirmed").height
+    # closed: draft -> approved -> sent -> confirmed -> closed; open: up to confirmed
+    assert count(engine, purchase_order_transitions) == 4 * (n_orders - n_open) + 3 * n_open
     assert not second.changed
     assert snapshot(engine) == after_first
     with engine.connect() as conn:
         parents = dict(conn.execute(select(warehouses.c.id, warehouses.c.parent_id)).all())
-        statuses = set(conn.execute(select(purchase_orders.c.status)).scalars())
+        statuses = dict(
+            conn.execute(
+                select(purchase_orders.c.status, func.count()).group_by(purchase_orders.c.status)
+            ).all()
+        )
         movements = conn.execute(
             select(func.count()).where(purchase_order_receipts.c.movement_id.is_not(None))
         ).scalar_one()
+        open_lines = conn.execute(
+            select(
+                func.count(),
+                func.sum(
+                    purchase_order_lines.c.qty_received + purchase_order_lines.c.qty_cancelled
+                ),
+            )
+            .select_from(purchase_order_lines.join(purchase_orders))
+            .where(purchase_orders.c.status == "confirmed")
+        ).one()
     assert parents["WH-C01"] is None
     assert {p for w, p in parents.items() if w != "WH-C01"} == {"WH-C01"}
-    assert statuses == {"closed"} and movements == 0
+    assert set(statuses) == {"closed", "confirmed"} and statuses["closed"] > statuses["confirmed"]
+    assert movements == 0
+    assert open_lines[0] > 0 and open_lines[1] == 0
 
 
 def test_chain_rows_are_stored_with_their_defaults_and_counters(engine, chain_tables, make_folder):
@@ -357,7 +375,7 @@ def test_a_bad_order_history_is_refused(engine, chain_tables, make_folder):
     # given
     chain_tables["purchase_orders"].append(
         {"id": "PO3", "supplier_id": "S404", "warehouse_id": "WC", "currency": "CNY",
-         "ordered_on": "2026-01-05"}
+         "ordered_on": "2026-01-05", "status": ""}
     )  # fmt: skip
     chain_tables["purchase_order_lines"].append(
         {"po_id": "PO9", "line_no": "1", "sku_id": "K1", "qty_ordered": "0",
@@ -390,21 +408,68 @@ def test_a_bad_order_history_is_refused(engine, chain_tables, make_folder):
     }
 
 
-def test_history_never_overwrites_a_live_order(engine, chain_tables, make_folder):
-    # given: PO1 is stored as a live order
+def test_an_open_order_is_on_order_with_its_life_so_far(engine, chain_tables, make_folder):
+    # given
+    chain_tables["purchase_orders"][1]["status"] = "confirmed"
+    chain_tables["purchase_order_receipts"] = chain_tables["purchase_order_receipts"][:1]
+
+    # when
+    import_folder(engine, make_folder(chain_tables), as_of=AS_OF)
+
+    # then
+    with engine.connect() as conn:
+        order = conn.execute(select(purchase_orders).where(purchase_orders.c.id == "PO2")).one()
+        line = conn.execute(
+            select(purchase_order_lines).where(purchase_order_lines.c.po_id == "PO2")
+        ).one()
+        steps = conn.execute(
+            select(purchase_order_transitions.c.to_status)
+            .where(purchase_order_transitions.c.po_id == "PO2")
+            .order_by(purchase_order_transitions.c.id)
+        ).scalars()
+        closed = conn.execute(select(purchase_orders.c.status).where(purchase_orders.c.id == "PO1"))
+        assert closed.scalar_one() == "closed"
+        assert list(steps) == ["approved", "sent", "confirmed"]
+    assert (order.status, order.sent_at) == ("confirmed", datetime(2026, 1, 7))
+    assert (line.qty_confirmed, line.qty_received, line.qty_cancelled) == (40, 0, 0)
+
+
+def test_an_open_order_with_receipts_or_an_order_after_the_cut_over_is_refused(
+    engine, chain_tables, make_folder
+):
+    # given
+    chain_tables["purchase_orders"][1]["status"] = "confirmed"
+    chain_tables["purchase_orders"][0]["ordered_on"] = "2026-03-02"
+
+    # when
+    found = refusal(engine, make_folder(chain_tables))
+
+    # then
+    assert {(w, f) for w, f, _ in found} == {
+        ("purchase_orders.csv row 1", "ordered_on"),
+        ("purchase_order_receipts.csv row 1", "received_on"),  # before its order now
+        ("purchase_order_receipts.csv row 2", "po_id"),
+        ("purchase_order_receipts.csv row 3", "po_id"),
+    }
+
+
+def test_a_stored_order_is_left_alone_whatever_happened_to_it(engine, chain_tables, make_folder):
+    # given: PO2 was imported open and has been received in full since
+    chain_tables["purchase_orders"][1]["status"] = "confirmed"
+    chain_tables["purchase_order_receipts"] = chain_tables["purchase_order_receipts"][:1]
     import_folder(engine, make_folder(chain_tables, name="first"), as_of=AS_OF)
     with engine.begin() as conn:
         conn.execute(
-            purchase_orders.update().where(purchase_orders.c.id == "PO1").values(status="sent")
+            purchase_orders.update().where(purchase_orders.c.id == "PO2").values(status="closed")
         )
+    before = snapshot(engine)
 
     # when
-    found = refusal(engine, make_folder(chain_tables, name="second"))
+    report = import_folder(engine, make_folder(chain_tables, name="second"), as_of=AS_OF)
 
     # then
-    [(where, field, reason)] = found
-    assert (where, field) == ("purchase_orders.csv row 1", "id")
-    assert "sent" in reason
+    assert report.tables["purchase_orders"].unchanged == 2
+    assert snapshot(engine) == before
 
 
 def test_a_generated_folder_in_csv_imports_the_same_chain(engine, generated, tmp_path):

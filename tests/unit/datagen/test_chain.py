@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from storenet.datagen.catalog import CATEGORIES, make_catalog
+from storenet.datagen.history import cover_days
 from storenet.datagen.lanes import review_days
 from storenet.datagen.suppliers import (
     WEEKDAYS,
@@ -17,6 +18,7 @@ from storenet.datagen.suppliers import (
     make_sourcing,
     supplier_count,
 )
+from storenet.datagen.warehouse_flows import SUPPLIER_REVIEW, WarehouseFlows
 from tests.unit.datagen.conftest import Built
 
 FIRST, LAST = date(2024, 11, 23), date(2026, 11, 22)
@@ -205,3 +207,43 @@ def test_order_lines_follow_the_supplier_terms_and_receipts_never_exceed_them(sm
     assert ((received["qty_good"] + received["qty_damaged"]) <= received["qty_ordered"]).all()
     assert (received["received_on"] <= small.net.last_day).all()
     assert (received["received_on"] > received["ordered_on"]).all()
+
+
+class _Flows(WarehouseFlows):
+    """Just what `_first_fills_between` reads."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.n_wh, self.n_skus, self.n_days = 3, 7, 60
+        self.lead_mean = rng.uniform(7, 45, self.n_skus)
+        self.first_fill_units = {}
+        for day in rng.choice(self.n_days, 25, replace=False):
+            keys = np.unique(rng.integers(0, self.n_wh * self.n_skus, 6))
+            self.first_fill_units[int(day)] = (keys, rng.integers(1, 50, len(keys)))
+
+
+def test_first_fills_awaited_by_an_order_match_the_day_by_day_sum():
+    # given
+    flows = _Flows(np.random.default_rng(3))
+    due = np.array([0, 2, 3, 6])
+    for t in (0, 5, 20):
+        # when
+        fast = flows._first_fills_between(t, due)
+        # then: the obvious version, SKU by SKU and day by day
+        slow = np.zeros_like(fast)
+        for j, k in enumerate(due):
+            arrival = t + round(flows.lead_mean[k])
+            for day in range(arrival, min(arrival + SUPPLIER_REVIEW, flows.n_days)):
+                keys, units = flows.first_fill_units.get(day, ([], []))
+                for key, u in zip(keys, units):
+                    if key % flows.n_skus == k:
+                        slow[key // flows.n_skus, j] += u
+        assert np.array_equal(fast, slow)
+
+
+def test_a_store_order_must_last_its_review_gap_plus_its_lane_lead_time():
+    # given: Tue+Fri delivered 1 day after ordering; once a week, 5 days away
+    masks = np.array([0b10010, 0b1], dtype=np.uint8)
+    # when
+    cover = cover_days(masks, np.array([1, 5]))
+    # then
+    assert cover.tolist() == [4 + 1, 7 + 5]

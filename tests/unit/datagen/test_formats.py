@@ -101,6 +101,7 @@ MASTER = {
         "warehouse_id": pa.string(),
         "currency": pa.string(),
         "ordered_on": pa.date32(),
+        "status": pa.string(),
     },
     "purchase_order_lines": {
         "po_id": pa.string(),
