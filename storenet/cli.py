@@ -289,19 +289,26 @@ def demo(
 
 @ledger_app.command("verify")
 def ledger_verify() -> None:
-    """Rebuild balances from movements and compare; exit 1 naming every mismatch."""
-    from storenet.ledger.verify import conservation_errors, verify_balances
+    """Rebuild balances from movements and compare; check conservation and that units
+    in transit are what shipped transfers carry; exit 1 naming every difference."""
+    from storenet.ledger.verify import conservation_errors, transit_errors, verify_balances
 
     engine = _engine(Settings.from_env())
     with reading(engine) as conn:
         mismatches = verify_balances(conn)
         unbalanced = conservation_errors(conn)
+        transit = transit_errors(conn)
     for m in mismatches:
         err.print(f"mismatch: {m}", highlight=False)
     for sku, net in unbalanced.items():
         err.print(f"not conserved: {sku} nets to {net} over all locations", highlight=False)
-    if mismatches or unbalanced:
-        err.print(f"[red]{len(mismatches)} mismatch(es), {len(unbalanced)} unconserved SKU(s)[/]")
+    for t in transit:
+        err.print(f"in transit: {t}", highlight=False)
+    if mismatches or unbalanced or transit:
+        err.print(
+            f"[red]{len(mismatches)} mismatch(es), {len(unbalanced)} unconserved SKU(s), "
+            f"{len(transit)} in-transit difference(s)[/]"
+        )
         raise typer.Exit(1)
     out.print(
         "ledger verified: the balance projection equals the movements; every SKU nets to zero"
