@@ -94,3 +94,24 @@ def test_stock_echelons_prints_a_table_and_plain_json(shop):
     }
     assert rows["in transit to stores"]["units"] == 3
     assert rows["regional warehouses"]["units"] == 0
+
+
+def test_a_phone_named_on_a_return_is_released_when_the_return_is_cancelled(shop):
+    # given S1's manager returning phone P-S1-1 to its warehouse, WE
+    args = ["transfer", "create", "T-P", "--from", "S1", "--to", "WE", "--serial", "PH1=P-S1-1"]
+    made = cli(*args, "--as", "sm_s1")
+    claimed = cli(
+        *("transfer", "create", "T-Q", "--from", "S1", "--to", "WE", "--serial", "PH1=P-S1-1"),
+        *("--as", "sm_s1"),
+    )
+    # when the return is cancelled
+    cancelled = cli("transfer", "cancel", "T-P", "--reason", "kept for a customer", "--as", "sm_s1")
+    # then the phone was claimed by the draft, and is free again
+    assert made.exit_code == 0, made.output
+    assert claimed.exit_code == 2 and "already named on draft transfer T-P" in claimed.output
+    assert json.loads(cancelled.stdout)["serials_released"] == ["P-S1-1"]
+    again = cli(
+        *("transfer", "create", "T-Q", "--from", "S1", "--to", "WE", "--serial", "PH1=P-S1-1"),
+        *("--key", "q2", "--as", "sm_s1"),
+    )
+    assert again.exit_code == 0, again.output
