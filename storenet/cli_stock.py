@@ -25,6 +25,7 @@ from typing import TypeVar
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from storenet.accounts.errors import Denied
 from storenet.errors import IdempotencyConflict, Problem, Refused, StorenetError
@@ -319,6 +320,26 @@ def unreserve(
     )
 
 
+def echelon_table(rows: list[dict]) -> Table:
+    """A Rich table of storenet.reports.echelons.stock_by_echelon rows: each echelon's
+    units and value at cost, then what the network holds and that with what is on
+    order (the demo prints it too)."""
+    from storenet.reports.echelons import ON_ORDER
+
+    table = Table(title="Stock by echelon")
+    for name in ("echelon", "units", "value at cost"):
+        table.add_column(name, justify="left" if name == "echelon" else "right")
+    for row in rows:
+        table.add_row(row["echelon"], f"{row['units']:,}", f"{row['value']:,.2f} {row['currency']}")
+    # What the network holds (on order is not in it yet), then with what is on order.
+    held = [row for row in rows if row["echelon"] != ON_ORDER]
+    table.add_section()
+    for label, part in (("in the network", held), ("with on order", rows)):
+        units, value = sum(r["units"] for r in part), sum(r["value"] for r in part)
+        table.add_row(label, f"{units:,}", f"{value:,.2f} {rows[0]['currency']}")
+    return table
+
+
 @stock_app.command("echelons")
 def echelons(
     as_json: bool = typer.Option(False, "--json", help="Print JSON (plain numbers)"),
@@ -335,25 +356,4 @@ def echelons(
     if as_json:
         print(json.dumps(plain(rows)))
         return
-    render_echelons(Console(), rows)
-
-
-def render_echelons(console: Console, rows: list[dict]) -> None:
-    """Stock by echelon (`reports.echelons.stock_by_echelon` rows) as a table: units
-    and value at cost per echelon, then what the network holds and with on order."""
-    from rich.table import Table
-
-    from storenet.reports.echelons import ON_ORDER
-
-    table = Table(title="Stock by echelon")
-    for name in ("echelon", "units", "value at cost"):
-        table.add_column(name, justify="left" if name == "echelon" else "right")
-    for row in rows:
-        table.add_row(row["echelon"], f"{row['units']:,}", f"{row['value']:,.2f} {row['currency']}")
-    # What the network holds (on order is not in it yet), then with what is on order.
-    held = [row for row in rows if row["echelon"] != ON_ORDER]
-    table.add_section()
-    for label, part in (("in the network", held), ("with on order", rows)):
-        units, value = sum(r["units"] for r in part), sum(r["value"] for r in part)
-        table.add_row(label, f"{units:,}", f"{value:,.2f} {rows[0]['currency']}")
-    console.print(table)
+    Console().print(echelon_table(rows))
