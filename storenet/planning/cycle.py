@@ -35,13 +35,17 @@ AGED_DAYS = 60
 class PlanSettings:
     """Lead time and review period (days) of store deliveries; service level per
     category (defaults in `targets.SERVICE_LEVELS`); the quantile above which stock
-    is excess; rebalancing costs."""
+    is excess; rebalancing costs. For the chain plan: the cost of holding a unit a
+    day at a regional and at a central warehouse, relative to holding it at a store
+    (they set the warehouses' service levels, `chain.echelon`)."""
 
     lead_days: int = 2
     review_days: int = 7
     service: dict[str, float] = field(default_factory=dict)
     excess_quantile: float = 0.99
     rebalance: RebalanceCosts = field(default_factory=RebalanceCosts)
+    regional_holding: float = 0.6
+    central_holding: float = 0.4
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class HorizonForecast:
     mean: np.ndarray
     r: np.ndarray
     p: np.ndarray
+    exposure: np.ndarray | None = None  # summed exposure per pair (None: computed)
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,42 @@ class NightlyPlan:
     seconds: dict[str, float]
 
 
+def horizon_forecast(
+    network: PlanningNetwork,
+    state: demand.DemandState,
+    horizon: np.ndarray,
+    lead_sd: np.ndarray | None = None,
+    post: demand.RatePosterior | None = None,
+) -> HorizonForecast:
+    """Demand per pair over its horizon from the demand state's posterior.
+
+    `horizon` (int days per pair, from the day after `state.through`), `lead_sd`
+    (days per pair, default none): the spread of the lead time inside the horizon,
+    added as Var += (mean per day)^2 sd^2 by moment-matching a wider NB with the same
+    mean. `post` (default computed): `demand.posterior(state, network)`, when the
+    caller has it already. Returns the mean, NB (r, p) and summed exposure per pair.
+    """
+    tomorrow = state.through + np.timedelta64(1, "D")
+    horizon = np.asarray(horizon, np.int64)
+    exposure = demand.horizon_exposure(state, network, tomorrow, horizon)
+    post = post if post is not None else demand.posterior(state, network)
+    # Over the horizon: the rate's uncertainty is shared by all its days, demand's
+    # daily noise is not (demand.RatePosterior.over_days).
+    shape, rate = post.over_days(horizon)
+    r, p = nb_params(shape, rate, exposure)
+    mean = post.mean * exposure
+    if lead_sd is not None and np.any(np.asarray(lead_sd) > 0):
+        sd = np.broadcast_to(np.asarray(lead_sd, np.float64), mean.shape)
+        wider = np.flatnonzero((sd > 0) & (mean > 0))
+        m = mean[wider]
+        var = m / p[wider] + (m / np.maximum(horizon[wider], 1)) ** 2 * sd[wider] ** 2
+        p = p.copy()
+        r = np.array(r, np.float64, copy=True)
+        p[wider] = m / var
+        r[wider] = m * p[wider] / (1 - p[wider])
+    return HorizonForecast(mean=mean, r=r, p=p, exposure=exposure)
+
+
 def nightly_plan(
     network: PlanningNetwork,
     state: demand.DemandState,
@@ -98,6 +139,7 @@ def nightly_plan(
     progress: Progress | None = None,
     reviewing: np.ndarray | None = None,
     forecast: HorizonForecast | None = None,
+    horizon: np.ndarray | None = None,
 ) -> NightlyPlan:
     """Plan deliveries for the day after `state.through`.
 
@@ -109,7 +151,12 @@ def nightly_plan(
 
     `forecast` (default None: storenet's posterior from `state`) replaces the
     horizon demand's mean and NB (r, p) per pair; which pairs get a target still
-    follows the network's calendar (summed exposure > 0).
+    follows the network's calendar (summed exposure > 0; `forecast.exposure` when
+    given).
+
+    `horizon` (int days per store, default `settings.lead_days + review_days` for
+    all): each store's protection period, its own lane's lead time + review (the
+    chain plan's); `forecast`, if given, must be over the same horizons.
 
     Guarantees: allocations per (warehouse, SKU) sum to at most the warehouse's stock
     and never exceed a request; a request is whole packs; moves stay within a region
@@ -124,17 +171,16 @@ def nightly_plan(
     started = time.perf_counter()
     tell("nightly plan", 0, steps)
     tomorrow = state.through + np.timedelta64(1, "D")
-    horizon = np.full(network.n_pairs, settings.lead_days + settings.review_days)
-    exposure = demand.horizon_exposure(state, network, tomorrow, horizon)
-    if forecast is None:
-        post = demand.posterior(state, network)
-        # Over the horizon: the rate's uncertainty is shared by all its days, demand's
-        # daily noise is not (demand.RatePosterior.over_days).
-        shape, rate = post.over_days(horizon)
-        r, p = nb_params(shape, rate, exposure)
-        mean = post.mean * exposure
+    if horizon is None:
+        pair_horizon = np.full(network.n_pairs, settings.lead_days + settings.review_days)
     else:
-        mean, r, p = forecast.mean, forecast.r, forecast.p
+        pair_horizon = np.asarray(horizon, np.int64)[network.pair_store]
+    if forecast is None:
+        forecast = horizon_forecast(network, state, pair_horizon)
+    exposure = forecast.exposure
+    if exposure is None:
+        exposure = demand.horizon_exposure(state, network, tomorrow, pair_horizon)
+    mean, r, p = forecast.mean, forecast.r, forecast.p
     clock["forecast"] = time.perf_counter() - started
 
     tell("nightly plan", 1, steps)

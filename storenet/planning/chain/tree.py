@@ -9,14 +9,17 @@ a shipment is decided to the morning it can be on the receiving node's shelf.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+import polars as pl
 
 from storenet.planning.cycle import Stock
+from storenet.planning.network import PlanningNetwork, index_of
 
 CENTRAL, REGIONAL = 0, 1
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+EVERY_DAY = 0b1111111
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,9 @@ class ChainTree:
     sku_weekly_capacity: np.ndarray  # int64 per SKU: units the supplier ships a week; 0 = no limit
     sku_order_days: np.ndarray  # int8 per SKU: weekdays the supplier takes orders, bit 0 = Monday
     sku_unit_cost: np.ndarray  # float64 per SKU, the supplier's price (planning only)
+    # Warehouse ids in tree order: `PlanningNetwork.warehouses` first (so a store's
+    # warehouse index is the same in both), then warehouses without stores (a central).
+    warehouse_ids: list[str] = field(default_factory=list)
 
     @property
     def n_warehouses(self) -> int:
@@ -58,6 +64,19 @@ class ChainStock:
     stores: Stock
     warehouse_in_transit: np.ndarray
     warehouse_on_order: np.ndarray
+    # int64 per SKU: units already ordered from the SKU's supplier this week (counts
+    # against its weekly capacity); None = nothing.
+    ordered_this_week: np.ndarray | None = None
+
+    def free(self, n_warehouses: int) -> np.ndarray:
+        """Free stock per warehouse x SKU (int64 [n_warehouses, SKUs]): the rows of
+        `stores.warehouse`, zero for warehouses it has no row for (a central that no
+        store lists, when the caller read stock by the network's warehouses only)."""
+        held = np.asarray(self.stores.warehouse, np.int64)
+        out = np.zeros((n_warehouses, held.shape[1] if held.ndim == 2 else 0), np.int64)
+        rows = min(n_warehouses, held.shape[0])
+        out[:rows] = held[:rows]
+        return out
 
 
 def order_day_mask(days: str) -> int:
@@ -69,3 +88,144 @@ def order_day_mask(days: str) -> int:
             raise ValueError(f"order_days: {word!r} is not one of {', '.join(WEEKDAYS)}")
         mask |= 1 << WEEKDAYS.index(word)
     return mask
+
+
+def flat_tree(
+    network: PlanningNetwork, lead_days: float, review_days: int, supplier_lead_days: float
+) -> ChainTree:
+    """The chain when there is no chain data: every warehouse of `network` is a root
+    fed directly by one unlimited supplier "S0" (order any day, any quantity, packs of
+    one) that takes `supplier_lead_days`; every store is `lead_days` from its
+    warehouse and reviewed every `review_days`. Store lines then equal `nightly_plan`'s
+    with `PlanSettings(lead_days, review_days)`."""
+    n_w, n_s, n_k = len(network.warehouses), network.n_stores, network.n_skus
+    return ChainTree(
+        warehouse_kind=np.full(n_w, REGIONAL, np.int8),
+        warehouse_parent=np.full(n_w, -1, np.int32),
+        lane_lead_mean=np.full(n_w, float(supplier_lead_days)),
+        lane_lead_sd=np.zeros(n_w),
+        warehouse_review_days=np.full(n_w, review_days, np.int32),
+        store_lead_mean=np.full(n_s, float(lead_days)),
+        store_lead_sd=np.zeros(n_s),
+        store_review_days=np.full(n_s, review_days, np.int32),
+        supplier_ids=["S0"],
+        sku_supplier=np.zeros(n_k, np.int32),
+        sku_delivers_to=np.full(n_k, -1, np.int32),
+        sku_lead_mean=np.full(n_k, float(supplier_lead_days)),
+        sku_lead_sd=np.zeros(n_k),
+        sku_moq=np.ones(n_k, np.int64),
+        sku_case_pack=np.ones(n_k, np.int64),
+        sku_weekly_capacity=np.zeros(n_k, np.int64),
+        sku_order_days=np.full(n_k, EVERY_DAY, np.int8),
+        sku_unit_cost=np.asarray(network.sku_cost, np.float64).copy(),
+        warehouse_ids=list(network.warehouses),
+    )
+
+
+def build_tree(
+    network: PlanningNetwork,
+    warehouses: pl.DataFrame,
+    lanes: pl.DataFrame,
+    supplier_items: pl.DataFrame,
+    default_lead_days: float,
+    default_review_days: int,
+) -> ChainTree:
+    """The chain from its tables.
+
+    `warehouses` (id, kind "central"/"regional", parent_id), `lanes` (from_id, to_id,
+    lead_days_mean, lead_days_sd, review_days; warehouse -> warehouse and warehouse ->
+    store), `supplier_items` (the primary rows: supplier_id, sku_id, delivers_to
+    (null = each regional directly), lead_days_mean, lead_days_sd, moq, case_pack,
+    weekly_capacity (null = none), unit_cost_cents, order_days "mon,thu").
+
+    Warehouses follow `network.warehouses`, then the frame's others by id. A lane
+    that is missing (or a null in it) falls back to `default_lead_days`, no spread,
+    `default_review_days`. A SKU without a supplier item gets `sku_supplier` -1 (never
+    ordered). Where a SKU has several rows the first counts. Raises ValueError naming
+    an unknown warehouse kind or parent, or an order_days word that is not a weekday.
+    """
+    ids = list(network.warehouses)
+    ids += sorted(set(warehouses["id"].cast(pl.String).to_list()) - set(ids))
+    at = {w: i for i, w in enumerate(ids)}
+    n_w, n_k = len(ids), network.n_skus
+    kind = np.full(n_w, REGIONAL, np.int8)
+    parent = np.full(n_w, -1, np.int32)
+    for row in warehouses.iter_rows(named=True):
+        i = at[str(row["id"])]
+        if row["kind"] not in ("central", "regional"):
+            raise ValueError(
+                f"warehouse {row['id']}: kind {row['kind']!r} is not central or regional"
+            )
+        kind[i] = CENTRAL if row["kind"] == "central" else REGIONAL
+        if row.get("parent_id") is not None:
+            if str(row["parent_id"]) not in at:
+                raise ValueError(f"warehouse {row['id']}: parent {row['parent_id']!r} is not known")
+            parent[i] = at[str(row["parent_id"])]
+
+    lane = {(str(r["from_id"]), str(r["to_id"])): r for r in lanes.iter_rows(named=True)}
+
+    def leg(frm: str | None, to: str) -> tuple[float, float, int]:
+        row = lane.get((frm, to)) if frm is not None else None
+        if row is None:
+            return float(default_lead_days), 0.0, int(default_review_days)
+        mean, sd, review = (
+            row.get("lead_days_mean"),
+            row.get("lead_days_sd"),
+            row.get("review_days"),
+        )
+        return (
+            float(default_lead_days if mean is None else mean),
+            float(sd or 0.0),
+            int(default_review_days if review is None else review),
+        )
+
+    wh_legs = [leg(ids[parent[i]] if parent[i] >= 0 else None, ids[i]) for i in range(n_w)]
+    st_legs = [
+        leg(network.warehouses[w] if w >= 0 else None, s)
+        for s, w in zip(network.store_ids, network.store_warehouse.tolist())
+    ]
+
+    items = supplier_items.unique(subset="sku_id", keep="first", maintain_order=True)
+    sku = index_of(items["sku_id"], network.sku_ids)
+    known = sku >= 0
+    items, sku = items.filter(pl.Series(known)), sku[known]
+    supplier_ids = sorted(set(items["supplier_id"].cast(pl.String).to_list()))
+    sku_supplier = np.full(n_k, -1, np.int32)
+    sku_supplier[sku] = index_of(items["supplier_id"], supplier_ids)
+
+    def column(name: str, default: float, dtype: type) -> np.ndarray:
+        out = np.full(n_k, default, dtype)
+        if name in items.columns:
+            out[sku] = items[name].cast(pl.Float64).fill_null(default).to_numpy().astype(dtype)
+        return out
+
+    delivers = np.full(n_k, -1, np.int32)
+    if "delivers_to" in items.columns:
+        delivers[sku] = [at.get(str(d), -1) if d is not None else -1 for d in items["delivers_to"]]
+    order_days = np.full(n_k, EVERY_DAY, np.int8)
+    if "order_days" in items.columns:
+        order_days[sku] = [order_day_mask(d or "") or EVERY_DAY for d in items["order_days"]]
+    cost = np.asarray(network.sku_cost, np.float64).copy()
+    if "unit_cost_cents" in items.columns:
+        cost[sku] = items["unit_cost_cents"].cast(pl.Float64).fill_null(0).to_numpy() / 100
+    return ChainTree(
+        warehouse_kind=kind,
+        warehouse_parent=parent,
+        lane_lead_mean=np.array([x[0] for x in wh_legs]),
+        lane_lead_sd=np.array([x[1] for x in wh_legs]),
+        warehouse_review_days=np.array([x[2] for x in wh_legs], np.int32),
+        store_lead_mean=np.array([x[0] for x in st_legs]),
+        store_lead_sd=np.array([x[1] for x in st_legs]),
+        store_review_days=np.array([x[2] for x in st_legs], np.int32),
+        supplier_ids=supplier_ids,
+        sku_supplier=sku_supplier,
+        sku_delivers_to=delivers,
+        sku_lead_mean=column("lead_days_mean", float(default_lead_days), np.float64),
+        sku_lead_sd=column("lead_days_sd", 0.0, np.float64),
+        sku_moq=np.maximum(column("moq", 1, np.int64), 1),
+        sku_case_pack=np.maximum(column("case_pack", 1, np.int64), 1),
+        sku_weekly_capacity=np.maximum(column("weekly_capacity", 0, np.int64), 0),
+        sku_order_days=order_days,
+        sku_unit_cost=cost,
+        warehouse_ids=ids,
+    )

@@ -1,0 +1,123 @@
+"""Supplier order rules: order days, case packs, minimum order quantities and weekly
+capacity, as arrays over order lines.
+
+An order lifts a node's echelon position to its echelon target: the shortfall is
+rounded up to whole cases, then up to the minimum order quantity (itself rounded up
+to whole cases). Orders go out only on the supplier's order days; the protection
+period of tonight's order runs to the next order day. When the lines of one SKU ask
+more than the supplier's weekly capacity has left, the capacity is shared by the
+same water-filling as scarce stock (`allocate.allocate_scarce`: each unit where it
+is most likely to sell), then each line is rounded down to whole cases and dropped
+if below the minimum, so the capacity is never exceeded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from storenet.planning.allocate import allocate_scarce
+
+NOTES = (
+    "",
+    "rounded up to MOQ",
+    "rounded to case pack",
+    "capped by weekly capacity",
+    "not an order day",
+    "no supplier",
+    "short of stock upstream",
+)
+"""Readable note of an upstream line, indexed by its `note` code."""
+NOTE_NONE, NOTE_MOQ, NOTE_PACK, NOTE_CAPACITY, NOTE_NOT_ORDER_DAY, NOTE_NO_SUPPLIER = range(6)
+NOTE_SCARCE = 6
+
+
+def weekday_of(day: np.datetime64) -> int:
+    """Weekday of `day`, 0 = Monday (1970-01-01 was a Thursday)."""
+    return int((np.datetime64(day, "D").astype(np.int64) + 3) % 7)
+
+
+def is_order_day(order_days: np.ndarray, weekday: int) -> np.ndarray:
+    """bool per entry: bit `weekday` of the `order_days` mask is set (bit 0 = Monday);
+    a mask of 0 means every day."""
+    mask = np.asarray(order_days).astype(np.int64) & 0b1111111
+    return (mask == 0) | (((mask >> weekday) & 1) == 1)
+
+
+def protection_days(order_days: np.ndarray, weekday: int) -> np.ndarray:
+    """Days (int64, 1..7) from an order on `weekday` to the supplier's next order day
+    after it: how long tonight's order must last beyond its lead time."""
+    mask = np.asarray(order_days).astype(np.int64) & 0b1111111
+    mask = np.where(mask == 0, 0b1111111, mask)
+    out = np.full(mask.shape, 7, np.int64)
+    for ahead in range(6, 0, -1):  # the nearest day wins: smallest `ahead` last
+        on = ((mask >> ((weekday + ahead) % 7)) & 1) == 1
+        out = np.where(on, ahead, out)
+    return out
+
+
+def round_order(
+    short: np.ndarray, case_pack: np.ndarray, moq: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(qty int64, note int8) per line for a shortfall `short` (units, may be <= 0).
+
+    qty = 0 where short <= 0; else short rounded up to whole `case_pack`s, then up to
+    `moq` rounded up to whole cases. Guarantees: qty % case_pack == 0, qty == 0 or
+    qty >= moq, qty >= short. note: NOTE_MOQ where the minimum lifted it, NOTE_PACK
+    where only the case rounding changed it, else NOTE_NONE.
+    """
+    short = np.asarray(short, np.int64)
+    case = np.maximum(np.asarray(case_pack, np.int64), 1)
+    moq = np.maximum(np.asarray(moq, np.int64), 1)
+    need = np.maximum(short, 0)
+    packed = -(-need // case) * case
+    least = -(-moq // case) * case
+    qty = np.where(need > 0, np.maximum(packed, least), 0)
+    note = np.where(
+        (need > 0) & (packed < least), NOTE_MOQ, np.where(qty != need, NOTE_PACK, NOTE_NONE)
+    ).astype(np.int8)
+    return qty.astype(np.int64), note
+
+
+@dataclass(frozen=True)
+class CapacityShare:
+    """Order lines after the weekly capacity: units, whether capped, water level."""
+
+    qty: np.ndarray  # int64 per line
+    capped: np.ndarray  # bool per line: the capacity cut it
+    level: np.ndarray  # float64 per line: its SKU's water level (1 = not scarce)
+
+
+def share_capacity(
+    sku: np.ndarray,
+    qty: np.ndarray,
+    capacity_left: np.ndarray,
+    case_pack: np.ndarray,
+    moq: np.ndarray,
+    position: np.ndarray,
+    r: np.ndarray,
+    p: np.ndarray,
+) -> CapacityShare:
+    """Share each SKU's weekly capacity left among its order lines.
+
+    Per line: `sku` (index into the per-SKU arrays `capacity_left` (units; < 0 = no
+    limit), `case_pack`, `moq`), `qty` (rounded orders), `position` (the ordering
+    node's echelon position net of what the targets below it hold beyond demand) and
+    NB(`r`, `p`) of its echelon demand. Guarantees: per SKU with a limit, the sum of
+    qty <= capacity_left; every qty is a multiple of its case pack and 0 or >= moq;
+    qty never grows.
+    """
+    sku = np.asarray(sku, np.int64)
+    qty = np.asarray(qty, np.int64)
+    limit = np.asarray(capacity_left, np.int64)
+    n_skus = limit.size
+    asked = np.bincount(sku, qty, n_skus).astype(np.int64)
+    supply = np.where(limit >= 0, np.maximum(limit, 0), asked)
+    zeros = np.zeros(sku.size, np.int64)
+    alloc = allocate_scarce(sku, supply, qty, position, zeros, r, p)
+    cut = alloc.units < qty
+    case = np.asarray(case_pack, np.int64)[sku]
+    units = np.where(cut, alloc.units // case * case, qty)
+    units = np.where(cut & (units < np.asarray(moq, np.int64)[sku]), 0, units)
+    return CapacityShare(qty=units, capped=cut, level=alloc.level[sku])

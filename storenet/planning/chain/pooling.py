@@ -1,0 +1,129 @@
+"""Risk pooling: the demand of the stores below each warehouse, summed, as moments.
+
+Each (warehouse, SKU) is fed either by the SKU's supplier (a purchase node), by its
+parent warehouse (a transfer), or not at all (`supply_sources`). Following those
+links up from a store's warehouse gives every pair its path: the node at level 0 is
+the store's own warehouse, level 1 the node feeding it for that SKU, and so on. A
+pair's demand counts at every node of its path, over that node's cumulative horizon
+(the store's lead + review, then each leg's lead + protection up to the node).
+Moments are summed per (node, SKU) with one `np.bincount` per level: the cost is a
+few passes over the pairs, whatever the number of warehouses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from storenet.planning import demand
+from storenet.planning.chain.tree import REGIONAL, ChainTree
+from storenet.planning.network import PlanningNetwork
+
+SUPPLIER, NO_SOURCE = -1, -2
+
+
+def supply_sources(tree: ChainTree, n_skus: int) -> np.ndarray:
+    """Where each warehouse gets each SKU (int32 [warehouses, SKUs]): SUPPLIER (a
+    purchase node: the SKU's `delivers_to` warehouse, or every regional for a SKU
+    shipped directly), the parent's index (a transfer), or NO_SOURCE (a root that is
+    not the SKU's delivery point: it never holds the SKU)."""
+    n_w = tree.n_warehouses
+    delivers = np.asarray(tree.sku_delivers_to, np.int64)[:n_skus]
+    node = np.arange(n_w)[:, None]
+    purchase = np.where(
+        delivers[None, :] >= 0,
+        node == delivers[None, :],
+        (np.asarray(tree.warehouse_kind) == REGIONAL)[:, None],
+    )
+    parent = np.asarray(tree.warehouse_parent, np.int64)[:, None]
+    fed = np.where(parent >= 0, parent, NO_SOURCE)
+    return np.where(purchase, SUPPLIER, np.broadcast_to(fed, (n_w, n_skus))).astype(np.int32)
+
+
+def depth_order(tree: ChainTree) -> np.ndarray:
+    """Warehouse indices, deepest first (a node before the parent it is fed by)."""
+    parent = np.asarray(tree.warehouse_parent, np.int64)
+    depth = np.zeros(parent.size, np.int64)
+    for w in range(parent.size):
+        at, seen = w, 0
+        while parent[at] >= 0 and seen <= parent.size:
+            at, seen = parent[at], seen + 1
+        depth[w] = seen
+    return np.argsort(-depth, kind="stable")
+
+
+@dataclass(frozen=True)
+class Pooled:
+    """Per (warehouse, SKU), flattened as warehouse * SKUs + SKU (float64): the summed
+    mean and variance of its echelon's demand over each pair's cumulative horizon
+    at that node (store lane spread included, shared legs' spread not), and the
+    summed mean daily demand (for the shared legs' lead-time spread)."""
+
+    mean: np.ndarray
+    var: np.ndarray
+    daily: np.ndarray
+
+
+def pool_demand(
+    network: PlanningNetwork,
+    state: demand.DemandState,
+    source: np.ndarray,
+    leg_days: np.ndarray,
+    pair_horizon: np.ndarray,
+    store_lead_sd: np.ndarray,
+    horizon_mean: np.ndarray,
+    horizon_r: np.ndarray,
+    horizon_exposure: np.ndarray,
+    post: demand.RatePosterior | None,
+) -> Pooled:
+    """Sum every pair's demand moments into the nodes of its path.
+
+    `source`, `leg_days` [warehouses, SKUs] (`supply_sources`; lead + protection of
+    the leg into each node), per pair: `pair_horizon` (days), `store_lead_sd` (days),
+    the horizon forecast's mean, NB shape and summed exposure. With `post` (the
+    demand state's posterior) a window of n days and exposure M has mean mu M and
+    variance mu M + (mu M)^2 (1/param_shape + 1/(phi n)), as `RatePosterior.over_days`
+    describes one pair; without it (a forecast made elsewhere) the horizon's mean is
+    scaled by exposure and its NB shape kept. A store lane's spread adds
+    (daily mean)^2 sd^2 per pair.
+    """
+    n_w, n_k = source.shape
+    size = n_w * n_k
+    mean_sum, var_sum, daily_sum = np.zeros(size), np.zeros(size), np.zeros(size)
+    tomorrow = state.through + np.timedelta64(1, "D")
+    sku = network.pair_sku.astype(np.int64)
+    node = network.store_warehouse[network.pair_store].astype(np.int64)
+    window = np.asarray(pair_horizon, np.int64).copy()
+    daily = horizon_mean / np.maximum(window, 1)
+    lane_var = daily**2 * np.asarray(store_lead_sd, np.float64) ** 2
+    flat_source = source.reshape(-1)
+    flat_leg = leg_days.reshape(-1)
+    for _ in range(n_w):
+        on = np.flatnonzero(node >= 0)
+        if on.size == 0:
+            break
+        key = node[on] * n_k + sku[on]
+        window[on] += flat_leg[key]
+        days = np.where(node >= 0, window, 0)
+        exposure = demand.horizon_exposure(state, network, tomorrow, days)[on]
+        if post is not None:
+            mu = post.mean[on] * exposure
+            extra = 1.0 / np.maximum(post.param_shape[on], 1e-9) + 1.0 / (
+                post.phi[on] * np.maximum(days[on], 1)
+            )
+        else:
+            ratio = np.where(horizon_exposure[on] > 0, exposure, 0.0) / np.where(
+                horizon_exposure[on] > 0, horizon_exposure[on], 1.0
+            )
+            mu = horizon_mean[on] * ratio
+            extra = 1.0 / np.maximum(horizon_r[on], 1e-9)
+        var = mu + mu**2 * extra + lane_var[on]
+        mean_sum += np.bincount(key, mu, size)
+        var_sum += np.bincount(key, var, size)
+        daily_sum += np.bincount(key, daily[on], size)
+        up = flat_source[key]
+        nxt = np.full(node.size, -1, np.int64)
+        nxt[on] = np.where(up >= 0, up, -1)
+        node = nxt
+    return Pooled(mean=mean_sum, var=var_sum, daily=daily_sum)
