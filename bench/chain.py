@@ -233,7 +233,13 @@ def main() -> None:
     parser.add_argument("--calendar", type=Path, default=M5 / "calendar.csv")
     parser.add_argument("--stores", default="", help="comma-separated M5 stores (default all)")
     parser.add_argument("--days", type=int, default=182, help="days per window (tune, report)")
-    parser.add_argument("--burn-in", type=int, default=28, help="days left out of the KPIs")
+    parser.add_argument(
+        "--burn-in",
+        type=int,
+        default=0,
+        help="days left out of the KPIs (default: the longest supplier lead time a line "
+        "can draw plus a week, in whole weeks)",
+    )
     parser.add_argument("--fill", type=float, default=0.97)
     parser.add_argument("--policies", default="storenet,minmax,storenet_stores")
     parser.add_argument("--synthetic-stores", type=int, default=40)
@@ -254,8 +260,13 @@ def main() -> None:
 
     console = Console(stderr=True)
     args.policies = [p.strip() for p in args.policies.split(",") if p.strip()]
-    args.chain_settings = ChainSettings(burn_in_days=args.burn_in)
     terms = SupplierTerms()
+    if not args.burn_in:
+        # The opening state is an assumption: leave out the days until the first
+        # orders of the replay can all have arrived, plus a review week.
+        longest = max(terms.lead_means) * (1 + 2 * terms.lead_sd_share)
+        args.burn_in = int(np.ceil((longest + 7) / 7) * 7)
+    args.chain_settings = ChainSettings(burn_in_days=args.burn_in)
     console.log(f"synthetic supplier terms: {terms.describe()}")
     plans = []
     if args.data:
@@ -350,6 +361,12 @@ def main() -> None:
             str(f["minmax_supplier_orders"]),
         )
     Console().print(table)
+    for label, doc in runs_doc.items():
+        print(
+            f"{label}: chosen on the tuning window {doc['tuning_window']} "
+            f"{doc['chosen_on_tuning_window']}; reported on {doc['report_window']} "
+            f"(first {doc['burn_in_days']} days left out of the KPIs)"
+        )
     print(f"supplier terms (synthetic): {terms.describe()}")
     print(f"charts: {args.out}/echelons_*.png")
     if args.json:

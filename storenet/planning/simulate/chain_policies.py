@@ -322,9 +322,9 @@ def chain_plan_available() -> bool:
 
 CHAIN_POLICIES = ("storenet", "minmax", "storenet_stores")
 CHAIN_SWEEPS: dict[str, tuple[float, ...]] = {
-    "storenet": (0.80, 0.90, 0.95, 0.98, 0.99, 0.995, 0.998),
+    "storenet": (0.90, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995),
     "minmax": (1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0),
-    "storenet_stores": (0.80, 0.90, 0.95, 0.98, 0.99, 0.995, 0.998),
+    "storenet_stores": (0.90, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995),
 }
 """The chain frontier's settings per policy: storenet's service level, the min/max
 stores' safety factor (warehouses keep their own factor)."""
