@@ -80,7 +80,7 @@ class UpstreamLines:
     demand_mean: np.ndarray  # float64: echelon demand over its cumulative horizon
     demand_quantile: np.ndarray  # int64: at the service level
     service_level: np.ndarray  # float64
-    position: np.ndarray  # int64: echelon inventory position
+    position: np.ndarray  # int64: echelon position, each node below counted up to its target
     target: np.ndarray  # int64: echelon target
     cut_reason: np.ndarray  # int8: CUT_NONE, CUT_SCARCE (upstream stock), CUT_CAPACITY
     water_level: np.ndarray  # float64: P(sale) of the last unit given; 1 = not scarce
@@ -102,7 +102,7 @@ class EchelonFigures:
     quantile: np.ndarray  # int64
     target: np.ndarray  # int64: echelon target
     below_target: np.ndarray  # int64: sum of the targets directly below (the floor)
-    position: np.ndarray  # int64: echelon inventory position
+    position: np.ndarray  # int64: echelon position, each node below counted up to its target
     free: np.ndarray  # int64: on hand - reserved at the node
     in_transit: np.ndarray  # int64: on its way to the node from a warehouse
     on_order: np.ndarray  # int64: open purchase-order units for the node
@@ -241,7 +241,11 @@ def _echelons(
 
     below_target = np.rint(per_node(stores.target.astype(np.float64))).astype(np.int64)
     lift_in = per_node((stores.target - stores.quantile).astype(np.float64))
-    position_in = np.rint(per_node(stores.position.astype(np.float64))).astype(np.int64)
+    # Each node below counts up to its target: a store's excess cannot serve a store
+    # that is short (only rebalancing moves it), so adding it would hide the shortage
+    # from the warehouse (echelon theory's balance assumption fails in a tree).
+    counted = np.minimum(stores.position, stores.target).astype(np.float64)
+    position_in = np.rint(per_node(counted)).astype(np.int64)
     in_transit = _rows(stock.warehouse_in_transit, n_w, n_k)
     on_order = _rows(stock.warehouse_on_order, n_w, n_k)
     mean = pooled.mean.reshape(n_w, n_k)
@@ -287,7 +291,7 @@ def _echelons(
             up = parent[w]
             below_target[up] += np.where(fed, target[w], 0)
             lift_in[up] += np.where(fed, target[w] - quantile[w], 0)
-            position_in[up] += np.where(fed, position[w], 0)
+            position_in[up] += np.where(fed, np.minimum(position[w], target[w]), 0)
     return EchelonFigures(
         source=source,
         leg_days=leg_days,
