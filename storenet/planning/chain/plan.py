@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 
 from storenet.planning import demand
 from storenet.planning.chain import orders
@@ -49,6 +50,8 @@ from storenet.planning.network import PlanningNetwork
 Progress = Callable[[str, int, int], None]
 PURCHASE, TRANSFER = 0, 1
 CUT_NONE, CUT_SCARCE, CUT_CAPACITY = 0, 1, 2
+KINDS = ("purchase", "transfer")
+CUT_REASONS = ("", "scarce upstream stock", "supplier capacity")
 
 
 @dataclass(frozen=True)
@@ -276,4 +279,41 @@ def _concat(*parts: dict) -> UpstreamLines:
         cut_reason=col("cut_reason"),
         water_level=col("water_level").astype(np.float64),
         note=col("note"),
+    )
+
+
+def upstream_frame(lines: UpstreamLines, tree: ChainTree, network: PlanningNetwork) -> pl.DataFrame:
+    """The upstream lines with ids and words, one row per line, in the columns of
+    `plan_upstream_lines` (without plan_id, line_no, document_no): kind
+    ("purchase"/"transfer"), source_id (supplier or warehouse id; "" for a SKU with
+    no supplier), destination_id, sku_id, qty, planned_qty (= qty), requested,
+    demand_mean, demand_quantile, service_level, position, target, cut_reason
+    (`CUT_REASONS`), water_level, note (`orders.NOTES`)."""
+    purchase = lines.kind == PURCHASE
+    suppliers = np.array([*tree.supplier_ids, ""], dtype=object)
+    warehouses = np.array(tree.warehouse_ids or network.warehouses, dtype=object)
+    source = np.where(
+        purchase,
+        suppliers[np.where(purchase & (lines.source >= 0), lines.source, len(tree.supplier_ids))],
+        warehouses[np.where(purchase, 0, lines.source)],
+    )
+    return pl.DataFrame(
+        {
+            "kind": np.array(KINDS, dtype=object)[lines.kind].tolist(),
+            "source_id": source.tolist(),
+            "destination_id": warehouses[lines.destination].tolist(),
+            "sku_id": np.array(network.sku_ids, dtype=object)[lines.sku].tolist(),
+            "qty": lines.qty,
+            "planned_qty": lines.qty,
+            "requested": lines.requested,
+            "demand_mean": lines.demand_mean,
+            "demand_quantile": lines.demand_quantile,
+            "service_level": lines.service_level,
+            "position": lines.position,
+            "target": lines.target,
+            "cut_reason": np.array(CUT_REASONS, dtype=object)[lines.cut_reason].tolist(),
+            "water_level": lines.water_level,
+            "note": np.array(orders.NOTES, dtype=object)[lines.note].tolist(),
+        },
+        schema_overrides={"kind": pl.String, "source_id": pl.String, "note": pl.String},
     )

@@ -1,8 +1,9 @@
 from datetime import date
 
 import numpy as np
+import polars as pl
 
-from storenet.planning.chain.plan import PURCHASE, TRANSFER, chain_plan
+from storenet.planning.chain.plan import PURCHASE, TRANSFER, chain_plan, upstream_frame
 from storenet.planning.chain.tree import ChainStock, flat_tree
 from storenet.planning.cycle import PlanSettings, Stock, nightly_plan
 
@@ -112,3 +113,21 @@ def test_a_launch_first_delivery_flows_from_central_to_regionals_by_the_stores_p
     assert sum(by_node.values()) == 40
     assert by_node[0] > by_node[1] > 0
     assert plan.echelons.target[central, 3] > 40  # the central orders the rest
+
+
+def test_upstream_lines_as_a_frame_name_suppliers_warehouses_and_skus():
+    network = chain_network()
+    tree = chain_tree(network, case_pack=6, moq=12, direct=(2,))
+    state = fitted_state(network, np.full(network.n_pairs, 0.8), seed=1)
+    free = np.zeros((tree.n_warehouses, network.n_skus), np.int64)
+    free[tree.warehouse_ids.index("C")] = 10
+    plan = chain_plan(network, tree, state, chain_stock(network, tree, zero_stock(network), free))
+    frame = upstream_frame(plan.upstream, tree, network)
+    assert frame.height == len(plan.upstream)
+    purchases = frame.filter(pl.col("kind") == "purchase")
+    transfers = frame.filter(pl.col("kind") == "transfer")
+    assert set(purchases["source_id"]) == {"P1"}
+    assert set(purchases.filter(pl.col("sku_id") == "K2")["destination_id"]) == {"W1", "W2"}
+    assert set(transfers["source_id"]) == {"C"}
+    assert set(transfers["cut_reason"]) == {"scarce upstream stock"}
+    assert set(purchases["note"]) <= {"", "rounded to case pack", "rounded up to MOQ"}
