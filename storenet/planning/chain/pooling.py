@@ -109,8 +109,13 @@ def pool_demand(
     flat_source = source.reshape(-1)
     flat_leg = leg_days.reshape(-1)
     on = np.flatnonzero(node >= 0)
-    # The longest cumulative window: every leg above the store's, at most.
-    longest = int(window.max(initial=0)) + int(leg_days.max(initial=0)) * n_w
+    # The longest cumulative window: the store's horizon and every leg of the path.
+    path_days = leg_days.astype(np.int64)
+    columns = np.arange(n_k)
+    for _ in range(n_w):
+        above = path_days[np.maximum(source, 0), columns[None, :]]
+        path_days = leg_days + np.where(source >= 0, above, 0)
+    longest = int(window.max(initial=0)) + int(path_days.max(initial=0))
     sku_cum = sku_exposure_table(state, network, longest)
     first, last = _active_offsets(state, network)
     tomorrow = state.through + np.timedelta64(1, "D")
