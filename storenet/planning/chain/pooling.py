@@ -117,7 +117,7 @@ def pool_demand(
         path_days = leg_days + np.where(source >= 0, above, 0)
     longest = int(window.max(initial=0)) + int(path_days.max(initial=0))
     sku_cum = sku_exposure_table(state, network, longest)
-    first, last = _active_offsets(state, network)
+    first, last = active_offsets(state, network)
     tomorrow = state.through + np.timedelta64(1, "D")
     reached = np.zeros(node.size)  # each pair's exposure over its window so far
     for level in range(n_w):
@@ -205,7 +205,7 @@ def extend_exposure(
     return exposure + (cum(add_to) - cum(add_from)) * factor
 
 
-def _active_offsets(
+def active_offsets(
     state: demand.DemandState, network: PlanningNetwork
 ) -> tuple[np.ndarray, np.ndarray]:
     """First and last active day of each pair as offsets from the day after

@@ -10,7 +10,7 @@ from storenet.planning.chain.plan import chain_plan
 from storenet.planning.chain.pooling import (
     NO_SOURCE,
     SUPPLIER,
-    _active_offsets,
+    active_offsets,
     extend_exposure,
     pool_demand,
     sku_exposure_table,
@@ -167,7 +167,7 @@ def test_extended_exposure_follows_horizon_exposure_and_stops_when_a_store_close
     long = np.full(network.n_pairs, 40, np.int64)
     exact = demand.horizon_exposure(state, network, tomorrow, long)
     had = demand.horizon_exposure(state, network, tomorrow, short)
-    first, last = _active_offsets(state, network)
+    first, last = active_offsets(state, network)
     table = sku_exposure_table(state, network, 40)
     got = extend_exposure(had, short, long, table, network.pair_sku, first, last)
     assert got == pytest.approx(exact, rel=0.02)
