@@ -15,83 +15,65 @@ transfers created and shipped with ids ``<plan>-W<n>``.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, insert, select
+import polars as pl
+from sqlalchemy import Connection, delete, select
 
 from storenet.ledger.transfers import create_transfer, ship_transfer
-from storenet.planning.chain.plan import NOTES, UpstreamLines
+from storenet.planning.chain.plan import UpstreamLines, upstream_frame
 from storenet.planning.chain.tree import ChainTree
 from storenet.planning.network import PlanningNetwork
 from storenet.purchasing.orders import create_purchase_order
+from storenet.store.bulk import insert_frame
 from storenet.store.schema import plan_upstream_lines
 
-KINDS = ("purchase", "transfer")
-CUT_REASONS = {0: "", 1: "scarce stock", 2: "supplier capacity"}
+KIND_ORDER = {"purchase": 0, "transfer": 1}
 
 
-def upstream_rows(network: PlanningNetwork, tree: ChainTree, lines: UpstreamLines) -> list[dict]:
-    """The upstream lines as rows of `plan_upstream_lines` (without plan_id and
-    line_no), purchases first, then transfers; `document_no` numbers the documents
-    (supplier or source warehouse, destination) from 1 in that order."""
-    rows: list[dict] = []
-    documents: dict[tuple[int, str, str], int] = {}
-    order = sorted(
-        range(len(lines.kind)),
-        key=lambda i: (int(lines.kind[i]), int(lines.source[i]), int(lines.destination[i])),
+def upstream_rows(network: PlanningNetwork, tree: ChainTree, lines: UpstreamLines) -> pl.DataFrame:
+    """The upstream lines as rows of `plan_upstream_lines` (without plan_id), purchases
+    first, then transfers, each kind by (source, destination, SKU); line numbers from 1
+    and `document_no` numbering the documents (supplier or source warehouse,
+    destination) from 1 in that order. A water level of 1 (not scarce) is null."""
+    frame = upstream_frame(lines, tree, network)
+    if frame.height == 0:
+        return frame.with_columns(
+            pl.lit(None, pl.Int32).alias("line_no"), pl.lit(None, pl.Int32).alias("document_no")
+        )
+    frame = (
+        frame.with_columns(pl.col("kind").replace_strict(KIND_ORDER, default=9).alias("_k"))
+        .sort("_k", "source_id", "destination_id", "sku_id")
+        .with_columns(
+            pl.struct("_k", "source_id", "destination_id")
+            .rank("dense")
+            .cast(pl.Int32)
+            .alias("document_no"),
+            pl.int_range(1, pl.len() + 1, dtype=pl.Int32).alias("line_no"),
+            pl.when(pl.col("water_level") < 1).then(pl.col("water_level")).alias("water_level"),
+        )
+        .drop("_k")
     )
-    for i in order:
-        kind = int(lines.kind[i])
-        source = (
-            tree.supplier_ids[int(lines.source[i])]
-            if kind == 0
-            else tree.warehouse_ids[int(lines.source[i])]
-        )
-        destination = tree.warehouse_ids[int(lines.destination[i])]
-        number = documents.setdefault((kind, source, destination), len(documents) + 1)
-        level = float(lines.water_level[i])
-        rows.append(
-            {
-                "kind": KINDS[kind],
-                "source_id": source,
-                "destination_id": destination,
-                "sku_id": network.sku_ids[int(lines.sku[i])],
-                "qty": int(lines.qty[i]),
-                "planned_qty": int(lines.qty[i]),
-                "demand_mean": round(float(lines.demand_mean[i]), 3),
-                "demand_quantile": int(lines.demand_quantile[i]),
-                "service_level": float(lines.service_level[i]),
-                "position": int(lines.position[i]),
-                "target": int(lines.target[i]),
-                "requested": int(lines.requested[i]),
-                "cut_reason": CUT_REASONS[int(lines.cut_reason[i])],
-                "water_level": level if level < 1 else None,
-                "note": NOTES[int(lines.note[i])],
-                "document_no": number,
-            }
-        )
-    return rows
+    return frame
 
 
-def upstream_summary(rows: list[dict]) -> dict:
+def upstream_summary(rows: pl.DataFrame) -> dict:
     """Headline figures of the upstream lines: lines and units of supplier orders and
     of warehouse transfers (lines of zero units included in the line counts: they
-    explain why nothing was ordered)."""
-    purchases = [r for r in rows if r["kind"] == "purchase"]
-    moves = [r for r in rows if r["kind"] == "transfer"]
+    explain why nothing was ordered), and how many purchase orders they make."""
+    purchases = rows.filter(pl.col("kind") == "purchase")
+    moves = rows.filter(pl.col("kind") == "transfer")
     return {
-        "po_lines": len(purchases),
-        "po_units": sum(r["qty"] for r in purchases),
-        "purchase_orders": len({r["document_no"] for r in purchases if r["qty"] > 0}),
-        "wh_transfer_lines": len(moves),
-        "wh_transfer_units": sum(r["qty"] for r in moves),
+        "po_lines": purchases.height,
+        "po_units": int(purchases["qty"].sum()),
+        "purchase_orders": purchases.filter(pl.col("qty") > 0)["document_no"].n_unique(),
+        "wh_transfer_lines": moves.height,
+        "wh_transfer_units": int(moves["qty"].sum()),
     }
 
 
-def save_upstream(conn: Connection, plan_id: str, rows: list[dict]) -> None:
+def save_upstream(conn: Connection, plan_id: str, rows: pl.DataFrame) -> None:
     """Write the upstream lines of draft `plan_id`, replacing any it had."""
     conn.execute(delete(plan_upstream_lines).where(plan_upstream_lines.c.plan_id == plan_id))
-    numbered = [{"plan_id": plan_id, "line_no": n, **row} for n, row in enumerate(rows, 1)]
-    for start in range(0, len(numbered), 5000):
-        conn.execute(insert(plan_upstream_lines), numbered[start : start + 5000])
+    insert_frame(conn, plan_upstream_lines, rows, constants={"plan_id": plan_id})
 
 
 def read_upstream(

@@ -27,27 +27,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 
 from storenet.planning import demand
 from storenet.planning.chain import orders
-from storenet.planning.chain.echelon import (
-    backorder_cost,
-    demand_quantile,
-    lifted_target,
-    nb_from_moments,
-    stage_service_levels,
-)
+from storenet.planning.chain.echelon import nb_from_moments
+from storenet.planning.chain.levels import EchelonFigures, echelon_figures
 from storenet.planning.chain.orders import NOTES  # noqa: F401  (re-exported for callers)
-from storenet.planning.chain.pooling import (
-    NO_SOURCE,
-    SUPPLIER,
-    Pooled,
-    depth_order,
-    pool_demand,
-    supply_sources,
-)
+from storenet.planning.chain.pooling import NO_SOURCE, SUPPLIER, pool_demand, supply_sources
 from storenet.planning.chain.sharing import share_scarce
-from storenet.planning.chain.tree import CENTRAL, ChainStock, ChainTree
+from storenet.planning.chain.tree import ChainStock, ChainTree
 from storenet.planning.cycle import (
     HorizonForecast,
     NightlyPlan,
@@ -57,11 +46,12 @@ from storenet.planning.cycle import (
     nightly_plan,
 )
 from storenet.planning.network import PlanningNetwork
-from storenet.planning.targets import service_levels
 
 Progress = Callable[[str, int, int], None]
 PURCHASE, TRANSFER = 0, 1
 CUT_NONE, CUT_SCARCE, CUT_CAPACITY = 0, 1, 2
+KINDS = ("purchase", "transfer")
+CUT_REASONS = ("", "scarce upstream stock", "supplier capacity")
 
 
 @dataclass(frozen=True)
@@ -80,7 +70,7 @@ class UpstreamLines:
     demand_mean: np.ndarray  # float64: echelon demand over its cumulative horizon
     demand_quantile: np.ndarray  # int64: at the service level
     service_level: np.ndarray  # float64
-    position: np.ndarray  # int64: echelon position, each node below counted up to its target
+    position: np.ndarray  # int64: echelon inventory position
     target: np.ndarray  # int64: echelon target
     cut_reason: np.ndarray  # int8: CUT_NONE, CUT_SCARCE (upstream stock), CUT_CAPACITY
     water_level: np.ndarray  # float64: P(sale) of the last unit given; 1 = not scarce
@@ -88,24 +78,6 @@ class UpstreamLines:
 
     def __len__(self) -> int:
         return len(self.kind)
-
-
-@dataclass(frozen=True)
-class EchelonFigures:
-    """Per (warehouse, SKU), int64/float64 [warehouses, SKUs], tree order."""
-
-    source: np.ndarray  # int32: SUPPLIER (-1), NO_SOURCE (-2) or the parent warehouse
-    leg_days: np.ndarray  # int64: lead + protection period of the leg into the node
-    demand_mean: np.ndarray  # float64: pooled echelon demand over its cumulative horizon
-    demand_var: np.ndarray  # float64, lead-time spread included
-    service_level: np.ndarray  # float64
-    quantile: np.ndarray  # int64
-    target: np.ndarray  # int64: echelon target
-    below_target: np.ndarray  # int64: sum of the targets directly below (the floor)
-    position: np.ndarray  # int64: echelon position, each node below counted up to its target
-    free: np.ndarray  # int64: on hand - reserved at the node
-    in_transit: np.ndarray  # int64: on its way to the node from a warehouse
-    on_order: np.ndarray  # int64: open purchase-order units for the node
 
 
 @dataclass(frozen=True)
@@ -196,7 +168,7 @@ def chain_plan(
 
     tell("chain plan", 1, 3)
     started = time.perf_counter()
-    figures = _echelons(
+    figures = echelon_figures(
         network, tree, stock, stores, source, leg_days, leg_sd, pooled, free, settings
     )
     clock["echelons"] = time.perf_counter() - started
@@ -215,105 +187,6 @@ def chain_plan(
     clock["upstream"] = time.perf_counter() - started
     tell("chain plan", 3, 3)
     return ChainPlan(stores=stores, upstream=upstream, echelons=figures, seconds=clock)
-
-
-def _echelons(
-    network: PlanningNetwork,
-    tree: ChainTree,
-    stock: ChainStock,
-    stores: NightlyPlan,
-    source: np.ndarray,
-    leg_days: np.ndarray,
-    leg_sd: np.ndarray,
-    pooled: Pooled,
-    free: np.ndarray,
-    settings: PlanSettings,
-) -> EchelonFigures:
-    """Echelon targets and positions, deepest node first (module docstring, step 2)."""
-    n_w, n_k = source.shape
-    size = n_w * n_k
-    store_wh = network.store_warehouse[network.pair_store].astype(np.int64)
-    on = store_wh >= 0
-    key = store_wh[on] * n_k + network.pair_sku[on]
-
-    def per_node(values: np.ndarray) -> np.ndarray:
-        return np.bincount(key, values[on], size).reshape(n_w, n_k)
-
-    below_target = np.rint(per_node(stores.target.astype(np.float64))).astype(np.int64)
-    lift_in = per_node((stores.target - stores.quantile).astype(np.float64))
-    # Each node below counts up to its target: a store's excess cannot serve a store
-    # that is short (only rebalancing moves it), so adding it would hide the shortage
-    # from the warehouse (echelon theory's balance assumption fails in a tree).
-    counted = np.minimum(stores.position, stores.target).astype(np.float64)
-    position_in = np.rint(per_node(counted)).astype(np.int64)
-    in_transit = _rows(stock.warehouse_in_transit, n_w, n_k)
-    on_order = _rows(stock.warehouse_on_order, n_w, n_k)
-    mean = pooled.mean.reshape(n_w, n_k)
-    var = pooled.var.reshape(n_w, n_k).copy()
-    daily = pooled.daily.reshape(n_w, n_k)
-
-    # Service level per node and SKU: the store's category level sets the backorder
-    # cost; the node's local holding cost and its source's give its level.
-    store_level = service_levels(network.categories, settings.service)[network.sku_category]
-    holding = np.where(
-        np.asarray(tree.warehouse_kind) == CENTRAL,
-        settings.central_holding,
-        settings.regional_holding,
-    )
-    backorder = backorder_cost(store_level, 1.0 - settings.regional_holding)
-    parent = np.asarray(tree.warehouse_parent, np.int64)
-    level = np.zeros((n_w, n_k))
-    for w in range(n_w):
-        up = np.where(source[w] >= 0, holding[max(parent[w], 0)], 0.0)
-        mine = np.maximum(holding[w], up)
-        h = np.stack([1.0 - mine, mine - up, up])
-        level[w] = stage_service_levels(h, backorder)[1]
-
-    # A leg's lead-time spread is shared by every store below it: Var += (the
-    # echelon's daily mean)^2 sd^2, summed up the tree with the children's.
-    order = depth_order(tree)
-    lead_var = daily**2 * leg_sd**2
-    for w in order:
-        if parent[w] >= 0:
-            lead_var[parent[w]] += np.where(source[w] == parent[w], lead_var[w], 0.0)
-    var += lead_var
-    planned = source != NO_SOURCE
-    quantile = np.where(planned, np.ceil(demand_quantile(mean, var, level) - 1e-9), 0)
-    quantile = quantile.astype(np.int64)
-    target = np.zeros((n_w, n_k), np.int64)
-    position = np.zeros((n_w, n_k), np.int64)
-    for w in order:
-        t = lifted_target(quantile[w], lift_in[w], below_target[w])
-        target[w] = np.where(planned[w], np.ceil(t - 1e-9), 0)
-        position[w] = free[w] + in_transit[w] + on_order[w] + position_in[w]
-        if parent[w] >= 0:
-            fed = source[w] == parent[w]
-            up = parent[w]
-            below_target[up] += np.where(fed, target[w], 0)
-            lift_in[up] += np.where(fed, target[w] - quantile[w], 0)
-            position_in[up] += np.where(fed, np.minimum(position[w], target[w]), 0)
-    return EchelonFigures(
-        source=source,
-        leg_days=leg_days,
-        demand_mean=mean,
-        demand_var=var,
-        service_level=level,
-        quantile=quantile,
-        target=target,
-        below_target=below_target,
-        position=position,
-        free=free,
-        in_transit=in_transit,
-        on_order=on_order,
-    )
-
-
-def _rows(values: np.ndarray | None, n_w: int, n_k: int) -> np.ndarray:
-    out = np.zeros((n_w, n_k), np.int64)
-    if values is not None and np.size(values):
-        values = np.asarray(values, np.int64)
-        out[: min(n_w, values.shape[0])] = values[:n_w]
-    return out
 
 
 def _echelon_nb(figures: EchelonFigures, w: np.ndarray, k: np.ndarray) -> tuple:
@@ -406,4 +279,41 @@ def _concat(*parts: dict) -> UpstreamLines:
         cut_reason=col("cut_reason"),
         water_level=col("water_level").astype(np.float64),
         note=col("note"),
+    )
+
+
+def upstream_frame(lines: UpstreamLines, tree: ChainTree, network: PlanningNetwork) -> pl.DataFrame:
+    """The upstream lines with ids and words, one row per line, in the columns of
+    `plan_upstream_lines` (without plan_id, line_no, document_no): kind
+    ("purchase"/"transfer"), source_id (supplier or warehouse id; "" for a SKU with
+    no supplier), destination_id, sku_id, qty, planned_qty (= qty), requested,
+    demand_mean, demand_quantile, service_level, position, target, cut_reason
+    (`CUT_REASONS`), water_level, note (`orders.NOTES`)."""
+    purchase = lines.kind == PURCHASE
+    suppliers = np.array([*tree.supplier_ids, ""], dtype=object)
+    warehouses = np.array(tree.warehouse_ids or network.warehouses, dtype=object)
+    source = np.where(
+        purchase,
+        suppliers[np.where(purchase & (lines.source >= 0), lines.source, len(tree.supplier_ids))],
+        warehouses[np.where(purchase, 0, lines.source)],
+    )
+    return pl.DataFrame(
+        {
+            "kind": np.array(KINDS, dtype=object)[lines.kind].tolist(),
+            "source_id": source.tolist(),
+            "destination_id": warehouses[lines.destination].tolist(),
+            "sku_id": np.array(network.sku_ids, dtype=object)[lines.sku].tolist(),
+            "qty": lines.qty,
+            "planned_qty": lines.qty,
+            "requested": lines.requested,
+            "demand_mean": lines.demand_mean,
+            "demand_quantile": lines.demand_quantile,
+            "service_level": lines.service_level,
+            "position": lines.position,
+            "target": lines.target,
+            "cut_reason": np.array(CUT_REASONS, dtype=object)[lines.cut_reason].tolist(),
+            "water_level": lines.water_level,
+            "note": np.array(orders.NOTES, dtype=object)[lines.note].tolist(),
+        },
+        schema_overrides={"kind": pl.String, "source_id": pl.String, "note": pl.String},
     )

@@ -14,8 +14,11 @@ from tests.unit.planning.conftest import poisson_days
 FIRST = np.datetime64("2026-08-01")
 
 
-def chain_network(n_stores: int = 8, n_skus: int = 4) -> PlanningNetwork:
-    """Stores S0.. alternate between regionals W1 and W2; every store lists every SKU."""
+def chain_network(
+    n_stores: int = 8, n_skus: int = 4, launch: date | None = None
+) -> PlanningNetwork:
+    """Stores S0.. alternate between regionals W1 and W2; every store lists every SKU.
+    With `launch`, the last SKU launches that day and succeeds K0."""
     stores = pl.DataFrame(
         {
             "id": [f"S{i}" for i in range(n_stores)],
@@ -31,9 +34,9 @@ def chain_network(n_stores: int = 8, n_skus: int = 4) -> PlanningNetwork:
             "id": [f"K{k}" for k in range(n_skus)],
             "category": [("phone", "accessory", "tv", "wearable")[k % 4] for k in range(n_skus)],
             "model": [f"M{k}" for k in range(n_skus)],
-            "launch_on": [date(2025, 1, 1)] * n_skus,
+            "launch_on": [date(2025, 1, 1)] * (n_skus - 1) + [launch or date(2025, 1, 1)],
             "eol_on": [None] * n_skus,
-            "successor_id": [None] * n_skus,
+            "successor_id": [f"K{n_skus - 1}" if launch else None] + [None] * (n_skus - 1),
             "pack_size": [1] * n_skus,
             "cost": [100.0] * n_skus,
             "price": [150.0] * n_skus,

@@ -1,6 +1,9 @@
-import numpy as np
+from datetime import date
 
-from storenet.planning.chain.plan import PURCHASE, TRANSFER, chain_plan
+import numpy as np
+import polars as pl
+
+from storenet.planning.chain.plan import PURCHASE, TRANSFER, chain_plan, upstream_frame
 from storenet.planning.chain.tree import ChainStock, flat_tree
 from storenet.planning.cycle import PlanSettings, Stock, nightly_plan
 
@@ -89,3 +92,42 @@ def test_a_tight_weekly_capacity_is_shared_and_noted():
     assert np.all(per_sku <= 40) and np.all(per_sku >= 30)
     assert np.all(lines.cut_reason == 2)
     assert np.all(lines.qty % 5 == 0)
+
+
+def test_a_launch_first_delivery_flows_from_central_to_regionals_by_the_stores_priors():
+    # K3 launches on 2026-11-05 (within the regionals' horizon) and succeeds K0, which
+    # sells four times better below W1 than below W2: K3's prior follows.
+    network = chain_network(n_stores=8, launch=date(2026, 11, 5))
+    tree = chain_tree(network)
+    w1 = network.store_warehouse[network.pair_store] == tree.warehouse_ids.index("W1")
+    rates = np.where(network.pair_sku == 0, np.where(w1, 2.0, 0.5), 0.3)
+    rates = np.where(network.pair_sku == 3, 0.0, rates)
+    state = fitted_state(network, rates, seed=8)
+    free = np.zeros((tree.n_warehouses, network.n_skus), np.int64)
+    central = tree.warehouse_ids.index("C")
+    free[central, 3] = 40  # the supplier's first delivery, at the central
+    plan = chain_plan(network, tree, state, chain_stock(network, tree, zero_stock(network), free))
+    lines = plan.upstream
+    k3 = (lines.kind == TRANSFER) & (lines.sku == 3)
+    by_node = dict(zip(lines.destination[k3].tolist(), lines.qty[k3].tolist()))
+    assert sum(by_node.values()) == 40
+    assert by_node[0] > by_node[1] > 0
+    assert plan.echelons.target[central, 3] > 40  # the central orders the rest
+
+
+def test_upstream_lines_as_a_frame_name_suppliers_warehouses_and_skus():
+    network = chain_network()
+    tree = chain_tree(network, case_pack=6, moq=12, direct=(2,))
+    state = fitted_state(network, np.full(network.n_pairs, 0.8), seed=1)
+    free = np.zeros((tree.n_warehouses, network.n_skus), np.int64)
+    free[tree.warehouse_ids.index("C")] = 10
+    plan = chain_plan(network, tree, state, chain_stock(network, tree, zero_stock(network), free))
+    frame = upstream_frame(plan.upstream, tree, network)
+    assert frame.height == len(plan.upstream)
+    purchases = frame.filter(pl.col("kind") == "purchase")
+    transfers = frame.filter(pl.col("kind") == "transfer")
+    assert set(purchases["source_id"]) == {"P1"}
+    assert set(purchases.filter(pl.col("sku_id") == "K2")["destination_id"]) == {"W1", "W2"}
+    assert set(transfers["source_id"]) == {"C"}
+    assert set(transfers["cut_reason"]) == {"scarce upstream stock"}
+    assert set(purchases["note"]) <= {"", "rounded to case pack", "rounded up to MOQ"}
