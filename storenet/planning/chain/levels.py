@@ -61,7 +61,8 @@ def echelon_figures(
     Inputs: tonight's store plan (targets, quantiles, positions per pair), each
     node's `source` and leg (`leg_days`, `leg_sd`, [warehouses, SKUs]), the `pooled`
     echelon demand, `free` stock per node, the holding costs and store service levels
-    of `settings`. Guarantees: target >= the sum of the targets directly below;
+    of `settings`. Guarantees: target >= the sum of the targets directly below (plus
+    the echelon's mean demand over the node's own leg where that sum binds);
     position = free + in transit + on order + every position below; nodes with
     NO_SOURCE get target 0.
     """
@@ -118,7 +119,7 @@ def echelon_figures(
     target = np.zeros((n_w, n_k), np.int64)
     position = np.zeros((n_w, n_k), np.int64)
     for w in order:
-        t = lifted_target(quantile[w], lift_in[w], below_target[w])
+        t = lifted_target(quantile[w], lift_in[w], below_target[w], daily[w] * leg_days[w])
         target[w] = np.where(planned[w], np.ceil(t - 1e-9), 0)
         position[w] = free[w] + in_transit[w] + on_order[w] + position_in[w]
         if parent[w] >= 0:

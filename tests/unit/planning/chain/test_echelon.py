@@ -74,3 +74,13 @@ def test_echelon_target_never_below_the_targets_below_it():
     )
     assert target[0] == quantile[0] + 2.0  # the pooled quantile and the lifts bind
     assert target[1] == 40.0  # intermittent stores: their targets bind
+
+
+def test_a_binding_floor_carries_the_nodes_own_leg_demand():
+    from storenet.planning.chain.echelon import lifted_target
+
+    # Intermittent stores below hold 300 in targets, more than the pooled quantile
+    # (140): the node keeps its own leg's mean demand (20) on top of them.
+    assert lifted_target(np.array([140.0]), np.array([0.0]), np.array([300.0]), 20.0)[0] == 320
+    # Where the pooled quantile covers the stores' targets, it is the target as it is.
+    assert lifted_target(np.array([340.0]), np.array([5.0]), np.array([300.0]), 20.0)[0] == 345
