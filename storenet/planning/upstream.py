@@ -24,7 +24,7 @@ from storenet.planning.chain.tree import ChainTree
 from storenet.planning.network import PlanningNetwork
 from storenet.purchasing.orders import create_purchase_order
 from storenet.store.bulk import insert_frame
-from storenet.store.schema import plan_upstream_lines
+from storenet.store.schema import plan_upstream_lines, stores
 
 KIND_ORDER = {"purchase": 0, "transfer": 1}
 
@@ -81,19 +81,30 @@ def read_upstream(
     plan_id: str,
     *,
     kind: str | None = None,
-    destination_id: str | None = None,
+    destinations: set[str] | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[dict]:
     """Upstream lines of a plan by line number, optionally of one kind (`purchase`,
-    `transfer`) or to one warehouse."""
+    `transfer`) or only into the warehouses `destinations` (None: all)."""
     stmt = select(plan_upstream_lines).where(plan_upstream_lines.c.plan_id == plan_id)
     if kind is not None:
         stmt = stmt.where(plan_upstream_lines.c.kind == kind)
-    if destination_id is not None:
-        stmt = stmt.where(plan_upstream_lines.c.destination_id == destination_id)
+    if destinations is not None:
+        stmt = stmt.where(plan_upstream_lines.c.destination_id.in_(sorted(destinations)))
     stmt = stmt.order_by(plan_upstream_lines.c.line_no).limit(limit).offset(offset)
     return [r._asdict() for r in conn.execute(stmt)]
+
+
+def warehouses_serving(conn: Connection, store_ids: set[str]) -> set[str]:
+    """The warehouses that deliver to any of `store_ids` (the upstream lines a person
+    who sees only those stores may read: what flows into their warehouses)."""
+    rows = conn.execute(
+        select(stores.c.warehouse_id)
+        .where(stores.c.id.in_(sorted(store_ids)), stores.c.warehouse_id.is_not(None))
+        .distinct()
+    )
+    return {r.warehouse_id for r in rows}
 
 
 def release_upstream(conn: Connection, plan_id: str, by: str) -> dict:

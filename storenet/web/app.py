@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storenet.web import (
     overview,
+    plan_upstream,
     plans,
     products,
     purchasing,
@@ -25,6 +26,7 @@ ROUTERS = [
     signin.router,
     overview.router,
     plans.router,
+    plan_upstream.router,
     stores.router,
     stockdesk.router,
     products.router,

@@ -6,7 +6,7 @@ lines (only those of the caller's stores for scoped roles), edit, approve, relea
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
@@ -21,6 +21,7 @@ from storenet.http.service import ServiceDep
 from storenet.planning.decisions import approve, cancel, edit_plan_line, release, reopen
 from storenet.planning.documents import get_plan
 from storenet.planning.review import LineFilter, line_as_dict, line_page, plan_in_scope
+from storenet.planning.upstream import read_upstream, warehouses_serving
 
 router = APIRouter(tags=["plans"])
 PlanId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -118,6 +119,42 @@ def plans_lines(
             "limit": found.limit,
             "offset": found.offset,
             "next_offset": found.next_offset,
+        }
+
+    return svc.read(work)
+
+
+@router.get(
+    "/plans/{plan_id}/upstream-lines",
+    openapi_extra=act("plan.read"),
+    summary="The plan's supplier-order and warehouse-transfer lines with their "
+    "explanations (scoped roles: only what flows into their stores' warehouses)",
+)
+def plans_upstream_lines(
+    plan_id: PlanId,
+    who: CurrentPrincipal,
+    svc: ServiceDep,
+    page: PageDep,
+    kind: Annotated[Literal["purchase", "transfer"] | None, Query()] = None,
+) -> dict:
+    def work(conn):  # type: ignore[no-untyped-def]
+        require(conn, who, "plan.read")
+        get_plan(conn, plan_id)
+        seen = visible_stores(conn, who)
+        lines = read_upstream(
+            conn,
+            plan_id,
+            kind=kind,
+            destinations=None if seen is None else warehouses_serving(conn, seen),
+            limit=page.limit + 1,
+            offset=page.offset,
+        )
+        more = len(lines) > page.limit
+        return {
+            "items": lines[: page.limit],
+            "limit": page.limit,
+            "offset": page.offset,
+            "next_offset": page.offset + page.limit if more else None,
         }
 
     return svc.read(work)

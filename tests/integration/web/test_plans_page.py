@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from storenet.planning.documents import edit_line
 from storenet.store.engine import unit_of_work
-from storenet.store.schema import plan_lines, stores
+from storenet.store.schema import plan_lines, plan_upstream_lines, stores
 from tests.integration.api.helpers import audit_actions, snapshot
 
 
@@ -194,6 +194,8 @@ def test_store_managers_and_franchise_owners_cannot_see_plan_pages(console):
                 "/console/plans",
                 f"/console/plans/{console.plan_id}",
                 f"/plans/{console.plan_id}/lines",
+                f"/console/plans/{console.plan_id}/upstream",
+                f"/plans/{console.plan_id}/upstream-lines",
             ):
                 answer = c.get(url)
                 assert answer.status_code in (403, 404), (name, url)
@@ -280,3 +282,52 @@ def test_a_planner_stops_a_running_plan_job_from_its_progress_fragment(console, 
             fragment = c.get(poll, headers={"HX-Request": "true"}).text
         assert 'data-job-status="cancelled"' in fragment and "nothing was saved" in fragment
     assert ("planner", "plan.job_cancel") in [a[:2] for a in audit_actions(console.engine)]
+
+
+def _upstream(console) -> list:  # type: ignore[no-untyped-def]
+    with console.engine.connect() as conn:
+        return conn.execute(
+            select(plan_upstream_lines)
+            .where(plan_upstream_lines.c.plan_id == console.plan_id)
+            .order_by(plan_upstream_lines.c.line_no)
+        ).all()
+
+
+def test_the_upstream_page_explains_supplier_orders_and_warehouse_transfers(console):
+    rows = _upstream(console)
+    assert {r.kind for r in rows} == {"purchase", "transfer"}
+    upstream = f"/console/plans/{console.plan_id}/upstream"
+    with console.sign_in("planner") as c:
+        assert "see them with their explanations" in c.get(f"/console/plans/{console.plan_id}").text
+        shown = []
+        offset = 0
+        while True:
+            page = c.get(upstream, params={"offset": offset})
+            assert page.status_code == 200
+            shown += re.findall(r"<tr>\s*<td>(\d+)</td><td>(purchase|transfer)</td>", page.text)
+            if 'rel="next"' not in page.text:
+                break
+            offset += 50
+        assert [int(n) for n, _ in shown] == [r.line_no for r in rows]
+        buys = c.get(upstream, params={"kind": "purchase"}).text
+        assert "<td>transfer</td>" not in buys and "<td>purchase</td>" in buys
+        api = c.get(f"/plans/{console.plan_id}/upstream-lines", params={"limit": 1000}).json()
+        assert [i["line_no"] for i in api["items"]] == [r.line_no for r in rows]
+        first = api["items"][0]
+        assert first["target"] == rows[0].target and first["position"] == rows[0].position
+
+
+def test_a_regional_manager_sees_the_upstream_lines_into_their_stores_warehouses(console):
+    region = console.people["rm"]["region"]
+    with console.engine.connect() as conn:
+        theirs = set(
+            conn.execute(
+                select(stores.c.warehouse_id).where(stores.c.region_id == region)
+            ).scalars()
+        )
+    rows = _upstream(console)
+    mine = [r.line_no for r in rows if r.destination_id in theirs]
+    assert mine and len(mine) < len(rows)
+    with console.sign_in("rm") as c:
+        api = c.get(f"/plans/{console.plan_id}/upstream-lines", params={"limit": 1000}).json()
+        assert [i["line_no"] for i in api["items"]] == mine
