@@ -25,6 +25,7 @@ from typing import TypeVar
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from storenet.accounts.errors import Denied
 from storenet.errors import IdempotencyConflict, Problem, Refused, StorenetError
@@ -319,24 +320,12 @@ def unreserve(
     )
 
 
-@stock_app.command("echelons")
-def echelons(
-    as_json: bool = typer.Option(False, "--json", help="Print JSON (plain numbers)"),
-) -> None:
-    """The network's stock by echelon: stores, regional and central warehouses, in
-    transit to stores and to warehouses, on order from suppliers (units, value at cost)."""
-    from rich.table import Table
+def echelon_table(rows: list[dict]) -> Table:
+    """A Rich table of storenet.reports.echelons.stock_by_echelon rows: each echelon's
+    units and value at cost, then what the network holds and that with what is on
+    order (the demo prints it too)."""
+    from storenet.reports.echelons import ON_ORDER
 
-    from storenet.cli import _engine
-    from storenet.reports.echelons import ON_ORDER, plain, stock_by_echelon
-    from storenet.settings import Settings
-    from storenet.store.engine import reading
-
-    with reading(_engine(Settings.from_env())) as conn:
-        rows = stock_by_echelon(conn)
-    if as_json:
-        print(json.dumps(plain(rows)))
-        return
     table = Table(title="Stock by echelon")
     for name in ("echelon", "units", "value at cost"):
         table.add_column(name, justify="left" if name == "echelon" else "right")
@@ -348,4 +337,23 @@ def echelons(
     for label, part in (("in the network", held), ("with on order", rows)):
         units, value = sum(r["units"] for r in part), sum(r["value"] for r in part)
         table.add_row(label, f"{units:,}", f"{value:,.2f} {rows[0]['currency']}")
-    Console().print(table)
+    return table
+
+
+@stock_app.command("echelons")
+def echelons(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (plain numbers)"),
+) -> None:
+    """The network's stock by echelon: stores, regional and central warehouses, in
+    transit to stores and to warehouses, on order from suppliers (units, value at cost)."""
+    from storenet.cli import _engine
+    from storenet.reports.echelons import plain, stock_by_echelon
+    from storenet.settings import Settings
+    from storenet.store.engine import reading
+
+    with reading(_engine(Settings.from_env())) as conn:
+        rows = stock_by_echelon(conn)
+    if as_json:
+        print(json.dumps(plain(rows)))
+        return
+    Console().print(echelon_table(rows))

@@ -40,6 +40,63 @@ def stock_from_master(network: PlanningNetwork, master_dir: Path) -> Stock:
     return Stock(on_hand=on_hand, in_transit=zero, reserved=zero.copy(), warehouse=warehouse)
 
 
+def tree_from_master(
+    network: PlanningNetwork, master_dir: Path, default_lead_days: int, default_review_days: int
+) -> ChainTree:
+    """The chain above the stores from the master files in `master_dir` (warehouses,
+    lanes, supplier_items as `storenet generate` writes them; docs/data-formats.md):
+    primary supplier items only, stated lead times (no receipts to learn from)."""
+
+    def read(name: str) -> pl.DataFrame:
+        path = Path(master_dir) / f"{name}.parquet"
+        return pl.read_parquet(path) if path.exists() else pl.read_csv(path.with_suffix(".csv"))
+
+    items = read("supplier_items")
+    if "is_primary" in items.columns:
+        items = items.filter(pl.col("is_primary").fill_null(True))
+    if "unit_cost_cents" not in items.columns:
+        items = items.with_columns(
+            (pl.col("unit_cost").cast(pl.Float64) * 100)
+            .round()
+            .cast(pl.Int64)
+            .alias("unit_cost_cents")
+        )
+    return build_tree(
+        network, read("warehouses"), read("lanes"), items, default_lead_days, default_review_days
+    )
+
+
+def chain_stock_from_master(
+    network: PlanningNetwork, tree: ChainTree, master_dir: Path
+) -> ChainStock:
+    """Stock for the chain plan from the master files: `opening_stock` at stores (per
+    pair) and at every warehouse of the tree, nothing in transit, and the open
+    purchase orders of the history (status not closed nor cancelled) on order."""
+    folder = Path(master_dir)
+    rows = pl.read_parquet(folder / "opening_stock.parquet")
+    stores = stock_from_master(network, folder)
+    shape = (tree.n_warehouses, network.n_skus)
+    free = _per_cell(
+        tree.warehouse_ids, network, rows.rename({"location_id": "warehouse_id"}), "qty", shape
+    )
+    orders_path = folder / "purchase_orders.parquet"
+    on_order = np.zeros(shape, np.int64)
+    if orders_path.exists():
+        orders = pl.read_parquet(orders_path).filter(
+            ~pl.col("status").is_in(["closed", "cancelled"])
+        )
+        lines = pl.read_parquet(folder / "purchase_order_lines.parquet").join(
+            orders.select(pl.col("id").alias("po_id"), "warehouse_id"), on="po_id"
+        )
+        on_order = _per_cell(tree.warehouse_ids, network, lines, "qty_ordered", shape)
+    zero = np.zeros(shape, np.int64)
+    return ChainStock(
+        stores=Stock(stores.on_hand, stores.in_transit, stores.reserved, free),
+        warehouse_in_transit=zero,
+        warehouse_on_order=on_order,
+    )
+
+
 def network_from_db(conn: Connection) -> PlanningNetwork:
     """The planning view of the stores, SKUs and assortment in the database."""
     stores = read_frame(

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, select, update
 from storenet.accounts.errors import Denied
 from storenet.audit.chain import record
 from storenet.errors import Problem, Refused
-from storenet.purchasing.orders import get_purchase_order, open_units
+from storenet.purchasing.orders import get_purchase_order, is_line_of, open_units
 from storenet.purchasing.status import lock_order, move, require_status
 from storenet.store.clock import as_utc
 from storenet.store.schema import purchase_order_lines
@@ -78,7 +78,7 @@ def confirm_purchase_order(
     for i, line in enumerate(lines or [], start=1):
         where = f"line {i}"
         n = line.get("line_no") if isinstance(line, dict) else None
-        if n not in current:
+        if not is_line_of(n, current):
             problems.append(Problem("line_no", "is not a line of this order", where, n))
             continue
         if n in given:
@@ -133,7 +133,7 @@ def cancel_purchase_order(
     require_status(header, "cancel")
     current = _lines(conn, po_id)
     chosen = sorted(current) if lines is None else lines
-    unknown = [n for n in chosen if n not in current]
+    unknown = [n for n in chosen if not is_line_of(n, current)]
     if unknown or not chosen:
         raise Refused([Problem("lines", "names no line of this order", value=unknown or chosen)])
     cancelled = {}

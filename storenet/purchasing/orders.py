@@ -168,7 +168,8 @@ def _check_lines(
     """The order's line rows, or Refused naming every bad line and field."""
     if not isinstance(lines, list) or not 1 <= len(lines) <= MAX_LINES:
         raise Refused([Problem("lines", f"an order needs 1 to {MAX_LINES} lines")])
-    wanted = sorted({line.get("sku") for line in lines if isinstance(line, dict)} - {None}, key=str)
+    named = [line.get("sku") for line in lines if isinstance(line, dict)]
+    wanted = sorted({sku for sku in named if isinstance(sku, str)})
     known = set(conn.execute(select(skus.c.id).where(skus.c.id.in_(wanted))).scalars())
     prices = {
         r.sku_id: (r.unit_cost_cents, r.currency)
@@ -185,7 +186,7 @@ def _check_lines(
             problems.append(Problem("line", "must be an object {sku, qty, unit_cost?}", where))
             continue
         sku, qty = line.get("sku"), line.get("qty")
-        if sku not in known:
+        if not isinstance(sku, str) or sku not in known:
             problems.append(Problem("sku", "is not a known SKU", where, sku))
             continue
         if sku in seen:
@@ -273,6 +274,11 @@ def open_units(line: dict) -> int:
     """Units a line still expects: expected - received - damaged - cancelled, >= 0."""
     done = line["qty_received"] + line["qty_damaged"] + line["qty_cancelled"]
     return max(0, expected_units(line) - done)
+
+
+def is_line_of(line_no: object, lines: dict[int, dict]) -> bool:
+    """True when `line_no` is a whole number naming one of `lines` (by line number)."""
+    return isinstance(line_no, int) and not isinstance(line_no, bool) and line_no in lines
 
 
 def _line(row: dict) -> dict:

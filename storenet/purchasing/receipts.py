@@ -24,7 +24,7 @@ from storenet.audit.chain import record
 from storenet.errors import Problem, Refused
 from storenet.ledger.idempotency import run_once
 from storenet.ledger.supplier_receipts import receive_with_damage
-from storenet.purchasing.orders import SCOPE, open_units
+from storenet.purchasing.orders import SCOPE, is_line_of, open_units
 from storenet.purchasing.status import lock_order, move, require_status
 from storenet.store.clock import as_utc
 from storenet.store.schema import purchase_order_lines, purchase_order_receipts
@@ -134,7 +134,8 @@ def receive_purchase_order(
         finished = all(open_units(row) == 0 for row in current.values())
         target = "closed" if finished else "partly_received"
         if target != status_before:
-            move(conn, header, target, by, "receive", delivery_note or "")
+            why = f"delivery note {delivery_note}" if delivery_note else "received"
+            move(conn, header, target, by, "receive", why)
         record(
             conn,
             by,
@@ -156,6 +157,49 @@ def receive_purchase_order(
             "lines": answered,
             "movements": booked["movements"],
         }
+
+    return run_once(conn, SCOPE, key, payload, work)
+
+
+def receive_in_full(
+    conn: Connection,
+    *,
+    key: str,
+    po_id: str,
+    by: str,
+    delivery_note: str | None = None,
+    at: datetime | None = None,
+) -> dict:
+    """Book every unit the order still expects as good, once per `key` (a delivery
+    exactly as confirmed: the demo's and the simulator's supplier). Serial-tracked
+    lines need their serials, so they are refused here (use receive_purchase_order).
+    Answers as `receive_purchase_order`; a replay of `key` answers the first receipt.
+    StatusConflict unless the order is confirmed or partly received."""
+    payload = {"cmd": "receive_in_full", "po": po_id, "delivery_note": delivery_note}
+    payload["at"] = at.isoformat() if isinstance(at, datetime) else at
+
+    def work() -> dict:
+        header = lock_order(conn, po_id)
+        require_status(header, "receive")
+        rows = conn.execute(
+            select(purchase_order_lines)
+            .where(purchase_order_lines.c.po_id == po_id)
+            .order_by(purchase_order_lines.c.line_no)
+        ).all()
+        lines = [
+            {"line_no": r.line_no, "good": open_units(r._asdict())}
+            for r in rows
+            if open_units(r._asdict())
+        ]
+        return receive_purchase_order(
+            conn,
+            key=f"in-full:{key}",
+            po_id=po_id,
+            lines=lines,
+            by=by,
+            delivery_note=delivery_note,
+            at=at,
+        )
 
     return run_once(conn, SCOPE, key, payload, work)
 
@@ -184,7 +228,7 @@ def _check(
             problems.append(Problem("line", "must be an object {line_no, good, ...}", where))
             continue
         n = line.get("line_no")
-        if isinstance(n, bool) or n not in current:
+        if not is_line_of(n, current):
             problems.append(Problem("line_no", "is not a line of this order", where, n))
             continue
         if n in arriving:

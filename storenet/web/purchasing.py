@@ -126,17 +126,17 @@ def _decide(
 ) -> Response:
     """Run a decision and answer the decision panel: 200 with `message`, 422 with the
     refusal's reasons, 409 when the order moved on (or the key was reused)."""
-    status, note = 200, {"message": message, "problems": []}
+    status, note = 200, {"form": "po", "message": message, "problems": []}
     try:
         svc.write(write)
     except Refused as refused:
-        status, note = 422, {"message": None, "problems": refused.problems}
+        status, note = 422, {"form": "po", "message": None, "problems": refused.problems}
     except StatusConflict as conflict:
         problem = Problem("status", str(conflict), value=conflict.status)
-        status, note = 409, {"message": None, "problems": [problem]}
+        status, note = 409, {"form": "po", "message": None, "problems": [problem]}
     except IdempotencyConflict as conflict:
         problem = Problem(conflict.field, "this form was sent before with other input")
-        status, note = 409, {"message": None, "problems": [problem]}
+        status, note = 409, {"form": "po", "message": None, "problems": [problem]}
     order = svc.read(lambda conn: actions.read_order(conn, who, po_id))
     return render(
         request,
@@ -283,7 +283,7 @@ def receive_submit(
             delivery_note=delivery_note.strip() or None,
         )
 
-    status, note = 200, {"message": None, "problems": [], "entered": {}}
+    status, note = 200, {"form": "po", "message": None, "problems": [], "entered": {}}
     try:
         done = svc.write(write)
         units = sum(line["good"] + line["damaged"] for line in done["lines"])

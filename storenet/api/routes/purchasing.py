@@ -32,14 +32,18 @@ from storenet.purchasing import actions
 from storenet.purchasing.status import StatusConflict
 
 router = APIRouter(tags=["purchase orders"])
-PoId = Annotated[str, Path(min_length=1, max_length=64)]
+# Ids are printable text; free text may hold line breaks but no NUL (a NUL is refused
+# naming its field here, before the database would refuse it as anonymous input).
+ID = r"^[^\x00-\x1f\x7f]+$"
+TEXT = r"^[^\x00]+$"
+PoId = Annotated[str, Path(min_length=1, max_length=64, pattern=ID)]
 Units = Annotated[int, Field(strict=True, ge=0, le=10**9)]
-Serials = list[Annotated[str, Field(min_length=1, max_length=64)]]
+Serials = list[Annotated[str, Field(min_length=1, max_length=64, pattern=ID)]]
 STATUS_PATTERN = "^(draft|approved|sent|confirmed|partly_received|closed|cancelled)$"
 
 
 class OrderLineIn(BaseModel):
-    sku: str = Field(min_length=1, max_length=32)
+    sku: str = Field(min_length=1, max_length=32, pattern=ID)
     qty: int = Field(strict=True, ge=1, le=10**9)
     unit_cost: Decimal | None = Field(
         default=None,
@@ -51,11 +55,17 @@ class OrderLineIn(BaseModel):
 
 
 class OrderIn(BaseModel):
-    supplier: str = Field(min_length=1, max_length=32)
-    warehouse: str = Field(min_length=1, max_length=32, description="the receiving warehouse")
+    supplier: str = Field(min_length=1, max_length=32, pattern=ID)
+    warehouse: str = Field(
+        min_length=1, max_length=32, pattern=ID, description="the receiving warehouse"
+    )
     lines: list[OrderLineIn] = Field(min_length=1, max_length=5000)
     po_id: str | None = Field(
-        default=None, min_length=1, max_length=64, description="default: PO- and 12 hex digits"
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=ID,
+        description="default: PO- and 12 hex digits",
     )
 
 
@@ -79,17 +89,23 @@ class ReceiptLineIn(BaseModel):
     serials: Serials | None = Field(default=None, description="one per good unit (serial SKUs)")
     damaged_serials: Serials | None = Field(default=None, description="one per damaged unit")
     over_note: str | None = Field(
-        default=None, min_length=1, max_length=200, description="why units beyond the open rest"
+        default=None,
+        min_length=1,
+        max_length=200,
+        pattern=TEXT,
+        description="why units beyond the open rest",
     )
 
 
 class ReceiptIn(BaseModel):
     lines: list[ReceiptLineIn] = Field(min_length=1, max_length=5000)
-    delivery_note: str | None = Field(default=None, min_length=1, max_length=80)
+    delivery_note: str | None = Field(default=None, min_length=1, max_length=80, pattern=ID)
 
 
 class CancelIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=500, description="why (kept with the order)")
+    reason: str = Field(
+        min_length=1, max_length=500, pattern=TEXT, description="why (kept with the order)"
+    )
     lines: list[Annotated[int, Field(strict=True, ge=1, le=10**6)]] | None = Field(
         default=None, max_length=5000, description="only these lines (default: every line)"
     )
@@ -113,8 +129,8 @@ def orders_list(
     svc: ServiceDep,
     page: PageDep,
     status: Annotated[str | None, Query(pattern=STATUS_PATTERN)] = None,
-    supplier: Annotated[str | None, Query(max_length=32)] = None,
-    warehouse: Annotated[str | None, Query(max_length=32)] = None,
+    supplier: Annotated[str | None, Query(max_length=32, pattern=ID)] = None,
+    warehouse: Annotated[str | None, Query(max_length=32, pattern=ID)] = None,
 ) -> Response:
     rows = svc.read(
         lambda conn: actions.list_orders(

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from storenet import stockroom, transfer_decisions
 from storenet.accounts.access import answered_as, require, require_any
-from storenet.accounts.scope import visible_stores
+from storenet.accounts.scope import visible_stores, visible_warehouses
 from storenet.api.deps import IdempotencyKey
 from storenet.api.pagination import PageDep, page_of
 from storenet.api.routes.common import act, exact_json
@@ -78,8 +78,10 @@ def transfers_list(
 ) -> dict:
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "transfer.read")
-        seen = visible_stores(conn, who)
-        rows = records.list_transfers(conn, seen, location, status, page.limit, page.offset)
+        seen, depots = visible_stores(conn, who), visible_warehouses(conn, who)
+        rows = records.list_transfers(
+            conn, seen, location, status, page.limit, page.offset, visible_warehouses=depots
+        )
         return page_of(rows, page)
 
     return svc.read(work)

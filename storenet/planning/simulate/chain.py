@@ -15,9 +15,11 @@ order draws its own lead time. Each simulated day:
    regionals ship them, what each warehouse sends the warehouses it feeds, and what
    is bought from suppliers. The replay carries it out in that order, each leg within
    the stock its source holds (store shipments first), and checks the supplier's
-   rules: orders only on its order days, in whole cases, at least the MOQ. The
-   supplier confirms at most its weekly capacity per SKU (Monday to Sunday; an order
-   beyond it is cut, in proportion across destinations, in cases) and draws each
+   rules: a purchase order decided tonight goes out tomorrow morning, which must be
+   one of its supplier's order days (no days given = every day); whole cases, at
+   least the MOQ. The supplier confirms at most its weekly capacity per SKU (in the
+   Monday-to-Sunday week of the morning the order goes out; an order beyond it is
+   cut, in proportion across destinations, in cases) and draws each
    confirmed line's lead time around the supplier item's mean within +- `lead_spread`
    standard deviations. Orders do not overtake: a line arrives no earlier than the
    line of the same SKU and destination ordered before it (a supplier ships one
@@ -81,13 +83,15 @@ class Suppliers:
         self.lines: list[np.ndarray] = []  # per night: [cell, placed, drawn, arrival] rows
 
     def open(self, day: np.datetime64) -> tuple[np.ndarray, np.ndarray]:
-        """Tonight: which SKUs' suppliers take orders (bool per SKU) and the capacity
-        left this week (int64 per SKU; a large number where unlimited)."""
-        day_number = int(day.astype(np.int64))
-        if week_of(day_number) != self.week:
-            self.week, self.used[:] = week_of(day_number), 0
-        weekday = (day_number + 3) % 7
-        order_day = (self.chain.tree.sku_order_days.astype(np.int64) >> weekday) & 1 == 1
+        """For orders decided on the evening of `day` (they go out the next morning):
+        which SKUs' suppliers take them (bool per SKU) and the capacity left in that
+        morning's week (int64 per SKU; a large number where unlimited)."""
+        sent = int(day.astype(np.int64)) + 1
+        if week_of(sent) != self.week:
+            self.week, self.used[:] = week_of(sent), 0
+        weekday = (sent + 3) % 7
+        mask = self.chain.tree.sku_order_days.astype(np.int64) & 0b1111111
+        order_day = (mask == 0) | ((mask >> weekday) & 1 == 1)
         left = np.where(self.capacity > 0, self.capacity - self.used, np.iinfo(np.int64).max // 4)
         return order_day & (self.chain.tree.sku_supplier >= 0), left
 
@@ -293,6 +297,7 @@ def simulate_chain(
             shipped=shipped,
             order_day=order_day,
             capacity_left=left,
+            ordered_this_week=suppliers.used.copy(),
         )
         decision = policy.decide(view)
         try:

@@ -31,8 +31,10 @@ class ChainView:
     shelf) and `reviewing` (its store orders tonight); per warehouse x SKU (int64 [W,
     S]) `warehouse` (on hand), `warehouse_in_transit` (from its parent),
     `warehouse_on_order` (open supplier orders) and `shipped` (units it shipped last
-    evening, to stores and warehouses); per SKU `order_day` (its supplier takes orders
-    tonight) and `capacity_left` (units its supplier can still confirm this week)."""
+    evening, to stores and warehouses); per SKU `order_day` (its supplier takes the
+    orders decided tonight: they go out tomorrow morning), `capacity_left` (units its
+    supplier can still confirm in that morning's week) and `ordered_this_week` (units
+    it has confirmed in that week)."""
 
     day: np.datetime64
     on_hand: np.ndarray
@@ -44,6 +46,7 @@ class ChainView:
     shipped: np.ndarray
     order_day: np.ndarray
     capacity_left: np.ndarray
+    ordered_this_week: np.ndarray
 
     def store_view(self) -> View:
         """The stores' part, as the single-tier policies see it."""
@@ -287,6 +290,7 @@ class StorenetChain:
             ),
             warehouse_in_transit=view.warehouse_in_transit,
             warehouse_on_order=view.warehouse_on_order,
+            ordered_this_week=view.ordered_this_week,
         )
         plan = chain_plan(
             net,
@@ -318,9 +322,9 @@ def chain_plan_available() -> bool:
 
 CHAIN_POLICIES = ("storenet", "minmax", "storenet_stores")
 CHAIN_SWEEPS: dict[str, tuple[float, ...]] = {
-    "storenet": (0.80, 0.90, 0.95, 0.98, 0.99, 0.995),
+    "storenet": (0.90, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995),
     "minmax": (1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0),
-    "storenet_stores": (0.80, 0.90, 0.95, 0.98, 0.99, 0.995),
+    "storenet_stores": (0.90, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995),
 }
 """The chain frontier's settings per policy: storenet's service level, the min/max
 stores' safety factor (warehouses keep their own factor)."""

@@ -39,7 +39,7 @@ def test_an_order_is_approved_sent_confirmed_and_received_in_the_browser(page_fo
     keeper.get_by_label("Good units, line 2").fill("2")
     shoot(keeper, "purchase-order-receiving")
     keeper.get_by_role("button", name="Book delivery").click()
-    message = keeper.locator("#po-message")
+    message = keeper.locator("[data-answer=po]")
     message.wait_for()
     assert "Received 12 units on 2 lines; the order is partly received" in message.inner_text()
     shoot(keeper, "purchase-order-received")

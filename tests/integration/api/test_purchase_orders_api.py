@@ -131,3 +131,28 @@ def test_roles_without_the_action_are_refused_403_and_nothing_is_written(api):
     with api.client("sm_s1") as c:
         assert c.get("/purchase-orders").status_code == 403
     assert snapshot(api.engine) == before
+
+
+def test_bad_input_is_a_422_naming_the_field_never_a_500_and_writes_nothing(api):
+    seed_suppliers(api.engine)
+    before = snapshot(api.engine)
+    bad = [
+        ({**ORDER, "lines": [{"sku": "K1", "qty": True}]}, "qty"),
+        ({**ORDER, "lines": [{"sku": "K1", "qty": 1, "unit_cost": "1.005"}]}, "unit_cost"),
+        ({**ORDER, "supplier": "SUP\x00A"}, "supplier"),
+        ({**ORDER, "lines": [{"sku": "K\x001", "qty": 1}]}, "sku"),
+        ({**ORDER, "lines": [{"sku": "K1", "qty": 1}, {"sku": "K1", "qty": 2}]}, "sku"),
+        ({**ORDER, "po_id": "P" * 65}, "po_id"),
+    ]
+    with api.client("planner") as planner:
+        for n, (body, field) in enumerate(bad):
+            r = _post(planner, "/purchase-orders", f"bad-{n}", body)
+            assert r.status_code == 422, (field, r.text)
+            assert field in r.text, (field, r.text)
+        r = _post(planner, "/purchase-orders/PO-%00/cancel", "bad-x", {"reason": "x"})
+        assert r.status_code in (404, 422), r.text
+        r = _post(
+            planner, "/purchase-orders/PO-NONE/confirm", "bad-c", {"promised_on": "2026-13-40"}
+        )
+        assert r.status_code == 422 and "promised_on" in r.text
+    assert snapshot(api.engine, skip={"audit_log", "audit_head"}) == before

@@ -184,3 +184,21 @@ def test_stock_by_echelon_is_served_to_network_wide_roles_in_plain_numbers(api):
         "currency": "CNY",
     }
     assert denied.status_code == 403
+
+
+def test_a_regional_manager_lists_the_transfers_of_their_warehouse_and_nobody_elses(api):
+    # given a planner's transfer from the central warehouse to the east regional WE
+    with api.client("planner") as c:
+        body = {
+            "transfer_id": "T-IN",
+            "source": "WC",
+            "destination": "WE",
+            "lines": [{"sku": "K1", "qty": 1}],
+        }
+        assert c.post("/transfers", json=body, headers=_key("in")).status_code == 201
+    # then the manager of the east region sees it coming; a franchise owner does not
+    with api.client("rm_east") as c:
+        east = [t["id"] for t in c.get("/transfers").json()["items"]]
+    with api.client("fr_f1") as c:
+        f1 = [t["id"] for t in c.get("/transfers").json()["items"]]
+    assert east == ["T-IN"] and f1 == []

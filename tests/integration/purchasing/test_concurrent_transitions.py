@@ -1,6 +1,7 @@
-"""Two changes of one purchase order at once, on PostgreSQL (RELIABILITY item 21):
+"""Two changes of one purchase order at once, on PostgreSQL (RELIABILITY items 19, 21):
 the order's row lock lets one win; the other waits, sees the winner's change and gets
-a clear conflict, with nothing of it written."""
+a clear conflict, with nothing of it written; two docks receiving the same open units
+book them once."""
 
 from __future__ import annotations
 
@@ -9,15 +10,19 @@ import time
 
 from sqlalchemy import func, select
 
+from storenet.errors import Refused
+from storenet.ledger.verify import conservation_errors
 from storenet.purchasing.lifecycle import (
     approve_purchase_order,
     cancel_purchase_order,
     send_purchase_order,
 )
+from storenet.purchasing.orders import get_purchase_order
+from storenet.purchasing.receipts import receive_purchase_order
 from storenet.purchasing.status import StatusConflict, lock_order
 from storenet.store.engine import unit_of_work
 from storenet.store.schema import audit_log, purchase_order_transitions
-from tests.integration.purchasing.conftest import draft
+from tests.integration.purchasing.conftest import confirmed, draft
 from tests.integration.purchasing.suppliers import seed_suppliers
 from tests.support import seed_small_network
 
@@ -130,3 +135,39 @@ def test_many_approvers_at_once_exactly_one_approval_stands(pg_engine):
     assert moves == ["approved"] and audits["po.approve"] == 1
     with pg_engine.begin() as conn:
         assert lock_order(conn, po_id)["status"] == "approved"
+
+
+def test_two_receipts_of_the_same_open_units_at_once_book_them_once(pg_engine):
+    seed_small_network(pg_engine)
+    seed_suppliers(pg_engine)
+    po_id = confirmed(pg_engine)
+    start = threading.Barrier(2)
+    results: list[object] = []
+
+    def receive(key: str) -> None:
+        start.wait(10)
+        try:
+            results.append(
+                unit_of_work(
+                    pg_engine,
+                    lambda c: receive_purchase_order(
+                        c, key=key, po_id=po_id, lines=[{"line_no": 1, "good": 10}], by=key
+                    ),
+                )
+            )
+        except Refused as error:
+            results.append(error)
+
+    threads = [threading.Thread(target=receive, args=(k,)) for k in ("dock-a", "dock-b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    booked = [r for r in results if isinstance(r, dict)]
+    refused = [r for r in results if isinstance(r, Refused)]
+    assert len(booked) == 1 and len(refused) == 1
+    assert "expects 0 more" in refused[0].problems[0].reason
+    with pg_engine.connect() as conn:
+        assert conservation_errors(conn) == {}
+        line = get_purchase_order(conn, po_id)["lines"][0]
+    assert (line["qty_received"], line["open"]) == (10, 0)

@@ -190,3 +190,25 @@ def test_receipts_for_a_confirmed_quantity_close_the_order_at_the_confirmed_figu
     done = _receive(chain, po_id, [{"line_no": 1, "good": 6}])
     assert done["status"] == "closed"
     _sound(chain)
+
+
+def test_receiving_in_full_books_every_open_unit_and_closes_the_order(chain):
+    from storenet.purchasing.receipts import receive_in_full
+
+    po_id = confirmed(chain, confirm=[{"line_no": 2, "qty": 3}])
+    _receive(chain, po_id, [{"line_no": 1, "good": 4}])
+    done = unit_of_work(chain, lambda c: receive_in_full(c, key="full", po_id=po_id, by="keeper"))
+    assert done["status"] == "closed"
+    assert [(a["line_no"], a["good"]) for a in done["lines"]] == [(1, 6), (2, 3)]
+    again = unit_of_work(chain, lambda c: receive_in_full(c, key="full", po_id=po_id, by="keeper"))
+    assert again == done
+    assert (_stock(chain, "K1")["on_hand"], _stock(chain, "K2")["on_hand"]) == (10, 3)
+    _sound(chain)
+
+
+def test_line_numbers_of_the_wrong_type_are_refused_not_a_crash(chain):
+    po_id = confirmed(chain)
+    for bad in (["1"], "1", 1.0, None):
+        with pytest.raises(Refused) as caught:
+            _receive(chain, po_id, [{"line_no": bad, "good": 1}], key=f"bad-{bad!r}")
+        assert caught.value.problems[0].field == "line_no"

@@ -56,3 +56,36 @@ def test_a_central_above_regionals_buys_and_regionals_get_transfers():
 
 def zero_stock(network):
     return np.zeros(network.n_pairs, np.int64)
+
+
+def test_scarce_central_stock_goes_where_the_stores_below_sell_more():
+    network = chain_network(n_stores=8)
+    tree = chain_tree(network)
+    # K0 sells five times better in W1's stores (even store numbers) than in W2's.
+    w1 = network.store_warehouse[network.pair_store] == tree.warehouse_ids.index("W1")
+    rates = np.where(network.pair_sku == 0, np.where(w1, 2.5, 0.5), 0.3)
+    state = fitted_state(network, rates, seed=4)
+    free = np.zeros((tree.n_warehouses, network.n_skus), np.int64)
+    central = tree.warehouse_ids.index("C")
+    free[central, 0] = 30
+    plan = chain_plan(network, tree, state, chain_stock(network, tree, zero_stock(network), free))
+    lines = plan.upstream
+    k0 = (lines.kind == TRANSFER) & (lines.sku == 0)
+    by_node = dict(zip(lines.destination[k0].tolist(), lines.qty[k0].tolist()))
+    assert sum(by_node.values()) == 30
+    assert by_node[0] > by_node.get(1, 0)
+    assert np.all(lines.cut_reason[k0] == 1)
+
+
+def test_a_tight_weekly_capacity_is_shared_and_noted():
+    network = chain_network(n_stores=8)
+    tree = chain_tree(network, case_pack=5, moq=10, capacity=40, direct=(0, 1, 2, 3))
+    state = fitted_state(network, np.full(network.n_pairs, 1.5), seed=6)
+    free = np.zeros((tree.n_warehouses, network.n_skus), np.int64)
+    plan = chain_plan(network, tree, state, chain_stock(network, tree, zero_stock(network), free))
+    lines = plan.upstream
+    assert np.all(lines.kind == PURCHASE)
+    per_sku = np.bincount(lines.sku, lines.qty, network.n_skus)
+    assert np.all(per_sku <= 40) and np.all(per_sku >= 30)
+    assert np.all(lines.cut_reason == 2)
+    assert np.all(lines.qty % 5 == 0)

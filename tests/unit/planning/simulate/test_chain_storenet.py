@@ -62,7 +62,7 @@ def test_the_storenet_chain_policy_turns_the_plans_lines_into_the_replays_legs(m
     # Lines for a supplier that takes no orders tonight are held back, never sent.
     assert policy.held_back > 0
     _, placed, _, _ = result.supplier_lines_log.T
-    days = result.days[placed].astype(np.int64)
+    days = result.days[placed].astype(np.int64) + 1  # a PO goes out the next morning
     weekday_bits = 1 << ((days + 3) % 7)
     sku = result.supplier_lines_log[:, 0] % chain.sim.network.n_skus
     assert np.all(chain.tree.sku_order_days[sku] & weekday_bits)
