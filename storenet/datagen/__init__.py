@@ -1,4 +1,5 @@
-"""Synthetic networks: stores, catalog, assortment, daily sales history, opening stock.
+"""Synthetic networks: stores, catalog, assortment, suppliers and lanes, daily sales
+history with its purchase orders, opening stock.
 
 `generate(NetworkSpec(stores=..., skus=..., days=..., seed=...), out_dir)` writes the
 master files and the history in the formats of docs/data-formats.md; see `build`.

@@ -29,7 +29,7 @@ from storenet.datagen.catalog import make_catalog
 from storenet.datagen.demand import RATE, launch_days, sku_appeal, sku_listed, store_traffic
 from storenet.datagen.files import HistoryWriter, write_table
 from storenet.datagen.history import EXTRA_DAYS, Drivers, Simulation
-from storenet.datagen.lanes import make_lanes, store_lead_days
+from storenet.datagen.lanes import make_lanes, store_lead_days, warehouse_lead_days
 from storenet.datagen.places import make_places
 from storenet.datagen.pricing import make_prices
 from storenet.datagen.replenishment import supply_factors
@@ -221,6 +221,7 @@ def generate(
         drivers,
         sourcing,
         store_lead_days(stores, places),
+        warehouse_lead_days(places),
         streams[6],
     )
     writer = HistoryWriter(history_dir, stores.ids, catalog.ids)

@@ -97,6 +97,7 @@ class Simulation(WarehouseFlows):
         drivers: Drivers,
         sourcing: Sourcing,
         store_lead: np.ndarray,
+        warehouse_lead: np.ndarray,
         rng: np.random.Generator,
     ) -> None:
         self.rng = rng
@@ -166,6 +167,11 @@ class Simulation(WarehouseFlows):
         self._returns = np.zeros(n, dtype=np.int32)
 
         self.wh_stock = np.zeros((n_warehouses, self.n_skus), dtype=np.int64)
+        # Central -> regional: lead days per warehouse (0 for the central one), units on
+        # their way, and arrivals by day.
+        self.wh_lead = warehouse_lead.astype(np.int64)
+        self.wh_transit = np.zeros_like(self.wh_stock)
+        self.wh_due: dict[int, np.ndarray] = {}
         self.wh_rate = np.zeros((n_warehouses, self.n_skus))
         self.deliveries: dict[int, list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
         self.returns_due: dict[int, list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
@@ -264,6 +270,8 @@ class Simulation(WarehouseFlows):
         for t in [t for t in self.deliveries if t >= self.n_days]:
             for idx, qty in self.deliveries.pop(t):
                 self._to_warehouse(idx, qty)
+        for t in sorted(self.wh_due):
+            self._warehouse_arrivals(t)
         return SimulationResult(
             rows=totals["rows"],
             units=totals["units"],
@@ -285,6 +293,7 @@ class Simulation(WarehouseFlows):
         if t % 7 == 0:
             self._warehouse_rates(t)
         self.purchases.receive(t, self.wh_stock)
+        self._warehouse_arrivals(t)
 
         # Morning: deliveries (stock for a store that has since closed goes back).
         for idx, qty in self.deliveries.pop(t, ()):  # each batch has unique pairs
@@ -368,7 +377,7 @@ class Simulation(WarehouseFlows):
         idx = idx[: np.searchsorted(idx, p)]
         idx = idx[self._listed_on(idx, t + self.pair_lead[idx])]
         self._order(idx, g, t + self.pair_lead[idx])
-        self._regional_pull(g)
+        self._regional_pull(t)
         self._supplier_order(t, weekday)
         chunk = t % LEVEL_REFRESH
         lo, hi = (

@@ -61,20 +61,29 @@ def store_lead_days(stores: Stores, places: Places) -> np.ndarray:
     return np.clip(1 + np.floor(km / STORE_KM_PER_DAY), *STORE_LEAD).astype(np.int64)
 
 
+def warehouse_lead_days(places: Places) -> np.ndarray:
+    """Lead time in whole days from the central warehouse (index 0) to each warehouse:
+    1 plus a day per WAREHOUSE_KM_PER_DAY of distance, within WAREHOUSE_LEAD; 0 for the
+    central one itself. int64 per warehouse."""
+    central = places.warehouse_city[0]
+    cities = places.warehouse_city
+    km = distance_km(
+        places.city_lat[central],
+        places.city_lon[central],
+        places.city_lat[cities],
+        places.city_lon[cities],
+    )
+    lead = np.clip(1 + np.floor(km / WAREHOUSE_KM_PER_DAY), *WAREHOUSE_LEAD).astype(np.int64)
+    lead[0] = 0
+    return lead
+
+
 def make_lanes(places: Places, stores: Stores) -> Lanes:
     """Lanes central -> every regional warehouse, then each store's warehouse -> the
     store (every store, planned and closed ones too). Deterministic: no draws."""
     n_wh = len(places.warehouse_ids)
     regional = np.arange(1, n_wh)
-    central_city = places.warehouse_city[0]
-    cities = places.warehouse_city[regional]
-    km = distance_km(
-        places.city_lat[central_city],
-        places.city_lon[central_city],
-        places.city_lat[cities],
-        places.city_lon[cities],
-    )
-    wh_lead = np.clip(1 + np.floor(km / WAREHOUSE_KM_PER_DAY), *WAREHOUSE_LEAD)
+    wh_lead = warehouse_lead_days(places)[regional].astype(np.float64)
     store_lead = store_lead_days(stores, places).astype(np.float64)
     lead = np.concatenate([wh_lead, store_lead])
     return Lanes(

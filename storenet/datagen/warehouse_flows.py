@@ -2,9 +2,11 @@
 their stock, what the regional warehouses pull from the central one, and what is
 ordered from suppliers.
 
-- Regional warehouses top up every day to REGIONAL_COVER days of their stores' expected
-  demand from the central one (rationed per SKU when it is short); a regional warehouse
-  that cannot fill its stores' orders pulls the rest from the central one at once.
+- Regional warehouses order every day from the central one up to REGIONAL_COVER days
+  of their stores' expected demand plus their lane's lead time, received after that
+  lead time (the central one rations per SKU when it is short); a regional warehouse
+  that cannot fill its stores' orders pulls the rest from the central one at once (an
+  emergency run, the same day).
 - Once a week, on its supplier's first order day, each SKU is ordered from its primary
   supplier up to the demand until the next order arrives (the supplier's mean lead time
   plus a review) plus safety against demand and the lead time's spread, plus the first
@@ -35,8 +37,9 @@ class WarehouseFlows:
         # supplier's lead time and half a review (no orders are in flight yet).
         pipeline = self.lead_mean + SUPPLIER_REVIEW / 2
         regional = self.wh_rate[1:] * self.fwd_appeal[0][None, :]
-        direct_cover = np.where(self.direct, pipeline + CENTRAL_COVER, 0.0)
-        self.wh_stock[1:] = np.ceil(regional * (REGIONAL_COVER + direct_cover)).astype(np.int64)
+        direct_cover = np.where(self.direct, pipeline + CENTRAL_COVER, 0.0)[None, :]
+        cover = REGIONAL_COVER + self.wh_lead[1:, None] + direct_cover
+        self.wh_stock[1:] = np.ceil(regional * cover).astype(np.int64)
         network = self.wh_rate.sum(axis=0) * self.long_appeal[0]
         central = np.where(self.direct, 0.0, network * (CENTRAL_COVER + pipeline))
         self.wh_stock[0] = np.ceil(central).astype(np.int64)
@@ -73,18 +76,34 @@ class WarehouseFlows:
         rate = np.bincount(keys, weights=weights, minlength=self.n_wh * self.n_skus)
         self.wh_rate = rate.reshape(self.n_wh, self.n_skus)
 
-    def _regional_pull(self, g: int) -> None:
-        """Regional warehouses top up to REGIONAL_COVER days of their stores' expected
-        demand from the central one (rationed per SKU when it is short)."""
-        target = np.ceil(self.wh_rate[1:] * self.fwd_appeal[g][None, :] * REGIONAL_COVER)
-        need = np.maximum(target.astype(np.int64) - self.wh_stock[1:], 0)
+    def _regional_pull(self, t: int) -> None:
+        """On the evening of day t, regional warehouses order from the central one up to
+        REGIONAL_COVER days of their stores' expected demand plus their lane's lead
+        time, counting what is on its way; the central one ships what it has (rationed
+        per SKU when short), received after the lane's lead time."""
+        g = t + 1
+        cover = (REGIONAL_COVER + self.wh_lead[1:])[:, None]
+        target = np.ceil(self.wh_rate[1:] * self.fwd_appeal[g][None, :] * cover)
+        need = target.astype(np.int64) - self.wh_stock[1:] - self.wh_transit[1:]
+        need = np.maximum(need, 0)
         need[:, self.direct] = 0  # those come from their supplier
         asked = need.sum(axis=0)
         central = self.wh_stock[0]
         ratio = np.where(asked > central, central / np.maximum(asked, 1), 1.0)
         ship = np.floor(need * ratio[None, :]).astype(np.int64)
-        self.wh_stock[1:] += ship
         self.wh_stock[0] -= ship.sum(axis=0)
+        self.wh_transit[1:] += ship
+        for lead in np.unique(self.wh_lead[1:]):
+            due = self.wh_due.setdefault(t + int(lead), np.zeros_like(self.wh_stock))
+            rows = 1 + np.flatnonzero(self.wh_lead[1:] == lead)
+            due[rows] += ship[rows - 1]
+
+    def _warehouse_arrivals(self, t: int) -> None:
+        """The morning of day t: shipments from the central warehouse arrive."""
+        arrived = self.wh_due.pop(t, None)
+        if arrived is not None:
+            self.wh_stock += arrived
+            self.wh_transit -= arrived
 
     def _supplier_order(self, t: int, weekday: int) -> None:
         """Order the SKUs whose supplier takes orders today (once a week per SKU) up to
@@ -100,7 +119,8 @@ class WarehouseFlows:
         cover = lead + SUPPLIER_REVIEW + REGIONAL_COVER + CENTRAL_COVER
         cover = cover + LEAD_SAFETY_Z * self.lead_sd[due]
         need = self._demand_over(g, np.round(cover).astype(np.int64), due)
-        want = need - self.wh_stock[:, due] - self.purchases.on_order[:, due]
+        position = self.wh_stock[:, due] + self.wh_transit[:, due] + self.purchases.on_order[:, due]
+        want = need - position
         want += self._first_fills_between(t, due)
         direct = self.direct[due]
         # The central warehouse orders for the whole network; each regional warehouse

@@ -143,12 +143,21 @@ def load_chain_known(conn: Connection, files: dict[str, TableFile]) -> ChainKnow
 
 
 def check_chain(
-    files: dict[str, TableFile], chain: ChainKnown, at: datetime, problems: Problems
+    files: dict[str, TableFile],
+    chain: ChainKnown,
+    at: datetime,
+    problems: Problems,
+    unreadable: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> None:
-    """Add the chain's problems that need other files or the database (pass 2)."""
+    """Add the chain's problems that need other files or the database (pass 2).
+
+    The order history's files are checked against each other only when both could be
+    read: against a file that could not, every row would look orphaned, and the
+    file's own problem already says what is wrong."""
     _check_primaries(files, chain, problems)
     _check_parents(files, chain, problems)
-    _check_order_history(files, chain, at, problems)
+    if not unreadable & {"purchase_orders", "purchase_order_lines"}:
+        _check_order_history(files, at, problems)
 
 
 def _check_primaries(files: dict[str, TableFile], chain: ChainKnown, problems: Problems) -> None:
@@ -218,9 +227,7 @@ def _check_parents(files: dict[str, TableFile], chain: ChainKnown, problems: Pro
     problems.add_rows(tf, "parent_id", "", frame)
 
 
-def _check_order_history(
-    files: dict[str, TableFile], chain: ChainKnown, at: datetime, problems: Problems
-) -> None:
+def _check_order_history(files: dict[str, TableFile], at: datetime, problems: Problems) -> None:
     orders, lines, receipts = (
         files.get(n) for n in ("purchase_orders", "purchase_order_lines", "purchase_order_receipts")
     )

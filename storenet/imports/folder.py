@@ -88,7 +88,7 @@ def import_folder(
             known = load_known(conn, typed)
             found = problems.copy()  # a retried transaction starts from the file problems
             check_against_database(typed, known, at, found, unreadable)
-            check_chain(typed, load_chain_known(conn, typed), at, found)
+            check_chain(typed, load_chain_known(conn, typed), at, found, unreadable)
             tell("check against the database", 1, 1)
             if found:
                 raise found.refusal()

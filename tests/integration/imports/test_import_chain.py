@@ -488,3 +488,17 @@ def test_a_generated_folder_in_csv_imports_the_same_chain(engine, generated, tmp
     # then
     assert not report.changed
     assert snapshot(engine) == before
+
+
+def test_an_unreadable_lines_file_is_named_once_not_as_orders_without_lines(
+    engine, chain_tables, make_folder
+):
+    # given: the lines file lacks its required sku_id column
+    for row in chain_tables["purchase_order_lines"]:
+        del row["sku_id"]
+
+    # when
+    found = refusal(engine, make_folder(chain_tables))
+
+    # then
+    assert {(w, f) for w, f, _ in found} == {("purchase_order_lines.csv header", "sku_id")}

@@ -3,7 +3,7 @@ and a purchase-order history consistent with the flows the history simulates."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
@@ -247,3 +247,19 @@ def test_a_store_order_must_last_its_review_gap_plus_its_lane_lead_time():
     cover = cover_days(masks, np.array([1, 5]))
     # then
     assert cover.tolist() == [4 + 1, 7 + 5]
+
+
+def test_orders_on_their_way_at_the_end_are_open_and_received_ones_closed(small: Built):
+    # given
+    m = small.master
+    orders, receipts = m["purchase_orders"], m["purchase_order_receipts"]
+    # when
+    received = orders.join(receipts, left_on="id", right_on="po_id", how="semi")
+    open_ = orders.filter(pl.col("status") == "confirmed")
+    longest = m["supplier_items"]["lead_days_mean"].max() * 2
+    # then
+    assert set(orders["status"]) == {"closed", "confirmed"}
+    assert (received["status"] == "closed").all()
+    assert open_.join(receipts, left_on="id", right_on="po_id", how="semi").height == 0
+    assert (open_["ordered_on"] > small.net.last_day - timedelta(days=longest)).all()
+    assert (orders["ordered_on"] <= small.net.last_day).all()
