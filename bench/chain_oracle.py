@@ -139,7 +139,7 @@ def random_instance(seed: int) -> SerialInstance:
         stop = float(rng.uniform(0.3, 0.7))
         sizes = np.arange(1, 13)
         tail = stop * (1 - stop) ** (sizes - 1)
-        probs = np.round(np.concatenate([[zero], (1 - zero) * tail / tail.sum()]), 6)
+        probs = np.concatenate([[zero], (1 - zero) * tail / tail.sum()])
         demand = DemandSource(
             type="CD", demand_list=list(range(13)), probabilities=_summing_to_one(probs)
         )
@@ -147,16 +147,12 @@ def random_instance(seed: int) -> SerialInstance:
 
 
 def _summing_to_one(probs: np.ndarray) -> list[float]:
-    """`probs` with the first entry nudged so that np.sum is exactly 1.0 (stockpyl
-    compares the sum with == 1)."""
-    out = np.array(probs, np.float64)
-    out[0] = 1.0 - out[1:].sum()
-    for _ in range(64):
-        total = np.sum(out)
-        if total == 1.0:
-            break
-        out[0] = np.nextafter(out[0], -np.inf if total > 1 else np.inf)
-    return [float(x) for x in out]
+    """`probs` as multiples of 2^-20 whose float sum is exactly 1.0 (stockpyl compares
+    the sum with == 1; dyadic fractions add without rounding)."""
+    scale = 2**20
+    counts = np.round(np.asarray(probs, np.float64) * scale).astype(np.int64)
+    counts[0] = scale - counts[1:].sum()
+    return [float(c) / scale for c in counts]
 
 
 def _stockpyl_args(inst: SerialInstance) -> dict:
@@ -218,7 +214,7 @@ def select(seeds: tuple[int, ...]) -> float:
     for weight in CANDIDATE_WEIGHTS:
         gaps = np.array([row["by_weight"][weight]["gap"] for row in rows])
         scores[weight] = (gaps.max(), gaps.mean())
-        print(f"weight {weight:.1f}: max gap {gaps.max():.4f}, mean {gaps.mean():.4f}")
+        print(f"weight {weight:.2f}: max gap {gaps.max():.4f}, mean {gaps.mean():.4f}")
     chosen = min(scores, key=lambda w: scores[w])
     print(f"chosen on selection seeds {seeds[0]}..{seeds[-1]}: {chosen}")
     return chosen

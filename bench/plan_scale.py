@@ -12,7 +12,20 @@ average: on a shared machine the wall time says more about the neighbours. Peak 
 is the measuring process's own high-water mark (network, history, state and
 plan all included). The growth slope is the log-log fit of night time on stores.
 
-Results: plan_<N>_stores_s, plan_<N>_stores_peak_rss_gb, plan_growth_slope.
+Results: plan_<N>_stores_s, plan_<N>_stores_peak_rss_gb, plan_growth_slope. The night
+is the whole chain (`chain_plan`: stores, warehouses, supplier orders), the tree and
+the open orders read from the master files.
+
+`--end-to-end` times the whole night as `storenet plan` runs it, database to draft:
+the reference network (`--e2e-stores`, default 12,000) is generated and imported into
+SQLite (and into `--pg URL`, an empty PostgreSQL database), a warm-up night fits the
+demand state (not timed), then the next night is timed in a fresh process: read
+network, stock, on order and lead times; learn the new day; plan every echelon; write
+the draft. Results: night_end_to_end_<N>_stores_s and _peak_rss_gb (SQLite),
+night_end_to_end_<N>_stores_pg_s (PostgreSQL), with their CPU seconds.
+
+    python bench/plan_scale.py --end-to-end --work /tmp/e2e \
+        --pg postgresql+psycopg://postgres@127.0.0.1:5432/night --json /tmp/night.json
 """
 
 from __future__ import annotations
@@ -36,13 +49,16 @@ SKUS, DAYS, SEED = 2000, 21, 1
 def measure(folder: Path) -> dict:
     """One night on the network in `folder`; runs in its own process."""
     from storenet.planning import demand
-    from storenet.planning.cycle import nightly_plan
+    from storenet.planning.chain.plan import chain_plan
+    from storenet.planning.cycle import PlanSettings
     from storenet.planning.history import read_history
     from storenet.planning.network import from_master
-    from storenet.planning.source import stock_from_master
+    from storenet.planning.source import chain_stock_from_master, tree_from_master
 
     network = from_master(folder / "master")
-    stock = stock_from_master(network, folder / "master")
+    ps = PlanSettings()
+    tree = tree_from_master(network, folder / "master", ps.lead_days, ps.review_days)
+    stock = chain_stock_from_master(network, tree, folder / "master")
     history = read_history(network, folder / "history")
     first, last = history.day.min(), history.day.max()
     days = list(history.days(first, last))
@@ -53,7 +69,7 @@ def measure(folder: Path) -> dict:
     started = time.perf_counter()
     state = demand.update_day(state, network, days[-1])
     updated = time.perf_counter()
-    plan = nightly_plan(network, state, stock)
+    plan = chain_plan(network, tree, state, stock, ps)
     done = time.perf_counter()
     cpu = time.process_time() - cpu_started
     return {
@@ -64,11 +80,119 @@ def measure(folder: Path) -> dict:
         "plan_s": done - updated,
         "night_s": done - started,
         "stages": plan.seconds,
-        "requested": int(plan.request.sum()),
-        "allocated": int(plan.allocated.sum()),
-        "moves": int(plan.moves.units.sum()),
+        "requested": int(plan.stores.request.sum()),
+        "allocated": int(plan.stores.allocated.sum()),
+        "moves": int(plan.stores.moves.units.sum()),
+        "upstream_lines": len(plan.upstream),
         "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9,
     }
+
+
+def night_end_to_end(home: Path, db_url: str, day: str) -> dict:
+    """One whole night as `storenet plan` runs it, in this process: read the network,
+    the stock, on order and lead times from the database, learn the days of history
+    since the saved demand state, plan every echelon, write the draft (store and
+    upstream lines) and save the state. Wall time, CPU time and peak RSS."""
+    from datetime import date
+
+    from storenet.planning.service import run_plan
+    from storenet.settings import Settings
+    from storenet.store.engine import open_engine
+
+    settings = Settings.from_env({"STORENET_HOME": str(home), "STORENET_DB": db_url})
+    engine = open_engine(db_url)
+    load_before = os.getloadavg()[0]
+    cpu_started = time.process_time()
+    started = time.perf_counter()
+    header, _ = run_plan(settings, engine, date.fromisoformat(day))
+    seconds = time.perf_counter() - started
+    return {
+        "night_s": seconds,
+        "night_cpu_s": time.process_time() - cpu_started,
+        "load_average": max(load_before, os.getloadavg()[0]),
+        "lines": header["lines"],
+        "summary": {k: v for k, v in header["summary"].items() if k != "exceptions"},
+        "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9,
+    }
+
+
+def build_reference(home: Path, db_url: str, stores: int, console) -> str:  # type: ignore[no-untyped-def]
+    """Generate `stores` x SKUS with DAYS of history into `home` and import it into
+    `db_url` (once: a database that has stores already is reused). Returns the last
+    day of history (ISO)."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import text
+
+    from storenet.demo import build_network
+    from storenet.settings import Settings
+    from storenet.store.engine import open_engine
+    from storenet.store.migrate import migrate
+
+    end = date(2026, 10, 25)
+    engine = open_engine(db_url)
+    migrate(engine)
+    with engine.connect() as conn:
+        known = conn.execute(text("SELECT COUNT(*) FROM stores")).scalar()
+    if not known:
+        settings = Settings.from_env({"STORENET_HOME": str(home), "STORENET_DB": db_url})
+        with console.status(f"building the reference network in {db_url.split('@')[-1]}"):
+            build_network(settings, engine, stores=stores, skus=SKUS, days=DAYS, seed=SEED, end=end)
+    engine.dispose()
+    return (end - timedelta(days=0)).isoformat()
+
+
+def end_to_end(args: argparse.Namespace, console) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The whole night on SQLite and, with --pg, on PostgreSQL: a warm-up night for
+    the history's last day (fits the demand state; not timed), then the timed night
+    for the day after, each in a fresh process."""
+    from datetime import date, timedelta
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="plan_scale_"))
+    targets = [("sqlite", f"sqlite:///{work / 'e2e_sqlite' / 'storenet.db'}")]
+    if args.pg:
+        targets.append(("pg", args.pg))
+    results = []
+    for name, url in targets:
+        home = work / f"e2e_{name}"
+        home.mkdir(parents=True, exist_ok=True)
+        last = build_reference(home, url, args.e2e_stores, console)
+        nights = []
+        for day in (last, (date.fromisoformat(last) + timedelta(days=1)).isoformat()):
+            with console.status(f"{name}: the night before {day}"):
+                out = subprocess.run(
+                    [sys.executable, __file__, "--night", str(home), url, day],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+            nights.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        timed = nights[-1]
+        console.print(f"{name}: {json.dumps(timed)}")
+        suffix = "" if name == "sqlite" else "_pg"
+        n = args.e2e_stores
+        results.append(
+            {
+                "name": f"night_end_to_end_{n}_stores{suffix}_s",
+                "value": round(timed["night_s"], 2),
+                "unit": "s",
+            }
+        )
+        results.append(
+            {
+                "name": f"night_end_to_end_{n}_stores{suffix}_peak_rss_gb",
+                "value": round(timed["peak_rss_gb"], 3),
+                "unit": "GB",
+            }
+        )
+        results.append(
+            {
+                "name": f"night_end_to_end_{n}_stores{suffix}_cpu_s",
+                "value": round(timed["night_cpu_s"], 2),
+                "unit": "s",
+            }
+        )
+    return results
 
 
 def main() -> None:
@@ -76,10 +200,22 @@ def main() -> None:
     parser.add_argument("--stores", type=int, nargs="+", default=[1000, 3000, 12000])
     parser.add_argument("--json", type=Path, help="write results here")
     parser.add_argument("--work", type=Path, help="folder for generated networks (kept)")
+    parser.add_argument(
+        "--end-to-end",
+        action="store_true",
+        help="time the whole night (database to draft) instead of the compute alone",
+    )
+    parser.add_argument("--e2e-stores", type=int, default=12000, help="stores, --end-to-end")
+    parser.add_argument("--pg", help="also on this (empty) PostgreSQL database, --end-to-end")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--night", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure)))
+        return
+    if args.night:
+        home, url, day = args.night
+        print(json.dumps(night_end_to_end(Path(home), url, day)))
         return
 
     from rich.console import Console
@@ -88,6 +224,11 @@ def main() -> None:
     from storenet.datagen.build import NetworkSpec, generate
 
     console = Console()
+    if args.end_to_end:
+        results = end_to_end(args, console)
+        if args.json:
+            write_json(args.json, "plan_scale", results)
+        return
     work = args.work or Path(tempfile.mkdtemp(prefix="plan_scale_"))
     rows = []
     for stores in args.stores:

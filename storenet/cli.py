@@ -99,7 +99,8 @@ def import_files(
         "offset (default: now). Set it before the first sale you will load.",
     ),
 ) -> None:
-    """Import master data (regions, stores, SKUs, assortment, opening stock); all or nothing."""
+    """Import master data (regions, stores, SKUs, assortment, suppliers, lanes, opening
+    stock, past purchase orders); all or nothing."""
     from storenet.imports import import_folder
 
     engine = _engine(Settings.from_env())
@@ -247,22 +248,28 @@ def demo(
     stores: int = typer.Option(300, help="Stores in the demo network"),
     skus: int = typer.Option(300, help="SKUs in the demo network"),
     days: int = typer.Option(365, help="Days of history"),
+    weeks: int = typer.Option(4, min=1, help="Weeks of POS days to play after the history"),
     serve: bool = typer.Option(False, help="Then serve the console until Ctrl-C"),
 ) -> None:
-    """Build a small network, play a week of POS sales through ingestion and the nightly
-    close, show the state, plan the next day's deliveries, and print the console's
-    address with a one-time sign-in link for the demo planner."""
-    from storenet.cli_status import render_state
+    """Build a small network, play `weeks` of POS days through ingestion, the nightly
+    close and the nightly plan of the whole chain (supplier deliveries and transfers
+    arriving between days), show the state and stock by echelon, plan the next day's
+    deliveries, and print the console's address with a one-time sign-in link."""
+    from storenet.cli_status import render_demo_nights, render_state
+    from storenet.cli_stock import echelon_table
     from storenet.demo import demo_sign_in_link, run_demo
 
     settings = Settings.from_env()
     try:
         with _progress() as report:
-            result = run_demo(settings, stores=stores, skus=skus, days=days, progress=report)
+            result = run_demo(
+                settings, stores=stores, skus=skus, days=days, pos_days=7 * weeks, progress=report
+            )
     except StorenetError as error:
         _fail(error)
     render_state(out, result.state)
-    out.print(result.summary)
+    render_demo_nights(out, result.summary, result.nights)
+    out.print(echelon_table(result.echelons))
     from storenet.cli_plan import render_summary
 
     render_summary(out, result.plan)
@@ -289,19 +296,26 @@ def demo(
 
 @ledger_app.command("verify")
 def ledger_verify() -> None:
-    """Rebuild balances from movements and compare; exit 1 naming every mismatch."""
-    from storenet.ledger.verify import conservation_errors, verify_balances
+    """Rebuild balances from movements and compare; check conservation and that units
+    in transit are what shipped transfers carry; exit 1 naming every difference."""
+    from storenet.ledger.verify import conservation_errors, transit_errors, verify_balances
 
     engine = _engine(Settings.from_env())
     with reading(engine) as conn:
         mismatches = verify_balances(conn)
         unbalanced = conservation_errors(conn)
+        transit = transit_errors(conn)
     for m in mismatches:
         err.print(f"mismatch: {m}", highlight=False)
     for sku, net in unbalanced.items():
         err.print(f"not conserved: {sku} nets to {net} over all locations", highlight=False)
-    if mismatches or unbalanced:
-        err.print(f"[red]{len(mismatches)} mismatch(es), {len(unbalanced)} unconserved SKU(s)[/]")
+    for t in transit:
+        err.print(f"in transit: {t}", highlight=False)
+    if mismatches or unbalanced or transit:
+        err.print(
+            f"[red]{len(mismatches)} mismatch(es), {len(unbalanced)} unconserved SKU(s), "
+            f"{len(transit)} in-transit difference(s)[/]"
+        )
         raise typer.Exit(1)
     out.print(
         "ledger verified: the balance projection equals the movements; every SKU nets to zero"
@@ -352,13 +366,21 @@ def ledger_balance(
 def _register_groups() -> None:
     # Command groups that live in their own modules, to keep this file one screenful
     # per command; imported here, at the end, because they import helpers from here.
-    from storenet import cli_evaluate, cli_plan, cli_service, cli_simulate, cli_stock
+    from storenet import (
+        cli_evaluate,
+        cli_plan,
+        cli_purchasing,
+        cli_service,
+        cli_simulate,
+        cli_stock,
+    )
 
     cli_plan.register(app)
     cli_simulate.register(app)
     cli_evaluate.register(app)
     cli_service.register(app)
     cli_stock.register(app)
+    cli_purchasing.register(app)
 
 
 _register_groups()

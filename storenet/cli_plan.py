@@ -5,6 +5,7 @@ A thin edge: parse, call one service function, render with Rich.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 from typing import NoReturn, TypeVar
@@ -49,6 +50,14 @@ def render_summary(console: Console, header: dict) -> None:
         ("units rebalanced", f"{s['rebalance_units']:,}"),
         ("expected margin from rebalancing", f"{s['rebalance_value']:,.2f}"),
     ]
+    # Plans made before the chain have no upstream figures.
+    if "po_lines" in s:
+        rows += [
+            ("supplier order lines", f"{s['po_lines']:,}"),
+            ("units ordered from suppliers", f"{s['po_units']:,}"),
+            ("warehouse transfer lines", f"{s['wh_transfer_lines']:,}"),
+            ("units moved between warehouses", f"{s['wh_transfer_units']:,}"),
+        ]
     if "transfers" in s:
         rows.append(("transfers released", f"{s['transfers']:,}"))
     for what, value in rows:
@@ -155,27 +164,36 @@ def plan(
 
 @plan_app.command("show")
 def show(
-    plan_id: str = typer.Argument(..., help="Plan id, e.g. plan-2026-11-23"),
+    plan_id: str = typer.Argument(..., help="Plan id, e.g. plan-2026-11-23, or latest"),
     store: str = typer.Option(None, help="Only this store's lines"),
     cut: bool = typer.Option(False, help="Only lines cut by scarce stock"),
     limit: int = typer.Option(30, help="Lines to show"),
     offset: int = typer.Option(0, help="Lines to skip"),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the plan's header and summary figures as JSON, no lines"
+    ),
 ) -> None:
     """Show a plan's summary and lines with their explanations."""
     from storenet.cli import _engine, out
-    from storenet.planning.documents import get_plan, read_lines
+    from storenet.planning.documents import get_plan, latest_plan_id, read_lines
     from storenet.settings import Settings
     from storenet.store.engine import reading
 
     settings = Settings.from_env()
     try:
         with reading(_engine(settings)) as conn:
+            if plan_id == "latest":
+                plan_id = latest_plan_id(conn)
             header = get_plan(conn, plan_id)
             lines = read_lines(
                 conn, plan_id, store_id=store, cut_only=cut, limit=limit, offset=offset
             )
     except StorenetError as error:
         _fail(error)
+    if as_json:
+        # Plain print: Rich would wrap long lines and break the JSON for a pipe.
+        print(json.dumps(header, default=str, indent=2, sort_keys=True))
+        return
     render_summary(out, header)
     render_lines(out, lines)
 

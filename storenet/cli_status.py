@@ -67,3 +67,42 @@ def render_state(console: Console, state: NetworkState) -> None:
                 str(d["id"]), d["kind"], d["location"], d["sku_id"], d["serial"] or "", d["detail"]
             )
         console.print(oldest)
+
+
+def render_demo_nights(console: Console, summary: dict, nights: list[dict]) -> None:
+    """The demo's totals as a two-column table, then one row per night played: store
+    units requested and allocated (and the share), supplier order lines and units,
+    units moved between warehouses, and what suppliers delivered that morning."""
+    totals = Table(title="The demo's POS days", show_header=False)
+    totals.add_column("what")
+    totals.add_column("value", justify="right")
+    for what, value in summary.items():
+        totals.add_row(what.replace("_", " "), f"{value:,}" if isinstance(value, int) else value)
+    console.print(totals)
+    if not nights:
+        return
+    table = Table(title="Nightly plans: store lines allocated, orders and transfers upstream")
+    for name in (
+        "deliveries on",
+        "units asked",
+        "allocated",
+        "share",
+        "PO lines",
+        "PO units",
+        "wh transfer units",
+        "supplier units in",
+    ):
+        table.add_column(name, justify="left" if name == "deliveries on" else "right")
+    for night in nights:
+        asked, given = night["units_requested"], night["units_allocated"]
+        table.add_row(
+            str(night["day"]),
+            f"{asked:,}",
+            f"{given:,}",
+            f"{given / asked:.1%}" if asked else "-",
+            f"{night.get('po_lines', 0):,}",
+            f"{night.get('po_units', 0):,}",
+            f"{night.get('wh_transfer_units', 0):,}",
+            f"{night.get('supplier_units_received', 0):,}",
+        )
+    console.print(table)

@@ -1,5 +1,7 @@
-"""`storenet stock ...` and `storenet transfer receive`: the stock commands people take
-(storenet.stockroom), from the command line, as a named operator.
+"""`storenet stock ...`: the stock commands people take (storenet.stockroom), from the
+command line, as a named operator; `storenet stock echelons`, the network's stock by
+echelon (a read: no operator). The `transfer` group is storenet.cli_transfer, on the
+helpers here.
 
 Every command acts as the user named by `--as` (or STORENET_OPERATOR): the account must
 exist, be enabled and hold a role that may do the command, and its stores are checked
@@ -10,8 +12,9 @@ Keys: `--key` is required, because two identical counts, holds or adjustments on
 different occasions are two real operations, and a key derived from the arguments
 would silently drop the second. Only where a document names the operation is the key
 derived from it: a supplier delivery with its delivery note (`--document`), and a
-transfer (received once). A replay with the same arguments prints the first answer and
-changes nothing; the same key with other arguments is refused naming the difference.
+transfer (created, shipped, cancelled and received once each). A replay with the same
+arguments prints the first answer and changes nothing; the same key with other
+arguments is refused naming the difference.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import TypeVar
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from storenet.accounts.errors import Denied
 from storenet.errors import IdempotencyConflict, Problem, Refused, StorenetError
@@ -32,7 +36,6 @@ stock_app = typer.Typer(
     help="Stock at a store or warehouse: receive, count, adjust, scrap, hold, reserve.",
     no_args_is_help=True,
 )
-transfer_app = typer.Typer(help="Transfers between stores and warehouses.", no_args_is_help=True)
 
 AS = typer.Option(
     ...,
@@ -48,6 +51,8 @@ QTY = typer.Argument(..., help="Units (a whole number above zero)")
 
 def register(app: typer.Typer) -> None:
     """Add the `stock` and `transfer` command groups to `app`."""
+    from storenet.cli_transfer import transfer_app
+
     app.add_typer(stock_app, name="stock")
     app.add_typer(transfer_app, name="transfer")
 
@@ -315,44 +320,40 @@ def unreserve(
     )
 
 
-@transfer_app.command("receive")
-def receive_transfer(
-    transfer_id: str = typer.Argument(..., help="The shipped transfer's id"),
-    received: list[str] = typer.Option(
-        None,
-        "--received",
-        help="SKU=QTY that arrived, for SKUs that differ from what was shipped (repeat); "
-        "SKUs not named arrived as shipped",
-    ),
-    serial: list[str] = typer.Option(
-        None,
-        "--serial",
-        help="SKU=SERIAL that arrived, for a serial-tracked SKU that differs (repeat, "
-        "one per unit: name every serial of that SKU that arrived)",
-    ),
-    key: str = typer.Option(
-        None, "--key", help="Idempotency key (default: the transfer's id, received once)"
-    ),
-    operator_name: str = AS,
+def echelon_table(rows: list[dict]) -> Table:
+    """A Rich table of storenet.reports.echelons.stock_by_echelon rows: each echelon's
+    units and value at cost, then what the network holds and that with what is on
+    order (the demo prints it too)."""
+    from storenet.reports.echelons import ON_ORDER
+
+    table = Table(title="Stock by echelon")
+    for name in ("echelon", "units", "value at cost"):
+        table.add_column(name, justify="left" if name == "echelon" else "right")
+    for row in rows:
+        table.add_row(row["echelon"], f"{row['units']:,}", f"{row['value']:,.2f} {row['currency']}")
+    # What the network holds (on order is not in it yet), then with what is on order.
+    held = [row for row in rows if row["echelon"] != ON_ORDER]
+    table.add_section()
+    for label, part in (("in the network", held), ("with on order", rows)):
+        units, value = sum(r["units"] for r in part), sum(r["value"] for r in part)
+        table.add_row(label, f"{units:,}", f"{value:,.2f} {rows[0]['currency']}")
+    return table
+
+
+@stock_app.command("echelons")
+def echelons(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (plain numbers)"),
 ) -> None:
-    """Receive a shipped transfer at its destination; differences open discrepancies."""
-    from storenet import stockroom
+    """The network's stock by echelon: stores, regional and central warehouses, in
+    transit to stores and to warehouses, on order from suppliers (units, value at cost)."""
+    from storenet.cli import _engine
+    from storenet.reports.echelons import plain, stock_by_echelon
+    from storenet.settings import Settings
+    from storenet.store.engine import reading
 
-    def parse() -> tuple[dict | None, dict | None]:
-        qty, serials = _quantities(received, "--received"), _serials(serial, "--serial")
-        return qty or None, serials or None
-
-    qty, serials = _parsed(parse)
-    _run(
-        operator_name,
-        "transfer.write",
-        "cli transfer receive",
-        lambda conn, who: stockroom.receive_shipped_transfer(
-            conn,
-            who,
-            key=key or f"transfer-receive:{transfer_id}",
-            transfer_id=transfer_id,
-            received=qty,
-            received_serials=serials,
-        ),
-    )
+    with reading(_engine(Settings.from_env())) as conn:
+        rows = stock_by_echelon(conn)
+    if as_json:
+        print(json.dumps(plain(rows)))
+        return
+    Console().print(echelon_table(rows))

@@ -25,11 +25,12 @@ from storenet.accounts.login import issue_sign_in_link
 from storenet.accounts.principal import Principal
 from storenet.accounts.users import create_user
 from storenet.closing import close_day
-from storenet.ledger.transfers import receive_transfer
+from storenet.demo_supply import book_arrivals, send_and_confirm
 from storenet.network.targets import set_expansion_targets, set_store_targets
 from storenet.planning.decisions import approve, release
 from storenet.planning.documents import plan_id_for
 from storenet.planning.service import run_plan
+from storenet.reports.echelons import stock_by_echelon
 from storenet.reports.state import NetworkState, network_state
 from storenet.sales.files import read_pos_file
 from storenet.sales.history import read_history
@@ -37,7 +38,7 @@ from storenet.sales.ingest import ingest_pos_batch
 from storenet.settings import Settings
 from storenet.store.engine import open_engine, reading, unit_of_work
 from storenet.store.migrate import migrate
-from storenet.store.schema import plans, stores, transfers, users
+from storenet.store.schema import plans, stores, users
 
 Progress = Callable[[str, int, int], None]
 BATCH = 1000
@@ -50,6 +51,8 @@ class DemoResult:
     summary: dict
     state: NetworkState
     plan: dict
+    nights: list[dict]  # per night played: `night_figures` of its plan, and arrivals
+    echelons: list[dict]  # stock by echelon after the last day (reports.echelons)
 
 
 def build_network(
@@ -80,6 +83,17 @@ def build_network(
     return {"generated": generated, "imported": report}
 
 
+HISTORY_END = date(2026, 10, 25)
+
+
+def history_end(pos_days: int, today: date | None = None) -> date:
+    """The last day of the demo's generated history: HISTORY_END (so runs on different
+    days build the same network), or earlier when the POS days played after it would
+    reach today (a till's sale from the future is refused)."""
+    today = today or date.today()
+    return min(HISTORY_END, today - timedelta(days=pos_days + 1))
+
+
 def stock_as_of(settings: Settings, end: date) -> datetime:
     """When generated opening stock stands: the first moment after the history's last
     day `end`, in the market's time zone, so closing the days after `end` sees it and
@@ -94,23 +108,27 @@ def run_demo(
     skus: int = 300,
     days: int = 365,
     seed: int = 1,
-    pos_days: int = 7,
+    pos_days: int = 28,
     progress: Progress | None = None,
 ) -> DemoResult:
     """Build the demo network, play `pos_days` days of POS sales through ingestion and
-    the nightly close, set expansion and store targets, and plan the deliveries of the
-    day after (a draft plan)."""
+    the nightly close with the whole chain planned every night and supplier deliveries
+    and transfers arriving between days, set expansion and store targets, and plan the
+    deliveries of the day after (a draft plan)."""
     engine = open_engine(settings.db_url)
     migrate(engine)
-    end = date(2026, 11, 22)
+    end = history_end(pos_days)
     build_network(
         settings, engine, stores=stores, skus=skus, days=days, seed=seed, end=end, progress=progress
     )
-    closes, totals = play_days(settings, engine, end + timedelta(days=1), pos_days, seed, progress)
+    closes, totals, nights = play_days(
+        settings, engine, end + timedelta(days=1), pos_days, seed, progress
+    )
     last = end + timedelta(days=pos_days)
     unit_of_work(engine, lambda c: set_demo_targets(c, settings, last))
     with reading(engine) as conn:
         state = network_state(conn, settings.history_dir, last)
+        echelons = stock_by_echelon(conn)
     # Tonight's plan for tomorrow's deliveries, kept as a draft for a planner to review.
     plan_header, _ = run_plan(settings, engine, last + timedelta(days=1), progress=progress)
     engine.dispose()
@@ -119,7 +137,9 @@ def run_demo(
         **totals,
         "history_rows_for_last_day": closes[-1]["pairs"] if closes else 0,
     }
-    return DemoResult(summary=summary, state=state, plan=plan_header)
+    return DemoResult(
+        summary=summary, state=state, plan=plan_header, nights=nights, echelons=echelons
+    )
 
 
 # The demo's nightly run acts as an HQ planner; its approvals and releases are audited
@@ -136,20 +156,29 @@ def play_days(
     days: int,
     seed: int,
     progress: Progress | None = None,
-) -> tuple[list[dict], dict]:
+) -> tuple[list[dict], dict, list[dict]]:
     """Play `days` days of POS sales from `first` on, with the nightly loop between
-    them: each day's lines go through the ingestion service in batches with
-    idempotency keys, the day is closed (history and daily figures), and, before the
-    next day, tonight's plan is made, approved and released, and its transfers are
-    received at the stores the next morning (`run_night`). Returns the closes and the
-    ingestion totals.
+    them: each morning what arrives is received (supplier deliveries, transfers whose
+    lane lead time has passed: `demo_supply.book_arrivals`), the day's lines go
+    through the ingestion service in batches with idempotency keys, the day is closed
+    (history and daily figures), and, before the next day, tonight's plan of the whole
+    chain is made, approved and released, and its purchase orders sent and confirmed
+    (`run_night`). Returns the closes, the totals (ingestion and arrivals) and each
+    night's figures.
 
     Like a till's outbox, each day's lines are written to a file once and resent as
     they are, so a second run replays the same batches and changes nothing."""
     totals = {"lines": 0, "accepted": 0, "duplicates": 0, "discrepancies": 0}
-    closes = []
+    totals.update(supplier_units_received=0, damaged_units_received=0)
+    closes: list[dict] = []
+    nights: list[dict] = []
     for n in range(days):
         day = first + timedelta(days=n)
+        arrived = book_arrivals(engine, day, settings.market_tz)
+        totals["supplier_units_received"] += arrived["supplier_units"]
+        totals["damaged_units_received"] += arrived["damaged_units"]
+        if nights:
+            nights[-1]["supplier_units_received"] = arrived["supplier_units"]
         outbox = settings.home / "pos" / f"{day.isoformat()}.jsonl"
         if not outbox.exists():
             outbox.parent.mkdir(parents=True, exist_ok=True)
@@ -169,7 +198,7 @@ def play_days(
                     c, key=k, lines=b
                 ),
             )
-            for k in totals:
+            for k in ("lines", "accepted", "duplicates", "discrepancies"):
                 totals[k] += result[k]
         closes.append(
             unit_of_work(
@@ -178,18 +207,27 @@ def play_days(
             )
         )
         if n < days - 1:
-            run_night(settings, engine, day + timedelta(days=1))
+            header = run_night(settings, engine, day + timedelta(days=1))
+            nights.append({"day": day + timedelta(days=1), **night_figures(header["summary"])})
         if progress:
             progress("playing POS days", n + 1, days)
-    return closes, totals
+    return closes, totals, nights
+
+
+def night_figures(summary: dict) -> dict:
+    """What the demo reports of a night's plan: store units requested and allocated,
+    supplier order lines and units, units moved between warehouses."""
+    names = ("units_requested", "units_allocated", "po_lines", "po_units", "wh_transfer_units")
+    return {name: summary.get(name, 0) for name in names}
 
 
 def run_night(settings: Settings, engine: Engine, day: date) -> dict:
-    """The nightly loop for deliveries on `day`: plan, approve and release (as
-    NIGHT, audited), then receive every transfer of the plan in full at 07:00 on `day`
-    in the market's time zone. A plan already released is not planned again, and a
-    transfer already received is a replay, so a second run changes nothing. Returns
-    the plan's header."""
+    """The nightly loop for deliveries on `day`: plan the whole chain, approve and
+    release (as NIGHT, audited), then send the night's purchase orders to their
+    suppliers, who confirm them (`demo_supply.send_and_confirm`). The transfers travel
+    on their lanes and are received by `demo_supply.book_arrivals` on the morning they
+    arrive. A plan already released is not planned again, and every write is keyed or
+    checked, so a second run changes nothing. Returns the plan's header."""
     plan_id = plan_id_for(day)
     with reading(engine) as conn:
         known = conn.execute(select(plans.c.status).where(plans.c.id == plan_id)).scalar()
@@ -197,21 +235,8 @@ def run_night(settings: Settings, engine: Engine, day: date) -> dict:
         run_plan(settings, engine, day)
     unit_of_work(engine, lambda c: approve(c, NIGHT, plan_id))
     header = unit_of_work(engine, lambda c: release(c, NIGHT, plan_id)).header
-    morning = datetime.combine(day, time(7), ZoneInfo(settings.market_tz))
-    with reading(engine) as conn:
-        released = conn.execute(
-            select(transfers.c.id)
-            .where(transfers.c.id.like(f"{plan_id}-T%"))
-            .order_by(transfers.c.id)
-        ).scalars()
-        released = list(released)
-    for transfer_id in released:
-        unit_of_work(
-            engine,
-            lambda c, t=transfer_id: receive_transfer(
-                c, key=f"{t}:receive", transfer_id=t, at=morning
-            ),
-        )
+    evening = datetime.combine(day - timedelta(days=1), time(21), ZoneInfo(settings.market_tz))
+    send_and_confirm(engine, plan_id, evening)
     return header
 
 

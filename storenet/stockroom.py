@@ -262,6 +262,7 @@ def receive_shipped_transfer(
             transfer_id=transfer_id,
             received=received,
             received_serials=received_serials,
+            by=who.username,
         )
         record(
             conn,

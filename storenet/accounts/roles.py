@@ -42,13 +42,26 @@ POLICY: dict[str, frozenset[str]] = {
     "discrepancy.read": PEOPLE,
     "discrepancy.resolve": STOCK_KEEPERS,
     "transfer.read": PEOPLE,
+    # Create, ship and cancel (at the source) and receive (at the destination).
     "transfer.write": STOCK_KEEPERS | {PLANNER},
+    # Stock by echelon (stores, warehouses, in transit, on order): the whole network.
+    "stock.echelons": NETWORK_WIDE,
     "network.read": PEOPLE,
     "network.write": frozenset({ADMIN}),
     "catalog.read": PEOPLE,
     # Regional managers review the plan lines of their regions' stores (read only).
     "plan.read": frozenset({ADMIN, PLANNER, AUDITOR, REGIONAL}),
     "plan.write": frozenset({ADMIN, PLANNER}),
+    # Purchase orders (storenet.purchasing): regional managers read their regions'
+    # warehouses' orders; HQ planners and administrators raise, send, confirm and cancel
+    # them, and approve another person's (four eyes, enforced in the transaction).
+    "po.read": frozenset({ADMIN, PLANNER, AUDITOR, REGIONAL}),
+    "po.write": frozenset({ADMIN, PLANNER}),
+    "po.approve": frozenset({ADMIN, PLANNER}),
+    # Goods are received by whoever keeps the warehouse's stock (its regional manager;
+    # an administrator anywhere), never by the buyer: who orders does not also attest
+    # that the goods arrived.
+    "po.receive": frozenset({ADMIN, REGIONAL}),
     "user.read": frozenset({ADMIN, AUDITOR}),
     "user.admin": frozenset({ADMIN}),
     "audit.read": frozenset({ADMIN, AUDITOR}),

@@ -45,6 +45,17 @@ def visible_regions(conn: Connection, who: Principal) -> set[str] | None:
     return set()
 
 
+def visible_warehouses(conn: Connection, who: Principal) -> set[str] | None:
+    """The ids of the warehouses `who` may see now: None for network-wide roles (every
+    one), a regional manager's regional warehouses, none for the other roles."""
+    if who.role in NETWORK_WIDE:
+        return None
+    if who.role != REGIONAL:
+        return set()
+    q = select(warehouses.c.id).where(warehouses.c.region_id.in_(_regions(who)))
+    return set(conn.execute(q).scalars())
+
+
 def _regions(who: Principal):  # type: ignore[no-untyped-def]
     return select(region_managers.c.region_id).where(
         region_managers.c.manager == who.username, region_managers.c.valid_to.is_(None)

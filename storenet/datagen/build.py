@@ -3,7 +3,8 @@
 Layout under the output folder (formats: docs/data-formats.md):
 
     master/{regions,cities,warehouses,franchisees,stores,skus,assortment,
-            opening_stock,opening_serials}.parquet
+            opening_stock,opening_serials,suppliers,supplier_items,lanes,
+            purchase_orders,purchase_order_lines,purchase_order_receipts}.parquet
     history/month=YYYY-MM/part-0.parquet
 
 The same spec gives byte-identical files: every random draw comes from one seed,
@@ -22,16 +23,18 @@ import numpy as np
 import pyarrow as pa
 
 from storenet import calendar
-from storenet.datagen import master
+from storenet.datagen import chain_tables, master
 from storenet.datagen.assortment import make_assortment
 from storenet.datagen.catalog import make_catalog
-from storenet.datagen.demand import launch_days, sku_appeal, sku_listed, store_traffic
+from storenet.datagen.demand import RATE, launch_days, sku_appeal, sku_listed, store_traffic
 from storenet.datagen.files import HistoryWriter, write_table
 from storenet.datagen.history import EXTRA_DAYS, Drivers, Simulation
+from storenet.datagen.lanes import make_lanes, store_lead_days
 from storenet.datagen.places import make_places
 from storenet.datagen.pricing import make_prices
 from storenet.datagen.replenishment import supply_factors
 from storenet.datagen.stores import make_stores
+from storenet.datagen.suppliers import make_sourcing, weekly_demand
 from storenet.errors import Problem, Refused
 
 Progress = Callable[[str, int, int], None]
@@ -45,6 +48,12 @@ MASTER_TABLES = (
     "assortment",
     "opening_stock",
     "opening_serials",
+    "suppliers",
+    "supplier_items",
+    "lanes",
+    "purchase_orders",
+    "purchase_order_lines",
+    "purchase_order_receipts",
 )
 
 
@@ -108,6 +117,11 @@ class GeneratedNetwork:
     opening_stock_rows: int
     opening_units: int
     opening_serials: int
+    suppliers: int
+    supplier_items: int
+    lanes: int
+    purchase_orders: int
+    purchase_order_lines: int
     history_rows: int
     history_files: int
     units_sold: int
@@ -138,7 +152,8 @@ def generate(
     history_dir = out_dir / "history"
     for stale in history_dir.glob("month=*/part-0.parquet"):
         stale.unlink()
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(spec.seed).spawn(8)]
+    # Streams are spawned by index: adding one leaves the draws of the others alone.
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(spec.seed).spawn(9)]
     first_day, last_day = spec.first_day, spec.end
 
     steps = 5
@@ -182,6 +197,18 @@ def generate(
     save("stores", master.stores_table(stores, places))
     save("skus", master.skus_table(catalog, prices.list_cents[grid == np.datetime64(last_day)][0]))
     save("assortment", master.assortment_table(assortment, stores, catalog))
+    weekly = weekly_demand(
+        assortment.store, assortment.sku, assortment.taste, stores.traffic, catalog.popularity, RATE
+    )
+    sourcing = make_sourcing(catalog, weekly, streams[8])
+    lanes = make_lanes(places, stores)
+    location_ids = pa.array(places.warehouse_ids + stores.ids, pa.string())
+    save("suppliers", chain_tables.suppliers_table(sourcing))
+    save(
+        "supplier_items",
+        chain_tables.supplier_items_table(sourcing, catalog.ids, places.warehouse_ids),
+    )
+    save("lanes", chain_tables.lanes_table(lanes, location_ids))
     report("network", 5, steps)
 
     simulation = Simulation(
@@ -192,6 +219,8 @@ def generate(
         first,
         spec.days,
         drivers,
+        sourcing,
+        store_lead_days(stores, places),
         streams[6],
     )
     writer = HistoryWriter(history_dir, stores.ids, catalog.ids)
@@ -205,10 +234,14 @@ def generate(
     location, sku, qty = master.opening_stock(
         result.store_on_hand, result.warehouse_on_hand, assortment, len(places.warehouse_ids)
     )
-    location_ids = pa.array(places.warehouse_ids + stores.ids, pa.string())
     sku_ids = pa.array(catalog.ids, pa.string())
     save("opening_stock", master.opening_stock_table(location, sku, qty, location_ids, sku_ids))
     report("opening stock", 1, 1)
+    orders = chain_tables.order_tables(
+        result.orders, sourcing, first, spec.days, catalog.ids, places.warehouse_ids
+    )
+    for name, table in orders.items():
+        save(name, table)
     files["opening_serials"] = master_dir / "opening_serials.parquet"
     n_serials, sizes["opening_serials"] = master.write_opening_serials(
         files["opening_serials"],
@@ -238,6 +271,11 @@ def generate(
         opening_stock_rows=len(qty),
         opening_units=int(qty.sum()),
         opening_serials=n_serials,
+        suppliers=len(sourcing.supplier_ids),
+        supplier_items=len(sourcing),
+        lanes=len(lanes),
+        purchase_orders=orders["purchase_orders"].num_rows,
+        purchase_order_lines=orders["purchase_order_lines"].num_rows,
         history_rows=result.rows,
         history_files=len(writer.files),
         units_sold=result.units,

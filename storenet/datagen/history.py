@@ -11,9 +11,12 @@ far (a prefix of the pair order, since store ids follow opening order):
    listed pairs that ended the day with nothing on the shelf;
 5. evening: closing stores send their stock back; stores opening tomorrow and SKUs
    launching tomorrow get a first fill; stores on their delivery weekday order up to
-   their level (delivered two days later); regional warehouses pull from the central
-   one; once a week the central warehouse orders from the supplier (delivered a week
-   later, in part when the SKU is short).
+   their level (delivered after their lane's lead time, 1-5 days by distance from
+   their warehouse, `lanes`); regional warehouses pull from the central
+   one; once a week, on its supplier's first order day, each SKU is ordered from its
+   primary supplier: by the central warehouse, or by each regional warehouse for the
+   SKUs shipped to them directly (`purchases`: MOQ, cases, capacity, a lead time
+   drawn per order around the supplier's, in part when the SKU is short).
 
 Nothing loops over pairs in Python: per-day work is array operations on the prefix,
 on the pairs that sold, or on the pairs under review.
@@ -32,17 +35,15 @@ from storenet.datagen.assortment import Assortment
 from storenet.datagen.catalog import CATEGORIES, RETURN_RATE, Catalog
 from storenet.datagen.demand import RATE, draw_demand, draw_levels, forward_mean, level_table
 from storenet.datagen.files import HistoryWriter
+from storenet.datagen.lanes import review_days
+from storenet.datagen.purchases import OrderLines, SupplierOrders
 from storenet.datagen.replenishment import order_up_to, ration, round_to_pack
 from storenet.datagen.stores import Stores
+from storenet.datagen.suppliers import Sourcing
+from storenet.datagen.warehouse_flows import LONG_DAYS, WarehouseFlows
 
-LEAD_DAYS = 2  # store order to delivery
 FORWARD_DAYS = 9  # window of the short forward-looking demand mean
-LONG_DAYS = 35  # window of the long one (warehouses)
 EXTRA_DAYS = LONG_DAYS + 10  # grid days beyond the history, for the forward means
-REGIONAL_COVER = 5  # days of demand a regional warehouse holds
-CENTRAL_COVER = 3  # days of safety stock at the central warehouse
-SUPPLIER_LEAD = 7
-SUPPLIER_REVIEW = 7
 LEVEL_REFRESH = 28  # days between redraws of a pair's demand level
 RETURN_LAG = 7  # returns come back 1..RETURN_LAG days after the sale
 
@@ -70,23 +71,19 @@ class SimulationResult:
     listed_pair_days: int
     store_on_hand: np.ndarray  # int32 per pair
     warehouse_on_hand: np.ndarray  # int64 [warehouses, SKUs]
+    orders: OrderLines  # the purchase orders received within the history
 
 
 Progress = Callable[[str, int, int], None]
 
 
-def cover_days(review_mask: np.ndarray) -> np.ndarray:
+def cover_days(review_mask: np.ndarray, lead_days: np.ndarray) -> np.ndarray:
     """Days an order must last per store: the longest gap between its delivery
-    weekdays plus the lead time (int64 per store)."""
-    out = np.empty(len(review_mask), dtype=np.int64)
-    for mask in np.unique(review_mask):
-        days = [d for d in range(7) if mask >> d & 1]
-        gaps = np.diff(days + [days[0] + 7]) if days else np.array([7])
-        out[review_mask == mask] = int(gaps.max()) + LEAD_DAYS
-    return out
+    weekdays plus its lane's lead time (int64 per store)."""
+    return review_days(review_mask).astype(np.int64) + lead_days
 
 
-class Simulation:
+class Simulation(WarehouseFlows):
     """Runs the history day by day; see the module docstring for the day's steps."""
 
     def __init__(
@@ -98,6 +95,8 @@ class Simulation:
         first_day: np.datetime64,
         n_days: int,
         drivers: Drivers,
+        sourcing: Sourcing,
+        store_lead: np.ndarray,
         rng: np.random.Generator,
     ) -> None:
         self.rng = rng
@@ -116,7 +115,9 @@ class Simulation:
         self.capacity = a.capacity
         self.store_start = a.store_start
         # Expected units over a delivery cycle per unit of traffic and appeal.
-        self.cover_base = self.base * cover_days(stores.review_mask).astype(np.float32)[a.store]
+        cover = cover_days(stores.review_mask, store_lead).astype(np.float32)
+        self.cover_base = self.base * cover[a.store]
+        self.pair_lead = store_lead[a.store].astype(np.int64)  # days, warehouse to store
         self.pack = catalog.pack_size
         self.return_rate = np.array(
             [RETURN_RATE[CATEGORIES[c]] for c in catalog.category], dtype=np.float32
@@ -168,7 +169,17 @@ class Simulation:
         self.wh_rate = np.zeros((n_warehouses, self.n_skus))
         self.deliveries: dict[int, list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
         self.returns_due: dict[int, list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
-        self.supplier: dict[int, np.ndarray] = {}
+        self.purchases = SupplierOrders(sourcing, n_warehouses, self.n_skus, rng)
+        primary = sourcing.primary
+        self.lead_mean = sourcing.item_lead_mean[primary]
+        self.lead_sd = sourcing.item_lead_sd[primary]
+        self.direct = sourcing.item_delivers_to[primary] < 0
+        # Each SKU is ordered once a week, on its supplier's first order day.
+        mask = sourcing.supplier_order_mask[sourcing.item_supplier[primary]].astype(np.int64)
+        self.order_weekday = np.argmax((mask[:, None] >> np.arange(7)) & 1, axis=1)
+        self.first_fill_units = self._first_fill_units()
+        self._appeal_cum: np.ndarray | None = None  # built on the first supplier order
+        self._traffic_cum: np.ndarray | None = None
 
     # --- helpers -------------------------------------------------------------------
 
@@ -186,53 +197,33 @@ class Simulation:
         """bool per pair of `idx`: listed on day t (store open, SKU in the range)."""
         return (self.listed_from[idx] <= t) & (self.listed_to[idx] >= t)
 
-    def _order(self, idx: np.ndarray, g: int, arrival: int) -> None:
-        """Order pairs `idx` (unique) up to their level, shipped for day `arrival`."""
+    def _order(self, idx: np.ndarray, g: int, arrival: int | np.ndarray) -> None:
+        """Order pairs `idx` (unique) up to their level, shipped for day `arrival`
+        (one day, or one per pair)."""
         if len(idx) == 0:
             return
+        arrival = np.broadcast_to(np.asarray(arrival, dtype=np.int64), idx.shape)
         gap = self._targets(idx, g) - self.on_hand[idx] - self.in_transit[idx]
         need = gap > 0
-        idx = idx[need]
+        idx, arrival = idx[need], arrival[need]
         qty = round_to_pack(gap[need].astype(np.int64), self.pack[self.pair_sku[idx]])
         keys = self.pair_wh[idx] * self.n_skus + self.pair_sku[idx]
         self._cross_dock(keys, qty)
         shipped = ration(keys, qty, self.wh_stock.reshape(-1), self.rng)
         sent = shipped > 0
-        idx, shipped = idx[sent], shipped[sent].astype(np.int32)
+        idx, shipped, arrival = idx[sent], shipped[sent].astype(np.int32), arrival[sent]
         self.in_transit[idx] += shipped
-        self.deliveries[arrival].append((idx, shipped))
-
-    def _cross_dock(self, keys: np.ndarray, qty: np.ndarray) -> None:
-        """A regional warehouse that cannot fill today's orders pulls the rest from the
-        central one the same day, as far as the central stock goes (rationed)."""
-        flat = self.wh_stock.reshape(-1)
-        asked = np.bincount(keys, weights=qty, minlength=flat.size)
-        short = np.flatnonzero(asked > flat)
-        if len(short) == 0:
+        if len(idx) == 0:
             return
-        need = np.ceil(asked[short] - flat[short]).astype(np.int64)
-        sku = short % self.n_skus
-        central = self.wh_stock[0]
-        wanted = np.bincount(sku, weights=need, minlength=self.n_skus)
-        ratio = np.minimum(1.0, central / np.maximum(wanted, 1))
-        moved = np.floor(need * ratio[sku]).astype(np.int64)
-        flat[short] += moved
-        central -= np.bincount(sku, weights=moved, minlength=self.n_skus).astype(np.int64)
-
-    def _to_warehouse(self, idx: np.ndarray, qty: np.ndarray) -> None:
-        keys = self.pair_wh[idx] * self.n_skus + self.pair_sku[idx]
-        flat = self.wh_stock.reshape(-1)
-        flat += np.bincount(keys, weights=qty, minlength=flat.size).astype(np.int64)
-
-    def _warehouse_rates(self, t: int) -> None:
-        """Expected daily demand per (warehouse, SKU) over the long window, per unit of
-        SKU appeal; refreshed weekly (a pass over the pairs)."""
-        g = t + 1
-        p = self.p_end(min(t + LONG_DAYS, self.n_days + LONG_DAYS - 1))
-        keys = self.pair_wh[:p] * self.n_skus + self.pair_sku[:p]
-        weights = self.base[:p] * self.long_traffic[g][self.pair_store[:p]]
-        rate = np.bincount(keys, weights=weights, minlength=self.n_wh * self.n_skus)
-        self.wh_rate = rate.reshape(self.n_wh, self.n_skus)
+        # A few distinct days (lanes take 1-5): one pass each beats sorting the pairs.
+        first, last = int(arrival.min()), int(arrival.max())
+        if first == last:
+            self.deliveries[first].append((idx, shipped))
+            return
+        for day in range(first, last + 1):
+            on_day = arrival == day
+            if on_day.any():
+                self.deliveries[day].append((idx[on_day], shipped[on_day]))
 
     # --- the run -------------------------------------------------------------------
 
@@ -246,10 +237,7 @@ class Simulation:
         open_today = np.flatnonzero(self.d.traffic[1] > 0)
         for s in open_today[~np.isin(open_today, self.opening.get(0, []))]:
             self._store_opens(int(s))
-        regional = self.wh_rate[1:] * self.fwd_appeal[0][None, :] * REGIONAL_COVER
-        self.wh_stock[1:] = np.ceil(regional).astype(np.int64)
-        network = self.wh_rate.sum(axis=0) * self.long_appeal[0]
-        self.wh_stock[0] = np.ceil(network * CENTRAL_COVER).astype(np.int64)
+        self._stock_warehouses()
 
     def _store_opens(self, s: int) -> None:
         lo, hi = self.store_start[s], self.store_start[s + 1]
@@ -285,6 +273,7 @@ class Simulation:
             listed_pair_days=totals["listed"],
             store_on_hand=self.on_hand,
             warehouse_on_hand=self.wh_stock,
+            orders=self.purchases.lines(self.n_days),
         )
 
     def _day(self, t: int, weekday: int, writer: HistoryWriter, totals: dict) -> None:
@@ -295,8 +284,7 @@ class Simulation:
             self._store_opens(s)
         if t % 7 == 0:
             self._warehouse_rates(t)
-        if t in self.supplier:
-            self.wh_stock[0] += self.supplier.pop(t)
+        self.purchases.receive(t, self.wh_stock)
 
         # Morning: deliveries (stock for a store that has since closed goes back).
         for idx, qty in self.deliveries.pop(t, ()):  # each batch has unique pairs
@@ -378,11 +366,10 @@ class Simulation:
         self._first_fill(t)
         idx = self.review_pairs[weekday]
         idx = idx[: np.searchsorted(idx, p)]
-        idx = idx[self._listed_on(idx, t + LEAD_DAYS)]
-        self._order(idx, g, t + LEAD_DAYS)
+        idx = idx[self._listed_on(idx, t + self.pair_lead[idx])]
+        self._order(idx, g, t + self.pair_lead[idx])
         self._regional_pull(g)
-        if t % SUPPLIER_REVIEW == 0:
-            self._supplier_order(t)
+        self._supplier_order(t, weekday)
         chunk = t % LEVEL_REFRESH
         lo, hi = (
             len(self.base) * chunk // LEVEL_REFRESH,
@@ -405,60 +392,6 @@ class Simulation:
         idx = np.unique(np.concatenate(parts))
         idx = idx[self._listed_on(idx, t + 1)]
         self._order(idx, t + 1, t + 1)
-
-    def _regional_pull(self, g: int) -> None:
-        """Regional warehouses top up to REGIONAL_COVER days of their stores' expected
-        demand from the central one (rationed per SKU when it is short)."""
-        target = np.ceil(self.wh_rate[1:] * self.fwd_appeal[g][None, :] * REGIONAL_COVER)
-        need = np.maximum(target.astype(np.int64) - self.wh_stock[1:], 0)
-        asked = need.sum(axis=0)
-        central = self.wh_stock[0]
-        ratio = np.where(asked > central, central / np.maximum(asked, 1), 1.0)
-        ship = np.floor(need * ratio[None, :]).astype(np.int64)
-        self.wh_stock[1:] += ship
-        self.wh_stock[0] -= ship.sum(axis=0)
-
-    def _supplier_order(self, t: int) -> None:
-        """The central warehouse orders what the network will need until the next order
-        arrives plus safety, and the first fills due meanwhile; the supplier delivers
-        a week later, only a share of it when the SKU is short, nothing past its end
-        of life."""
-        g = t + 1
-        arrival = t + SUPPLIER_LEAD
-        cover = SUPPLIER_LEAD + SUPPLIER_REVIEW + REGIONAL_COVER + CENTRAL_COVER
-        target = self.wh_rate.sum(axis=0) * self.long_appeal[g] * cover
-        pending = sum(self.supplier.values()) if self.supplier else 0
-        order = np.maximum(
-            np.ceil(target).astype(np.int64) - self.wh_stock.sum(axis=0) - pending, 0
-        )
-        order += self._first_fills(arrival, arrival + SUPPLIER_REVIEW)
-        # No supply once a SKU is past its end of life when the order would arrive.
-        ended = self.eol < self.first_day + arrival
-        order[ended] = 0
-        week = min(t // 7, len(self.d.supply) - 1)
-        delivered = np.floor(order * self.d.supply[week]).astype(np.int64)
-        self.supplier[arrival] = delivered
-
-    def _first_fills(self, lo: int, hi: int) -> np.ndarray:
-        """Units per SKU (int64) that first fills will take on days lo+1 .. hi: the
-        order-up-to levels of the pairs of SKUs launching and of stores opening then.
-        Demand rates do not see these one-off stock-ups, so supplier orders add them."""
-        out = np.zeros(self.n_skus, dtype=np.int64)
-        for t in range(lo, min(hi, self.n_days)):
-            parts = [
-                np.arange(self.store_start[s], self.store_start[s + 1])
-                for s in self.opening.get(t + 1, ())
-            ]
-            for k in self.launching.get(t + 1, ()):
-                pairs = self.by_sku[self.sku_start[k] : self.sku_start[k + 1]]
-                parts.append(pairs[pairs < self.p_end(t + 1)])
-            if parts:
-                idx = np.unique(np.concatenate(parts))
-                idx = idx[self._listed_on(idx, t + 1)]
-                out += np.bincount(
-                    self.pair_sku[idx], weights=self._targets(idx, t + 1), minlength=self.n_skus
-                ).astype(np.int64)
-        return out
 
 
 def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:

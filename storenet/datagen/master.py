@@ -8,7 +8,6 @@ id columns dictionary-encoded.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +29,14 @@ def _optional(values: np.ndarray, names: list[str]) -> pa.Array:
     return pa.array([names[i] if i >= 0 else None for i in values.tolist()], pa.string())
 
 
-def _money(cents: np.ndarray) -> pa.Array:
-    return pa.array([Decimal(int(c)).scaleb(-2) for c in cents], MONEY)
+def money(cents: np.ndarray) -> pa.Array:
+    """Integer cents as decimal(12, 2) currency units (1999 -> 19.99).
+
+    Built from the cents' bytes: a decimal128 is its unscaled value as a 128-bit
+    little-endian integer, so no Python Decimal is made per row."""
+    cents = np.asarray(cents, dtype=np.int64)
+    words = np.stack([cents, cents >> 63], axis=1)  # low 64 bits, then the sign
+    return pa.Array.from_buffers(MONEY, len(cents), [None, pa.py_buffer(words.tobytes())])
 
 
 def regions_table(places: Places) -> pa.Table:
@@ -61,7 +66,10 @@ def cities_table(places: Places) -> pa.Table:
 
 
 def warehouses_table(places: Places) -> pa.Table:
-    """warehouses: id, name, kind, region_id (empty for the central one), city_id."""
+    """warehouses: id, name, kind, region_id (empty for the central one), city_id,
+    parent_id (the central warehouse for each regional one, empty for the central)."""
+    central = places.warehouse_kind.index("central")
+    parent = np.array([-1 if k == "central" else central for k in places.warehouse_kind])
     return pa.table(
         {
             "id": pa.array(places.warehouse_ids, pa.string()),
@@ -69,6 +77,7 @@ def warehouses_table(places: Places) -> pa.Table:
             "kind": pa.array(places.warehouse_kind, pa.string()),
             "region_id": _optional(places.warehouse_region, places.region_ids),
             "city_id": pa.array([places.city_ids[c] for c in places.warehouse_city], pa.string()),
+            "parent_id": _optional(parent, places.warehouse_ids),
         }
     )
 
@@ -121,8 +130,8 @@ def skus_table(catalog: Catalog, list_cents: np.ndarray) -> pa.Table:
             "eol_on": dates(catalog.eol),
             "successor_id": _optional(catalog.successor, catalog.ids),
             "pack_size": pa.array(catalog.pack_size, pa.int32()),
-            "cost": _money(catalog.cost_cents),
-            "price": _money(list_cents),
+            "cost": money(catalog.cost_cents),
+            "price": money(list_cents),
             "serial_tracked": pa.array(catalog.serial_tracked, pa.bool_()),
         }
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, func, select
 
+from storenet.imports.chain_checks import check_chain, load_chain_known
 from storenet.imports.known import load_known
 from storenet.imports.opening import OpeningPlan, plan_openings, post_openings
 from storenet.imports.problems import Problems
@@ -27,6 +28,7 @@ from storenet.store.schema import (
     locations,
     movement_serials,
     movements,
+    purchase_order_transitions,
     sale_lines,
     serials,
 )
@@ -50,7 +52,8 @@ def import_folder(
     """Import every table file in `folder` (see docs/data-formats.md), all or nothing.
 
     Every file present is read and checked whole (types, required values, choices,
-    ranges, duplicate keys, references to the files or the database, opening serials)
+    ranges, duplicate keys, references to the files or the database, opening serials,
+    the chain's rules: one primary supplier per SKU, parents, the order history)
     before anything is written. If anything is wrong, raises `storenet.errors.Refused`
     listing the problems (at most 200, then a count of the rest), each naming file and
     row (``"stores.csv row 7"``), field and reason, and nothing is written.
@@ -58,7 +61,9 @@ def import_folder(
     Otherwise, in one transaction: master rows are upserted by key (a row equal to the
     stored one is left alone, so a second import of the same folder writes nothing);
     new stores and warehouses get ledger locations; owner and manager changes close the
-    current history row and open a new one at `as_of`; opening stock is posted as
+    current history row and open a new one at `as_of`; historic purchase orders are
+    added closed, with receipts that move no stock (`order_history`); opening stock is
+    posted as
     ``opening`` movements at `as_of` (default: now), once per (location, SKU); the
     tables written get fresh planner statistics (`storenet.store.bulk.analyze`).
     `progress(stage, done, total)` is called as stages advance. Returns the counts.
@@ -83,6 +88,7 @@ def import_folder(
             known = load_known(conn, typed)
             found = problems.copy()  # a retried transaction starts from the file problems
             check_against_database(typed, known, at, found, unreadable)
+            check_chain(typed, load_chain_known(conn, typed), at, found)
             tell("check against the database", 1, 1)
             if found:
                 raise found.refusal()
@@ -110,6 +116,8 @@ def _written_tables(report: ImportReport) -> set[str]:
     if written & {"stores", "warehouses"}:
         tables.add(locations.name)
     tables |= {name for name in ("store_owners", "region_managers") if name in written}
+    if "purchase_order_transitions" in written:
+        tables.add(purchase_order_transitions.name)
     if report.opening_movements:
         tables |= {movements.name, movement_serials.name, balances.name, serials.name}
     return tables

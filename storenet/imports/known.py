@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from storenet.imports.read import TableFile
 from storenet.store.bulk import read_frame, temp_values
 
-KEYED_TABLES = ("regions", "cities", "warehouses", "franchisees", "stores", "skus")
+KEYED_TABLES = ("regions", "cities", "warehouses", "franchisees", "stores", "skus", "suppliers")
 
 
 @dataclass

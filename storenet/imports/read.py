@@ -8,7 +8,7 @@ number, header excluded) so later problems can name the row. Types are parsed by
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -22,11 +22,13 @@ SUFFIXES = (".csv", ".parquet")
 
 @dataclass
 class TableFile:
-    """One table file as read: its name (for messages), its spec and its cells."""
+    """One table file as read: its name (for messages), its spec, its cells, and the
+    columns the file itself has (the others were added empty)."""
 
     file: str
     spec: TableSpec
     frame: pl.DataFrame
+    given: frozenset[str] = field(default_factory=frozenset)
 
     def where(self, row: int | None = None) -> str:
         """``"stores.csv row 7"``, or ``"stores.csv"`` without a row."""
@@ -102,10 +104,11 @@ def read_table_file(path: Path, spec: TableSpec) -> tuple[TableFile | None, list
     ]
     if problems:
         return None, problems
+    given = frozenset(frame.columns)
     frame = frame.with_row_index(ROW, offset=1).select(
         pl.col(ROW).cast(pl.Int64), *[_normalised(frame, f.name, padded) for f in spec.fields]
     )
-    return TableFile(path.name, spec, frame), []
+    return TableFile(path.name, spec, frame, given), []
 
 
 def _may_be_padded(data: bytes) -> bool:

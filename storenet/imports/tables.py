@@ -38,6 +38,10 @@ class Field:
     by PostgreSQL and kept by SQLite, and a line break in an id or a name breaks every
     list and file it is shown in. `free_text` fields (names, not ids or codes) may hold
     a tab, which a pasted name sometimes carries and which harms nothing.
+
+    A file may leave out any optional column: its cells are then empty ("none"), except
+    for a `kept_when_absent` field, whose stored values stay as they are (a column added
+    to a table later must not be emptied by a folder written before it existed).
     """
 
     name: str
@@ -50,6 +54,7 @@ class Field:
     max_len: int | None = None
     default: object = None
     free_text: bool = False
+    kept_when_absent: bool = False
 
     @property
     def db_column(self) -> str:
@@ -95,6 +100,8 @@ def _name(name: str = "name", **kw: object) -> Field:
     return Field(name, TEXT, free_text=True, **kw)  # type: ignore[arg-type]
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_ORDER_DAYS = "mon,tue,wed,thu,fri"
 LAT = Field("lat", FLOAT, low=-90, high=90)
 LON = Field("lon", FLOAT, low=-180, high=180)
 
@@ -131,6 +138,7 @@ SPECS: tuple[TableSpec, ...] = (
             Field("kind", CHOICE, required=True, choices=("central", "regional")),
             _ref("region_id"),
             _ref("city_id"),
+            Field("parent_id", TEXT, max_len=32, kept_when_absent=True),
         ),
         ("id",),
         schema.warehouses,
@@ -182,6 +190,46 @@ SPECS: tuple[TableSpec, ...] = (
         schema.skus,
     ),
     TableSpec(
+        "suppliers",
+        (_id(), _name(required=True), Field("currency", TEXT, required=True)),
+        ("id",),
+        schema.suppliers,
+    ),
+    TableSpec(
+        "supplier_items",
+        (
+            _ref("supplier_id", required=True),
+            _ref("sku_id", required=True),
+            _ref("delivers_to"),
+            # Must be more than 0: a row check (`low` is inclusive).
+            Field("lead_days_mean", FLOAT, required=True, high=3650),
+            Field("lead_days_sd", FLOAT, low=0, high=3650, default=0.0),
+            Field("moq", INT, low=1, high=INT32_MAX, default=1),
+            Field("case_pack", INT, low=1, high=INT32_MAX, default=1),
+            Field("weekly_capacity", INT, low=1, high=INT32_MAX),
+            Field("unit_cost", MONEY, required=True, column="unit_cost_cents", low=0),
+            # Empty means the supplier's currency, filled when written.
+            Field("currency", TEXT),
+            # Stored normalised ("thu, Mon" -> "mon,thu"), so a longer spelling is fine.
+            Field("order_days", TEXT, default=DEFAULT_ORDER_DAYS, max_len=100),
+            Field("is_primary", BOOL, default=True),
+        ),
+        ("supplier_id", "sku_id"),
+        schema.supplier_items,
+    ),
+    TableSpec(
+        "lanes",
+        (
+            _ref("from_id", required=True),
+            _ref("to_id", required=True),
+            Field("lead_days_mean", FLOAT, required=True, low=0, high=3650),
+            Field("lead_days_sd", FLOAT, low=0, high=3650, default=0.0),
+            Field("review_days", INT, low=1, high=3650, default=7),
+        ),
+        ("from_id", "to_id"),
+        schema.lanes,
+    ),
+    TableSpec(
         "assortment",
         (
             _ref("store_id", required=True),
@@ -214,7 +262,49 @@ SPECS: tuple[TableSpec, ...] = (
         ("serial",),
         None,
     ),
+    # Purchase-order history, closed or still on order: written by `imports.order_history`.
+    TableSpec(
+        "purchase_orders",
+        (
+            Field("id", TEXT, required=True, max_len=64),
+            _ref("supplier_id", required=True),
+            _ref("warehouse_id", required=True),
+            Field("currency", TEXT, required=True),
+            Field("ordered_on", DATE, required=True, column=""),  # created_at, sent_at
+            # closed: received (or cancelled) before the cut-over; confirmed: on order.
+            Field("status", CHOICE, choices=("closed", "confirmed"), default="closed"),
+        ),
+        ("id",),
+        schema.purchase_orders,
+    ),
+    TableSpec(
+        "purchase_order_lines",
+        (
+            Field("po_id", TEXT, required=True, max_len=64),
+            Field("line_no", INT, required=True, low=1, high=INT32_MAX),
+            _ref("sku_id", required=True),
+            Field("qty_ordered", INT, required=True, low=1, high=INT32_MAX),
+            Field("unit_cost", MONEY, required=True, column="unit_cost_cents", low=0),
+            Field("promised_on", DATE),
+        ),
+        ("po_id", "line_no"),
+        schema.purchase_order_lines,
+    ),
+    TableSpec(
+        "purchase_order_receipts",
+        (
+            Field("po_id", TEXT, required=True, max_len=64),
+            Field("line_no", INT, required=True, low=1, high=INT32_MAX),
+            Field("received_on", DATE, required=True, column=""),  # received_at
+            Field("qty_good", INT, required=True, low=0, high=INT32_MAX),
+            Field("qty_damaged", INT, low=0, high=INT32_MAX, default=0),
+            Field("delivery_note", TEXT, free_text=True),
+        ),
+        ("po_id", "line_no", "received_on"),
+        schema.purchase_order_receipts,
+    ),
 )
+ORDER_HISTORY = ("purchase_orders", "purchase_order_lines", "purchase_order_receipts")
 
 SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
 TABLE_ORDER = {spec.name: i for i, spec in enumerate(SPECS)}
@@ -231,14 +321,23 @@ REFERENCES: tuple[tuple[str, str, str], ...] = (
     ("stores", "region_id", "regions"),
     ("stores", "city_id", "cities"),
     ("stores", "franchisee_id", "franchisees"),
+    ("warehouses", "parent_id", "warehouses"),
     ("stores", "warehouse_id", "warehouses"),
     ("skus", "successor_id", "skus"),
+    ("supplier_items", "supplier_id", "suppliers"),
+    ("supplier_items", "sku_id", "skus"),
+    ("supplier_items", "delivers_to", "warehouses"),
+    ("lanes", "from_id", "warehouses"),
+    ("lanes", "to_id", "locations"),
     ("assortment", "store_id", "stores"),
     ("assortment", "sku_id", "skus"),
     ("opening_stock", "location_id", "locations"),
     ("opening_stock", "sku_id", "skus"),
     ("opening_serials", "location_id", "locations"),
     ("opening_serials", "sku_id", "skus"),
+    ("purchase_orders", "supplier_id", "suppliers"),
+    ("purchase_orders", "warehouse_id", "warehouses"),
+    ("purchase_order_lines", "sku_id", "skus"),
 )
 
 # What a reference is called in an error message.
@@ -249,5 +348,6 @@ NOUNS = {
     "franchisees": "franchisee",
     "stores": "store",
     "skus": "SKU",
+    "suppliers": "supplier",
     "locations": "store or warehouse",
 }

@@ -16,11 +16,12 @@ Every problem is added to a `Problems`, never raised, so one refusal lists them 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import polars as pl
 
+from storenet.imports.chain_checks import chain_row_checks, normalised_order_days
+from storenet.imports.checks import Check, apply_checks
 from storenet.imports.known import Known, without
 from storenet.imports.parse import INVALID, parsed
 from storenet.imports.problems import Problems
@@ -41,21 +42,6 @@ CONTROL = r"[\x00-\x1F\x7F-\x{9F}]"
 CONTROL_BUT_TAB = r"[\x00-\x08\x0A-\x1F\x7F-\x{9F}]"
 
 
-@dataclass(frozen=True)
-class Check:
-    """Rows of one file where `bad` holds are refused for `reason` on `field`.
-
-    `value` is what the problem shows as given; `why`, when set, is an expression that
-    gives a row-specific reason instead of `reason`.
-    """
-
-    field: str
-    reason: str
-    bad: pl.Expr
-    value: pl.Expr
-    why: pl.Expr | None = None
-
-
 def check_files(files: dict[str, TableFile], problems: Problems) -> dict[str, TableFile]:
     """Parse every file into its fields' types and add the problems found in it alone.
 
@@ -73,12 +59,13 @@ def check_files(files: dict[str, TableFile], problems: Problems) -> dict[str, Ta
         )
         checks = [c for f in spec.fields for c in _field_checks(tf, f)]
         checks += _row_checks(name)
-        _apply(tf, frame, checks, problems)
+        apply_checks(tf, frame, checks, problems)
         _check_duplicates(tf, frame, list(spec.key), problems)
         frame = frame.select(ROW, *[_with_default(f) for f in spec.fields]).with_columns(
             _serial_default(spec.names)
         )
-        typed[name] = TableFile(tf.file, spec, frame.select(ROW, *spec.names))
+        frame = frame.with_columns(normalised_order_days(spec.names))
+        typed[name] = TableFile(tf.file, spec, frame.select(ROW, *spec.names), tf.given)
     return typed
 
 
@@ -172,7 +159,7 @@ def _row_checks(table: str) -> list[Check]:
                 c("listed_to"),
             ),
         ]
-    return []
+    return chain_row_checks(table)
 
 
 def _check_duplicates(
@@ -210,23 +197,6 @@ def _serial_default(names: list[str]) -> list[pl.Expr]:
     return [pl.col("serial_tracked").fill_null(by_category).alias("serial_tracked")]
 
 
-def _apply(tf: TableFile, frame: pl.DataFrame, checks: list[Check], problems: Problems) -> None:
-    """Evaluate all `checks` over `frame` in one pass, then list the rows that fail."""
-    if not checks or frame.height == 0:
-        return
-    hits = frame.select(
-        c.bad.fill_null(False).sum().alias(str(i)) for i, c in enumerate(checks)
-    ).row(0)
-    for check, count in zip(checks, hits):
-        if not count:
-            continue
-        shown = [ROW, check.value.alias("value")]
-        if check.why is not None:
-            shown.append(check.why.alias("reason"))
-        rows = frame.filter(check.bad.fill_null(False)).select(shown)
-        problems.add_rows(tf, check.field, check.reason, rows)
-
-
 # --- pass 2: against the database ---------------------------------------------------
 
 
@@ -251,7 +221,7 @@ def check_against_database(
         tf = files[table]
         value = pl.col(field)
         source = f"{target} file" if target != "locations" else "stores or warehouses files"
-        _apply(
+        apply_checks(
             tf,
             tf.frame,
             [
@@ -325,7 +295,7 @@ def _check_id_clash(files: dict[str, TableFile], known: Known, problems: Problem
     stores = known.ids["stores"]
     if "stores" in files:
         stores = pl.concat([stores, files["stores"].frame["id"].drop_nulls()])
-        _apply(
+        apply_checks(
             files["stores"],
             files["stores"].frame,
             [
@@ -339,7 +309,7 @@ def _check_id_clash(files: dict[str, TableFile], known: Known, problems: Problem
             problems,
         )
     if "warehouses" in files:
-        _apply(
+        apply_checks(
             files["warehouses"],
             files["warehouses"].frame,
             [
@@ -376,7 +346,7 @@ def _check_serials(files: dict[str, TableFile], known: Known, problems: Problems
     serial_files = files.get("opening_serials")
     if serial_files is not None:
         serials = serial_files.frame
-        _apply(
+        apply_checks(
             serial_files,
             serials,
             [

@@ -11,11 +11,12 @@ from collections.abc import Callable
 from datetime import datetime
 
 import polars as pl
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, bindparam, update
 
+from storenet.imports.order_history import write_order_history
 from storenet.imports.read import TableFile
 from storenet.imports.report import TableCounts
-from storenet.imports.tables import SPECS
+from storenet.imports.tables import ORDER_HISTORY, SPECS
 from storenet.ledger.locations import ensure_locations
 from storenet.network.ownership import set_region_managers, set_store_owners
 from storenet.store.bulk import (
@@ -25,6 +26,7 @@ from storenet.store.bulk import (
     table_schema,
     upsert_frame,
 )
+from storenet.store.schema import suppliers, warehouses
 
 Tell = Callable[[str, int, int], None]
 FOUND = "__stored"
@@ -36,15 +38,21 @@ def write_master(
 ) -> dict[str, TableCounts]:
     """Upsert every master table present in `files` (typed, checked), in dependency
     order, create ledger locations for new stores and warehouses, and record owner and
-    manager changes at `at`. Returns counts by table (and for store_owners and
-    region_managers)."""
+    manager changes at `at`; then add the purchase-order history (closed orders, see
+    `order_history`). Returns counts by table (and for store_owners, region_managers,
+    warehouse_parents and purchase_order_transitions)."""
     counts: dict[str, TableCounts] = {}
     for spec in SPECS:
         tf = files.get(spec.name)
-        if tf is None or spec.table is None:
+        if tf is None or spec.table is None or spec.name in ORDER_HISTORY:
             continue
         name = spec.name
-        counts[name] = upsert_changed(conn, tf, tell)
+        if name == "supplier_items":
+            tf = _with_supplier_currency(conn, tf)
+        # Parents after the warehouses themselves: a parent may be new in the same file.
+        counts[name] = upsert_changed(conn, tf, tell, skip={"parent_id"})
+        if name == "warehouses" and "parent_id" in tf.given:
+            counts["warehouse_parents"] = _set_parents(conn, tf.frame)
         ids = tf.frame["id"].to_list() if name in ("stores", "warehouses") else []
         if name == "warehouses":
             ensure_locations(conn, warehouse_ids=ids)
@@ -53,18 +61,29 @@ def write_master(
             counts["store_owners"] = _store_owners(conn, tf.frame, at)
         if name == "regions":
             counts["region_managers"] = _region_managers(conn, tf.frame, at)
+    counts.update(write_order_history(conn, files, tell))
     return counts
 
 
-def upsert_changed(conn: Connection, tf: TableFile, tell: Tell) -> TableCounts:
+def upsert_changed(
+    conn: Connection, tf: TableFile, tell: Tell, skip: set[str] = frozenset()
+) -> TableCounts:
     """Insert `tf`'s new rows into its table and update the rows that differ.
 
     Values compare exactly, null equal to null; fields not stored in the table itself
-    (a store's franchisee, a region's manager) are not compared here.
+    (a store's franchisee, a region's manager), fields in `skip`, and `kept_when_absent`
+    fields the file leaves out are not compared nor written here.
     """
     spec, table = tf.spec, tf.spec.table
     assert table is not None
-    frame = tf.frame.select(pl.col(f.name).alias(f.db_column) for f in spec.fields if f.db_column)
+    fields = [
+        f
+        for f in spec.fields
+        if f.db_column
+        and f.name not in skip
+        and not (f.kept_when_absent and tf.given and f.name not in tf.given)
+    ]
+    frame = tf.frame.select(pl.col(f.name).alias(f.db_column) for f in fields)
     key = [spec.field(k).db_column for k in spec.key]
     stored = _stored(conn, table, frame.columns)
     if stored.height:
@@ -79,14 +98,54 @@ def upsert_changed(conn: Connection, tf: TableFile, tell: Tell) -> TableCounts:
     else:
         new, changed = frame, frame.clear()
     stage = f"write {table.name}"
+    # A SKU has one primary supplier item at every moment (a unique index): items made
+    # secondary are written before new and newly primary ones.
+    demoted = (
+        changed.filter(~pl.col("is_primary"))
+        if "is_primary" in changed.columns
+        else changed.clear()
+    )
+    upsert_frame(conn, table, demoted, key)
     insert_frame(conn, table, in_key_order(new, key), lambda d, t: tell(stage, d, t))
-    upsert_frame(conn, table, changed, key)
+    upsert_frame(conn, table, changed.join(demoted.select(key), on=key, how="anti"), key)
     tell(stage, frame.height, frame.height)
     return TableCounts(
         read=frame.height,
         inserted=new.height,
         updated=changed.height,
         unchanged=frame.height - new.height - changed.height,
+    )
+
+
+def _with_supplier_currency(conn: Connection, tf: TableFile) -> TableFile:
+    # An item without a currency is in its supplier's: the suppliers are written by
+    # now, the folder's and the stored ones alike.
+    currency = _stored(conn, suppliers, ["id", "currency"]).rename(
+        {"id": "supplier_id", "currency": "__supplier_currency"}
+    )
+    frame = tf.frame.join(currency, on="supplier_id", how="left", maintain_order="left")
+    frame = frame.with_columns(pl.col("currency").fill_null(pl.col("__supplier_currency"))).drop(
+        "__supplier_currency"
+    )
+    return TableFile(tf.file, tf.spec, frame, tf.given)
+
+
+def _set_parents(conn: Connection, frame: pl.DataFrame) -> TableCounts:
+    """Set the warehouses' parent_id as `frame` gives it, where it differs."""
+    stored = _stored(conn, warehouses, ["id", "parent_id"])
+    given = frame.select("id", "parent_id")
+    changed = given.join(stored, on="id", how="left", suffix=STORED).filter(
+        pl.col("parent_id").ne_missing(pl.col("parent_id" + STORED))
+    )
+    if changed.height:
+        conn.execute(
+            update(warehouses)
+            .where(warehouses.c.id == bindparam("wid"))
+            .values(parent_id=bindparam("pid")),
+            [{"wid": w, "pid": p} for w, p in changed.select("id", "parent_id").iter_rows()],
+        )
+    return TableCounts(
+        read=given.height, updated=changed.height, unchanged=given.height - changed.height
     )
 
 

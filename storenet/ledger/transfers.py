@@ -1,10 +1,14 @@
-"""Transfers between real locations: warehouse to store, store to store.
+"""Transfers between real locations: central warehouse to regional, regional to
+regional, warehouse to store, store to store, and a store's or a regional's return to
+the warehouse that feeds it.
 
-A transfer is a document (draft -> shipped -> received). Shipping moves units from the
-source into transit (counted as in_transit at the destination); receiving moves what
-arrived from transit into the destination. A short receipt sends the missing units
-from transit to the count-difference location; an over receipt brings the extra units
-from there; either opens a discrepancy so someone finds out why.
+A transfer is a document (draft -> shipped -> received, or draft -> cancelled; see
+`storenet.ledger.transfer_states`, which also keeps every change of status, dated,
+with who and why). Shipping moves units from the source into transit (counted as
+in_transit at the destination); receiving (`storenet.ledger.transfer_receipts`) moves
+what arrived from transit into the destination, short and over receipts balanced
+through the count-difference location with a discrepancy each. Cancelling a draft
+moves no stock and releases the serials it named.
 
 Serial-tracked SKUs (phones, TVs) move by serial: a draft line may name its serials,
 else they are picked at the source when it ships (`storenet.ledger.picking`). In
@@ -19,7 +23,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
-from storenet.errors import NotFound, Problem, Refused
+from storenet.errors import Problem, Refused
 from storenet.ledger import picking
 from storenet.ledger.checks import (
     require_location,
@@ -28,14 +32,26 @@ from storenet.ledger.checks import (
     require_sku,
     take_available,
 )
-from storenet.ledger.discrepancies import open_discrepancies
 from storenet.ledger.idempotency import run_once
-from storenet.ledger.locations import COUNT_DIFFERENCE, TRANSIT, location_names
+from storenet.ledger.locations import TRANSIT, location_names
 from storenet.ledger.posting import Movement, post_movements
 from storenet.ledger.serials import place_serials
+
+# Receiving lives in its own module; callers have always imported it from here.
+from storenet.ledger.transfer_receipts import receive_transfer
+from storenet.ledger.transfer_states import (
+    SYSTEM,
+    checked_reason,
+    lines_of,
+    lock_transfer,
+    record_transition,
+    route_problems,
+)
 from storenet.store.clock import as_utc, utc_now
 from storenet.store.locks import lock_balances, lock_serials
 from storenet.store.schema import transfer_lines, transfers
+
+__all__ = ["TAKEN_ID", "cancel_transfer", "create_transfer", "receive_transfer", "ship_transfer"]
 
 SCOPE = "ledger"
 TAKEN_ID = "cannot be used: transfer ids are unique across the network, choose another"
@@ -49,8 +65,15 @@ def create_transfer(
     source: str,
     destination: str,
     lines: list[dict],
+    by: str = SYSTEM,
+    reason: str = "",
 ) -> dict:
-    """Create a draft transfer of `lines` from `source` to `destination`.
+    """Create a draft transfer of `lines` from `source` to `destination`, recorded as
+    its first transition ("" -> draft) by `by` (who), with `reason` (why; optional).
+
+    Source and destination are stores or warehouses (Refused naming "source" or
+    "destination" otherwise) and differ; a store sends to a warehouse only as a return
+    to the warehouse that supplies it (`transfer_states.route_problems`).
 
     A line is {"sku", "qty"}; a serial-tracked SKU's line may also name its serials,
     {"sku", "qty", "serials": [...]}, one distinct serial per unit, each one the ledger
@@ -67,12 +90,18 @@ def create_transfer(
         "destination": destination,
         "lines": lines,
     }
+    if reason:
+        payload["reason"] = reason
 
     def work() -> dict:
         src = require_location(conn, source, "source")
         dst = require_location(conn, destination, "destination")
         if src == dst:
             raise Refused([Problem("destination", "must differ from source", value=destination)])
+        why = checked_reason(reason)
+        wrong_way = route_problems(conn, src, dst)
+        if wrong_way:
+            raise Refused(wrong_way)
         if conn.execute(select(transfers.c.id).where(transfers.c.id == transfer_id)).first():
             # Transfer ids are one namespace for the whole network, so a taken id is
             # refused whoever holds it, in words that say nothing of the holder: the
@@ -105,27 +134,37 @@ def create_transfer(
         problems += picking.named_serial_problems(conn, src, named, named_rows, claims=True)
         if problems:
             raise Refused(problems)
+        now = utc_now()
         conn.execute(
             insert(transfers).values(
                 id=transfer_id,
                 from_location=src,
                 to_location=dst,
                 status="draft",
-                created_at=utc_now(),
+                created_at=now,
             )
         )
         conn.execute(insert(transfer_lines), rows)
         picking.record_serials(conn, transfer_id, named)
+        record_transition(conn, transfer_id, "", "draft", now, by, why)
         return {"transfer": transfer_id, "status": "draft", "lines": len(rows)}
 
     return run_once(conn, SCOPE, key, payload, work)
 
 
 def ship_transfer(
-    conn: Connection, *, key: str, transfer_id: str, at: datetime | None = None
+    conn: Connection,
+    *,
+    key: str,
+    transfer_id: str,
+    at: datetime | None = None,
+    by: str = SYSTEM,
+    reason: str = "",
 ) -> dict:
     """Ship a draft transfer in full: source -> transit, counted in transit at the
-    destination.
+    destination; recorded as its transition draft -> shipped at `at` (default now) by
+    `by`, with `reason`. Of two concurrent shipments (or a shipment and a cancel) of
+    one transfer, one wins and the other is Refused naming the status it found.
 
     Serial-tracked lines carry their named serials, or serials picked at the source
     oldest first (by the time of the movement that brought each there, then by
@@ -135,10 +174,13 @@ def ship_transfer(
     "serials": {sku: [serial, ...]}}.
     """
     payload = {"cmd": "ship", "id": transfer_id}
+    if reason:
+        payload["reason"] = reason
 
     def work() -> dict:
-        doc = _transfer(conn, transfer_id, expect="draft")
-        lines = _lines(conn, transfer_id)
+        why = checked_reason(reason)
+        doc = lock_transfer(conn, transfer_id, "ship")
+        lines = lines_of(conn, transfer_id)
         when = as_utc(at)
         # Lock every balance row this shipment touches (source on hand, destination in
         # transit) in one sorted pass before checking, so opposite shipments queue on
@@ -197,6 +239,7 @@ def ship_transfer(
             .where(transfers.c.id == transfer_id)
             .values(status="shipped", shipped_at=when)
         )
+        record_transition(conn, transfer_id, "draft", "shipped", when, by, why)
         return {
             "transfer": transfer_id,
             "status": "shipped",
@@ -207,176 +250,40 @@ def ship_transfer(
     return run_once(conn, SCOPE, key, payload, work)
 
 
-def receive_transfer(
+def cancel_transfer(
     conn: Connection,
     *,
     key: str,
     transfer_id: str,
-    received: dict[str, int] | None = None,
-    received_serials: dict[str, list[str]] | None = None,
+    reason: str,
+    by: str = SYSTEM,
     at: datetime | None = None,
 ) -> dict:
-    """Receive a shipped transfer.
-
-    `received` maps SKU -> units that arrived; a SKU it leaves out (or no map at all)
-    arrived as shipped, so a clerk lists only the lines that differ. For a
-    serial-tracked SKU, `received_serials` maps SKU -> the serials that arrived;
-    without it the line arrives whole or not at all (a count in between is refused:
-    say which serials).
-    A shipped serial that did not arrive goes transit -> count difference (short); a
-    serial that arrived but was not shipped comes from count difference (over), and
-    must be unknown to the ledger or recorded at count difference as the same SKU (a
-    serial is in one place: one recorded anywhere else is refused). Short and over
-    receipts open discrepancies at the destination, one per serial for serial-tracked
-    lines. Answers {"transfer", "status", "movements", "discrepancies",
-    "serials_short", "serials_over"}.
+    """Cancel a draft transfer (`reason` required): no stock moves, the serials it
+    named are free for other transfers again, and the draft is kept, read-only, with
+    its lines, recorded as its transition draft -> cancelled at `at` (default now) by
+    `by`. Refused (field "status") for a transfer that shipped (receive it instead,
+    naming what arrived) or was cancelled; NotFound for an unknown one. Answers
+    {"transfer", "status", "serials_released"}.
     """
-    payload: dict = {"cmd": "receive_transfer", "id": transfer_id, "received": received}
-    if received_serials is not None:
-        # Only when given, so replays of receipts recorded before serials keep matching.
-        payload["received_serials"] = received_serials
+    payload = {"cmd": "cancel", "id": transfer_id, "reason": reason}
 
     def work() -> dict:
-        doc = _transfer(conn, transfer_id, expect="shipped")
-        lines = {line.sku_id: line for line in _lines(conn, transfer_id)}
-        # What the receipt does not list arrived as shipped (the API's documented
-        # default): booking 0 for a line the clerk did not mention would record a
-        # shortage nobody counted.
-        arrived = {sku: line.qty_shipped for sku, line in lines.items()} | (received or {})
-        problems = [
-            Problem("received", "is not on this transfer", value=sku)
-            for sku in sorted(set(arrived) - set(lines))
-        ]
-        for sku, qty in arrived.items():
-            if isinstance(qty, bool) or not isinstance(qty, int) or qty < 0:
-                problems.append(
-                    Problem(f"received.{sku}", "must be a whole number, zero or more", value=qty)
-                )
-        if problems:
-            raise Refused(problems)
-        shipped_serials = picking.carried_serials(conn, transfer_id)
-        tracked = picking.serial_tracked(conn, list(lines))
-        got_serials = picking.arrived_serials(
-            lines, tracked, shipped_serials, arrived, received, received_serials or {}
-        )
-        when, doc_ref, dst = as_utc(at), f"transfer:{transfer_id}", doc.to_location
-        # Lock every serial this receipt may move, in one sorted pass.
-        rows = lock_serials(
-            conn,
-            [s for found in shipped_serials.values() for s in found]
-            + [s for found in got_serials.values() for s in found],
-        )
-        picking.refuse_serials_elsewhere(conn, shipped_serials, got_serials, rows)
-
-        # Where each part of a line goes: what arrived into the destination, what never
-        # arrived to count difference, what arrived unshipped from count difference.
-        routes = {
-            "receive": (TRANSIT, dst),
-            "short": (TRANSIT, COUNT_DIFFERENCE),
-            "over": (COUNT_DIFFERENCE, dst),
-        }
-        moves, issues = [], []  # issues: (index of its movement, discrepancy)
-        for sku in sorted(lines):
-            shipped = lines[sku].qty_shipped
-            if sku in tracked:
-                sent, came = set(shipped_serials.get(sku, ())), got_serials[sku]
-                got = len(came)
-                parts = {"receive": sent & came, "short": sent - came, "over": came - sent}
-                units = {kind: len(found) for kind, found in parts.items()}
-            else:
-                got = arrived.get(sku, 0)
-                parts = {}
-                units = {
-                    "receive": min(shipped, got),
-                    "short": max(shipped - got, 0),
-                    "over": max(got - shipped, 0),
-                }
-            for kind, (frm, to) in routes.items():
-                if not units[kind]:
-                    continue
-                found = tuple(sorted(parts.get(kind, ())))
-                moves.append(
-                    Movement(
-                        kind,
-                        sku,
-                        frm,
-                        to,
-                        units[kind],
-                        when,
-                        site_location=dst if frm == TRANSIT else None,
-                        document=doc_ref,
-                        serials=found,
-                    )
-                )
-                if kind != "receive":
-                    issues += _receipt_issues(
-                        len(moves) - 1,
-                        kind,
-                        dst,
-                        sku,
-                        found,
-                        f"{doc_ref}: shipped {shipped}, received {got}",
-                    )
-            conn.execute(
-                update(transfer_lines)
-                .where(transfer_lines.c.transfer_id == transfer_id, transfer_lines.c.sku_id == sku)
-                .values(qty_received=got)
-            )
-        ids = post_movements(conn, moves, utc_now()).ids
-        place_serials(conn, picking.receipt_placements(moves, ids, rows))
-        open_discrepancies(
-            conn, [{**issue, "movement_id": ids[i]} for i, issue in issues], utc_now()
-        )
+        why = checked_reason(reason, required=True)
+        lock_transfer(conn, transfer_id, "cancel")
+        when = as_utc(at)
+        # The claims on named serials are the draft's status (picking counts only
+        # drafts' serials as claimed): leaving draft releases them, and the record of
+        # which serials the draft named stays.
+        released = picking.carried_serials(conn, transfer_id)
         conn.execute(
-            update(transfers)
-            .where(transfers.c.id == transfer_id)
-            .values(status="received", received_at=when)
+            update(transfers).where(transfers.c.id == transfer_id).values(status="cancelled")
         )
+        record_transition(conn, transfer_id, "draft", "cancelled", when, by, why)
         return {
             "transfer": transfer_id,
-            "status": "received",
-            "movements": ids,
-            "discrepancies": len(issues),
-            "serials_short": sorted(s for m in moves if m.kind == "short" for s in m.serials),
-            "serials_over": sorted(s for m in moves if m.kind == "over" for s in m.serials),
+            "status": "cancelled",
+            "serials_released": sorted(s for found in released.values() for s in found),
         }
 
     return run_once(conn, SCOPE, key, payload, work)
-
-
-def _transfer(conn: Connection, transfer_id: str, expect: str):  # type: ignore[no-untyped-def]
-    stmt = select(transfers).where(transfers.c.id == transfer_id)
-    if conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    doc = conn.execute(stmt).first()
-    if doc is None:
-        raise NotFound("transfer", transfer_id)
-    if doc.status != expect:
-        raise Refused(
-            [Problem("status", f"transfer is {doc.status}, expected {expect}", value=transfer_id)]
-        )
-    return doc
-
-
-def _lines(conn: Connection, transfer_id: str) -> list:
-    return list(
-        conn.execute(
-            select(transfer_lines)
-            .where(transfer_lines.c.transfer_id == transfer_id)
-            .order_by(transfer_lines.c.sku_id)
-        )
-    )
-
-
-def _receipt_issues(
-    index: int, kind: str, dst: int, sku: str, found: tuple, detail: str
-) -> list[tuple[int, dict]]:
-    """Discrepancies for a short or over receipt (`kind`) booked by movement `index`:
-    one per serial (so each unit can be chased by its number), else one for the line."""
-    common = {"kind": f"transfer_{kind}", "location_id": dst, "sku_id": sku}
-    if not found:
-        return [(index, {**common, "detail": detail})]
-    what = "shipped, not received" if kind == "short" else "received, not shipped"
-    return [
-        (index, {**common, "serial": s, "detail": f"{detail}; serial {s} {what}"}) for s in found
-    ]

@@ -214,7 +214,8 @@ def nightly_plan(
     group = np.where(has_wh, wh, 0) * network.n_skus + network.pair_sku
     n_wh = max(len(network.warehouses), 1)
     supply = np.zeros(n_wh * network.n_skus, np.int64)
-    supply[: stock.warehouse.size] = stock.warehouse.reshape(-1)
+    held = np.asarray(stock.warehouse)[: len(network.warehouses)].reshape(-1)
+    supply[: held.size] = held
     asks = request > 0
     lines = np.flatnonzero(asks)
     alloc = allocate_scarce(

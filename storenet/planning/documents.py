@@ -20,97 +20,21 @@ from __future__ import annotations
 import json
 from datetime import date
 
-import numpy as np
 from sqlalchemy import Connection, delete, insert, select, text, update
 
 from storenet.errors import NotFound, Problem, Refused
 from storenet.planning.cycle import NightlyPlan
 from storenet.planning.feasibility import plan_problems
+from storenet.planning.line_frame import EXCESS_FACTOR, exception_totals, plan_frame
 from storenet.planning.network import PlanningNetwork
-from storenet.store.bulk import analyze
+from storenet.store.bulk import analyze, insert_frame
 from storenet.store.clock import utc_now
-from storenet.store.schema import plan_lines, plan_transitions, plans
-
-CUT_REASONS = {0: "", 1: "scarce stock", 2: "scarce for minimums"}
+from storenet.store.schema import plan_lines, plan_transitions, plan_upstream_lines, plans
 
 
 def plan_id_for(day: date) -> str:
     """The id of the plan for deliveries on `day`."""
     return f"plan-{day.isoformat()}"
-
-
-def plan_rows(network: PlanningNetwork, plan: NightlyPlan) -> list[dict]:
-    """The plan's lines as rows of `plan_lines` (without plan_id), replenishment first.
-
-    A replenishment line exists for every pair that requested stock (also when
-    allocation cut it to zero, so the cut is explained); a rebalancing line for every
-    store-to-store move. Transfer numbers group lines by (source, destination).
-    """
-    rows: list[dict] = []
-    asked = np.flatnonzero(plan.request > 0)
-    store = network.pair_store[asked]
-    sku = network.pair_sku[asked]
-    wh = network.store_warehouse[store]
-    group = wh.astype(np.int64) * network.n_stores + store
-    _, transfer = np.unique(group, return_inverse=True)
-    level = plan.level[wh.astype(np.int64) * network.n_skus + sku]
-    for i, pair in enumerate(asked.tolist()):
-        rows.append(
-            _line(
-                network,
-                plan,
-                pair,
-                "replenish",
-                network.warehouses[wh[i]],
-                int(plan.allocated[pair]),
-                int(transfer[i]),
-                water_level=float(level[i]) if level[i] < 1 else None,
-            )
-        )
-    offset = int(transfer.max()) + 1 if transfer.size else 0
-    moves = plan.moves
-    for i in range(len(moves)):
-        to_pair = int(moves.to_pair[i])
-        source = network.store_ids[network.pair_store[moves.from_pair[i]]]
-        rows.append(
-            _line(
-                network,
-                plan,
-                to_pair,
-                "rebalance",
-                source,
-                int(moves.units[i]),
-                offset + int(plan.transfer_number[i]),
-                value=float(moves.value[i]),
-            )
-        )
-    for n, row in enumerate(rows, start=1):
-        row["line_no"] = n
-    add_pair_figures(rows)
-    return rows
-
-
-def add_pair_figures(rows: list[dict]) -> None:
-    """Set each row's pair figures (see `plan_lines` in storenet.store.schema):
-    `pair_first`, `shortfall`, `surplus` from all the rows of its (store, SKU) pair,
-    and `cut_units`. `rows` hold every line of one plan, with line numbers; the
-    position, target and forecast of a pair are the same on each of its lines."""
-    incoming: dict[tuple[str, str], int] = {}
-    first: dict[tuple[str, str], int] = {}
-    for row in rows:
-        key = (row["store_id"], row["sku_id"])
-        incoming[key] = incoming.get(key, 0) + row["qty"]
-        first[key] = min(first.get(key, row["line_no"]), row["line_no"])
-    for row in rows:
-        key = (row["store_id"], row["sku_id"])
-        after = row["position"] + incoming[key]
-        row["pair_first"] = int(first[key] == row["line_no"])
-        row["shortfall"] = float(row["forecast_mean"]) - after
-        row["surplus"] = after - row["target"]
-        row["cut_units"] = row["requested"] - row["planned_qty"] if row["cut_reason"] else 0
-
-
-EXCESS_FACTOR = 1.5
 
 
 def is_at_risk(position: int, incoming: int, forecast_mean: float) -> bool:
@@ -132,26 +56,6 @@ def pair_incoming(row) -> int:  # type: ignore[no-untyped-def]
     """Units a plan line's pair receives in the plan, from the line's pair figures
     (after the plan the pair holds target + surplus; a mapping or a dict row)."""
     return row["target"] + row["surplus"] - row["position"]
-
-
-def exception_totals(rows: list[dict]) -> dict:
-    """The plan's exception counts from its rows with pair figures (what the review
-    shows network-wide; kept in the plan's summary and updated by edits)."""
-    firsts = [r for r in rows if r["pair_first"]]
-    moves = [r for r in rows if r["kind"] == "rebalance"]
-    return {
-        "lines": len(rows),
-        "pairs": len(firsts),
-        "cut": sum(1 for r in rows if r["cut_reason"]),
-        "cut_units": sum(r["cut_units"] for r in rows),
-        "at_risk": sum(
-            1 for r in firsts if is_at_risk(r["position"], pair_incoming(r), r["forecast_mean"])
-        ),
-        "excess": sum(1 for r in firsts if is_excess(r["position"], pair_incoming(r), r["target"])),
-        "rebalance": len(moves),
-        "rebalance_units": sum(r["qty"] for r in moves),
-        "rebalance_value": round(sum(r["value"] or 0.0 for r in moves), 4),
-    }
 
 
 def refresh_pair_figures(
@@ -185,27 +89,6 @@ def refresh_pair_figures(
     )
 
 
-def _line(network, plan, pair, kind, source, qty, transfer_no, water_level=None, value=None):  # type: ignore[no-untyped-def]
-    return {
-        "kind": kind,
-        "source_id": source,
-        "store_id": network.store_ids[network.pair_store[pair]],
-        "sku_id": network.sku_ids[network.pair_sku[pair]],
-        "qty": qty,
-        "planned_qty": qty,
-        "forecast_mean": round(float(plan.mean[pair]), 4),
-        "forecast_quantile": int(plan.quantile[pair]),
-        "service_level": float(plan.service_level[pair]),
-        "position": int(plan.position[pair]),
-        "target": int(plan.target[pair]),
-        "requested": int(plan.request[pair]) if kind == "replenish" else qty,
-        "cut_reason": CUT_REASONS[int(plan.cut_reason[pair])] if kind == "replenish" else "",
-        "water_level": water_level,
-        "value": value,
-        "transfer_no": transfer_no,
-    }
-
-
 def save_plan(
     conn: Connection, day: date, network: PlanningNetwork, plan: NightlyPlan, summary: dict
 ) -> dict:
@@ -223,9 +106,10 @@ def save_plan(
                 [Problem("plan", f"is {existing['status']}; it cannot be replanned", value=plan_id)]
             )
         conn.execute(delete(plan_lines).where(plan_lines.c.plan_id == plan_id))
+        conn.execute(delete(plan_upstream_lines).where(plan_upstream_lines.c.plan_id == plan_id))
         conn.execute(delete(plans).where(plans.c.id == plan_id))
-    rows = plan_rows(network, plan)
-    summary = {**summary, "exceptions": exception_totals(rows)}
+    frame = plan_frame(network, plan)
+    summary = {**summary, "exceptions": exception_totals(frame)}
     conn.execute(
         insert(plans).values(
             id=plan_id,
@@ -235,15 +119,13 @@ def save_plan(
             summary=json.dumps(summary, sort_keys=True),
         )
     )
-    for start in range(0, len(rows), 5000):
-        chunk = rows[start : start + 5000]
-        conn.execute(insert(plan_lines), [{"plan_id": plan_id, **row} for row in chunk])
+    insert_frame(conn, plan_lines, frame, constants={"plan_id": plan_id})
     if existing is not None and existing["status"] == "cancelled":
         record_transition(conn, plan_id, "cancelled", "draft", "nightly plan", "planned again")
     # Millions of fresh lines: the console's plan pages must not be planned for an empty
     # table (autovacuum may be off, or not have run yet).
     analyze(conn, [plans.name, plan_lines.name])
-    return {**_header(conn, plan_id), "lines": len(rows)}
+    return {**_header(conn, plan_id), "lines": frame.height}
 
 
 def _header(conn: Connection, plan_id: str, lock: bool = False) -> dict | None:
@@ -256,6 +138,15 @@ def _header(conn: Connection, plan_id: str, lock: bool = False) -> dict | None:
     out = row._asdict()
     out["summary"] = json.loads(out["summary"])
     return out
+
+
+def latest_plan_id(conn: Connection) -> str:
+    """The id of the plan for the latest delivery day (any status). NotFound when
+    there is no plan at all."""
+    found = conn.execute(select(plans.c.id).order_by(plans.c.for_day.desc()).limit(1)).scalar()
+    if found is None:
+        raise NotFound("plan", "latest")
+    return found
 
 
 def get_plan(conn: Connection, plan_id: str, *, lock: bool = False) -> dict:

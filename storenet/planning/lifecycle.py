@@ -28,6 +28,7 @@ from storenet.errors import Problem, Refused
 from storenet.ledger.transfers import create_transfer, ship_transfer
 from storenet.planning.documents import get_plan, record_transition
 from storenet.planning.feasibility import plan_problems
+from storenet.planning.upstream import release_upstream
 from storenet.store.clock import utc_now
 from storenet.store.schema import plan_lines, plans
 
@@ -139,7 +140,13 @@ def release_plan(conn: Connection, plan_id: str, by: str = "") -> dict:
         )
         ship_transfer(conn, key=f"{transfer_id}:ship", transfer_id=transfer_id)
         released.append(transfer_id)
-    summary = {**header["summary"], "transfers": len(released)}
+    upstream = release_upstream(conn, plan_id, by or "nightly plan")
+    summary = {
+        **header["summary"],
+        "transfers": len(released),
+        "purchase_orders_released": len(upstream["purchase_orders"]),
+        "warehouse_transfers": len(upstream["warehouse_transfers"]),
+    }
     conn.execute(
         update(plans)
         .where(plans.c.id == plan_id)

@@ -23,15 +23,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from storenet.errors import Problem, Refused
 from storenet.planning import demand
-from storenet.planning.cycle import NightlyPlan, PlanSettings, nightly_plan
+from storenet.planning.chain.plan import chain_plan
+from storenet.planning.cycle import NightlyPlan, PlanSettings
 from storenet.planning.documents import save_plan
 from storenet.planning.history import history_span, read_history
 from storenet.planning.network import PlanningNetwork
-from storenet.planning.source import network_from_db, stock_from_db
+from storenet.planning.source import chain_stock_from_db, network_from_db, tree_from_db
+from storenet.planning.upstream import save_upstream, upstream_rows, upstream_summary
+from storenet.purchasing.lead_times import learned_lead_times
+from storenet.purchasing.on_order import on_order
 from storenet.settings import Settings
 from storenet.store.engine import reading, unit_of_work
 
@@ -114,13 +118,6 @@ def run_plan(
             [Problem("model", "gbm needs LightGBM: pip install 'storenet[gbm]'", value=model)]
         )
     tell = progress or (lambda stage, done, total: None)
-    tell("reading network", 0, 1)
-    with reading(engine) as conn:
-        network = network_from_db(conn)
-        stock = stock_from_db(conn, network)
-    tell("reading network", 1, 1)
-    if network.n_pairs == 0:
-        raise Refused([Problem("assortment", "is empty; import a network first")])
     if day is None:
         span = history_span(settings.history_dir)
         if span is None:
@@ -128,6 +125,18 @@ def run_plan(
                 [Problem("history", "is empty; close a day first", value=str(settings.history_dir))]
             )
         day = span[1] + timedelta(days=1)
+    ps = plan_settings or PlanSettings()
+    tell("reading network", 0, 1)
+    with reading(engine) as conn:
+        network = network_from_db(conn)
+        if network.n_pairs == 0:
+            raise Refused([Problem("assortment", "is empty; import a network first")])
+        tree = tree_from_db(conn, network, ps.lead_days, ps.review_days, learned_lead_times(conn))
+        # Orders go out the evening before `day`; a supplier's week starts on Monday.
+        evening = day - timedelta(days=1)
+        week_start = evening - timedelta(days=evening.weekday())
+        stock = chain_stock_from_db(conn, network, tree, on_order(conn), week_start)
+    tell("reading network", 1, 1)
     path = state_path(settings)
     saved = demand.DemandState.load(path) if path.exists() else None
     state = learn_through(network, settings.history_dir, day - timedelta(days=1), saved, tell)
@@ -137,7 +146,6 @@ def run_plan(
         # default plan (and the API server importing this module) does not need.
         from storenet.planning import gbm_demand
 
-        ps = plan_settings or PlanSettings()
         run = gbm_demand.plan_forecast(
             settings.home,
             network,
@@ -148,11 +156,17 @@ def run_plan(
             progress=tell,
         )
         forecast, seconds = run.forecast, run.seconds
-    plan = nightly_plan(network, state, stock, plan_settings, progress=tell, forecast=forecast)
-    if seconds:
-        plan = replace(plan, seconds={**seconds, **plan.seconds})
-    summary = summarise(network, plan)
-    header = unit_of_work(engine, lambda conn: save_plan(conn, day, network, plan, summary))
+    chain = chain_plan(network, tree, state, stock, ps, progress=tell, forecast=forecast)
+    plan = replace(chain.stores, seconds={**seconds, **chain.seconds})
+    upstream = upstream_rows(network, tree, chain.upstream)
+    summary = {**summarise(network, plan), **upstream_summary(upstream)}
+
+    def write(conn: Connection) -> dict:
+        header = save_plan(conn, day, network, plan, summary)
+        save_upstream(conn, header["id"], upstream)
+        return header
+
+    header = unit_of_work(engine, write)
     path.parent.mkdir(parents=True, exist_ok=True)
     state.save(path)
     return header, plan

@@ -7,6 +7,7 @@ COPY on PostgreSQL), then arrays; nothing loops over pairs in Python.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ import polars as pl
 from sqlalchemy import Connection
 
 from storenet.ledger.locations import FIRST_REAL_ID
+from storenet.planning.chain.tree import ChainStock, ChainTree, build_tree
 from storenet.planning.cycle import Stock
 from storenet.planning.network import PlanningNetwork, build_network, index_of
 from storenet.store.bulk import read_frame
@@ -36,6 +38,63 @@ def stock_from_master(network: PlanningNetwork, master_dir: Path) -> Stock:
     np.add.at(warehouse, (wh[at_wh], sku[at_wh]), qty[at_wh])
     zero = np.zeros(network.n_pairs, np.int64)
     return Stock(on_hand=on_hand, in_transit=zero, reserved=zero.copy(), warehouse=warehouse)
+
+
+def tree_from_master(
+    network: PlanningNetwork, master_dir: Path, default_lead_days: int, default_review_days: int
+) -> ChainTree:
+    """The chain above the stores from the master files in `master_dir` (warehouses,
+    lanes, supplier_items as `storenet generate` writes them; docs/data-formats.md):
+    primary supplier items only, stated lead times (no receipts to learn from)."""
+
+    def read(name: str) -> pl.DataFrame:
+        path = Path(master_dir) / f"{name}.parquet"
+        return pl.read_parquet(path) if path.exists() else pl.read_csv(path.with_suffix(".csv"))
+
+    items = read("supplier_items")
+    if "is_primary" in items.columns:
+        items = items.filter(pl.col("is_primary").fill_null(True))
+    if "unit_cost_cents" not in items.columns:
+        items = items.with_columns(
+            (pl.col("unit_cost").cast(pl.Float64) * 100)
+            .round()
+            .cast(pl.Int64)
+            .alias("unit_cost_cents")
+        )
+    return build_tree(
+        network, read("warehouses"), read("lanes"), items, default_lead_days, default_review_days
+    )
+
+
+def chain_stock_from_master(
+    network: PlanningNetwork, tree: ChainTree, master_dir: Path
+) -> ChainStock:
+    """Stock for the chain plan from the master files: `opening_stock` at stores (per
+    pair) and at every warehouse of the tree, nothing in transit, and the open
+    purchase orders of the history (status not closed nor cancelled) on order."""
+    folder = Path(master_dir)
+    rows = pl.read_parquet(folder / "opening_stock.parquet")
+    stores = stock_from_master(network, folder)
+    shape = (tree.n_warehouses, network.n_skus)
+    free = _per_cell(
+        tree.warehouse_ids, network, rows.rename({"location_id": "warehouse_id"}), "qty", shape
+    )
+    orders_path = folder / "purchase_orders.parquet"
+    on_order = np.zeros(shape, np.int64)
+    if orders_path.exists():
+        orders = pl.read_parquet(orders_path).filter(
+            ~pl.col("status").is_in(["closed", "cancelled"])
+        )
+        lines = pl.read_parquet(folder / "purchase_order_lines.parquet").join(
+            orders.select(pl.col("id").alias("po_id"), "warehouse_id"), on="po_id"
+        )
+        on_order = _per_cell(tree.warehouse_ids, network, lines, "qty_ordered", shape)
+    zero = np.zeros(shape, np.int64)
+    return ChainStock(
+        stores=Stock(stores.on_hand, stores.in_transit, stores.reserved, free),
+        warehouse_in_transit=zero,
+        warehouse_on_order=on_order,
+    )
 
 
 def network_from_db(conn: Connection) -> PlanningNetwork:
@@ -118,3 +177,127 @@ def stock_from_db(conn: Connection, network: PlanningNetwork) -> Stock:
     warehouse = np.zeros((len(network.warehouses), network.n_skus), np.int64)
     warehouse[wh[at_wh], sku[at_wh]] = np.maximum(free, 0)
     return Stock(warehouse=warehouse, **per_pair)
+
+
+def tree_from_db(
+    conn: Connection,
+    network: PlanningNetwork,
+    default_lead_days: int,
+    default_review_days: int,
+    learned: pl.DataFrame | None = None,
+) -> ChainTree:
+    """The chain above the stores from the database: warehouses and their parents,
+    lanes, and each SKU's primary supplier item. `learned` (supplier_id, sku_id,
+    lead_days_mean, lead_days_sd), lead times learned from receipts, replaces the
+    stated figures of the items it covers. Lanes missing from the table fall back to
+    `default_lead_days` and `default_review_days`."""
+    warehouses = read_frame(
+        conn,
+        "SELECT id, kind, parent_id FROM warehouses ORDER BY id",
+        {"id": pl.String, "kind": pl.String, "parent_id": pl.String},
+    )
+    lanes = read_frame(
+        conn,
+        "SELECT from_id, to_id, lead_days_mean, lead_days_sd, review_days FROM lanes",
+        {
+            "from_id": pl.String,
+            "to_id": pl.String,
+            "lead_days_mean": pl.Float64,
+            "lead_days_sd": pl.Float64,
+            "review_days": pl.Int32,
+        },
+    )
+    items = read_frame(
+        conn,
+        "SELECT supplier_id, sku_id, delivers_to, lead_days_mean, lead_days_sd, moq,"
+        " case_pack, weekly_capacity, unit_cost_cents, order_days FROM supplier_items"
+        " WHERE is_primary",
+        {
+            "supplier_id": pl.String,
+            "sku_id": pl.String,
+            "delivers_to": pl.String,
+            "lead_days_mean": pl.Float64,
+            "lead_days_sd": pl.Float64,
+            "moq": pl.Int64,
+            "case_pack": pl.Int64,
+            "weekly_capacity": pl.Int64,
+            "unit_cost_cents": pl.Int64,
+            "order_days": pl.String,
+        },
+    )
+    if learned is not None and learned.height:
+        taught = learned.select(
+            "supplier_id",
+            "sku_id",
+            pl.col("lead_days_mean").alias("learned_mean"),
+            pl.col("lead_days_sd").alias("learned_sd"),
+        )
+        items = (
+            items.join(taught, on=["supplier_id", "sku_id"], how="left")
+            .with_columns(
+                pl.coalesce("learned_mean", "lead_days_mean").alias("lead_days_mean"),
+                pl.coalesce("learned_sd", "lead_days_sd").alias("lead_days_sd"),
+            )
+            .drop("learned_mean", "learned_sd")
+        )
+    return build_tree(network, warehouses, lanes, items, default_lead_days, default_review_days)
+
+
+def chain_stock_from_db(
+    conn: Connection,
+    network: PlanningNetwork,
+    tree: ChainTree,
+    on_order: pl.DataFrame,
+    week_start: date | None = None,
+) -> ChainStock:
+    """Stock now for the chain plan. Per pair as `stock_from_db`; per warehouse of the
+    tree (`tree.warehouse_ids`, the central ones included): free stock (on hand -
+    reserved), what is on its way to it (the ledger's in transit there), and
+    `on_order` (warehouse_id, sku_id, units: open purchase-order units). With
+    `week_start` (a date), what the plans for deliveries since then ordered of each
+    SKU from suppliers, which counts against the supplier's weekly capacity (orders
+    raised by hand are not counted: the plan's are the ones it can see coming)."""
+    stores = stock_from_db(conn, network)
+    rows = read_frame(
+        conn,
+        "SELECT l.warehouse_id, b.sku_id, b.on_hand - b.reserved AS free, b.in_transit"
+        " FROM balances b JOIN locations l ON l.id = b.location_id"
+        " WHERE l.warehouse_id IS NOT NULL",
+        {"warehouse_id": pl.String, "sku_id": pl.String, "free": pl.Int64, "in_transit": pl.Int64},
+    )
+    shape = (tree.n_warehouses, network.n_skus)
+    free = np.maximum(_per_cell(tree.warehouse_ids, network, rows, "free", shape), 0)
+    ordered = None
+    if week_start is not None:
+        week = read_frame(
+            conn,
+            "SELECT l.sku_id, SUM(l.qty_ordered) AS units FROM purchase_order_lines l"
+            " JOIN purchase_orders o ON o.id = l.po_id JOIN plans p ON p.id = o.plan_id"
+            f" WHERE o.status <> 'cancelled' AND p.for_day >= '{week_start.isoformat()}'"
+            " GROUP BY l.sku_id",
+            {"sku_id": pl.String, "units": pl.Int64},
+        )
+        ordered = np.zeros(network.n_skus, np.int64)
+        sku = index_of(week["sku_id"], network.sku_ids)
+        ordered[sku[sku >= 0]] = week["units"].to_numpy()[sku >= 0]
+    return ChainStock(
+        stores=Stock(stores.on_hand, stores.in_transit, stores.reserved, free),
+        warehouse_in_transit=_per_cell(tree.warehouse_ids, network, rows, "in_transit", shape),
+        warehouse_on_order=_per_cell(tree.warehouse_ids, network, on_order, "units", shape),
+        ordered_this_week=ordered,
+    )
+
+
+def _per_cell(
+    warehouse_ids: list[str],
+    network: PlanningNetwork,
+    rows: pl.DataFrame,
+    column: str,
+    shape: tuple[int, int],
+) -> np.ndarray:
+    out = np.zeros(shape, np.int64)
+    wh = index_of(rows["warehouse_id"], warehouse_ids)
+    sku = index_of(rows["sku_id"], network.sku_ids)
+    known = (wh >= 0) & (sku >= 0)
+    np.add.at(out, (wh[known], sku[known]), rows[column].to_numpy()[known])
+    return out

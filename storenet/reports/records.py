@@ -174,12 +174,21 @@ def list_transfers(
     status: str | None,
     limit: int,
     offset: int,
+    visible_warehouses: set[str] | None = None,
 ) -> list[dict]:
-    """Transfers by id; scoped callers see those with a visible store at either end."""
+    """Transfers by id; scoped callers (`visible` stores not None) see those with a
+    visible store, or one of `visible_warehouses`, at either end."""
     q, src, dst = _transfer_query()
     if visible is not None:
-        ids = sorted(visible)
-        q = q.where(or_(src.c.store_id.in_(ids), dst.c.store_id.in_(ids)))
+        ids, whs = sorted(visible), sorted(visible_warehouses or ())
+        q = q.where(
+            or_(
+                src.c.store_id.in_(ids),
+                dst.c.store_id.in_(ids),
+                src.c.warehouse_id.in_(whs),
+                dst.c.warehouse_id.in_(whs),
+            )
+        )
     if location is not None:
         q = q.where(or_(*[c == location for c in (*_ref(src), *_ref(dst))]))
     if status is not None:

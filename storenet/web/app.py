@@ -9,7 +9,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from storenet.web import overview, plans, products, signin, simulator, stockdesk, stores
+from storenet.web import (
+    overview,
+    plans,
+    products,
+    purchasing,
+    signin,
+    simulator,
+    stockdesk,
+    stores,
+)
 from storenet.web.layout import HERE, PREFIX, SignInNeeded, render
 
 ROUTERS = [
@@ -20,6 +29,7 @@ ROUTERS = [
     stockdesk.router,
     products.router,
     simulator.router,
+    purchasing.router,
 ]
 
 

@@ -4,6 +4,7 @@ and the same audit entries as the API and the console (issue 13, item 6)."""
 from __future__ import annotations
 
 import functools
+import json
 
 import pytest
 from sqlalchemy import select
@@ -159,3 +160,23 @@ def test_plan_lines_are_readable_at_80_columns_with_their_reasons(drafted):
         )
     if cut:
         assert "cut" in screen.getvalue()
+
+
+def test_plan_show_latest_json_prints_the_summary_figures_of_the_newest_plan(drafted):
+    engine, plan_id = drafted
+    result = CliRunner().invoke(app, ["plan", "show", "latest", "--json"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert shown["id"] == plan_id and shown["status"] == "draft"
+    summary = shown["summary"]
+    assert summary["units_requested"] >= summary["units_allocated"] > 0
+    with engine.connect() as conn:
+        header = conn.execute(select(plans.c.summary).where(plans.c.id == plan_id)).scalar()
+    assert summary == json.loads(header)
+
+
+def test_plan_show_latest_without_any_plan_says_so(engine, tmp_path, monkeypatch):
+    monkeypatch.setenv("STORENET_HOME", str(tmp_path))
+    monkeypatch.setenv("STORENET_DB", engine.url.render_as_string(hide_password=False))
+    result = CliRunner().invoke(app, ["plan", "show", "latest", "--json"])
+    assert result.exit_code == 2 and "latest" in result.output

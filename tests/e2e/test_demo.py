@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
-from storenet.demo import run_demo
+from storenet.demo import history_end, run_demo
 from storenet.ledger.verify import conservation_errors, verify_balances
 from storenet.settings import Settings
 from storenet.store.engine import open_engine, reading
@@ -24,7 +26,8 @@ def test_the_demo_runs_through_the_real_paths_and_a_second_run_changes_nothing(t
         assert first.summary["accepted"] == lines > 0
         assert verify_balances(conn) == [] and conservation_errors(conn) == {}
     assert first.state.stock and sum(first.state.stores_by_region_format.values()) > 0
-    assert (settings.history_dir / "month=2026-11" / "day=2026-11-23.parquet").exists()
+    first_day = history_end(28) + timedelta(days=1)
+    assert (settings.history_dir / f"month={first_day:%Y-%m}" / f"day={first_day}.parquet").exists()
     # when it runs again, then every batch is a replay and nothing new is written
     second = run_demo(settings, stores=25, skus=40, days=60)
     assert second.summary == first.summary

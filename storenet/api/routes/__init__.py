@@ -4,9 +4,11 @@
 from storenet.api.routes import (
     auth,
     catalog,
+    echelons,
     network,
     plans,
     pos,
+    purchasing,
     stock,
     stockroom,
     transfers,
@@ -17,10 +19,13 @@ ROUTERS = [
     auth.router,
     users.router,
     pos.router,
+    # Before stock: /stock/echelons would otherwise be read as /stock/{location}.
+    echelons.router,
     stock.router,
     stockroom.router,
     transfers.router,
     network.router,
     catalog.router,
     plans.router,
+    purchasing.router,
 ]

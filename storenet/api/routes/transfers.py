@@ -1,4 +1,8 @@
-"""Transfers: create, ship, receive (with differences), list and read."""
+"""Transfers between stores and warehouses: create, ship, cancel, receive (with
+differences), list and read (with every change of status).
+
+Writes go through storenet.transfer_decisions (create, ship, cancel) and
+storenet.stockroom (receive): checked, done once per Idempotency-Key, audited."""
 
 from __future__ import annotations
 
@@ -7,15 +11,15 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from storenet import stockroom
+from storenet import stockroom, transfer_decisions
 from storenet.accounts.access import answered_as, require, require_any
-from storenet.accounts.scope import visible_stores
+from storenet.accounts.scope import visible_stores, visible_warehouses
 from storenet.api.deps import IdempotencyKey
 from storenet.api.pagination import PageDep, page_of
-from storenet.api.routes.common import act, exact_json, once
+from storenet.api.routes.common import act, exact_json
 from storenet.http.callers import CurrentPrincipal
 from storenet.http.service import ServiceDep
-from storenet.ledger.transfers import create_transfer, ship_transfer
+from storenet.ledger.transfer_states import transitions
 from storenet.reports import records
 
 router = APIRouter(tags=["transfers"])
@@ -34,9 +38,19 @@ class TransferIn(BaseModel):
         max_length=64,
         description="Unique across the network: a taken id is refused (422) whoever holds it",
     )
-    source: str = Field(min_length=1, max_length=32)
-    destination: str = Field(min_length=1, max_length=32)
+    source: str = Field(min_length=1, max_length=32, description="Store or warehouse id")
+    destination: str = Field(
+        min_length=1,
+        max_length=32,
+        description="Store or warehouse id; a store sends to a warehouse only as a return "
+        "to the warehouse that supplies it",
+    )
     lines: list[TransferLineIn] = Field(min_length=1, max_length=5000)
+    reason: str | None = Field(default=None, max_length=500, description="Why (kept with it)")
+
+
+class CancelIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500, description="Why the draft is cancelled")
 
 
 class ReceiveIn(BaseModel):
@@ -64,8 +78,10 @@ def transfers_list(
 ) -> dict:
     def work(conn):  # type: ignore[no-untyped-def]
         require(conn, who, "transfer.read")
-        seen = visible_stores(conn, who)
-        rows = records.list_transfers(conn, seen, location, status, page.limit, page.offset)
+        seen, depots = visible_stores(conn, who), visible_warehouses(conn, who)
+        rows = records.list_transfers(
+            conn, seen, location, status, page.limit, page.offset, visible_warehouses=depots
+        )
         return page_of(rows, page)
 
     return svc.read(work)
@@ -74,7 +90,7 @@ def transfers_list(
 @router.get(
     "/transfers/{transfer_id}",
     openapi_extra=act("transfer.read"),
-    summary="A transfer and its lines",
+    summary="A transfer, its lines and every change of its status (when, who, why)",
 )
 def transfers_get(transfer_id: TransferId, who: CurrentPrincipal, svc: ServiceDep) -> dict:
     def work(conn):  # type: ignore[no-untyped-def]
@@ -82,7 +98,7 @@ def transfers_get(transfer_id: TransferId, who: CurrentPrincipal, svc: ServiceDe
         doc = records.get_transfer(conn, transfer_id)
         with answered_as("transfer", transfer_id):
             require_any(conn, who, "transfer.read", [doc["source"], doc["destination"]])
-        return doc
+        return {**doc, "transitions": transitions(conn, transfer_id)}
 
     return svc.read(work)
 
@@ -91,52 +107,61 @@ def transfers_get(transfer_id: TransferId, who: CurrentPrincipal, svc: ServiceDe
     "/transfers",
     status_code=201,
     openapi_extra=act("transfer.write"),
-    summary="Create a draft transfer (the caller must hold the source)",
+    summary="Create a draft transfer between stores and warehouses (the caller must hold "
+    "the source and may use the destination, or return to the source's warehouse)",
 )
 def transfers_create(body: TransferIn, key: IdempotencyKey, who: CurrentPrincipal, svc: ServiceDep):
-    def work(conn):  # type: ignore[no-untyped-def]
-        require(conn, who, "transfer.write", locations=[body.source])
-        payload = body.model_dump(exclude_none=True)
-        return once(
-            conn,
-            who,
-            key,
-            payload,
-            lambda: create_transfer(
+    payload = body.model_dump(exclude_none=True)
+    return exact_json(
+        svc.write(
+            lambda conn: transfer_decisions.create(
                 conn,
-                key=who.key_prefix + key,
+                who,
+                key=key,
                 transfer_id=body.transfer_id,
                 source=body.source,
                 destination=body.destination,
                 lines=payload["lines"],
-            ),
-        )
-
-    return exact_json(svc.write(work), 201)
+                reason=body.reason or "",
+            )
+        ),
+        201,
+    )
 
 
 @router.post(
     "/transfers/{transfer_id}/ship",
     openapi_extra=act("transfer.write"),
-    summary="Ship a draft transfer (the caller must hold the source)",
+    summary="Ship a draft transfer (the caller must hold the source; audited)",
 )
 def transfers_ship(
     transfer_id: TransferId, key: IdempotencyKey, who: CurrentPrincipal, svc: ServiceDep
 ):
-    def work(conn):  # type: ignore[no-untyped-def]
-        require(conn, who, "transfer.write")
-        doc = records.get_transfer(conn, transfer_id)
-        with answered_as("transfer", transfer_id):
-            require(conn, who, "transfer.write", locations=[doc["source"]])
-        return once(
-            conn,
-            who,
-            key,
-            {"ship": transfer_id},
-            lambda: ship_transfer(conn, key=who.key_prefix + key, transfer_id=transfer_id),
-        )
+    return exact_json(
+        svc.write(lambda conn: transfer_decisions.ship(conn, who, key=key, transfer_id=transfer_id))
+    )
 
-    return exact_json(svc.write(work))
+
+@router.post(
+    "/transfers/{transfer_id}/cancel",
+    openapi_extra=act("transfer.write"),
+    summary="Cancel a draft transfer, with a reason (the caller must hold the source; "
+    "its named serials are free again; audited)",
+)
+def transfers_cancel(
+    transfer_id: TransferId,
+    body: CancelIn,
+    key: IdempotencyKey,
+    who: CurrentPrincipal,
+    svc: ServiceDep,
+):
+    return exact_json(
+        svc.write(
+            lambda conn: transfer_decisions.cancel(
+                conn, who, key=key, transfer_id=transfer_id, reason=body.reason
+            )
+        )
+    )
 
 
 @router.post(

@@ -6,8 +6,8 @@ rounded up to whole cases, then up to the minimum order quantity (itself rounded
 to whole cases). Orders go out only on the supplier's order days; the protection
 period of tonight's order runs to the next order day. When the lines of one SKU ask
 more than the supplier's weekly capacity has left, the capacity is shared by the
-same water-filling as scarce stock (`allocate.allocate_scarce`: each unit where it
-is most likely to sell), then each line is rounded down to whole cases and dropped
+same water-filling as scarce stock (`sharing.share_scarce`: each unit where it is
+most likely to sell), then each line is rounded down to whole cases and dropped
 if below the minimum, so the capacity is never exceeded.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from storenet.planning.allocate import allocate_scarce
+from storenet.planning.chain.sharing import share_scarce
 
 NOTES = (
     "",
@@ -114,8 +114,7 @@ def share_capacity(
     n_skus = limit.size
     asked = np.bincount(sku, qty, n_skus).astype(np.int64)
     supply = np.where(limit >= 0, np.maximum(limit, 0), asked)
-    zeros = np.zeros(sku.size, np.int64)
-    alloc = allocate_scarce(sku, supply, qty, position, zeros, r, p)
+    alloc = share_scarce(sku, supply, qty, position, r, p)
     cut = alloc.units < qty
     case = np.asarray(case_pack, np.int64)[sku]
     units = np.where(cut, alloc.units // case * case, qty)

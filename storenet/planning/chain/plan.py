@@ -9,7 +9,7 @@
    + in transit to it + on order for it + every position below.
 3. Transfers: a node fed by its parent asks target - position; the parent shares
    what it holds now (after its own stores' lines) among its children by water-
-   filling on the children's echelon demand (`allocate_scarce`). A launch's first
+   filling on the children's echelon demand (`sharing.share_scarce`). A launch's first
    delivery flows the same way: central to regionals by their stores' priors, then
    regionals to stores.
 4. Purchases: a node fed by the supplier orders target - position on the supplier's
@@ -29,11 +29,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from storenet.planning import demand
-from storenet.planning.allocate import allocate_scarce
 from storenet.planning.chain import orders
 from storenet.planning.chain.echelon import (
     backorder_cost,
-    echelon_target,
+    demand_quantile,
+    lifted_target,
     nb_from_moments,
     stage_service_levels,
 )
@@ -46,6 +46,7 @@ from storenet.planning.chain.pooling import (
     pool_demand,
     supply_sources,
 )
+from storenet.planning.chain.sharing import share_scarce
 from storenet.planning.chain.tree import CENTRAL, ChainStock, ChainTree
 from storenet.planning.cycle import (
     HorizonForecast,
@@ -79,7 +80,7 @@ class UpstreamLines:
     demand_mean: np.ndarray  # float64: echelon demand over its cumulative horizon
     demand_quantile: np.ndarray  # int64: at the service level
     service_level: np.ndarray  # float64
-    position: np.ndarray  # int64: echelon inventory position
+    position: np.ndarray  # int64: echelon position, each node below counted up to its target
     target: np.ndarray  # int64: echelon target
     cut_reason: np.ndarray  # int8: CUT_NONE, CUT_SCARCE (upstream stock), CUT_CAPACITY
     water_level: np.ndarray  # float64: P(sale) of the last unit given; 1 = not scarce
@@ -101,7 +102,7 @@ class EchelonFigures:
     quantile: np.ndarray  # int64
     target: np.ndarray  # int64: echelon target
     below_target: np.ndarray  # int64: sum of the targets directly below (the floor)
-    position: np.ndarray  # int64: echelon inventory position
+    position: np.ndarray  # int64: echelon position, each node below counted up to its target
     free: np.ndarray  # int64: on hand - reserved at the node
     in_transit: np.ndarray  # int64: on its way to the node from a warehouse
     on_order: np.ndarray  # int64: open purchase-order units for the node
@@ -240,7 +241,11 @@ def _echelons(
 
     below_target = np.rint(per_node(stores.target.astype(np.float64))).astype(np.int64)
     lift_in = per_node((stores.target - stores.quantile).astype(np.float64))
-    position_in = np.rint(per_node(stores.position.astype(np.float64))).astype(np.int64)
+    # Each node below counts up to its target: a store's excess cannot serve a store
+    # that is short (only rebalancing moves it), so adding it would hide the shortage
+    # from the warehouse (echelon theory's balance assumption fails in a tree).
+    counted = np.minimum(stores.position, stores.target).astype(np.float64)
+    position_in = np.rint(per_node(counted)).astype(np.int64)
     in_transit = _rows(stock.warehouse_in_transit, n_w, n_k)
     on_order = _rows(stock.warehouse_on_order, n_w, n_k)
     mean = pooled.mean.reshape(n_w, n_k)
@@ -264,25 +269,29 @@ def _echelons(
         h = np.stack([1.0 - mine, mine - up, up])
         level[w] = stage_service_levels(h, backorder)[1]
 
+    # A leg's lead-time spread is shared by every store below it: Var += (the
+    # echelon's daily mean)^2 sd^2, summed up the tree with the children's.
+    order = depth_order(tree)
+    lead_var = daily**2 * leg_sd**2
+    for w in order:
+        if parent[w] >= 0:
+            lead_var[parent[w]] += np.where(source[w] == parent[w], lead_var[w], 0.0)
+    var += lead_var
+    planned = source != NO_SOURCE
+    quantile = np.where(planned, np.ceil(demand_quantile(mean, var, level) - 1e-9), 0)
+    quantile = quantile.astype(np.int64)
     target = np.zeros((n_w, n_k), np.int64)
-    quantile = np.zeros((n_w, n_k), np.int64)
     position = np.zeros((n_w, n_k), np.int64)
-    lead_var = np.zeros((n_w, n_k))
-    for w in depth_order(tree):
-        lead_var[w] += daily[w] ** 2 * leg_sd[w] ** 2
-        var[w] += lead_var[w]
-        t, q = echelon_target(mean[w], var[w], level[w], lift_in[w], below_target[w])
-        planned = source[w] != NO_SOURCE
-        target[w] = np.where(planned, np.ceil(t - 1e-9), 0)
-        quantile[w] = np.where(planned, np.ceil(q - 1e-9), 0)
+    for w in order:
+        t = lifted_target(quantile[w], lift_in[w], below_target[w])
+        target[w] = np.where(planned[w], np.ceil(t - 1e-9), 0)
         position[w] = free[w] + in_transit[w] + on_order[w] + position_in[w]
         if parent[w] >= 0:
             fed = source[w] == parent[w]
             up = parent[w]
             below_target[up] += np.where(fed, target[w], 0)
             lift_in[up] += np.where(fed, target[w] - quantile[w], 0)
-            position_in[up] += np.where(fed, position[w], 0)
-            lead_var[up] += np.where(fed, lead_var[w], 0)
+            position_in[up] += np.where(fed, np.minimum(position[w], target[w]), 0)
     return EchelonFigures(
         source=source,
         leg_days=leg_days,
@@ -324,7 +333,7 @@ def _transfers(figures: EchelonFigures, parent_free: np.ndarray) -> dict:
     request = short[w, k]
     r, p, net = _echelon_nb(figures, w, k)
     supply = np.maximum(parent_free, 0).reshape(-1)
-    alloc = allocate_scarce(parent * n_k + k, supply, request, net, np.zeros_like(request), r, p)
+    alloc = share_scarce(parent * n_k + k, supply, request, net, r, p)
     cut = alloc.units < request
     return dict(
         kind=np.full(w.size, TRANSFER, np.int8),

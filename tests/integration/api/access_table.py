@@ -130,10 +130,11 @@ ACCESS: dict[tuple[str, str], dict] = {
     ("POST", "/transfers"): {
         "action": "transfer.write",
         "key": True,
+        # A return from S1 to the warehouse that supplies it: every holder of S1 may.
         "body": {
             "transfer_id": "T-new-{role}",
             "source": "S1",
-            "destination": "S4",
+            "destination": "WE",
             "lines": [{"sku": "K1", "qty": 1}],
         },
     },
@@ -155,6 +156,14 @@ ACCESS: dict[tuple[str, str], dict] = {
         "foreign": {"transfer_id": "T-F2-shipped"},
         "body": {},
     },
+    ("POST", "/transfers/{transfer_id}/cancel"): {
+        "action": "transfer.write",
+        "key": True,
+        "own": {"transfer_id": "T-S1"},
+        "foreign": {"transfer_id": "T-F2"},
+        "body": {"reason": "access matrix"},
+    },
+    ("GET", "/stock/echelons"): {"action": "stock.echelons"},
     ("GET", "/stores"): {"action": "network.read"},
     ("GET", "/stores/{store_id}"): {
         "action": "network.read",
@@ -235,6 +244,43 @@ ACCESS: dict[tuple[str, str], dict] = {
         "own": {"plan_id": "plan-2026-01-01"},
         "foreign": {"plan_id": "plan-2026-01-01"},
         "body": {"reason": "start over"},
+    },
+    # Purchase orders: no order exists in the matrix (allowed roles get 404 or 422,
+    # denied ones 403); franchise owners have no po.* action, so no foreign objects.
+    ("GET", "/purchase-orders"): {"action": "po.read"},
+    ("GET", "/purchase-orders/{po_id}"): {"action": "po.read", "own": {"po_id": "PO-NONE"}},
+    ("POST", "/purchase-orders"): {
+        "action": "po.write",
+        "key": True,
+        "body": {"supplier": "NO-SUPPLIER", "warehouse": "WE", "lines": [{"sku": "K1", "qty": 1}]},
+    },
+    ("POST", "/purchase-orders/{po_id}/approve"): {
+        "action": "po.approve",
+        "key": True,
+        "own": {"po_id": "PO-NONE"},
+    },
+    ("POST", "/purchase-orders/{po_id}/send"): {
+        "action": "po.write",
+        "key": True,
+        "own": {"po_id": "PO-NONE"},
+    },
+    ("POST", "/purchase-orders/{po_id}/confirm"): {
+        "action": "po.write",
+        "key": True,
+        "own": {"po_id": "PO-NONE"},
+        "body": {},
+    },
+    ("POST", "/purchase-orders/{po_id}/receive"): {
+        "action": "po.receive",
+        "key": True,
+        "own": {"po_id": "PO-NONE"},
+        "body": {"lines": [{"line_no": 1, "good": 1}]},
+    },
+    ("POST", "/purchase-orders/{po_id}/cancel"): {
+        "action": "po.write",
+        "key": True,
+        "own": {"po_id": "PO-NONE"},
+        "body": {"reason": "access matrix"},
     },
     # Last: it ends the caller's session.
     ("POST", "/auth/logout"): {"action": "self"},

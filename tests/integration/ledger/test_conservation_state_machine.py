@@ -1,9 +1,11 @@
 """RELIABILITY item 1: a stateful property test of the ledger against an in-memory model.
 
-Random sequences of receive, transfer (create + ship), receive (full or short), sell,
-return, count, scrap, hold, release, reserve and unreserve run on a real database.
-After every step: each SKU nets to zero over all locations, the database's balances
-equal the model's, and the projection equals a rebuild from movements.
+Random sequences of receive, transfer (create + ship, between the stores, the regional
+warehouse WE and the central WC; a store's return goes to WE only), cancel of a draft,
+receive (full or short), sell, return, count, scrap, hold, release, reserve and
+unreserve run on a real database. After every step: each SKU nets to zero over all
+locations, the database's balances equal the model's, the projection equals a rebuild
+from movements, and units in transit equal what the shipped transfers carry.
 
 Each example uses fresh SKU ids in the same database (unique ids need no cleanup).
 """
@@ -30,12 +32,12 @@ from sqlalchemy import Engine, insert, select
 from storenet.errors import InsufficientStock, Refused
 from storenet.ledger import reservations, stock, transfers
 from storenet.ledger.locations import location_ids
-from storenet.ledger.verify import conservation_errors, verify_balances
+from storenet.ledger.verify import conservation_errors, transit_errors, verify_balances
 from storenet.sales.ingest import ingest_pos_batch
 from storenet.store.engine import unit_of_work
 from storenet.store.schema import balances, skus
 
-LOCATIONS = ("S1", "S2", "WC")
+LOCATIONS = ("S1", "S2", "WE", "WC")
 STORES = ("S1", "S2")
 counter = itertools.count()
 
@@ -93,17 +95,23 @@ def make_machine(engine: Engine):
             if src == dst:
                 return
             k, tid = self.skus[sku], f"T{uuid.uuid4().hex[:10]}"
-            unit_of_work(
-                engine,
-                lambda c: transfers.create_transfer(
+
+            def create(c):  # type: ignore[no-untyped-def]
+                return transfers.create_transfer(
                     c,
                     key=self.key(),
                     transfer_id=tid,
                     source=src,
                     destination=dst,
                     lines=[{"sku": k, "qty": qty}],
-                ),
-            )
+                )
+
+            if src in STORES and dst == "WC":
+                # Not the store's warehouse (WE): a store returns stock only there.
+                with pytest.raises(Refused, match="destination"):
+                    unit_of_work(engine, create)
+                return
+            unit_of_work(engine, create)
             free = self.row(src, k)[0] - self.row(src, k)[2]
             try:
                 unit_of_work(
@@ -116,6 +124,25 @@ def make_machine(engine: Engine):
             self.row(src, k)[0] -= qty
             self.row(dst, k)[1] += qty
             self.shipped.append((tid, dst, k, qty))
+
+        @rule(src=st.sampled_from(("WE", "WC")), sku=st.integers(0, 1), qty=st.integers(1, 10))
+        def create_and_cancel(self, src, sku, qty):
+            # A cancelled draft moves nothing, whatever the source holds.
+            tid = f"T{uuid.uuid4().hex[:10]}"
+            dst = "S1" if src == "WE" else "WE"
+
+            def work(c):  # type: ignore[no-untyped-def]
+                transfers.create_transfer(
+                    c,
+                    key=self.key(),
+                    transfer_id=tid,
+                    source=src,
+                    destination=dst,
+                    lines=[{"sku": self.skus[sku], "qty": qty}],
+                )
+                return transfers.cancel_transfer(c, key=self.key(), transfer_id=tid, reason="r")
+
+            assert unit_of_work(engine, work)["status"] == "cancelled"
 
         @precondition(lambda self: self.shipped)
         @rule(short=st.integers(0, 3), data=st.data())
@@ -234,6 +261,7 @@ def make_machine(engine: Engine):
                 unbalanced = conservation_errors(conn)
                 assert not {k: v for k, v in unbalanced.items() if k in self.skus}
                 assert verify_balances(conn) == []
+                assert transit_errors(conn) == []
                 names = {v: k for k, v in self.loc.items()}
                 got = {
                     (names[r.location_id], r.sku_id): [r.on_hand, r.in_transit, r.reserved, r.held]

@@ -31,6 +31,8 @@ def test_ledger_verify_exits_non_zero_naming_the_corrupted_balance_then_zero_aft
     # then it fails naming the row
     assert result.exit_code == 1
     assert "S2 K2 in_transit: projection says 9, movements say 0" in result.output
+    # and units in transit that no shipped transfer carries
+    assert "in transit: S2 K2 in_transit: the ledger says 9, shipped transfers" in result.output
     # when rebuilt, then verify passes
     assert runner.invoke(app, ["ledger", "rebuild"]).exit_code == 0
     assert runner.invoke(app, ["ledger", "verify"]).exit_code == 0

@@ -14,7 +14,8 @@ from storenet.ledger.verify import verify_balances
 from storenet.planning.documents import edit_line, get_plan, read_lines
 from storenet.planning.lifecycle import approve_plan, release_plan
 from storenet.planning.service import run_plan
-from storenet.store.schema import movements, plan_lines
+from storenet.planning.upstream import read_upstream
+from storenet.store.schema import movements, plan_lines, purchase_order_lines, purchase_orders
 from tests.integration.statistics import analyzed_tables
 
 from .conftest import DAY
@@ -83,22 +84,39 @@ def test_a_draft_cannot_be_released(planned):
 def test_release_ships_every_line_once_and_the_ledger_stays_consistent(planned):
     engine, _, header, _ = planned
     lines = [r for r in lines_of(engine, header["id"]) if r["qty"] > 0]
+    with engine.connect() as conn:
+        upstream = read_upstream(conn, header["id"], limit=100_000)
+    moves = [r for r in upstream if r["kind"] == "transfer" and r["qty"] > 0]
+    buys = [r for r in upstream if r["kind"] == "purchase" and r["qty"] > 0]
+    # The generated network has a central warehouse and suppliers: the plan orders.
+    assert buys
     with engine.begin() as conn:
         approve_plan(conn, header["id"], "alice")
         released = release_plan(conn, header["id"])
     assert released["status"] == "released"
     assert released["summary"]["transfers"] == len({r["transfer_no"] for r in lines})
+    assert released["summary"]["warehouse_transfers"] == len({r["document_no"] for r in moves})
+    assert released["summary"]["purchase_orders_released"] == len({r["document_no"] for r in buys})
+    shipped = sum(r["qty"] for r in lines) + sum(r["qty"] for r in moves)
     with engine.connect() as conn:
         moved = conn.execute(
             select(func.count(), func.coalesce(func.sum(movements.c.qty), 0)).where(
                 movements.c.kind == "ship"
             )
         ).one()
-        assert moved[1] == sum(r["qty"] for r in lines)
+        assert moved[1] == shipped
         in_transit = conn.execute(
             text("SELECT COALESCE(SUM(in_transit), 0) FROM balances")
         ).scalar()
-        assert in_transit == sum(r["qty"] for r in lines)
+        assert in_transit == shipped
+        ordered = conn.execute(
+            select(func.sum(purchase_order_lines.c.qty_ordered))
+            .select_from(purchase_order_lines.join(purchase_orders))
+            .where(
+                purchase_orders.c.plan_id == header["id"], purchase_orders.c.status == "approved"
+            )
+        ).scalar()
+        assert ordered == sum(r["qty"] for r in buys)
         assert verify_balances(conn) == []
     # A second release writes nothing and answers the same.
     with engine.begin() as conn:

@@ -31,6 +31,7 @@ MASTER = {
         "kind": pa.string(),
         "region_id": pa.string(),
         "city_id": pa.string(),
+        "parent_id": pa.string(),
     },
     "franchisees": {"id": pa.string(), "name": pa.string()},
     "stores": {
@@ -72,6 +73,52 @@ MASTER = {
     },
     "opening_stock": {"location_id": pa.string(), "sku_id": pa.string(), "qty": pa.int32()},
     "opening_serials": {"serial": pa.string(), "sku_id": pa.string(), "location_id": pa.string()},
+    "suppliers": {"id": pa.string(), "name": pa.string(), "currency": pa.string()},
+    "supplier_items": {
+        "supplier_id": pa.string(),
+        "sku_id": pa.string(),
+        "delivers_to": pa.string(),
+        "lead_days_mean": pa.float64(),
+        "lead_days_sd": pa.float64(),
+        "moq": pa.int32(),
+        "case_pack": pa.int32(),
+        "weekly_capacity": pa.int32(),
+        "unit_cost": MONEY,
+        "currency": pa.string(),
+        "order_days": pa.string(),
+        "is_primary": pa.bool_(),
+    },
+    "lanes": {
+        "from_id": pa.string(),
+        "to_id": pa.string(),
+        "lead_days_mean": pa.float64(),
+        "lead_days_sd": pa.float64(),
+        "review_days": pa.int32(),
+    },
+    "purchase_orders": {
+        "id": pa.string(),
+        "supplier_id": pa.string(),
+        "warehouse_id": pa.string(),
+        "currency": pa.string(),
+        "ordered_on": pa.date32(),
+        "status": pa.string(),
+    },
+    "purchase_order_lines": {
+        "po_id": pa.string(),
+        "line_no": pa.int32(),
+        "sku_id": pa.string(),
+        "qty_ordered": pa.int32(),
+        "unit_cost": MONEY,
+        "promised_on": pa.date32(),
+    },
+    "purchase_order_receipts": {
+        "po_id": pa.string(),
+        "line_no": pa.int32(),
+        "received_on": pa.date32(),
+        "qty_good": pa.int32(),
+        "qty_damaged": pa.int32(),
+        "delivery_note": pa.string(),
+    },
 }
 HISTORY = {
     "store_id": pa.string(),
@@ -244,6 +291,6 @@ def test_the_same_seed_gives_identical_files(tmp_path: Path):
     generate(NetworkSpec(stores=30, skus=40, days=60, seed=4), tmp_path / "c")
     # then
     a, b, c = digest(tmp_path / "a"), digest(tmp_path / "b"), digest(tmp_path / "c")
-    assert len(a) == 9 + 3
+    assert len(a) == 15 + 3
     assert a == b
     assert a != c

@@ -92,24 +92,77 @@ def test_echelon_positions_and_floors_equal_a_loop_over_the_tree(case):
     figures = plan.echelons
     source = figures.source
 
+    def counted(w: int, k: int) -> int:
+        """Node w's echelon position for SKU k, each node below it up to its target."""
+        total = free[w, k] + transit[w, k] + on_order[w, k]
+        for v in range(tree.n_warehouses):
+            if v != w and source[v, k] == w:
+                total += min(counted(v, k), figures.target[v, k])
+        for pair in np.flatnonzero(network.pair_sku == k):
+            if network.store_warehouse[network.pair_store[pair]] == w:
+                total += min(plan.stores.position[pair], plan.stores.target[pair])
+        return total
+
     for w in range(tree.n_warehouses):
         for k in range(network.n_skus):
             if source[w, k] == NO_SOURCE:
                 assert figures.target[w, k] == 0
                 continue
-            position = 0
             below = 0
             for v in range(tree.n_warehouses):
-                if w in path(tree, source, v, k):
-                    position += free[v, k] + transit[v, k] + on_order[v, k]
                 if v != w and source[v, k] == w:
                     below += figures.target[v, k]
             for pair in np.flatnonzero(network.pair_sku == k):
-                home = network.store_warehouse[network.pair_store[pair]]
-                if w in path(tree, source, home, k):
-                    position += plan.stores.position[pair]
-                if home == w:
+                if network.store_warehouse[network.pair_store[pair]] == w:
                     below += plan.stores.target[pair]
-            assert figures.position[w, k] == position
+            assert figures.position[w, k] == counted(w, k)
             assert figures.below_target[w, k] == below
             assert figures.target[w, k] >= below
+
+
+def test_a_store_in_excess_does_not_hide_a_short_sibling_from_its_warehouse(case):
+    network, tree, state = case
+    shape = (tree.n_warehouses, network.n_skus)
+    zero = np.zeros(shape, np.int64)
+    on_hand = np.zeros(network.n_pairs, np.int64)
+    plan = chain_plan(network, tree, state, chain_stock(network, tree, on_hand, zero, zero, zero))
+    # One store of a warehouse gets far more than its target of SKU k; the others none.
+    k = int(network.pair_sku[np.argmax(plan.stores.target)])
+    pairs = np.flatnonzero(network.pair_sku == k)
+    home = network.store_warehouse[network.pair_store[pairs]]
+    w = int(home[0])
+    mine = pairs[home == w]
+    on_hand[mine[0]] = 10 * int(plan.stores.target[mine].sum()) + 100
+    again = chain_plan(network, tree, state, chain_stock(network, tree, on_hand, zero, zero, zero))
+    # The warehouse still asks for what its other stores are short of.
+    others = mine[1:]
+    short = int(np.maximum(again.stores.target[others] - again.stores.position[others], 0).sum())
+    assert short > 0
+    assert again.echelons.target[w, k] - again.echelons.position[w, k] >= short
+
+
+def test_a_forecast_made_elsewhere_pools_the_same_means(case):
+    """Without the posterior (a gbm forecast), a window's mean is the horizon's mean
+    scaled by exposure: for the posterior's own forecast, the same means."""
+    network, tree, state = case
+    source = supply_sources(tree, network.n_skus)
+    legs = np.full(source.shape, 12, np.int64)
+    horizon = np.full(network.n_pairs, 9, np.int64)
+    post = demand.posterior(state, network)
+    forecast = horizon_forecast(network, state, horizon, post=post)
+    sd = np.zeros(network.n_pairs)
+    args = (forecast.mean, forecast.r, forecast.exposure)
+    with_post = pool_demand(network, state, source, legs, horizon, sd, *args, post)
+    without = pool_demand(network, state, source, legs, horizon, sd, *args, None)
+    assert without.mean == pytest.approx(with_post.mean, rel=1e-9)
+    assert np.all(without.var >= without.mean)
+    plan = chain_plan(
+        network,
+        tree,
+        state,
+        chain_stock(
+            network, tree, np.zeros(network.n_pairs, np.int64), np.zeros(source.shape, np.int64)
+        ),
+        forecast=type(forecast)(forecast.mean, forecast.r, forecast.p),
+    )
+    assert plan.echelons.demand_mean.sum() > 0

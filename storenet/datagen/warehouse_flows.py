@@ -1,0 +1,191 @@
+"""The warehouses' side of the history's day (`history.Simulation` mixes it in):
+their stock, what the regional warehouses pull from the central one, and what is
+ordered from suppliers.
+
+- Regional warehouses top up every day to REGIONAL_COVER days of their stores' expected
+  demand from the central one (rationed per SKU when it is short); a regional warehouse
+  that cannot fill its stores' orders pulls the rest from the central one at once.
+- Once a week, on its supplier's first order day, each SKU is ordered from its primary
+  supplier up to the demand until the next order arrives (the supplier's mean lead time
+  plus a review) plus safety against demand and the lead time's spread, plus the first
+  fills due then: by the central warehouse for the whole network, or by each regional
+  warehouse for itself for the SKUs shipped to them directly (`purchases`).
+
+The methods use the simulation's arrays (pairs, warehouse stock and rates, drivers).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+LONG_DAYS = 35  # window of the long forward-looking demand mean (warehouses)
+REGIONAL_COVER = 5  # days of demand a regional warehouse holds
+CENTRAL_COVER = 3  # days of safety stock at the central warehouse
+SUPPLIER_REVIEW = 7  # days between two orders of a SKU
+LEAD_SAFETY_Z = 1.0  # safety stock against the supplier's lead-time spread, in sds
+
+
+class WarehouseFlows:
+    """Warehouse stock and supplier orders of `history.Simulation` (a mixin: the
+    attributes it reads are the simulation's)."""
+
+    def _stock_warehouses(self) -> None:
+        """The evening before the history: warehouses stocked to their targets."""
+        # Stock enough to last until the first orders arrive: the cover, plus the
+        # supplier's lead time and half a review (no orders are in flight yet).
+        pipeline = self.lead_mean + SUPPLIER_REVIEW / 2
+        regional = self.wh_rate[1:] * self.fwd_appeal[0][None, :]
+        direct_cover = np.where(self.direct, pipeline + CENTRAL_COVER, 0.0)
+        self.wh_stock[1:] = np.ceil(regional * (REGIONAL_COVER + direct_cover)).astype(np.int64)
+        network = self.wh_rate.sum(axis=0) * self.long_appeal[0]
+        central = np.where(self.direct, 0.0, network * (CENTRAL_COVER + pipeline))
+        self.wh_stock[0] = np.ceil(central).astype(np.int64)
+
+    def _cross_dock(self, keys: np.ndarray, qty: np.ndarray) -> None:
+        """A regional warehouse that cannot fill today's orders pulls the rest from the
+        central one the same day, as far as the central stock goes (rationed)."""
+        flat = self.wh_stock.reshape(-1)
+        asked = np.bincount(keys, weights=qty, minlength=flat.size)
+        short = np.flatnonzero(asked > flat)
+        if len(short) == 0:
+            return
+        need = np.ceil(asked[short] - flat[short]).astype(np.int64)
+        sku = short % self.n_skus
+        central = self.wh_stock[0]
+        wanted = np.bincount(sku, weights=need, minlength=self.n_skus)
+        ratio = np.minimum(1.0, central / np.maximum(wanted, 1))
+        moved = np.floor(need * ratio[sku]).astype(np.int64)
+        flat[short] += moved
+        central -= np.bincount(sku, weights=moved, minlength=self.n_skus).astype(np.int64)
+
+    def _to_warehouse(self, idx: np.ndarray, qty: np.ndarray) -> None:
+        keys = self.pair_wh[idx] * self.n_skus + self.pair_sku[idx]
+        flat = self.wh_stock.reshape(-1)
+        flat += np.bincount(keys, weights=qty, minlength=flat.size).astype(np.int64)
+
+    def _warehouse_rates(self, t: int) -> None:
+        """Expected daily demand per (warehouse, SKU) over the long window, per unit of
+        SKU appeal; refreshed weekly (a pass over the pairs)."""
+        g = t + 1
+        p = self.p_end(min(t + LONG_DAYS, self.n_days + LONG_DAYS - 1))
+        keys = self.pair_wh[:p] * self.n_skus + self.pair_sku[:p]
+        weights = self.base[:p] * self.long_traffic[g][self.pair_store[:p]]
+        rate = np.bincount(keys, weights=weights, minlength=self.n_wh * self.n_skus)
+        self.wh_rate = rate.reshape(self.n_wh, self.n_skus)
+
+    def _regional_pull(self, g: int) -> None:
+        """Regional warehouses top up to REGIONAL_COVER days of their stores' expected
+        demand from the central one (rationed per SKU when it is short)."""
+        target = np.ceil(self.wh_rate[1:] * self.fwd_appeal[g][None, :] * REGIONAL_COVER)
+        need = np.maximum(target.astype(np.int64) - self.wh_stock[1:], 0)
+        need[:, self.direct] = 0  # those come from their supplier
+        asked = need.sum(axis=0)
+        central = self.wh_stock[0]
+        ratio = np.where(asked > central, central / np.maximum(asked, 1), 1.0)
+        ship = np.floor(need * ratio[None, :]).astype(np.int64)
+        self.wh_stock[1:] += ship
+        self.wh_stock[0] -= ship.sum(axis=0)
+
+    def _supplier_order(self, t: int, weekday: int) -> None:
+        """Order the SKUs whose supplier takes orders today (once a week per SKU) up to
+        what the network will need until the next order arrives plus safety against
+        demand and the supplier's lead-time spread, and the first fills due then: the
+        central warehouse for the whole network, or each regional warehouse for itself
+        for SKUs shipped to them directly. Nothing past the SKU's end of life."""
+        due = np.flatnonzero(self.order_weekday == weekday)
+        if len(due) == 0:
+            return
+        g = t + 1
+        lead = self.lead_mean[due]
+        cover = lead + SUPPLIER_REVIEW + REGIONAL_COVER + CENTRAL_COVER
+        cover = cover + LEAD_SAFETY_Z * self.lead_sd[due]
+        need = self._demand_over(g, np.round(cover).astype(np.int64), due)
+        want = need - self.wh_stock[:, due] - self.purchases.on_order[:, due]
+        want += self._first_fills_between(t, due)
+        direct = self.direct[due]
+        # The central warehouse orders for the whole network; each regional warehouse
+        # for itself what its supplier ships to it directly.
+        want[0, ~direct] = want[:, ~direct].sum(axis=0)
+        want[1:, ~direct] = 0
+        want[0, direct] = 0
+        ended = self.eol[due] < self.first_day + t + np.round(lead).astype(np.int64)
+        want[:, ended] = 0
+        week = min(t // 7, len(self.d.supply) - 1)
+        wh, col = np.nonzero(want > 0)
+        qty = np.ceil(want[wh, col]).astype(np.int64)
+        self.purchases.order(t, wh, due[col], qty, self.d.supply[week])
+
+    def _demand_over(self, g: int, days: np.ndarray, due: np.ndarray) -> np.ndarray:
+        """Expected units (float [warehouses, len(due)]) of SKUs `due` over the next
+        `days` days (per SKU) after grid day g: the warehouses' rates with the SKU's
+        appeal and the warehouse's traffic over that window, so an order placed a
+        lead time ahead sees the launch or festival it will serve (a long window
+        beyond the grid repeats its last days)."""
+        if self._appeal_cum is None:
+            traffic = np.zeros((self.d.traffic.shape[0], self.n_wh))
+            store_wh = np.zeros(self.d.traffic.shape[1], dtype=np.int64)
+            store_wh[self.pair_store] = self.pair_wh
+            for w in range(self.n_wh):
+                traffic[:, w] = self.d.traffic[:, store_wh == w].sum(axis=1)
+            zero = np.zeros((1, self.n_wh))
+            self._traffic_cum = np.concatenate([zero, np.cumsum(traffic, axis=0)])
+            zero = np.zeros((1, self.n_skus))
+            self._appeal_cum = np.concatenate(
+                [zero, np.cumsum(self.d.appeal, axis=0, dtype=np.float64)]
+            )
+        last = len(self._appeal_cum) - 1
+        lo = g + 1
+        hi = np.minimum(lo + days, last)
+        span = np.maximum(hi - lo, 1)
+        stretch = days / span
+        appeal = (self._appeal_cum[hi, due] - self._appeal_cum[lo, due]) * stretch
+        # wh_rate holds the traffic of the next LONG_DAYS: rescale to the window's.
+        ref_hi = min(g + LONG_DAYS, last)
+        ref = (self._traffic_cum[ref_hi] - self._traffic_cum[g]) / max(ref_hi - g, 1)
+        window = (self._traffic_cum[hi].T - self._traffic_cum[lo][:, None]) / span
+        ratio = np.where(ref[:, None] > 0, window / np.maximum(ref[:, None], 1e-12), 1.0)
+        return self.wh_rate[:, due] * ratio * appeal
+
+    def _first_fill_units(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """{t: (keys, units)}: the order-up-to levels first fills take on the evening of
+        day t (stores opening and SKUs launching on day t + 1), by warehouse x SKU key.
+        Demand rates do not see these one-off stock-ups, so supplier orders add them."""
+        out = {}
+        for t in range(self.n_days):
+            parts = [
+                np.arange(self.store_start[s], self.store_start[s + 1])
+                for s in self.opening.get(t + 1, ())
+            ]
+            for k in self.launching.get(t + 1, ()):
+                pairs = self.by_sku[self.sku_start[k] : self.sku_start[k + 1]]
+                parts.append(pairs[pairs < self.p_end(t + 1)])
+            if not parts:
+                continue
+            idx = np.unique(np.concatenate(parts))
+            idx = idx[self._listed_on(idx, t + 1)]
+            if len(idx) == 0:
+                continue
+            keys = self.pair_wh[idx] * self.n_skus + self.pair_sku[idx]
+            units = np.bincount(keys, weights=self._targets(idx, t + 1))
+            where = np.flatnonzero(units)
+            out[t] = (where, units[where].astype(np.int64))
+        return out
+
+    def _first_fills_between(self, t: int, due: np.ndarray) -> np.ndarray:
+        """Units (int64 [warehouses, len(due)]) first fills take while an order placed
+        on day t for SKUs `due` (indices) is awaited: from its expected arrival (t + the
+        SKU's mean lead time) for a review period."""
+        out = np.zeros((self.n_wh, len(due)), dtype=np.int64)
+        column = np.full(self.n_skus, -1, dtype=np.int64)
+        column[due] = np.arange(len(due))
+        arrival = np.full(self.n_skus, -(10**9), dtype=np.int64)
+        arrival[due] = t + np.round(self.lead_mean[due]).astype(np.int64)
+        lo, hi = int(arrival[due].min()), int(arrival[due].max()) + SUPPLIER_REVIEW
+        for day in range(lo, min(hi, self.n_days)):
+            if day not in self.first_fill_units:
+                continue
+            keys, units = self.first_fill_units[day]
+            sku = keys % self.n_skus
+            inside = (arrival[sku] <= day) & (day < arrival[sku] + SUPPLIER_REVIEW)
+            np.add.at(out, (keys[inside] // self.n_skus, column[sku[inside]]), units[inside])
+        return out
