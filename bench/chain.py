@@ -105,7 +105,7 @@ def synthetic_input(args, window_end: int, settings, terms):  # type: ignore[no-
     """ChainInput of a small generated network, replaying the `settings.days` days
     that end `window_end` days before its history ends (0 = the last days)."""
     from storenet.datagen import NetworkSpec, generate
-    from storenet.planning.simulate.chain_inputs import synthetic_chain
+    from storenet.planning.simulate.chain_inputs import master_chain, synthetic_chain
     from storenet.planning.simulate.inputs import load
 
     folder = Path(args.work) / f"chain_{args.synthetic_stores}x{args.synthetic_skus}_{args.seed}"
@@ -123,6 +123,13 @@ def synthetic_input(args, window_end: int, settings, terms):  # type: ignore[no-
     # chain opens on its own stated state instead (chain_inputs).
     sim = load(folder, settings, split=split.astype(object), warehouse=np.zeros((1, 1)))
     what = f"{args.synthetic_stores} stores x {args.synthetic_skus} SKUs, seed {args.seed}"
+    if args.synthetic_suppliers == "generated":
+        chain = master_chain(sim, folder / "master", args.chain_settings)
+        if chain is None:
+            raise SystemExit(
+                f"{folder}: generated before suppliers existed; delete it to regenerate"
+            )
+        return chain, what + ", the generator's suppliers"
     return synthetic_chain(sim, terms, args.chain_settings), what
 
 
@@ -267,6 +274,13 @@ def main() -> None:
     parser.add_argument("--synthetic-stores", type=int, default=40)
     parser.add_argument("--synthetic-skus", type=int, default=60)
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument(
+        "--synthetic-suppliers",
+        choices=["synthetic", "generated"],
+        default="synthetic",
+        help="the synthetic network's suppliers: the stated SupplierTerms (default, as "
+        "for M5) or the generator's own (supplier_items, lanes)",
+    )
     parser.add_argument("--skip-synthetic", action="store_true")
     parser.add_argument("--out", type=Path, default=Path("var/bench/chain"))
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "storenet_chain")

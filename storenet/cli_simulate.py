@@ -129,7 +129,7 @@ def simulate_command(
             bar.update(replay, completed=done, total=total, description=stage)
 
         if chain:
-            _chain(sim, policies, out_dir, step)
+            _chain(sim, network, policies, out_dir, step)
             return
         result = compare.compare(sim, names, sweep, step, skipped)
         bar.update(replay, description="replay")
@@ -152,12 +152,17 @@ def simulate_command(
     )
 
 
-def _chain(sim, policies: str, out_dir: Path, step) -> None:  # type: ignore[no-untyped-def]
-    """`simulate --chain`: each chain policy at its default settings, over synthetic
-    suppliers (the network files carry none the replay reads yet)."""
+def _chain(sim, network: Path, policies: str, out_dir: Path, step) -> None:  # type: ignore[no-untyped-def]
+    """`simulate --chain`: each chain policy at its default settings, over the
+    network's own suppliers and lanes (master files) or, where it has none, synthetic
+    ones (stated in the output)."""
     from storenet.cli_frontier import draw_echelons
     from storenet.planning.simulate.chain import simulate_chain
-    from storenet.planning.simulate.chain_inputs import SupplierTerms, synthetic_chain
+    from storenet.planning.simulate.chain_inputs import (
+        SupplierTerms,
+        master_chain,
+        synthetic_chain,
+    )
     from storenet.planning.simulate.chain_policies import (
         CHAIN_POLICIES,
         chain_plan_available,
@@ -171,17 +176,21 @@ def _chain(sim, policies: str, out_dir: Path, step) -> None:  # type: ignore[no-
         wanted.remove("storenet")
     if not wanted:
         wanted = ["minmax", "storenet_stores"]
-    terms = SupplierTerms()
-    chain = synthetic_chain(sim, terms)
+    chain = master_chain(sim, network / "master")
+    suppliers = "the network's own (master/supplier_items, lanes, warehouses)"
+    if chain is None:
+        terms = SupplierTerms()
+        chain = synthetic_chain(sim, terms)
+        suppliers = f"synthetic: {terms.describe()}"
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = []
     for name in wanted:
         result = simulate_chain(chain, make_chain_policy(name), step)
         draw_echelons(result, out_dir / f"echelons_{name}.png", f"Stock by echelon: {name}")
         rows.append(result.kpis())
-    report = {"suppliers": terms.describe(), "runs": rows}
+    report = {"suppliers": suppliers, "runs": rows}
     (out_dir / "chain.json").write_text(json.dumps(report, indent=2, default=float) + "\n")
-    table = Table(title="The whole chain", caption=f"synthetic suppliers: {terms.describe()}")
+    table = Table(title="The whole chain", caption=f"suppliers: {suppliers}")
     columns = ("policy", "store fill", "network days", "store days", "bullwhip", "POs")
     for name in columns:
         table.add_column(name, justify="left" if name == "policy" else "right")

@@ -142,13 +142,15 @@ def from_master(master_dir: Path) -> PlanningNetwork:
     whose store or SKU is unknown.
     """
     master_dir = Path(master_dir)
-    stores = _read(master_dir, "stores")
-    skus = _read(master_dir, "skus")
-    assortment = _read(master_dir, "assortment")
+    stores = read_table(master_dir, "stores")
+    skus = read_table(master_dir, "skus")
+    assortment = read_table(master_dir, "assortment")
     return build_network(stores, skus, assortment)
 
 
-def _read(folder: Path, name: str) -> pl.DataFrame:
+def read_table(folder: Path, name: str) -> pl.DataFrame:
+    """The master table `name` in `folder`, Parquet or else CSV (docs/data-formats.md).
+    Raises FileNotFoundError naming the folder and the table when neither exists."""
     for suffix, reader in ((".parquet", pl.read_parquet), (".csv", pl.read_csv)):
         path = folder / f"{name}{suffix}"
         if path.exists():

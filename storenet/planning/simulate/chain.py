@@ -43,8 +43,9 @@ from storenet.planning import kpi
 from storenet.planning.chain.tree import CENTRAL
 from storenet.planning.simulate.chain_inputs import ChainInput
 from storenet.planning.simulate.chain_policies import ChainPolicy, ChainView
-from storenet.planning.simulate.engine import Lane, Shelves, feeding_cells, ration
+from storenet.planning.simulate.engine import Lane, feeding_cells
 from storenet.planning.simulate.inputs import Progress
+from storenet.planning.simulate.shelves import Shelves, ration
 
 ECHELONS = ("stores", "regional", "central", "in_transit", "on_order")
 

@@ -18,8 +18,10 @@ arrives each morning until the replay's own orders can arrive (the mean lead tim
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
+import polars as pl
 
 from storenet.planning.chain.tree import CENTRAL, REGIONAL, ChainTree, order_day_mask
 from storenet.planning.network import PlanningNetwork
@@ -283,3 +285,35 @@ def supplier_scale(sim: SimInput) -> np.ndarray:
         on_sale += ~(net.sku_launch > day)
     replay = 7 * demand / np.maximum(on_sale, 1)
     return np.maximum(np.bincount(net.pair_sku, sim.avg_sales, net.n_skus) * 7, replay)
+
+
+def master_chain(
+    sim: SimInput, master_dir: Path, settings: ChainSettings | None = None
+) -> ChainInput | None:
+    """The chain replay of a network's own suppliers: its master files' warehouses
+    (with parents), lanes and primary supplier items (docs/data-formats.md; what
+    `storenet generate` writes) through `chain.tree.build_tree`, the warehouses that
+    serve no store appended to the network's in id order (as `build_tree` orders
+    them). A missing lane falls back to the replay's store lead and review days.
+    None if the folder has no supplier items."""
+    from storenet.planning.chain.tree import build_tree
+    from storenet.planning.network import read_table
+
+    master_dir = Path(master_dir)
+    if not any((master_dir / f"supplier_items{s}").exists() for s in (".parquet", ".csv")):
+        return None
+    warehouses = read_table(master_dir, "warehouses")
+    lanes = read_table(master_dir, "lanes")
+    items = read_table(master_dir, "supplier_items")
+    if "is_primary" in items.columns:
+        items = items.filter(pl.col("is_primary").fill_null(True))
+    network = sim.network
+    known = set(network.warehouses)
+    others = sorted(set(warehouses["id"].cast(pl.String).to_list()) - known)
+    network = replace(network, warehouses=[*network.warehouses, *others])
+    empty = np.zeros((len(network.warehouses), network.n_skus), np.int64)
+    sim = replace(sim, network=network, warehouse=empty)
+    tree = build_tree(
+        network, warehouses, lanes, items, sim.settings.lead_days, sim.settings.review_days
+    )
+    return prepare_chain(sim, tree, settings)

@@ -20,8 +20,8 @@ from typing import Protocol
 import numpy as np
 
 from storenet.planning.simulate.chain_inputs import ChainInput
-from storenet.planning.simulate.engine import ration
 from storenet.planning.simulate.policies import Decision, StorenetPolicy, View
+from storenet.planning.simulate.shelves import ration
 from storenet.planning.targets import order_quantity
 
 
