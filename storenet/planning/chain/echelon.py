@@ -120,7 +120,7 @@ def echelon_target(
     level: np.ndarray,
     lift: np.ndarray,
     floor: np.ndarray,
-    leg_mean: np.ndarray | float = 0.0,
+    leg: np.ndarray | float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(target, quantile) of echelons, element-wise (float64).
 
@@ -130,16 +130,16 @@ def echelon_target(
     target = max(quantile + lift, floor); 0 where mean <= 0 and floor <= 0.
     """
     quantile = demand_quantile(mean, var, level)
-    return lifted_target(quantile, lift, floor, leg_mean), quantile
+    return lifted_target(quantile, lift, floor, leg), quantile
 
 
 def lifted_target(
-    quantile: np.ndarray, lift: np.ndarray, floor: np.ndarray, leg_mean: np.ndarray | float = 0.0
+    quantile: np.ndarray, lift: np.ndarray, floor: np.ndarray, leg: np.ndarray | float = 0.0
 ) -> np.ndarray:
     """The echelon target once the quantile is known (the planner computes every
     node's quantile in one call), element-wise: quantile + lift, unless the targets
-    below (`floor`) exceed it; then floor + `leg_mean`, the mean demand over the
-    node's own leg. Never below 0.
+    below (`floor`) exceed it; then floor + `leg`, what the stores pull over the
+    node's own leg (its quantile at the node's service level). Never below 0.
 
     Why the leg: a floor binds when the nodes below hold more than the pooled quantile
     (intermittent stores each round their target up); a node at exactly that floor
@@ -147,7 +147,7 @@ def lifted_target(
     a leg late, every night."""
     quantile = np.asarray(quantile, np.float64) + np.asarray(lift, np.float64)
     floor = np.asarray(floor, np.float64)
-    target = np.where(floor > quantile, floor + np.asarray(leg_mean, np.float64), quantile)
+    target = np.where(floor > quantile, floor + np.asarray(leg, np.float64), quantile)
     return np.maximum(target, 0.0)
 
 
@@ -166,8 +166,8 @@ def serial_echelon_levels(
     `demand_var`, `echelon_holding[j]` per unit per period, `backorder` per unit per
     period at stage 0. Each stage's level comes from `stage_service_levels`, its
     target from `echelon_target` over the cumulative lead time (the stage's and all
-    below it) with the stage below's target plus the mean demand over the stage's own
-    lead time as the floor. Returns float64 per stage
+    below it) with the stage below's target as the floor, plus the quantile of the
+    demand over the stage's own lead time where that floor binds. Returns float64 per stage
     (the planner rounds units up; the oracle evaluates these as they are).
     """
     lead = np.asarray(lead_times, np.float64)
@@ -176,8 +176,9 @@ def serial_echelon_levels(
     below, lift = 0.0, 0.0
     for j in range(lead.size):
         span = lead[: j + 1].sum()
+        leg = demand_quantile(demand_mean * lead[j], demand_var * lead[j], levels[j])
         target, quantile = echelon_target(
-            demand_mean * span, demand_var * span, levels[j], lift, below, demand_mean * lead[j]
+            demand_mean * span, demand_var * span, levels[j], lift, below, leg
         )
         out[j] = float(target)
         below, lift = out[j], out[j] - float(quantile)

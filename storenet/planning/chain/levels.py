@@ -62,7 +62,8 @@ def echelon_figures(
     node's `source` and leg (`leg_days`, `leg_sd`, [warehouses, SKUs]), the `pooled`
     echelon demand, `free` stock per node, the holding costs and store service levels
     of `settings`. Guarantees: target >= the sum of the targets directly below (plus
-    the echelon's mean demand over the node's own leg where that sum binds);
+    the quantile of the echelon's demand over the node's own leg where that sum
+    binds);
     position = free + in transit + on order + every position below; nodes with
     NO_SOURCE get target 0.
     """
@@ -116,10 +117,17 @@ def echelon_figures(
     planned = source != NO_SOURCE
     quantile = np.where(planned, np.ceil(demand_quantile(mean, var, level) - 1e-9), 0)
     quantile = quantile.astype(np.int64)
+    # What the stores pull over the node's own leg, at its service level: carried on
+    # top of a binding floor (`lifted_target`). Its variance keeps the echelon's
+    # dispersion (variance / mean) over the shorter span.
+    leg_mean = daily * leg_days
+    with np.errstate(divide="ignore", invalid="ignore"):
+        leg_var = np.where(mean > 0, var * leg_mean / mean, 0.0)
+    leg_quantile = np.ceil(demand_quantile(leg_mean, leg_var, level) - 1e-9)
     target = np.zeros((n_w, n_k), np.int64)
     position = np.zeros((n_w, n_k), np.int64)
     for w in order:
-        t = lifted_target(quantile[w], lift_in[w], below_target[w], daily[w] * leg_days[w])
+        t = lifted_target(quantile[w], lift_in[w], below_target[w], leg_quantile[w])
         target[w] = np.where(planned[w], np.ceil(t - 1e-9), 0)
         position[w] = free[w] + in_transit[w] + on_order[w] + position_in[w]
         if parent[w] >= 0:
