@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Row, insert, select
 
 from storenet.errors import NotFound, Problem, Refused
 from storenet.store.schema import (
@@ -44,7 +44,7 @@ MOVES = {
 }
 
 
-def lock_transfer(conn: Connection, transfer_id: str, command: str):  # type: ignore[no-untyped-def]
+def lock_transfer(conn: Connection, transfer_id: str, command: str) -> Row:
     """The transfer's row, locked until commit (PostgreSQL), checked to be in the
     status `command` (a key of MOVES) starts from.
 
