@@ -318,7 +318,8 @@ def ledger_verify() -> None:
         )
         raise typer.Exit(1)
     out.print(
-        "ledger verified: the balance projection equals the movements; every SKU nets to zero"
+        "ledger verified: the balance projection equals the movements; every SKU nets to "
+        "zero; what is in transit is what shipped transfers carry"
     )
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Row, insert, select
 
 from storenet.errors import NotFound, Problem, Refused
 from storenet.store.schema import (
@@ -44,12 +44,19 @@ MOVES = {
 }
 
 
-def lock_transfer(conn: Connection, transfer_id: str, command: str):  # type: ignore[no-untyped-def]
+class StatusConflict(Refused):
+    """The transfer is not in the status a command starts from: asked out of order
+    (receiving a draft) or beaten by a concurrent change (the second of two shipments).
+    Nothing was written. A Refused naming field "status", so every edge that shows a
+    refusal shows it; the API answers it 409, as for purchase orders."""
+
+
+def lock_transfer(conn: Connection, transfer_id: str, command: str) -> Row:
     """The transfer's row, locked until commit (PostgreSQL), checked to be in the
     status `command` (a key of MOVES) starts from.
 
-    NotFound for an unknown transfer; Refused (field "status", naming the status found)
-    otherwise, e.g. the loser of two concurrent shipments, which finds it shipped.
+    NotFound for an unknown transfer; StatusConflict (field "status", naming the status
+    found) otherwise, e.g. the loser of two concurrent shipments, which finds it shipped.
     """
     stmt = select(transfers).where(transfers.c.id == transfer_id)
     if conn.dialect.name == "postgresql":
@@ -59,7 +66,7 @@ def lock_transfer(conn: Connection, transfer_id: str, command: str):  # type: ig
         raise NotFound("transfer", transfer_id)
     expect = MOVES[command][0]
     if doc.status != expect:
-        raise Refused(
+        raise StatusConflict(
             [
                 Problem(
                     "status",

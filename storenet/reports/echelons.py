@@ -10,7 +10,8 @@ sale the ledger has not seen arrive yet) counts as it stands. In transit is coun
 the destination, so it splits by the destination's kind. On order is what open
 purchase orders (approved, sent, confirmed, partly received) still owe: per line,
 (the confirmed quantity, else the ordered one) - received - damaged - cancelled, never
-below zero.
+below zero (`storenet.purchasing.on_order`, the one definition every inventory
+position uses).
 
 Every echelon is valued at the SKU's standard cost (`skus.cost_cents`), so echelons
 add up to the network's inventory value; what a purchase order will cost in its
@@ -18,19 +19,21 @@ supplier's currency is the order's own figure. The catalog keeps costs in the br
 book currency, which the schema does not name: BOOK_CURRENCY (the reference network
 is in China) unless the caller says otherwise.
 
-Two grouped queries, one per source (balances; purchase order lines), each summing in
-the database: balances are summed per location in primary-key order with the SKU's
-cost (no sort), and only the ~12,000 per-location sums meet the locations and
-warehouses, so 7 million balance rows cost one pass.
+One grouped query per source: balances are summed in the database per location in
+primary-key order with the SKU's cost (no sort), and only the ~12,000 per-location
+sums meet the locations and warehouses, so 7 million balance rows cost one pass (about
+0.5-0.8 s per million rows on PostgreSQL, 1 s on SQLite, on a loaded 2-core machine);
+open purchase order lines are summed per (warehouse, SKU) by `on_order`.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select, text
 
 from storenet.ledger.locations import FIRST_REAL_ID
+from storenet.purchasing.money import as_decimal
+from storenet.purchasing.on_order import on_order
+from storenet.store.schema import skus
 
 BOOK_CURRENCY = "CNY"
 STORES = "stores"
@@ -41,7 +44,6 @@ TO_WAREHOUSES = "in transit to warehouses"
 ON_ORDER = "on order from suppliers"
 # Shelf to supplier, the order of the rows.
 ECHELONS = (STORES, REGIONAL, CENTRAL, TO_STORES, TO_WAREHOUSES, ON_ORDER)
-OPEN_PO_STATUSES = ("approved", "sent", "confirmed", "partly_received")
 
 _BALANCES_SQL = f"""
     SELECT CASE WHEN l.store_id IS NOT NULL THEN 'store'
@@ -64,27 +66,6 @@ _BALANCES_SQL = f"""
     GROUP BY 1
 """
 
-_ON_ORDER_SQL = f"""
-    SELECT SUM(o.qty) AS units, SUM(o.qty * s.cost_cents) AS cents
-    FROM (
-      SELECT pl.sku_id,
-             CASE WHEN COALESCE(pl.qty_confirmed, pl.qty_ordered) - pl.qty_received
-                       - pl.qty_damaged - pl.qty_cancelled > 0
-                  THEN COALESCE(pl.qty_confirmed, pl.qty_ordered) - pl.qty_received
-                       - pl.qty_damaged - pl.qty_cancelled
-                  ELSE 0 END AS qty
-      FROM purchase_order_lines AS pl
-      JOIN purchase_orders AS po ON po.id = pl.po_id
-      WHERE po.status IN ({", ".join(f"'{s}'" for s in OPEN_PO_STATUSES)})
-    ) AS o
-    JOIN skus AS s ON s.id = o.sku_id
-"""
-
-
-def money(cents: int) -> Decimal:
-    """Integer cents as a Decimal in currency units with two places (1234 -> 12.34)."""
-    return (Decimal(int(cents)) / 100).quantize(Decimal("0.01"))
-
 
 def stock_by_echelon(conn: Connection, currency: str = BOOK_CURRENCY) -> list[dict]:
     """The network's stock per echelon, one row per name of ECHELONS in that order
@@ -106,10 +87,15 @@ def stock_by_echelon(conn: Connection, currency: str = BOOK_CURRENCY) -> list[di
         ):
             found[name][0] += int(units or 0)
             found[name][1] += int(cents or 0)
-    order = conn.execute(text(_ON_ORDER_SQL)).one()
-    found[ON_ORDER] = [int(order.units or 0), int(order.cents or 0)]
+    owed = on_order(conn)
+    if owed.height:
+        # The catalog is a few thousand rows: read it whole rather than bind every SKU.
+        cost = dict(conn.execute(select(skus.c.id, skus.c.cost_cents)).all())
+        units = owed["units"].to_list()
+        cents = sum(n * cost[sku] for sku, n in zip(owed["sku_id"].to_list(), units))
+        found[ON_ORDER] = [sum(units), cents]
     return [
-        {"echelon": name, "units": units, "value": money(cents), "currency": currency}
+        {"echelon": name, "units": units, "value": as_decimal(cents), "currency": currency}
         for name, (units, cents) in found.items()
     ]
 

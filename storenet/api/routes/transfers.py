@@ -6,10 +6,13 @@ storenet.stockroom (receive): checked, done once per Idempotency-Key, audited.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
+from sqlalchemy import Connection
+from starlette.responses import Response
 
 from storenet import stockroom, transfer_decisions
 from storenet.accounts.access import answered_as, require, require_any
@@ -18,11 +21,14 @@ from storenet.api.deps import IdempotencyKey
 from storenet.api.pagination import PageDep, page_of
 from storenet.api.routes.common import act, exact_json
 from storenet.http.callers import CurrentPrincipal
-from storenet.http.service import ServiceDep
-from storenet.ledger.transfer_states import transitions
+from storenet.http.problems import Conflict
+from storenet.http.service import Service, ServiceDep
+from storenet.ledger.transfer_states import StatusConflict, transitions
 from storenet.reports import records
 
 router = APIRouter(tags=["transfers"])
+# A reason is kept in the transfer's history and the audit: no control characters.
+REASON = r"^[^\x00-\x1f\x7f]*$"
 TransferId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
@@ -46,11 +52,15 @@ class TransferIn(BaseModel):
         "to the warehouse that supplies it",
     )
     lines: list[TransferLineIn] = Field(min_length=1, max_length=5000)
-    reason: str | None = Field(default=None, max_length=500, description="Why (kept with it)")
+    reason: str | None = Field(
+        default=None, max_length=500, pattern=REASON, description="Why (kept with it)"
+    )
 
 
 class CancelIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=500, description="Why the draft is cancelled")
+    reason: str = Field(
+        min_length=1, max_length=500, pattern=REASON, description="Why the draft is cancelled"
+    )
 
 
 class ReceiveIn(BaseModel):
@@ -62,6 +72,16 @@ class ReceiveIn(BaseModel):
         default=None,
         description="Serial-tracked SKU -> the serials that arrived (needed when only some did)",
     )
+
+
+def _write(svc: Service, work: Callable[[Connection], dict]) -> Response:
+    """Run a write in one transaction, answered as exact JSON; a transfer not in the
+    status the command starts from (asked out of order, or a concurrent change won)
+    answers 409 naming the status it is in."""
+    try:
+        return exact_json(svc.write(work))
+    except StatusConflict as conflict:
+        raise Conflict(conflict.problems[0]) from None
 
 
 @router.get(
@@ -132,13 +152,14 @@ def transfers_create(body: TransferIn, key: IdempotencyKey, who: CurrentPrincipa
 @router.post(
     "/transfers/{transfer_id}/ship",
     openapi_extra=act("transfer.write"),
-    summary="Ship a draft transfer (the caller must hold the source; audited)",
+    summary="Ship a draft transfer (the caller must hold the source; audited; 409 when it "
+    "is not a draft any more)",
 )
 def transfers_ship(
     transfer_id: TransferId, key: IdempotencyKey, who: CurrentPrincipal, svc: ServiceDep
 ):
-    return exact_json(
-        svc.write(lambda conn: transfer_decisions.ship(conn, who, key=key, transfer_id=transfer_id))
+    return _write(
+        svc, lambda conn: transfer_decisions.ship(conn, who, key=key, transfer_id=transfer_id)
     )
 
 
@@ -146,7 +167,7 @@ def transfers_ship(
     "/transfers/{transfer_id}/cancel",
     openapi_extra=act("transfer.write"),
     summary="Cancel a draft transfer, with a reason (the caller must hold the source; "
-    "its named serials are free again; audited)",
+    "its named serials are free again; audited; 409 once shipped or cancelled)",
 )
 def transfers_cancel(
     transfer_id: TransferId,
@@ -155,19 +176,19 @@ def transfers_cancel(
     who: CurrentPrincipal,
     svc: ServiceDep,
 ):
-    return exact_json(
-        svc.write(
-            lambda conn: transfer_decisions.cancel(
-                conn, who, key=key, transfer_id=transfer_id, reason=body.reason
-            )
-        )
+    return _write(
+        svc,
+        lambda conn: transfer_decisions.cancel(
+            conn, who, key=key, transfer_id=transfer_id, reason=body.reason
+        ),
     )
 
 
 @router.post(
     "/transfers/{transfer_id}/receive",
     openapi_extra=act("transfer.write"),
-    summary="Receive a shipped transfer, with differences (the caller must hold the destination)",
+    summary="Receive a shipped transfer, with differences (the caller must hold the "
+    "destination; 409 when it is not in transit)",
 )
 def transfers_receive(
     transfer_id: TransferId,
@@ -176,15 +197,14 @@ def transfers_receive(
     who: CurrentPrincipal,
     svc: ServiceDep,
 ):
-    return exact_json(
-        svc.write(
-            lambda conn: stockroom.receive_shipped_transfer(
-                conn,
-                who,
-                key=key,
-                transfer_id=transfer_id,
-                received=body.received,
-                received_serials=body.received_serials,
-            )
-        )
+    return _write(
+        svc,
+        lambda conn: stockroom.receive_shipped_transfer(
+            conn,
+            who,
+            key=key,
+            transfer_id=transfer_id,
+            received=body.received,
+            received_serials=body.received_serials,
+        ),
     )

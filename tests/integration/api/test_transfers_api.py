@@ -87,10 +87,13 @@ def test_a_warehouse_transfer_lives_over_http_with_its_transitions_and_audit(api
         shipped = c.post("/transfers/T-WH/ship", headers={"Idempotency-Key": "s"})
         replay = c.post("/transfers/T-WH/ship", headers={"Idempotency-Key": "s"})
         got = c.post("/transfers/T-WH/receive", json={"received": {"K1": 9}}, headers=_key("r"))
+        second = c.post("/transfers/T-WH/receive", json={}, headers=_key("r2"))
         doc = c.get("/transfers/T-WH").json()
-    # then the replay answers the same bytes, the receipt raises the surplus
+    # then the replay answers the same bytes, the receipt raises the surplus, and a
+    # second receipt (another key) is a conflict that changes nothing
     assert shipped.status_code == 200 and replay.text == shipped.text
     assert got.status_code == 200 and got.json()["discrepancies"] == 1
+    assert second.status_code == 409 and "transfer is received" in second.text
     # and the transfer shows every change, in order, by the planner
     assert doc["status"] == "received"
     assert [(t["from_status"], t["to_status"], t["by"]) for t in doc["transitions"]] == [
@@ -120,6 +123,7 @@ def test_a_draft_is_cancelled_once_with_a_reason_and_a_shipped_one_is_not(api):
         assert c.post("/transfers/T-Y/ship", headers={"Idempotency-Key": "s"}).is_success
         # a cancel needs a reason
         bare = c.post("/transfers/T-X/cancel", json={}, headers={"Idempotency-Key": "x0"})
+        nul = c.post("/transfers/T-X/cancel", json={"reason": "a\u0000b"}, headers=_key("x1"))
         why = {"reason": "wrong store"}
         ok = c.post("/transfers/T-X/cancel", json=why, headers=_key("x"))
         again = c.post("/transfers/T-X/cancel", json=why, headers=_key("x2"))
@@ -128,9 +132,11 @@ def test_a_draft_is_cancelled_once_with_a_reason_and_a_shipped_one_is_not(api):
         )
         doc = c.get("/transfers/T-X").json()
     assert bare.status_code == 422 and "reason" in bare.text
+    assert nul.status_code == 422 and "reason" in nul.text
     assert ok.status_code == 200 and ok.json()["status"] == "cancelled"
-    assert again.status_code == 422 and "transfer is cancelled" in again.text
-    assert late.status_code == 422 and "transfer is shipped" in late.text
+    # a transfer no longer a draft is a conflict naming its status, as for purchase orders
+    assert again.status_code == 409 and "transfer is cancelled" in again.text
+    assert late.status_code == 409 and "transfer is shipped" in late.text
     assert doc["status"] == "cancelled" and doc["transitions"][-1]["reason"] == "wrong store"
     assert [a[1] for a in audit_actions(api.engine) if a[2] == "transfer:T-X"] == [
         "transfer.create",
