@@ -137,8 +137,16 @@ def release_plan(conn: Connection, plan_id: str, by: str = "") -> dict:
             source=doc["source"],
             destination=doc["destination"],
             lines=lines,
+            by=by or "nightly plan",
+            reason=f"plan {plan_id}",
         )
-        ship_transfer(conn, key=f"{transfer_id}:ship", transfer_id=transfer_id)
+        ship_transfer(
+            conn,
+            key=f"{transfer_id}:ship",
+            transfer_id=transfer_id,
+            by=by or "nightly plan",
+            reason=f"plan {plan_id}",
+        )
         released.append(transfer_id)
     upstream = release_upstream(conn, plan_id, by or "nightly plan")
     summary = {

@@ -150,7 +150,15 @@ def release_upstream(conn: Connection, plan_id: str, by: str) -> dict:
                 source=doc["source"],
                 destination=doc["destination"],
                 lines=doc["lines"],
+                by=by,
+                reason=f"plan {plan_id}",
             )
-            ship_transfer(conn, key=f"{transfer_id}:ship", transfer_id=transfer_id)
+            ship_transfer(
+                conn,
+                key=f"{transfer_id}:ship",
+                transfer_id=transfer_id,
+                by=by,
+                reason=f"plan {plan_id}",
+            )
             moves.append(transfer_id)
     return {"purchase_orders": orders, "warehouse_transfers": moves}
