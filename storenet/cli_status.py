@@ -81,18 +81,14 @@ def render_demo_nights(console: Console, summary: dict, nights: list[dict]) -> N
     console.print(totals)
     if not nights:
         return
-    table = Table(title="Nightly plans: store lines allocated, orders and transfers upstream")
-    for name in (
-        "deliveries on",
-        "units asked",
-        "allocated",
-        "share",
-        "PO lines",
-        "PO units",
-        "wh transfer units",
-        "supplier units in",
-    ):
-        table.add_column(name, justify="left" if name == "deliveries on" else "right")
+    table = Table(
+        title="Nightly plans: store units asked and allocated, what went upstream",
+        caption="given: store units allocated; POs: supplier order lines; to whs: units "
+        "moved between warehouses; received: supplier units that morning",
+    )
+    table.add_column("deliveries", no_wrap=True)
+    for name in ("asked", "given", "share", "POs", "PO units", "to whs", "received"):
+        table.add_column(name, justify="right", no_wrap=True)
     for night in nights:
         asked, given = night["units_requested"], night["units_allocated"]
         table.add_row(
