@@ -142,9 +142,11 @@ def lifted_target(
     node's own leg (its quantile at the node's service level). Never below 0.
 
     Why the leg: a floor binds when the nodes below hold more than the pooled quantile
-    (intermittent stores each round their target up); a node at exactly that floor
-    holds nothing while its refill travels, so the stores' daily pulls would be served
-    a leg late, every night."""
+    (intermittent stores each round their target up); a node with many children at
+    exactly that floor holds nothing while its refill travels, and one child's
+    rounding cannot serve another's pull, so the stores' daily pulls would be served a
+    leg late, every night. The planner passes a leg only for nodes with two or more
+    children holding the SKU; with one child its own slack covers the leg."""
     quantile = np.asarray(quantile, np.float64) + np.asarray(lift, np.float64)
     floor = np.asarray(floor, np.float64)
     target = np.where(floor > quantile, floor + np.asarray(leg, np.float64), quantile)
@@ -166,8 +168,8 @@ def serial_echelon_levels(
     `demand_var`, `echelon_holding[j]` per unit per period, `backorder` per unit per
     period at stage 0. Each stage's level comes from `stage_service_levels`, its
     target from `echelon_target` over the cumulative lead time (the stage's and all
-    below it) with the stage below's target as the floor, plus the quantile of the
-    demand over the stage's own lead time where that floor binds. Returns float64 per stage
+    below it) with the stage below's target as the floor (a stage of a serial line has
+    one child, so no leg is carried on a binding floor). Returns float64 per stage
     (the planner rounds units up; the oracle evaluates these as they are).
     """
     lead = np.asarray(lead_times, np.float64)
@@ -176,9 +178,10 @@ def serial_echelon_levels(
     below, lift = 0.0, 0.0
     for j in range(lead.size):
         span = lead[: j + 1].sum()
-        leg = demand_quantile(demand_mean * lead[j], demand_var * lead[j], levels[j])
+        # One child per stage: its own slack serves the stage's leg (no leg on the
+        # floor, see `lifted_target`).
         target, quantile = echelon_target(
-            demand_mean * span, demand_var * span, levels[j], lift, below, leg
+            demand_mean * span, demand_var * span, levels[j], lift, below
         )
         out[j] = float(target)
         below, lift = out[j], out[j] - float(quantile)

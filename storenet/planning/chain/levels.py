@@ -63,7 +63,7 @@ def echelon_figures(
     echelon demand, `free` stock per node, the holding costs and store service levels
     of `settings`. Guarantees: target >= the sum of the targets directly below (plus
     the quantile of the echelon's demand over the node's own leg where that sum
-    binds);
+    binds and two or more children hold the SKU);
     position = free + in transit + on order + every position below; nodes with
     NO_SOURCE get target 0.
     """
@@ -126,8 +126,12 @@ def echelon_figures(
     leg_quantile = np.ceil(demand_quantile(leg_mean, leg_var, level) - 1e-9)
     target = np.zeros((n_w, n_k), np.int64)
     position = np.zeros((n_w, n_k), np.int64)
+    # Children holding each SKU (stores with a target, warehouses fed): with one, its
+    # own slack covers the leg and no leg is carried (`lifted_target`).
+    children = per_node((stores.target > 0).astype(np.float64))
     for w in order:
-        t = lifted_target(quantile[w], lift_in[w], below_target[w], leg_quantile[w])
+        leg = np.where(children[w] > 1, leg_quantile[w], 0.0)
+        t = lifted_target(quantile[w], lift_in[w], below_target[w], leg)
         target[w] = np.where(planned[w], np.ceil(t - 1e-9), 0)
         position[w] = free[w] + in_transit[w] + on_order[w] + position_in[w]
         if parent[w] >= 0:
@@ -136,6 +140,7 @@ def echelon_figures(
             below_target[up] += np.where(fed, target[w], 0)
             lift_in[up] += np.where(fed, target[w] - quantile[w], 0)
             position_in[up] += np.where(fed, np.minimum(position[w], target[w]), 0)
+            children[up] += fed & (target[w] > 0)
     return EchelonFigures(
         source=source,
         leg_days=leg_days,
