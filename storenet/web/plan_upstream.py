@@ -21,7 +21,7 @@ from storenet.planning.documents import get_plan
 from storenet.planning.upstream import read_upstream, warehouses_serving
 from storenet.web.layout import PREFIX, Offset, Viewer, render
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 PER_PAGE = 50
 
 

@@ -217,6 +217,11 @@ ACCESS: dict[tuple[str, str], dict] = {
         "own": {"plan_id": "plan-2026-01-01"},
         "foreign": {"plan_id": "plan-2026-01-01"},
     },
+    ("GET", "/plans/{plan_id}/upstream-lines"): {
+        "action": "plan.read",
+        "own": {"plan_id": "plan-2026-01-01"},
+        "foreign": {"plan_id": "plan-2026-01-01"},
+    },
     ("PUT", "/plans/{plan_id}/lines/{line_no}"): {
         "action": "plan.write",
         "own": {"plan_id": "plan-2026-01-01", "line_no": 1},
