@@ -17,25 +17,31 @@ from sqlalchemy import Connection
 from storenet.ledger.locations import FIRST_REAL_ID
 from storenet.planning.chain.tree import ChainStock, ChainTree, build_tree
 from storenet.planning.cycle import Stock
-from storenet.planning.network import PlanningNetwork, build_network, index_of
+from storenet.planning.network import PlanningNetwork, build_network, index_of, read_table
 from storenet.store.bulk import read_frame
 
 
-def stock_from_master(network: PlanningNetwork, master_dir: Path) -> Stock:
+def stock_from_master(
+    network: PlanningNetwork, master_dir: Path, warehouse_ids: list[str] | None = None
+) -> Stock:
     """Stock from `opening_stock` in `master_dir` (location_id, sku_id, qty): store
     rows go to their pair's on hand (rows of unlisted pairs are ignored), warehouse
-    rows to the warehouse x SKU matrix. Nothing in transit or reserved."""
-    path = Path(master_dir) / "opening_stock.parquet"
-    rows = pl.read_parquet(path) if path.exists() else pl.read_csv(path.with_suffix(".csv"))
-    location, sku = rows["location_id"], index_of(rows["sku_id"], network.sku_ids)
-    pair = network.pair_of_ids(location, rows["sku_id"])
+    rows to the warehouse x SKU matrix, one row per id of `warehouse_ids` (default:
+    the network's warehouses; the chain passes the tree's, central ones included).
+    Nothing in transit or reserved."""
+    rows = read_table(Path(master_dir), "opening_stock")
+    pair = network.pair_of_ids(rows["location_id"], rows["sku_id"])
     qty = rows["qty"].to_numpy()
     on_hand = np.zeros(network.n_pairs, np.int64)
     np.add.at(on_hand, pair[pair >= 0], qty[pair >= 0])
-    wh = index_of(location, network.warehouses)
-    at_wh = (wh >= 0) & (sku >= 0)
-    warehouse = np.zeros((len(network.warehouses), network.n_skus), np.int64)
-    np.add.at(warehouse, (wh[at_wh], sku[at_wh]), qty[at_wh])
+    ids = network.warehouses if warehouse_ids is None else warehouse_ids
+    warehouse = _per_cell(
+        ids,
+        network,
+        rows.rename({"location_id": "warehouse_id"}),
+        "qty",
+        (len(ids), network.n_skus),
+    )
     zero = np.zeros(network.n_pairs, np.int64)
     return Stock(on_hand=on_hand, in_transit=zero, reserved=zero.copy(), warehouse=warehouse)
 
@@ -47,11 +53,8 @@ def tree_from_master(
     lanes, supplier_items as `storenet generate` writes them; docs/data-formats.md):
     primary supplier items only, stated lead times (no receipts to learn from)."""
 
-    def read(name: str) -> pl.DataFrame:
-        path = Path(master_dir) / f"{name}.parquet"
-        return pl.read_parquet(path) if path.exists() else pl.read_csv(path.with_suffix(".csv"))
-
-    items = read("supplier_items")
+    folder = Path(master_dir)
+    items = read_table(folder, "supplier_items")
     if "is_primary" in items.columns:
         items = items.filter(pl.col("is_primary").fill_null(True))
     if "unit_cost_cents" not in items.columns:
@@ -62,7 +65,12 @@ def tree_from_master(
             .alias("unit_cost_cents")
         )
     return build_tree(
-        network, read("warehouses"), read("lanes"), items, default_lead_days, default_review_days
+        network,
+        read_table(folder, "warehouses"),
+        read_table(folder, "lanes"),
+        items,
+        default_lead_days,
+        default_review_days,
     )
 
 
@@ -73,12 +81,8 @@ def chain_stock_from_master(
     pair) and at every warehouse of the tree, nothing in transit, and the open
     purchase orders of the history (status not closed nor cancelled) on order."""
     folder = Path(master_dir)
-    rows = pl.read_parquet(folder / "opening_stock.parquet")
-    stores = stock_from_master(network, folder)
+    stores = stock_from_master(network, folder, tree.warehouse_ids)
     shape = (tree.n_warehouses, network.n_skus)
-    free = _per_cell(
-        tree.warehouse_ids, network, rows.rename({"location_id": "warehouse_id"}), "qty", shape
-    )
     orders_path = folder / "purchase_orders.parquet"
     on_order = np.zeros(shape, np.int64)
     if orders_path.exists():
@@ -90,11 +94,7 @@ def chain_stock_from_master(
         )
         on_order = _per_cell(tree.warehouse_ids, network, lines, "qty_ordered", shape)
     zero = np.zeros(shape, np.int64)
-    return ChainStock(
-        stores=Stock(stores.on_hand, stores.in_transit, stores.reserved, free),
-        warehouse_in_transit=zero,
-        warehouse_on_order=on_order,
-    )
+    return ChainStock(stores=stores, warehouse_in_transit=zero, warehouse_on_order=on_order)
 
 
 def network_from_db(conn: Connection) -> PlanningNetwork:
@@ -144,10 +144,18 @@ def network_from_db(conn: Connection) -> PlanningNetwork:
     return build_network(stores, skus, assortment)
 
 
-def stock_from_db(conn: Connection, network: PlanningNetwork) -> Stock:
+def stock_from_db(
+    conn: Connection, network: PlanningNetwork, warehouse_ids: list[str] | None = None
+) -> Stock:
     """Stock now, from the ledger's balances: per listed pair on hand, in transit and
-    reserved; per warehouse x SKU what is free to ship (on hand - reserved)."""
-    rows = read_frame(
+    reserved; per warehouse x SKU what is free to ship (on hand - reserved, never
+    below 0), one row per id of `warehouse_ids` (default: the network's warehouses)."""
+    return _stock(network, _balance_rows(conn), warehouse_ids)
+
+
+def _balance_rows(conn: Connection) -> pl.DataFrame:
+    """Every real location's balances, with the store or warehouse it is."""
+    return read_frame(
         conn,
         "SELECT l.store_id, l.warehouse_id, b.sku_id, b.on_hand, b.in_transit, b.reserved,"
         " b.held FROM balances b JOIN locations l ON l.id = b.location_id"
@@ -162,6 +170,9 @@ def stock_from_db(conn: Connection, network: PlanningNetwork) -> Stock:
             "held": pl.Int64,
         },
     )
+
+
+def _stock(network: PlanningNetwork, rows: pl.DataFrame, warehouse_ids: list[str] | None) -> Stock:
     pair = network.pair_of_ids(rows["store_id"], rows["sku_id"])
     listed = pair >= 0
     per_pair = {}
@@ -170,12 +181,9 @@ def stock_from_db(conn: Connection, network: PlanningNetwork) -> Stock:
         # Held units (quarantine) have left on hand already: not sellable, not counted.
         values[pair[listed]] = rows[name].to_numpy()[listed]
         per_pair[name] = values
-    wh = index_of(rows["warehouse_id"], network.warehouses)
-    sku = index_of(rows["sku_id"], network.sku_ids)
-    at_wh = (wh >= 0) & (sku >= 0)
-    free = (rows["on_hand"] - rows["reserved"]).to_numpy()[at_wh]
-    warehouse = np.zeros((len(network.warehouses), network.n_skus), np.int64)
-    warehouse[wh[at_wh], sku[at_wh]] = np.maximum(free, 0)
+    ids = network.warehouses if warehouse_ids is None else warehouse_ids
+    free = rows.with_columns((pl.col("on_hand") - pl.col("reserved")).clip(0).alias("free"))
+    warehouse = _per_cell(ids, network, free, "free", (len(ids), network.n_skus))
     return Stock(warehouse=warehouse, **per_pair)
 
 
@@ -257,16 +265,9 @@ def chain_stock_from_db(
     `week_start` (a date), what the plans for deliveries since then ordered of each
     SKU from suppliers, which counts against the supplier's weekly capacity (orders
     raised by hand are not counted: the plan's are the ones it can see coming)."""
-    stores = stock_from_db(conn, network)
-    rows = read_frame(
-        conn,
-        "SELECT l.warehouse_id, b.sku_id, b.on_hand - b.reserved AS free, b.in_transit"
-        " FROM balances b JOIN locations l ON l.id = b.location_id"
-        " WHERE l.warehouse_id IS NOT NULL",
-        {"warehouse_id": pl.String, "sku_id": pl.String, "free": pl.Int64, "in_transit": pl.Int64},
-    )
+    rows = _balance_rows(conn)
+    stores = _stock(network, rows, tree.warehouse_ids)
     shape = (tree.n_warehouses, network.n_skus)
-    free = np.maximum(_per_cell(tree.warehouse_ids, network, rows, "free", shape), 0)
     ordered = None
     if week_start is not None:
         week = read_frame(
@@ -281,7 +282,7 @@ def chain_stock_from_db(
         sku = index_of(week["sku_id"], network.sku_ids)
         ordered[sku[sku >= 0]] = week["units"].to_numpy()[sku >= 0]
     return ChainStock(
-        stores=Stock(stores.on_hand, stores.in_transit, stores.reserved, free),
+        stores=stores,
         warehouse_in_transit=_per_cell(tree.warehouse_ids, network, rows, "in_transit", shape),
         warehouse_on_order=_per_cell(tree.warehouse_ids, network, on_order, "units", shape),
         ordered_this_week=ordered,
