@@ -287,3 +287,30 @@ def cancel_transfer(
         }
 
     return run_once(conn, SCOPE, key, payload, work)
+
+
+def create_and_ship(
+    conn: Connection,
+    *,
+    transfer_id: str,
+    source: str,
+    destination: str,
+    lines: list[dict],
+    by: str,
+    reason: str = "",
+) -> None:
+    """Create transfer `transfer_id` and ship it at once (what a released plan does
+    with each of its transfers), keyed by the id (``<id>:create``, ``<id>:ship``) so
+    a retry creates and ships nothing twice. Refusals as `create_transfer` and
+    `ship_transfer`."""
+    create_transfer(
+        conn,
+        key=f"{transfer_id}:create",
+        transfer_id=transfer_id,
+        source=source,
+        destination=destination,
+        lines=lines,
+        by=by,
+        reason=reason,
+    )
+    ship_transfer(conn, key=f"{transfer_id}:ship", transfer_id=transfer_id, by=by, reason=reason)

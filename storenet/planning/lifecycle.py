@@ -25,7 +25,7 @@ import json
 from sqlalchemy import Connection, select, update
 
 from storenet.errors import Problem, Refused
-from storenet.ledger.transfers import create_transfer, ship_transfer
+from storenet.ledger.transfers import create_and_ship
 from storenet.planning.documents import get_plan, record_transition
 from storenet.planning.feasibility import plan_problems
 from storenet.planning.upstream import release_upstream
@@ -130,20 +130,12 @@ def release_plan(conn: Connection, plan_id: str, by: str = "") -> dict:
     for number, doc in sorted(transfers.items()):
         transfer_id = f"{plan_id}-T{number:06d}"
         lines = [{"sku": sku, "qty": qty} for sku, qty in sorted(doc["lines"].items())]
-        create_transfer(
+        create_and_ship(
             conn,
-            key=f"{transfer_id}:create",
             transfer_id=transfer_id,
             source=doc["source"],
             destination=doc["destination"],
             lines=lines,
-            by=by or "nightly plan",
-            reason=f"plan {plan_id}",
-        )
-        ship_transfer(
-            conn,
-            key=f"{transfer_id}:ship",
-            transfer_id=transfer_id,
             by=by or "nightly plan",
             reason=f"plan {plan_id}",
         )

@@ -18,7 +18,7 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy import Connection, delete, select
 
-from storenet.ledger.transfers import create_transfer, ship_transfer
+from storenet.ledger.transfers import create_and_ship
 from storenet.planning.chain.plan import UpstreamLines, upstream_frame
 from storenet.planning.chain.tree import ChainTree
 from storenet.planning.network import PlanningNetwork
@@ -143,20 +143,12 @@ def release_upstream(conn: Connection, plan_id: str, by: str) -> dict:
             orders.append(po_id)
         else:
             transfer_id = f"{plan_id}-W{number:05d}"
-            create_transfer(
+            create_and_ship(
                 conn,
-                key=f"{transfer_id}:create",
                 transfer_id=transfer_id,
                 source=doc["source"],
                 destination=doc["destination"],
                 lines=doc["lines"],
-                by=by,
-                reason=f"plan {plan_id}",
-            )
-            ship_transfer(
-                conn,
-                key=f"{transfer_id}:ship",
-                transfer_id=transfer_id,
                 by=by,
                 reason=f"plan {plan_id}",
             )
