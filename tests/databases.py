@@ -87,6 +87,13 @@ def schema_url(pg_url: str, schema: str) -> str:
     return pg_url + ("&" if "?" in pg_url else "?") + f"options=-csearch_path%3D{schema}"
 
 
+def schema_of(engine: Engine) -> str:
+    """The schema an engine of `pg_engine_in_schema` works in."""
+    options = engine.url.query.get("options", "")
+    assert isinstance(options, str) and options.startswith("-csearch_path="), engine.url
+    return options.removeprefix("-csearch_path=")
+
+
 class SchemaPool:
     """Migrated PostgreSQL schemas of this process, handed out one test at a time."""
 
@@ -140,27 +147,30 @@ class SchemaPool:
         """A schema equal to a freshly migrated one, for one test."""
         return self.free.pop() if self.free else self._new_schema()
 
+    def copy_rows(self, source: str, target: str, tables: list[str] | None = None) -> None:
+        """Make every table and sequence of schema `target` hold what `source` holds
+        (`tables`: those of `source` that have rows, when known)."""
+        with self.resetter.begin() as conn:
+            # Replica role: the append-only triggers and foreign keys stay quiet.
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            conn.execute(text("SET LOCAL lock_timeout = '10s'"))
+            for table in self.tables:
+                conn.execute(text(f"DELETE FROM {target}.{table}"))
+            for table in self.tables if tables is None else tables:
+                conn.execute(text(f"INSERT INTO {target}.{table} SELECT * FROM {source}.{table}"))
+            for seq in self.sequences:
+                conn.execute(
+                    text(
+                        f"SELECT setval('{target}.{seq}', last_value, is_called) "
+                        f"FROM {source}.{seq}"
+                    )
+                )
+
     def release(self, schema: str) -> None:
         """Empty `schema` back to its migrated state for the next test, or drop it when
         that cannot be done (its catalog changed, or rows stay locked)."""
         try:
-            with self.resetter.begin() as conn:
-                # Replica role: the append-only triggers and foreign keys stay quiet.
-                conn.execute(text("SET LOCAL session_replication_role = replica"))
-                conn.execute(text("SET LOCAL lock_timeout = '10s'"))
-                for table in self.tables:
-                    conn.execute(text(f"DELETE FROM {schema}.{table}"))
-                for table in self.filled:
-                    conn.execute(
-                        text(f"INSERT INTO {schema}.{table} SELECT * FROM {self.pristine}.{table}")
-                    )
-                for seq in self.sequences:
-                    conn.execute(
-                        text(
-                            f"SELECT setval('{schema}.{seq}', last_value, is_called) "
-                            f"FROM {self.pristine}.{seq}"
-                        )
-                    )
+            self.copy_rows(self.pristine, schema, self.filled)
             reusable = self._fingerprint(schema) == self.fingerprints[schema]
         except Exception:
             reusable = False
@@ -176,8 +186,8 @@ class SchemaPool:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
 
     def close(self) -> None:
-        """Drop every schema of the pool (end of the test session)."""
-        for schema in [*self.free, self.pristine]:
+        """Drop every schema the pool made (end of the test session)."""
+        for schema in list(self.fingerprints):
             # The server may be down (a restart test failed): nothing more to do then.
             with contextlib.suppress(Exception):
                 self.drop(schema)
