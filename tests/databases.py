@@ -176,14 +176,17 @@ class SchemaPool:
             reusable = False
         if reusable:
             self.free.append(schema)
-        else:
+            return
+        # Still locked by a connection the test left open: `close` tries again.
+        with contextlib.suppress(Exception):
             self.drop(schema)
 
     def drop(self, schema: str) -> None:
-        """Drop `schema` for good."""
-        self.fingerprints.pop(schema, None)
+        """Drop `schema` for good (waiting at most 10 s for its locks)."""
         with self.admin.connect() as conn:
+            conn.execute(text("SET lock_timeout = '10s'"))
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        self.fingerprints.pop(schema, None)
 
     def close(self) -> None:
         """Drop every schema the pool made (end of the test session)."""
