@@ -4,12 +4,15 @@ SQLite: the migrations run once into a template file; each test gets a byte copy
 
 PostgreSQL: each test gets a schema of its own, as before, but schemas are reused. A
 schema is migrated once; when its test ends it is emptied (every row deleted, the rows
-the migrations insert put back from a pristine migrated schema, every sequence set back)
-and handed to the next test. Its catalog (tables, columns, defaults, constraints,
-triggers and whether they are enabled, functions) is compared with what it was right
-after the migrations: a test that changed the schema itself (one disables a trigger)
-leaves a schema that is dropped, not reused. So each test still starts on a database
-equal to a freshly migrated one, without paying about a second of DDL for it.
+the migrations insert put back from a pristine migrated schema, every sequence set back,
+the tables' ANALYZE times and planner statistics forgotten) and handed to the next
+test. Its catalog (tables, columns, defaults, constraints, triggers and whether they are
+enabled, functions) is compared with what it was right after the migrations: a test
+that changed the schema itself (one disables a trigger) leaves a schema that is
+dropped, not reused. So each test still starts on a database equal to a freshly
+migrated one, without paying about a second of DDL for it. (What stays is the
+planner's table size estimate, pg_class.reltuples: it changes query plans, not
+answers.)
 """
 
 from __future__ import annotations
@@ -149,7 +152,8 @@ class SchemaPool:
 
     def copy_rows(self, source: str, target: str, tables: list[str] | None = None) -> None:
         """Make every table and sequence of schema `target` hold what `source` holds
-        (`tables`: those of `source` that have rows, when known)."""
+        (`tables`: those of `source` that have rows, when known), with statistics from
+        an ANALYZE on the tables that had them in `source`."""
         with self.resetter.begin() as conn:
             # Replica role: the append-only triggers and foreign keys stay quiet.
             conn.execute(text("SET LOCAL session_replication_role = replica"))
@@ -165,6 +169,31 @@ class SchemaPool:
                         f"FROM {source}.{seq}"
                     )
                 )
+            # Forget every ANALYZE of the earlier test (tests ask which tables a bulk
+            # write analyzed) and its planner statistics; analyze what `source` had.
+            conn.execute(
+                text(
+                    "SELECT pg_stat_reset_single_table_counters(oid) FROM pg_class "
+                    "WHERE relnamespace = CAST(:ns AS regnamespace)"
+                ),
+                {"ns": target},
+            )
+            conn.execute(
+                text(
+                    "DELETE FROM pg_statistic WHERE starelid IN "
+                    "(SELECT oid FROM pg_class WHERE relnamespace = CAST(:ns AS regnamespace))"
+                ),
+                {"ns": target},
+            )
+            analyzed = conn.execute(
+                text(
+                    "SELECT relname FROM pg_stat_user_tables "
+                    "WHERE schemaname = :ns AND last_analyze IS NOT NULL"
+                ),
+                {"ns": source},
+            ).scalars()
+            for table in analyzed:
+                conn.execute(text(f"ANALYZE {target}.{table}"))
 
     def release(self, schema: str) -> None:
         """Empty `schema` back to its migrated state for the next test, or drop it when
