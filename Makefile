@@ -26,7 +26,8 @@ test: $(VENV)/.installed-test browser
 	$(BIN)/ruff check storenet tests bench
 	$(BIN)/ruff format --check storenet tests bench
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m pg_restart
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not pg_restart" -n 2 --dist loadgroup
 
 # The console's browser tests drive Debian's chromium; install it when missing and we
 # may (root, as in CI). Otherwise those tests are skipped with a reason.

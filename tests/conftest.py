@@ -1,20 +1,20 @@
 """Fixtures shared by every test layer.
 
 Databases: `engine` runs a test on SQLite (a fresh file) and, when
-STORENET_TEST_PG_URL is set, again on PostgreSQL (a fresh schema per test). When the
-variable is set but the server does not answer, the suite fails instead of skipping.
+STORENET_TEST_PG_URL is set, again on PostgreSQL (a schema of its own per test). Both
+start equal to a freshly migrated database (tests.databases says how that is made
+fast). When the variable is set but the server does not answer, the suite fails
+instead of skipping.
 """
 
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from storenet.store.engine import open_engine
-from storenet.store.migrate import migrate
+from tests.databases import close_pools, pg_engine_in_schema, sqlite_engine
 from tests.support import seed_small_network
 
 PG_URL = os.environ.get("STORENET_TEST_PG_URL", "")
@@ -39,29 +39,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pg_engine_in_fresh_schema() -> tuple[Engine, callable]:
-    """A migrated engine on a new PostgreSQL schema, and a function that drops it."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    url = PG_URL + ("&" if "?" in PG_URL else "?") + f"options=-csearch_path%3D{schema}"
-    engine = open_engine(url)
-    migrate(engine)
-
-    def drop() -> None:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-    return engine, drop
+    """A migrated engine on a PostgreSQL schema of its own, equal to a freshly migrated
+    one (tests.databases), and a function that gives the schema back."""
+    return pg_engine_in_schema(PG_URL)
 
 
-def sqlite_engine(tmp_path) -> Engine:
-    """A migrated engine on a new SQLite file under `tmp_path`."""
-    engine = open_engine(f"sqlite:///{tmp_path / 'storenet.db'}")
-    migrate(engine)
-    return engine
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    close_pools()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -20,6 +20,7 @@ from storenet.settings import Settings
 from storenet.store.engine import unit_of_work
 from storenet.store.schema import audit_log, plans
 from tests.integration.api.helpers import audit_actions
+from tests.snapshots import seed_from_snapshot
 
 
 @functools.cache
@@ -27,15 +28,13 @@ def _password_hash(password: str) -> str:
     return hash_password(password)
 
 
-@pytest.fixture
-def drafted(engine, tmp_path, monkeypatch):
-    """A drafted plan, a planner, an auditor and a disabled planner; the CLI's
-    environment pointing at them. Returns (engine, plan id)."""
-    monkeypatch.setattr("storenet.accounts.users.hash_password", _password_hash)
-    generate(NetworkSpec(stores=20, skus=30, days=90, seed=5), tmp_path)
-    import_folder(engine, tmp_path / "master")
+def draft_a_plan(engine, home):  # type: ignore[no-untyped-def]
+    """Generate and import a network into `home`, draft tonight's plan, and create a
+    planner, an auditor and a disabled planner. Returns the plan's id."""
+    generate(NetworkSpec(stores=20, skus=30, days=90, seed=5), home)
+    import_folder(engine, home / "master")
     url = engine.url.render_as_string(hide_password=False)
-    header, _ = run_plan(Settings(home=tmp_path, db_url=url), engine)
+    header, _ = run_plan(Settings(home=home, db_url=url), engine)
 
     def people(conn):  # type: ignore[no-untyped-def]
         made = {}
@@ -50,10 +49,20 @@ def drafted(engine, tmp_path, monkeypatch):
         disable_user(conn, actor="test", user_id=made["gone"]["id"])
 
     unit_of_work(engine, people)
+    return header["id"]
+
+
+@pytest.fixture
+def drafted(engine, tmp_path, monkeypatch):
+    """A drafted plan, a planner, an auditor and a disabled planner (drafted once per
+    process and database kind, copied in: tests.snapshots); the CLI's environment
+    pointing at them. Returns (engine, plan id)."""
+    monkeypatch.setattr("storenet.accounts.users.hash_password", _password_hash)
+    plan_id = seed_from_snapshot("cli-drafted", engine, tmp_path, draft_a_plan)
     monkeypatch.setenv("STORENET_HOME", str(tmp_path))
-    monkeypatch.setenv("STORENET_DB", url)
+    monkeypatch.setenv("STORENET_DB", engine.url.render_as_string(hide_password=False))
     monkeypatch.delenv("STORENET_OPERATOR", raising=False)
-    return engine, header["id"]
+    return engine, plan_id
 
 
 def _status(engine, plan_id: str) -> str:  # type: ignore[no-untyped-def]

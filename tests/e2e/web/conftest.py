@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from storenet.store.engine import open_engine
-from storenet.store.migrate import migrate
+from tests.databases import sqlite_engine
 from tests.integration.api.server import ServerThread, test_settings
-from tests.integration.web.conftest import _password_hash, seed_console
+from tests.integration.web.conftest import Console, _password_hash, seeded_facts
+from tests.snapshots import seed_from_snapshot
 
 BROWSER_SKIP_REASON = (
     "browser tests need Debian's chromium: `apt-get install chromium` (make test does it "
@@ -58,17 +58,20 @@ def browser():
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """The console over the seeded network of tests/integration/web (SQLite), served
-    once per module: browser tests read more than they write."""
+    """The console over the seeded network of tests/integration/web (SQLite; seeded once
+    per process, tests.snapshots), served once per module: browser tests read more
+    than they write."""
     import storenet.accounts.users as users
 
     home = tmp_path_factory.mktemp("console")
     original = users.hash_password
     users.hash_password = _password_hash
-    engine = open_engine(f"sqlite:///{home / 'storenet.db'}")
-    migrate(engine)
-    seeded = seed_console(engine, home)
-    users.hash_password = original
+    engine = sqlite_engine(home)
+    try:
+        facts = seed_from_snapshot("console", engine, home, seeded_facts)
+    finally:
+        users.hash_password = original
+    seeded = Console(url="", engine=engine, **facts)
     server = ServerThread(test_settings(engine, home)).start()
     seeded.url = server.url
     yield seeded

@@ -47,7 +47,11 @@ class ServerThread:
     """uvicorn serving the storenet app in a daemon thread until `stop`."""
 
     def __init__(self, settings: Settings) -> None:
-        self.port = free_port()
+        # The socket is bound here and handed to uvicorn: no other process (a parallel
+        # test worker) can take the port between choosing it and serving on it.
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
             create_app(settings),
@@ -58,7 +62,9 @@ class ServerThread:
             access_log=False,
         )
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
+        )
 
     def start(self) -> ServerThread:
         self.thread.start()
@@ -72,3 +78,4 @@ class ServerThread:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=20)
+        self.socket.close()

@@ -11,14 +11,22 @@ from storenet.datagen import NetworkSpec, generate
 from storenet.imports import import_folder
 from storenet.planning.service import run_plan
 from storenet.settings import Settings
+from tests.snapshots import seed_from_snapshot
 
 DAY = date(2026, 11, 23)
 
 
+def plan_generated_network(engine, home):  # type: ignore[no-untyped-def]
+    """Generate the network into `home`, import it and run tonight's plan: (header, plan)."""
+    generate(NetworkSpec(stores=30, skus=50, days=120, seed=5), home)
+    import_folder(engine, home / "master")
+    return run_plan(Settings(home=home, db_url=str(engine.url)), engine)
+
+
 @pytest.fixture
 def planned(engine, tmp_path):
-    generate(NetworkSpec(stores=30, skus=50, days=120, seed=5), tmp_path)
-    import_folder(engine, tmp_path / "master")
+    """(engine, settings, header, plan): the network planned once per process and
+    database kind, copied into this test's database and folder (tests.snapshots)."""
+    header, plan = seed_from_snapshot("planned", engine, tmp_path, plan_generated_network)
     settings = Settings(home=tmp_path, db_url=str(engine.url))
-    header, plan = run_plan(settings, engine)
     return engine, settings, header, plan

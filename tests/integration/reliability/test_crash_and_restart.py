@@ -380,6 +380,7 @@ def test_a_pos_batch_whose_server_connection_is_terminated_midway_leaves_nothing
 
 
 @pytest.mark.postgres
+@pytest.mark.pg_restart  # restarts the server under every other test: run alone (Makefile)
 @pytest.mark.skipif(not RESTART, reason="restarts the server: set STORENET_TEST_PG_RESTART=1")
 def test_a_pos_batch_cut_by_a_postgresql_restart_leaves_nothing_and_resends(
     pg_network_surviving_restarts, tmp_path

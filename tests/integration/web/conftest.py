@@ -28,6 +28,7 @@ from storenet.settings import Settings
 from storenet.store.engine import unit_of_work
 from storenet.store.schema import store_owners, stores
 from tests.integration.api.server import ServerThread, test_settings
+from tests.snapshots import seed_from_snapshot
 
 PASSWORD = "correct horse battery"
 END = date(2026, 11, 1)
@@ -119,11 +120,19 @@ def seed_console(engine: Engine, home) -> Console:  # type: ignore[no-untyped-de
     )
 
 
+def seeded_facts(engine: Engine, home) -> dict:  # type: ignore[no-untyped-def]
+    """seed_console's work, and what a Console needs from it besides the engine."""
+    seeded = seed_console(engine, home)
+    return {"people": seeded.people, "plan_id": seeded.plan_id, "last_day": seeded.last_day}
+
+
 @pytest.fixture
 def console(engine, tmp_path, monkeypatch):
-    """The console on `engine` (SQLite, then PostgreSQL), seeded as the module says."""
+    """The console on `engine` (SQLite, then PostgreSQL), seeded as the module says
+    (once per process: each test gets a copy, tests.snapshots)."""
     monkeypatch.setattr("storenet.accounts.users.hash_password", _password_hash)
-    seeded = seed_console(engine, tmp_path)
+    facts = seed_from_snapshot("console", engine, tmp_path, seeded_facts)
+    seeded = Console(url="", engine=engine, **facts)
     server = ServerThread(test_settings(engine, tmp_path)).start()
     seeded.url = server.url
     yield seeded
