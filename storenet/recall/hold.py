@@ -15,10 +15,11 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, select
 
+from storenet.errors import NotFound
 from storenet.ledger.locations import FIRST_REAL_ID
 from storenet.ledger.recall_holds import hold_location, plain_skus
 from storenet.store.engine import reading, unit_of_work
-from storenet.store.schema import balances, recall_units, serials
+from storenet.store.schema import balances, recall_campaigns, recall_units, serials
 
 
 def locations_to_hold(conn: Connection, campaign_id: str) -> list[int]:
@@ -55,6 +56,9 @@ def hold_campaign(
     quantity this run (0 and 0 when everything was held already). An advisory campaign
     holds nothing. NotFound for an unknown campaign."""
     with reading(engine) as conn:
+        known = select(recall_campaigns.c.id).where(recall_campaigns.c.id == campaign_id)
+        if conn.execute(known).first() is None:
+            raise NotFound("recall campaign", campaign_id)
         where = locations_to_hold(conn, campaign_id)
     held = {"locations": len(where), "serials": 0, "units": 0}
     for done, location_id in enumerate(where, start=1):
