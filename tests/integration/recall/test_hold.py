@@ -260,3 +260,31 @@ def test_hold_movements_carry_the_campaign(stocked):
         held = conn.execute(select(balances.c.held).where(balances.c.sku_id == "PH1")).scalars()
         assert sum(held) == 7
     assert docs == {f"recall:{campaign}"}
+
+
+def test_the_hold_is_atomic_per_location_and_a_cut_short_hold_finishes_on_rerun(
+    stocked, monkeypatch
+):
+    import storenet.ledger.recall_holds as holds
+
+    campaign = _campaign(stocked)
+    real = holds._place_held
+    calls = []
+
+    def failing_second(conn, moves, ids, site):  # type: ignore[no-untyped-def]
+        calls.append(site)
+        if len(calls) == 2:
+            raise RuntimeError("the process died here")
+        real(conn, moves, ids, site)
+
+    monkeypatch.setattr(holds, "_place_held", failing_second)
+    with pytest.raises(RuntimeError):
+        hold_campaign(stocked, campaign)
+    # The first location is held whole; the second has nothing half-written.
+    mid = _funnel(stocked, campaign)
+    assert mid["held_in_network"] in (2, 3) and mid["not_held"] == 7 - mid["held_in_network"]
+    _ledger_ok(stocked)
+    monkeypatch.setattr(holds, "_place_held", real)
+    hold_campaign(stocked, campaign)
+    assert {k: _funnel(stocked, campaign)[k] for k in HAND_COUNT} == HAND_COUNT
+    _ledger_ok(stocked)
