@@ -99,10 +99,12 @@ def read(conn: Connection, who: Principal, campaign_id: str) -> dict:
 
 
 def by_store(conn: Connection, who: Principal, campaign_id: str) -> list[dict]:
-    """The funnel per store and warehouse `who` sees (recall.read). NotFound."""
+    """The funnel per store and warehouse `who` sees (recall.read), each flagged
+    `overdue` when it still has units not held after the campaign's deadline.
+    NotFound."""
     require(conn, who, "recall.read")
-    campaigns.get_campaign(conn, campaign_id)
-    return funnel.funnel_by_store(conn, campaign_id, visible_locations(conn, who))
+    deadline = campaigns.get_campaign(conn, campaign_id)["deadline"]
+    return funnel.funnel_by_store(conn, campaign_id, visible_locations(conn, who), deadline)
 
 
 def list_all(

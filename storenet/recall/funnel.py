@@ -29,11 +29,13 @@ sees the buckets of its stores only.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 
 from sqlalchemy import Connection, and_, case, func, literal, select
 
 from storenet.ledger.locations import CUSTOMER, FIRST_REAL_ID, QUARANTINE, TRANSIT, location_names
 from storenet.ledger.recall_holds import plain_skus
+from storenet.store.clock import utc_now
 from storenet.store.schema import (
     balances,
     movements,
@@ -134,18 +136,30 @@ def funnel(conn: Connection, campaign_id: str, visible: set[int] | None = None) 
 
 
 def funnel_by_store(
-    conn: Connection, campaign_id: str, visible: set[int] | None = None
+    conn: Connection,
+    campaign_id: str,
+    visible: set[int] | None = None,
+    deadline: date | None = None,
+    today: date | None = None,
 ) -> list[dict]:
     """The buckets per store or warehouse (by name), largest not_held first, then by
     name: what each place still has to hold. Units with no store (unlocated, written
-    off) are left out; with `visible`, only those locations."""
+    off) are left out; with `visible`, only those locations. `overdue` flags a place
+    with units still not held once `deadline` has passed (`today`, default the UTC
+    day)."""
+    late = deadline is not None and (today or utc_now().date()) > deadline
     per: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(BUCKETS, 0))
     for bucket, store, units in _serial_rows(conn, campaign_id) + _plain_rows(conn, campaign_id):
         if store is not None and (visible is None or store in visible):
             per[store][bucket] += units
     names = location_names(conn)
     rows = [
-        {"location": names.get(loc, str(loc)), "affected": sum(b.values()), **b}
+        {
+            "location": names.get(loc, str(loc)),
+            "affected": sum(b.values()),
+            **b,
+            "overdue": late and b["not_held"] > 0,
+        }
         for loc, b in per.items()
     ]
     return sorted(rows, key=lambda r: (-r["not_held"], r["location"]))

@@ -27,7 +27,7 @@ from dataclasses import replace
 from sqlalchemy import Connection, select
 
 from storenet.errors import Problem, Refused
-from storenet.ledger import recall_holds
+from storenet.ledger import recall_holds, recall_sales
 from storenet.ledger.bulk_posting import MovementColumns, post_columns
 from storenet.ledger.discrepancies import open_discrepancies
 from storenet.ledger.idempotency import run_once
@@ -84,7 +84,7 @@ def _ingest(conn: Connection, key: str, raw: list[dict]) -> dict:
     moves = _movements(columns, fresh, line_ids, store_locations)
     if columns.serials is not None:
         # A unit a recall holds at this store comes out of quarantine to be sold.
-        recall_holds.before_sales(conn, *_sold_serials(columns, fresh, store_locations))
+        recall_sales.before_sales(conn, *_sold_serials(columns, fresh, store_locations))
     posted = post_columns(conn, moves, now)
     issues = []
     if columns.serials is not None:
@@ -100,7 +100,7 @@ def _ingest(conn: Connection, key: str, raw: list[dict]) -> dict:
         )
     open_discrepancies(conn, issues, now)
     if fresh and recall_holds.any_active(conn):
-        recall_holds.after_sales(conn, _sale_facts(columns, fresh, posted.ids, store_locations))
+        recall_sales.after_sales(conn, _sale_facts(columns, fresh, posted.ids, store_locations))
     units = [columns.qty[i] for i in fresh]
     sold = sum(q for q, i in zip(units, fresh) if columns.kind[i] == "sale")
     return {
@@ -364,7 +364,7 @@ def _sold_serials(
     columns: PosColumns, fresh: list[int], store_locations: dict[str, int]
 ) -> tuple[list[tuple[int, str, str]], list[tuple[int, str]]]:
     """(store location, sku, serial) of every serial the fresh sale lines sell, and
-    every (location, sku) the batch touches (for `recall_holds.before_sales`)."""
+    every (location, sku) the batch touches (for `recall_sales.before_sales`)."""
     keys = [(store_locations[columns.store[i]], columns.sku[i]) for i in fresh]
     sold = [
         (where, sku, s)
@@ -377,10 +377,10 @@ def _sold_serials(
 
 def _sale_facts(
     columns: PosColumns, fresh: list[int], ids: list[int], store_locations: dict[str, int]
-) -> list[recall_holds.SaleFact]:
-    """The fresh lines as the recall hooks read them (`recall_holds.after_sales`)."""
+) -> list[recall_sales.SaleFact]:
+    """The fresh lines as the recall hooks read them (`recall_sales.after_sales`)."""
     return [
-        recall_holds.SaleFact(
+        recall_sales.SaleFact(
             kind=columns.kind[i],
             location_id=store_locations[columns.store[i]],
             sku_id=columns.sku[i],

@@ -12,6 +12,7 @@ funnel of their own stores only.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from typing import Annotated
 
@@ -62,6 +63,15 @@ class StatusIn(BaseModel):
     reason: str = Field(default="", max_length=500, pattern=r"^[^\x00]*$")
 
 
+def _list_label(numbers: list[str] | None) -> str:
+    """The serial list's name in the campaign's scope and in the request's replay check:
+    its size and digest, so a replay under the same key with other serials is refused."""
+    if not numbers:
+        return "serial list"
+    digest = hashlib.sha256("\n".join(numbers).encode()).hexdigest()[:16]
+    return f"request body: {len(numbers)} serials, sha256 {digest}"
+
+
 @router.get(
     "/recalls",
     openapi_extra=act("recall.read"),
@@ -101,6 +111,7 @@ def recalls_create(
             remedy=body.remedy,
             scope=[row.model_dump() for row in body.scope],
             serial_list=body.serials,
+            serial_list_label=_list_label(body.serials),
             owner=body.owner,
             deadline=body.deadline,
         )

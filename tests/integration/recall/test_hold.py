@@ -288,3 +288,15 @@ def test_the_hold_is_atomic_per_location_and_a_cut_short_hold_finishes_on_rerun(
     hold_campaign(stocked, campaign)
     assert {k: _funnel(stocked, campaign)[k] for k in HAND_COUNT} == HAND_COUNT
     _ledger_ok(stocked)
+
+
+def test_places_with_units_not_held_after_the_deadline_are_flagged(stocked):
+    from datetime import date
+
+    campaign = _campaign(stocked, severity="advisory")
+    with stocked.connect() as conn:
+        late = funnel_by_store(conn, campaign, deadline=date(2026, 1, 1), today=date(2026, 1, 2))
+        early = funnel_by_store(conn, campaign, deadline=date(2026, 1, 1), today=date(2026, 1, 1))
+    assert {r["location"] for r in late if r["overdue"]} == {"WE", "S1", "S2"}
+    assert not any(r["overdue"] for r in early)
+    assert late[0]["not_held"] == 3  # most units still not held first
