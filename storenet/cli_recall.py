@@ -198,3 +198,49 @@ def show(
             f"by {t['by']}{why}",
             highlight=False,
         )
+
+
+@recall_app.command("notify")
+def notify(
+    campaign_id: str = typer.Argument(..., help="Campaign id (RC-...)"),
+    retry: bool = typer.Option(
+        False, "--retry", help="One more attempt for buyers contacted who have not responded"
+    ),
+    webhook: str = typer.Option(None, help="POST each message here (default: a file sink)"),
+    file: Path = typer.Option(
+        None, help="The file sink's JSON Lines file (default: STORENET_HOME/outbox/recalls.jsonl)"
+    ),
+    operator: str = AS,
+) -> None:
+    """Queue a message for every buyer to reach (recall.write), then deliver the
+    pending ones, each exactly once per attempt (docs/recalls.md)."""
+    from storenet.accounts.operator import run_as
+    from storenet.cli import _engine, _progress, out
+    from storenet.recall.outbox import deliver_pending, queue_notifications
+    from storenet.recall.sinks import FileSink, WebhookSink
+    from storenet.settings import Settings
+
+    settings = Settings.from_env()
+    sink = (
+        WebhookSink(webhook)
+        if webhook
+        else FileSink(file or settings.home / "outbox" / "recalls.jsonl")
+    )
+    try:
+        engine = _engine(settings)
+        queued = run_as(
+            engine,
+            operator,
+            "recall.write",
+            "cli recall notify",
+            lambda conn, who: queue_notifications(conn, campaign_id, who.username, retry),
+        )
+        with _progress() as report:
+            done = deliver_pending(engine, sink, progress=lambda d, t: report("delivering", d, t))
+    except StorenetError as error:
+        _fail(error)
+    out.print(
+        f"queued {queued:,}; delivered {done['sent']:,}; failed {done['failed']:,} "
+        "(kept for the next run)",
+        highlight=False,
+    )

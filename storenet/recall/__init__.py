@@ -7,6 +7,7 @@ campaign to done (DESIGN section 1; docs/recalls.md).
 - `hold`: the hold, location by location, through `storenet.ledger.recall_holds`;
 - `funnel`: where the affected units are now (held, in transit, sold, returned);
 - `lookup`: a serial's recall status at the counter;
+- `outbox`, `sinks`: contacts' status, and notifications delivered once per attempt;
 - `actions`: the same with the caller's access checked and scope applied.
 
 Plain Python over a connection (the hold takes an engine: one transaction per

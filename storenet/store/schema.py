@@ -948,6 +948,49 @@ recall_contacts = Table(
     ),
 )
 
+# Every change of a contact's status, dated: who moved it from what to what.
+recall_contact_events = Table(
+    "recall_contact_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("campaign_id", String(64), nullable=False),
+    Column("serial", String(64), nullable=False),
+    Column("at", DateTime(), nullable=False),
+    Column("from_status", String(12), nullable=False),
+    Column("to_status", String(12), nullable=False),
+    Column("by", String(200), nullable=False),
+    Index("ix_recall_contact_events_campaign_id_serial", "campaign_id", "serial"),
+)
+
+# Notifications to contacts, written in the transaction that decides them and
+# delivered after commit (storenet.recall.outbox). `key` ("campaign:serial:attempt") is
+# what the sink deduplicates on, so a message is delivered once per attempt even when
+# the sink fails and is retried or the process dies between send and mark.
+recall_outbox = Table(
+    "recall_outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("campaign_id", ForeignKey("recall_campaigns.id"), nullable=False),
+    Column("serial", String(64), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(8), nullable=False, server_default="pending"),
+    Column("created_at", DateTime(), nullable=False),
+    Column("sent_at", DateTime()),
+    Column("tries", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    CheckConstraint("status IN ('pending', 'sent')", name="status"),
+    CheckConstraint("attempt >= 1", name="attempt_positive"),
+    UniqueConstraint("campaign_id", "serial", "attempt"),
+    Index(
+        "ix_recall_outbox_pending",
+        "id",
+        sqlite_where=text("status = 'pending'"),
+        postgresql_where=text("status = 'pending'"),
+    ),
+)
+
 # A sale of a unit under a stop-sale recall: recorded (the counter is never refused),
 # and raised here. One row per (campaign, sale movement, serial); `serial` is '' for a
 # SKU without serials, whose `qty` says how many.

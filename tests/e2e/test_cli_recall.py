@@ -93,3 +93,15 @@ def test_an_operator_whose_role_may_not_recall_is_refused(cli_stock, monkeypatch
     monkeypatch.setenv("STORENET_OPERATOR", "fr_f1")
     made = _create("--skus", "PH1")
     assert made.exit_code == 2 and "recall.write" in made.output
+
+
+def test_notify_queues_and_delivers_each_buyer_once(cli_stock, tmp_path):
+    campaign = _create("--skus", "PH1", "--stop-sale").stdout.split()[-1]
+    out = tmp_path / "notes.jsonl"
+    first = _run("notify", campaign, "--file", str(out))
+    assert first.exit_code == 0, first.output
+    assert "queued 1; delivered 1; failed 0" in first.stdout
+    again = _run("notify", campaign, "--file", str(out))
+    assert "queued 0; delivered 0" in again.stdout
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(m["serial"], m["buyer_ref"]) for m in lines] == [("A-3", "buyer-1")]

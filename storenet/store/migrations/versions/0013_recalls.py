@@ -1,5 +1,6 @@
 """recalls: campaigns and their transitions, scope rows, affected units (serials, and
-quantities per location for SKUs without serials), contacts, recall discrepancies
+quantities per location for SKUs without serials), contacts and their dated events,
+recall discrepancies, the notification outbox
 
 Revision ID: 0013
 Revises: 0012
@@ -194,8 +195,84 @@ def upgrade() -> None:
         ),
     )
 
+    op.create_table(
+        "recall_contact_events",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("campaign_id", sa.String(length=64), nullable=False),
+        sa.Column("serial", sa.String(length=64), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("from_status", sa.String(length=12), nullable=False),
+        sa.Column("to_status", sa.String(length=12), nullable=False),
+        sa.Column("by", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_recall_contact_events")),
+    )
+    with op.batch_alter_table("recall_contact_events", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_recall_contact_events_campaign_id_serial", ["campaign_id", "serial"], unique=False
+        )
+
+    op.create_table(
+        "recall_outbox",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("campaign_id", sa.String(length=64), nullable=False),
+        sa.Column("serial", sa.String(length=64), nullable=False),
+        sa.Column("attempt", sa.Integer(), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=8), server_default="pending", nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("sent_at", sa.DateTime(), nullable=True),
+        sa.Column("tries", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.CheckConstraint("status IN ('pending', 'sent')", name=op.f("ck_recall_outbox_status")),
+        sa.CheckConstraint("attempt >= 1", name=op.f("ck_recall_outbox_attempt_positive")),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["recall_campaigns.id"],
+            name=op.f("fk_recall_outbox_campaign_id_recall_campaigns"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_recall_outbox")),
+        sa.UniqueConstraint(
+            "campaign_id",
+            "serial",
+            "attempt",
+            name=op.f("uq_recall_outbox_campaign_id_serial_attempt"),
+        ),
+        sa.UniqueConstraint("key", name=op.f("uq_recall_outbox_key")),
+    )
+    with op.batch_alter_table("recall_outbox", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_recall_outbox_pending",
+            ["id"],
+            unique=False,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("recall_outbox", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_recall_outbox_pending",
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
+
+    op.drop_table("recall_outbox")
+    with op.batch_alter_table("recall_contact_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_recall_contact_events_campaign_id_serial")
+
+    op.drop_table("recall_contact_events")
     op.drop_table("recall_stock")
     op.drop_table("recall_discrepancies")
     with op.batch_alter_table("recall_units", schema=None) as batch_op:
