@@ -5,10 +5,10 @@ A campaign (storenet.recall) lists the units it covers (`recall_units`: serials)
 the SKUs it covers whole (`recall_scopes` of kind sku or model). Here, and only here,
 that turns into movements:
 
-- `hold_location`: every covered unit on hand at one location moves into quarantine
+- `hold_locations`: every covered unit on hand at some locations moves into quarantine
   there (kind "hold", document "recall:<campaign>"), serial by serial, and for SKUs
-  without serials every unit on hand by quantity. One call is one location, atomic in
-  the caller's transaction; a unit already in quarantine is not moved again, so a
+  without serials every unit on hand by quantity, in the caller's transaction (each
+  location whole or not at all); a unit already in quarantine is not moved again, so a
   replay moves nothing.
 - `quarantine_arrivals`: units that just arrived at a location (a supplier receipt,
   a transfer receipt: units in transit are quarantined on receipt; a customer's
@@ -149,10 +149,11 @@ def plain_skus(conn: Connection, campaign_id: str) -> list[str]:
     return sorted(conn.execute(q).scalars())
 
 
-def _units_at(conn: Connection, campaign_id: str, location_id: int) -> dict[str, str]:
-    """{serial: sku} of the campaign's units the ledger has at `location_id` now."""
+def _units_at(conn: Connection, campaign_id: str, where: list[int]) -> dict[str, tuple[str, int]]:
+    """{serial: (sku, location)} of the campaign's units the ledger has at the
+    locations `where` now."""
     q = (
-        select(serials.c.serial, serials.c.sku_id)
+        select(serials.c.serial, serials.c.sku_id, serials.c.location_id)
         .join(
             recall_units,
             and_(
@@ -160,24 +161,32 @@ def _units_at(conn: Connection, campaign_id: str, location_id: int) -> dict[str,
                 recall_units.c.campaign_id == campaign_id,
             ),
         )
-        .where(serials.c.location_id == location_id)
+        .where(serials.c.location_id.in_(where))
     )
-    return dict(conn.execute(q).all())
+    return {r.serial: (r.sku_id, r.location_id) for r in conn.execute(q)}
 
 
 def hold_location(
     conn: Connection, campaign_id: str, location_id: int, at: datetime | None = None
 ) -> dict:
-    """Move every unit of stop-sale campaign `campaign_id` on hand at real location
-    `location_id` into quarantine there, in the caller's transaction.
+    """`hold_locations` for one location."""
+    return hold_locations(conn, campaign_id, [location_id], at)
 
-    Serial-tracked units move serial by serial (one movement per SKU carrying its
-    serials); a SKU without serials that the campaign covers whole moves all its units
-    on hand (reserved ones too: a recall outranks a promise). Units already in
-    quarantine, sold or in transit are not touched, so a second call moves nothing.
-    An advisory, closed or cancelled campaign holds nothing. Answers {"location_id",
-    "serials" (units held by serial), "units" (by quantity), "movements"}.
-    NotFound for an unknown campaign.
+
+def hold_locations(
+    conn: Connection, campaign_id: str, location_ids: list[int], at: datetime | None = None
+) -> dict:
+    """Move every unit of stop-sale campaign `campaign_id` on hand at the real
+    locations `location_ids` into quarantine there, in the caller's transaction (so
+    each location is held whole or not at all).
+
+    Serial-tracked units move serial by serial (one movement per location and SKU
+    carrying its serials, document "recall:<campaign>"); a SKU without serials that the
+    campaign covers whole moves all its units on hand (reserved ones too: a recall
+    outranks a promise). Units already in quarantine, sold or in transit are not
+    touched, so a second call moves nothing. An advisory, closed or cancelled campaign
+    holds nothing. Answers {"locations", "serials" (units held by serial), "units" (by
+    quantity), "movements"}. NotFound for an unknown campaign.
     """
     campaign = conn.execute(
         select(recall_campaigns.c.severity, recall_campaigns.c.status).where(
@@ -186,74 +195,73 @@ def hold_location(
     ).first()
     if campaign is None:
         raise NotFound("recall campaign", campaign_id)
-    answer = {"location_id": location_id, "serials": 0, "units": 0, "movements": []}
-    if campaign.severity != STOP_SALE or campaign.status not in ACTIVE:
+    where = sorted(set(location_ids))
+    answer = {"locations": len(where), "serials": 0, "units": 0, "movements": []}
+    if campaign.severity != STOP_SALE or campaign.status not in ACTIVE or not where:
         return answer
     plain = plain_skus(conn, campaign_id)
     locked: dict[tuple[int, str], dict] = {}
     while True:
         # Read, lock the balance rows of the SKUs found, read again: a unit that arrived
         # meanwhile was committed before our lock, so the second read sees it.
-        found = _units_at(conn, campaign_id, location_id)
-        missing = {(location_id, s) for s in set(found.values()) | set(plain)} - set(locked)
+        found = _units_at(conn, campaign_id, where)
+        wanted = {(loc, sku) for sku, loc in found.values()}
+        wanted |= {(loc, sku) for loc in where for sku in plain}
+        missing = wanted - set(locked)
         if not missing:
             break
         locked |= lock_balances(conn, sorted(missing))
     rows = lock_serials(conn, list(found))
-    by_sku: dict[str, list[str]] = defaultdict(list)
+    by_key: dict[tuple[int, str], list[str]] = defaultdict(list)
     for number, row in rows.items():
-        if row["location_id"] == location_id:
-            by_sku[row["sku_id"]].append(number)
+        if row["location_id"] in where:
+            by_key[(row["location_id"], row["sku_id"])].append(number)
     when = at or utc_now()
     document = recall_document(campaign_id)
     moves = [
         Movement(
             "hold",
             sku,
-            location_id,
+            loc,
             QUARANTINE,
             len(numbers),
             when,
-            site_location=location_id,
+            site_location=loc,
             document=document,
             serials=tuple(sorted(numbers)),
         )
-        for sku, numbers in sorted(by_sku.items())
+        for (loc, sku), numbers in sorted(by_key.items())
     ]
     quantities = {
-        sku: locked[(location_id, sku)]["on_hand"]
+        (loc, sku): locked[(loc, sku)]["on_hand"]
+        for loc in where
         for sku in plain
-        if locked[(location_id, sku)]["on_hand"] > 0
+        if locked[(loc, sku)]["on_hand"] > 0
     }
     moves += [
-        Movement(
-            "hold",
-            sku,
-            location_id,
-            QUARANTINE,
-            n,
-            when,
-            site_location=location_id,
-            document=document,
-        )
-        for sku, n in sorted(quantities.items())
+        Movement("hold", sku, loc, QUARANTINE, n, when, site_location=loc, document=document)
+        for (loc, sku), n in sorted(quantities.items())
     ]
     if not moves:
         return answer
     posted = post_movements(conn, moves, utc_now())
-    _place_held(conn, moves, posted.ids, location_id)
-    _add_stock(conn, campaign_id, location_id, quantities, "qty_held")
-    answer["serials"] = sum(len(v) for v in by_sku.values())
+    _place_held(conn, moves, posted.ids)
+    for loc in where:
+        held = {sku: n for (at_loc, sku), n in quantities.items() if at_loc == loc}
+        _add_stock(conn, campaign_id, loc, held, "qty_held")
+    answer["serials"] = sum(len(v) for v in by_key.values())
     answer["units"] = sum(quantities.values())
     answer["movements"] = posted.ids
     return answer
 
 
-def _place_held(conn: Connection, moves: list[Movement], ids: list[int], site: int) -> None:
+def _place_held(conn: Connection, moves: list[Movement], ids: list[int]) -> None:
+    """Record each serial the hold `moves` (posted as `ids`) carried as in quarantine
+    at its movement's site."""
     place_serials(
         conn,
         [
-            (s, m.sku_id, QUARANTINE, site, mid, None)
+            (s, m.sku_id, QUARANTINE, m.site_location, mid, None)
             for mid, m in zip(ids, moves)
             for s in m.serials
         ],
@@ -371,7 +379,7 @@ def quarantine_arrivals(
     if not moves:
         return 0
     posted = post_movements(conn, moves, utc_now())
-    _place_held(conn, moves, posted.ids, location_id)
+    _place_held(conn, moves, posted.ids)
     column = "qty_returned" if returned else "qty_held"
     per_campaign: dict[str, dict[str, int]] = defaultdict(dict)
     for sku, n in quantities.items():

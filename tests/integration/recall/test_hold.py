@@ -73,11 +73,14 @@ def _ledger_ok(engine) -> None:  # type: ignore[no-untyped-def]
         assert not transit_errors(conn)
 
 
-def test_the_hold_quarantines_every_unit_on_hand_and_the_funnel_matches_the_hand_count(stocked):
+@pytest.mark.parametrize("batch_units", [1, 2000])
+def test_the_hold_quarantines_every_unit_on_hand_and_the_funnel_matches_the_hand_count(
+    stocked, batch_units
+):
     campaign = _campaign(stocked)
     before = _funnel(stocked, campaign)
     assert before["affected"] == 10 and before["not_held"] == 7
-    held = hold_campaign(stocked, campaign)
+    held = hold_campaign(stocked, campaign, batch_units=batch_units)
     assert held == {"locations": 3, "serials": 7, "units": 0}
     after = _funnel(stocked, campaign)
     assert {k: after[k] for k in HAND_COUNT} == HAND_COUNT
@@ -271,15 +274,15 @@ def test_the_hold_is_atomic_per_location_and_a_cut_short_hold_finishes_on_rerun(
     real = holds._place_held
     calls = []
 
-    def failing_second(conn, moves, ids, site):  # type: ignore[no-untyped-def]
-        calls.append(site)
+    def failing_second(conn, moves, ids):  # type: ignore[no-untyped-def]
+        calls.append(moves)
         if len(calls) == 2:
             raise RuntimeError("the process died here")
-        real(conn, moves, ids, site)
+        real(conn, moves, ids)
 
     monkeypatch.setattr(holds, "_place_held", failing_second)
     with pytest.raises(RuntimeError):
-        hold_campaign(stocked, campaign)
+        hold_campaign(stocked, campaign, batch_units=1)  # one location per transaction
     # The first location is held whole; the second has nothing half-written.
     mid = _funnel(stocked, campaign)
     assert mid["held_in_network"] in (2, 3) and mid["not_held"] == 7 - mid["held_in_network"]
