@@ -57,7 +57,8 @@ def _sale(store: str, numbers: list[str], n: int, buyer: bool) -> list[dict]:
     ]
 
 
-def test_a_hold_racing_sales_and_a_shipment_counts_every_unit_once(pg_network):
+@pytest.mark.parametrize("batch_units", [1, 2000], ids=["a location a time", "batched"])
+def test_a_hold_racing_sales_and_a_shipment_counts_every_unit_once(pg_network, batch_units):
     placed = _stock(pg_network)
     unit_of_work(
         pg_network,
@@ -106,7 +107,7 @@ def test_a_hold_racing_sales_and_a_shipment_counts_every_unit_once(pg_network):
     def holder() -> None:
         try:
             start.wait(timeout=30)
-            hold_campaign(engine, campaign)
+            hold_campaign(engine, campaign, batch_units=batch_units)
         except BaseException as error:  # noqa: BLE001
             errors.append(error)
 
