@@ -107,6 +107,14 @@ def by_store(conn: Connection, who: Principal, campaign_id: str) -> list[dict]:
     return funnel.funnel_by_store(conn, campaign_id, visible_locations(conn, who), deadline)
 
 
+def progress(conn: Connection, who: Principal, campaign_id: str) -> list[dict]:
+    """The campaign by day (recall.read), what happened in `who`'s places only for a
+    scoped person (storenet.recall.funnel.progress_by_day). NotFound."""
+    require(conn, who, "recall.read")
+    campaigns.get_campaign(conn, campaign_id)
+    return funnel.progress_by_day(conn, campaign_id, visible_locations(conn, who))
+
+
 def list_all(
     conn: Connection,
     who: Principal,

@@ -163,3 +163,58 @@ def funnel_by_store(
         for loc, b in per.items()
     ]
     return sorted(rows, key=lambda r: (-r["not_held"], r["location"]))
+
+
+def progress_by_day(
+    conn: Connection, campaign_id: str, visible: set[int] | None = None
+) -> list[dict]:
+    """The campaign day by day (UTC days): units held by its hold so far (its hold
+    movements, by serial and by quantity), units sold during the stop-sale (its recall
+    discrepancies), returned and remedied, each a running total; one row per day on
+    which something happened, oldest first. With `visible` (location ids), only what
+    happened at those places (a returned or remedied unit: where it is held now)."""
+    m = movements
+    held = (
+        select(func.date(m.c.occurred_at).label("day"), func.sum(m.c.qty))
+        .where(m.c.kind == "hold", m.c.document == f"recall:{campaign_id}")
+        .group_by(func.date(m.c.occurred_at))
+    )
+    if visible is not None:
+        held = held.where(m.c.site_location.in_(sorted(visible)))
+    d = recall_discrepancies
+    sold = (
+        select(func.date(d.c.opened_at).label("day"), func.sum(d.c.qty))
+        .where(d.c.campaign_id == campaign_id)
+        .group_by(func.date(d.c.opened_at))
+    )
+    if visible is not None:
+        sold = sold.where(d.c.location_id.in_(sorted(visible)))
+    u = recall_units
+    returned = (
+        select(func.date(u.c.returned_at).label("day"), func.count())
+        .where(u.c.campaign_id == campaign_id, u.c.returned_at.is_not(None))
+        .group_by(func.date(u.c.returned_at))
+    )
+    remedied = (
+        select(func.date(u.c.remedied_at).label("day"), func.count())
+        .where(u.c.campaign_id == campaign_id, u.c.remedied_at.is_not(None))
+        .group_by(func.date(u.c.remedied_at))
+    )
+    if visible is not None:
+        mine = select(serials.c.serial).where(serials.c.site_location.in_(sorted(visible)))
+        returned = returned.where(u.c.serial.in_(mine))
+        remedied = remedied.where(u.c.serial.in_(mine))
+    per_day: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(PROGRESS, 0))
+    for name, q in (("held", held), ("sold", sold), ("returned", returned), ("remedied", remedied)):
+        for day, n in conn.execute(q):
+            per_day[str(day)][name] += int(n)
+    total = dict.fromkeys(PROGRESS, 0)
+    out = []
+    for day in sorted(per_day):
+        for name in PROGRESS:
+            total[name] += per_day[day][name]
+        out.append({"day": day, **total})
+    return out
+
+
+PROGRESS = ("held", "sold", "returned", "remedied")

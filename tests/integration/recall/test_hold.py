@@ -303,3 +303,33 @@ def test_places_with_units_not_held_after_the_deadline_are_flagged(stocked):
     assert {r["location"] for r in late if r["overdue"]} == {"WE", "S1", "S2"}
     assert not any(r["overdue"] for r in early)
     assert late[0]["not_held"] == 3  # most units still not held first
+
+
+def test_progress_by_day_counts_the_hold_the_sales_and_the_returns(stocked):
+    from storenet.recall.funnel import progress_by_day
+
+    campaign = _campaign(stocked)
+    hold_campaign(stocked, campaign)
+    unit_of_work(
+        stocked,
+        lambda conn: ingest_pos_batch(
+            conn,
+            key="mixed",
+            lines=[
+                sale("S1", "PH1", "A-1", "R-s"),
+                sale("S1", "PH1", "A-3", "R-r", kind="return"),
+            ],
+        ),
+    )
+    with stocked.connect() as conn:
+        days = progress_by_day(conn, campaign)
+        s2 = location_of(conn, "S2")
+        mine = progress_by_day(conn, campaign, {s2})
+    # A returned unit counts as returned, not as held by the campaign's hold.
+    assert {k: days[-1][k] for k in ("held", "sold", "returned", "remedied")} == {
+        "held": 7,
+        "sold": 1,
+        "returned": 1,
+        "remedied": 0,
+    }
+    assert mine[-1]["held"] == 2 and mine[-1]["sold"] == 0
