@@ -21,7 +21,7 @@ from storenet.accounts.roles import NETWORK_WIDE
 from storenet.accounts.scope import visible_stores, visible_warehouses
 from storenet.ledger.idempotency import run_once
 from storenet.ledger.locations import location_ids
-from storenet.recall import campaigns, funnel, lookup, status
+from storenet.recall import campaigns, funnel, lookup, status, trace
 
 SCOPE = "recall"
 
@@ -142,6 +142,15 @@ def change(
         {"cmd": action, "id": campaign_id, "reason": reason},
         lambda: status.change_status(conn, campaign_id, action, who.username, reason),
     )
+
+
+def trace_units(
+    conn: Connection, who: Principal, kind: str | None, value: str | None
+) -> list[dict]:
+    """The units a receipt, a PO line or a buyer leads to (recall.read), those of
+    `who`'s places only for a scoped person (storenet.recall.trace)."""
+    require(conn, who, "recall.read")
+    return trace.trace_units(conn, kind, value, visible_locations(conn, who))
 
 
 def look_up(conn: Connection, who: Principal, serial: str) -> dict:

@@ -119,7 +119,7 @@ def _check(conn: Connection, kind: str, value: str, value_to: str | None) -> lis
             return [Problem("value_to", "must not be before value", value=value_to)]
     elif kind == "receipt" and not _has_receipt(conn, value):
         return [Problem("value", "names no supplier receipt in the ledger", value=value)]
-    elif kind == "po_line" and _po_line_sku(conn, value) is None:
+    elif kind == "po_line" and po_line_sku(conn, value) is None:
         return [Problem("value", "is not a purchase-order line (give PO-ID:LINE)", value=value)]
     return []
 
@@ -133,7 +133,8 @@ def _has_receipt(conn: Connection, document: str) -> bool:
     return conn.execute(q.limit(1)).first() is not None
 
 
-def _po_line_sku(conn: Connection, value: str) -> str | None:
+def po_line_sku(conn: Connection, value: str) -> str | None:
+    """The SKU of purchase-order line `value` ("PO-ID:LINE"), or None."""
     po_id, sep, line = value.rpartition(":")
     if not sep or not line.isdecimal():
         return None
@@ -189,7 +190,7 @@ def resolve_rows(conn: Connection, campaign_id: str, rows: list[dict], now: date
         elif kind in ("receipt", "po_line"):
             document, sku = value, None
             if kind == "po_line":
-                document, sku = value.rpartition(":")[0], _po_line_sku(conn, value)
+                document, sku = value.rpartition(":")[0], po_line_sku(conn, value)
             params |= {"d": document, "k": sku, "supplier": SUPPLIER}
             units = _insert_units(
                 conn,

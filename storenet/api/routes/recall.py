@@ -134,6 +134,22 @@ def recalls_serial(
 
 
 @router.get(
+    "/recalls/trace",
+    openapi_extra=act("recall.read"),
+    summary="The units a supplier receipt, a PO line (PO-ID:LINE) or a buyer leads to",
+)
+def recalls_trace(
+    who: CurrentPrincipal,
+    svc: ServiceDep,
+    kind: Annotated[str | None, Query(pattern="^(receipt|po_line|buyer)$")] = None,
+    value: Annotated[str | None, Query(min_length=1, max_length=200, pattern=ID)] = None,
+) -> Response:
+    # Both are required; checked by the service after the caller's access, so a role
+    # that may not trace gets 403 whatever it asks.
+    return exact_json(svc.read(lambda conn: actions.trace_units(conn, who, kind, value)))
+
+
+@router.get(
     "/recalls/{campaign_id}",
     openapi_extra=act("recall.read"),
     summary="A campaign with its funnel and stores (a scoped person: their stores' part)",

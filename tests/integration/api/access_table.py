@@ -309,6 +309,7 @@ ACCESS: dict[tuple[str, str], dict] = {
         "own": {"campaign_id": "RC-NONE"},
         "body": {"action": "complete"},
     },
+    ("GET", "/recalls/trace"): {"action": "recall.read"},
     ("GET", "/recalls/serials/{serial}"): {
         "action": "recall.read",
         "own": {"serial": "P-S1-1"},

@@ -5,6 +5,7 @@ PostgreSQL)."""
 
 from __future__ import annotations
 
+from tests.integration.api.conftest import sale
 from tests.integration.api.helpers import snapshot
 
 BODY = {
@@ -105,3 +106,20 @@ def test_bad_input_is_a_4xx_naming_the_field(api):
     assert made.status_code == 422 and "value" in made.text
     nul = _create(api, body={**BODY, "name": "bad\u0000name"}, key="k3")
     assert nul.status_code == 422
+
+
+def test_the_trace_from_a_buyer_is_scoped_per_role(api):
+    with api.client("admin") as c:
+        sold = c.post(
+            "/pos/batches",
+            json={"lines": [sale(1, store="S3", sku="PH1", serials=["P-S3-1"], buyer="b-9")]},
+            headers={"Idempotency-Key": "trace-sale"},
+        )
+        assert sold.status_code == 200, sold.text
+        found = c.get("/recalls/trace", params={"kind": "buyer", "value": "b-9"}).json()
+        assert c.get("/recalls/trace", params={"kind": "po_line", "value": "X"}).status_code == 422
+    assert [(u["serial"], u["where"], u["site"]) for u in found] == [("P-S3-1", "customer", "S3")]
+    with api.client("fr_f2") as c:
+        assert len(c.get("/recalls/trace", params={"kind": "buyer", "value": "b-9"}).json()) == 1
+    with api.client("fr_f1") as c:
+        assert c.get("/recalls/trace", params={"kind": "buyer", "value": "b-9"}).json() == []

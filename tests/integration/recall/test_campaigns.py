@@ -187,3 +187,22 @@ def test_units_listed_by_two_rows_are_listed_once(stocked):
             select(func.count()).where(recall_units.c.campaign_id == made["id"])
         ).scalar()
     assert n == len(ALL_PH1)
+
+
+def test_a_receipt_and_a_buyer_trace_to_their_units_and_where_they_are(stocked):
+    from storenet.ledger.locations import location_of
+    from storenet.recall.trace import trace_units
+
+    with stocked.connect() as conn:
+        batch = trace_units(conn, "receipt", "DN-S1")
+        buyer = trace_units(conn, "buyer", "buyer-1")
+        s3_only = trace_units(conn, "receipt", "DN-S1", {location_of(conn, "S3")})
+        with pytest.raises(Refused):
+            trace_units(conn, "po_line", "PO-NONE:1")
+    assert [(u["serial"], u["where"], u["site"]) for u in batch] == [
+        ("A-1", "S1", "S1"),
+        ("A-2", "S1", "S1"),
+        ("A-3", "customer", "S1"),
+    ]
+    assert [u["serial"] for u in buyer] == ["A-3"]
+    assert s3_only == []
