@@ -21,7 +21,7 @@ from storenet.accounts.roles import NETWORK_WIDE
 from storenet.accounts.scope import visible_stores, visible_warehouses
 from storenet.ledger.idempotency import run_once
 from storenet.ledger.locations import location_ids
-from storenet.recall import campaigns, funnel, lookup, status, trace
+from storenet.recall import campaigns, funnel, lookup, outbox, status, trace
 
 SCOPE = "recall"
 
@@ -151,6 +151,37 @@ def trace_units(
     `who`'s places only for a scoped person (storenet.recall.trace)."""
     require(conn, who, "recall.read")
     return trace.trace_units(conn, kind, value, visible_locations(conn, who))
+
+
+def notify(
+    conn: Connection, who: Principal, *, key: str, campaign_id: str, retry: bool = False
+) -> dict:
+    """Queue the campaign's notifications (recall.write), once per key; delivery
+    follows after commit (storenet.recall.outbox.deliver_pending). Answers
+    {"queued"}."""
+    require(conn, who, "recall.write")
+    return run_once(
+        conn,
+        SCOPE,
+        who.key_prefix + key,
+        {"cmd": "notify", "id": campaign_id, "retry": retry},
+        lambda: {"queued": outbox.queue_notifications(conn, campaign_id, who.username, retry)},
+    )
+
+
+def advance_contact(
+    conn: Connection, who: Principal, *, key: str, campaign_id: str, serial: str, to: str
+) -> dict:
+    """Move a contact one step (recall.write), once per key
+    (storenet.recall.outbox.advance_contact)."""
+    require(conn, who, "recall.write")
+    return run_once(
+        conn,
+        SCOPE,
+        who.key_prefix + key,
+        {"cmd": "contact", "id": campaign_id, "serial": serial, "to": to},
+        lambda: outbox.advance_contact(conn, campaign_id, serial, to, who.username),
+    )
 
 
 def look_up(conn: Connection, who: Principal, serial: str) -> dict:

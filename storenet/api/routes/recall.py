@@ -29,6 +29,8 @@ from storenet.http.problems import Conflict
 from storenet.http.service import ServiceDep
 from storenet.recall import actions
 from storenet.recall.hold import hold_campaign
+from storenet.recall.outbox import deliver_pending
+from storenet.recall.sinks import FileSink
 from storenet.recall.status import StatusConflict
 
 router = APIRouter(tags=["recalls"])
@@ -56,6 +58,16 @@ class CampaignIn(BaseModel):
     )
     owner: str | None = Field(default=None, min_length=1, max_length=200, pattern=ID)
     deadline: date | None = None
+
+
+class NotifyIn(BaseModel):
+    retry: bool = Field(
+        default=False, strict=True, description="one more attempt for the unanswered"
+    )
+
+
+class ContactIn(BaseModel):
+    status: str = Field(pattern="^(contacted|responded|returned|remedied|closed)$")
 
 
 class StatusIn(BaseModel):
@@ -184,6 +196,50 @@ def recalls_status(
                 campaign_id=campaign_id,
                 action=body.action,
                 reason=body.reason,
+            )
+        )
+    except StatusConflict as conflict:
+        raise Conflict(Problem("status", str(conflict), "", conflict.status)) from None
+    return exact_json(answer)
+
+
+@router.post(
+    "/recalls/{campaign_id}/notifications",
+    openapi_extra=act("recall.write"),
+    summary="Queue a message for every buyer to reach, then deliver the pending ones "
+    "(the file sink under STORENET_HOME/outbox), once per attempt",
+)
+def recalls_notify(
+    campaign_id: CampaignId,
+    body: NotifyIn,
+    key: IdempotencyKey,
+    who: CurrentPrincipal,
+    svc: ServiceDep,
+) -> Response:
+    queued = svc.write(
+        lambda conn: actions.notify(conn, who, key=key, campaign_id=campaign_id, retry=body.retry)
+    )
+    sink = FileSink(svc.settings.home / "outbox" / "recalls.jsonl")
+    return exact_json({**queued, **deliver_pending(svc.engine, sink)})
+
+
+@router.post(
+    "/recalls/{campaign_id}/contacts/{serial}/status",
+    openapi_extra=act("recall.write"),
+    summary="Move a buyer's contact one step: contacted, responded, returned, remedied, closed",
+)
+def recalls_contact(
+    campaign_id: CampaignId,
+    serial: Annotated[str, Path(min_length=1, max_length=64, pattern=ID)],
+    body: ContactIn,
+    key: IdempotencyKey,
+    who: CurrentPrincipal,
+    svc: ServiceDep,
+) -> Response:
+    try:
+        answer = svc.write(
+            lambda conn: actions.advance_contact(
+                conn, who, key=key, campaign_id=campaign_id, serial=serial, to=body.status
             )
         )
     except StatusConflict as conflict:

@@ -310,6 +310,18 @@ ACCESS: dict[tuple[str, str], dict] = {
         "body": {"action": "complete"},
     },
     ("GET", "/recalls/trace"): {"action": "recall.read"},
+    ("POST", "/recalls/{campaign_id}/notifications"): {
+        "action": "recall.write",
+        "key": True,
+        "own": {"campaign_id": "RC-NONE"},
+        "body": {},
+    },
+    ("POST", "/recalls/{campaign_id}/contacts/{serial}/status"): {
+        "action": "recall.write",
+        "key": True,
+        "own": {"campaign_id": "RC-NONE", "serial": "P-S1-1"},
+        "body": {"status": "contacted"},
+    },
     ("GET", "/recalls/serials/{serial}"): {
         "action": "recall.read",
         "own": {"serial": "P-S1-1"},

@@ -123,3 +123,27 @@ def test_the_trace_from_a_buyer_is_scoped_per_role(api):
         assert len(c.get("/recalls/trace", params={"kind": "buyer", "value": "b-9"}).json()) == 1
     with api.client("fr_f1") as c:
         assert c.get("/recalls/trace", params={"kind": "buyer", "value": "b-9"}).json() == []
+
+
+def test_buyers_are_notified_once_and_contacts_move_one_step_at_a_time(api):
+    campaign = _create(api).json()["id"]
+    with api.client("admin") as c:
+        sold = c.post(
+            "/pos/batches",
+            json={"lines": [sale(1, store="S1", sku="PH1", serials=["P-S1-1"], buyer="b-1")]},
+            headers={"Idempotency-Key": "notify-sale"},
+        )
+        assert sold.status_code == 200, sold.text
+
+    def post(path, body, key):  # type: ignore[no-untyped-def]
+        with api.client("planner") as c:
+            return c.post(path, json=body, headers={"Idempotency-Key": key})
+
+    first = post(f"/recalls/{campaign}/notifications", {}, "n1")
+    assert first.status_code == 200 and first.json() == {"queued": 1, "sent": 1, "failed": 0}
+    again = post(f"/recalls/{campaign}/notifications", {}, "n2")
+    assert again.json() == {"queued": 0, "sent": 0, "failed": 0}
+    contact = f"/recalls/{campaign}/contacts/P-S1-1/status"
+    assert post(contact, {"status": "responded"}, "c1").json()["status"] == "responded"
+    skipped = post(contact, {"status": "closed"}, "c2")
+    assert skipped.status_code == 409
