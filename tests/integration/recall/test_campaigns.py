@@ -206,3 +206,38 @@ def test_a_receipt_and_a_buyer_trace_to_their_units_and_where_they_are(stocked):
     ]
     assert [u["serial"] for u in buyer] == ["A-3"]
     assert s3_only == []
+
+
+@pytest.mark.postgres
+def test_the_same_name_created_twice_at_once_is_one_campaign(pg_stocked):
+    import threading
+
+    from tests.integration.reliability.helpers import wide_engine
+
+    engine = wide_engine(pg_stocked, 2)
+    start = threading.Barrier(2)
+    answers: list[dict] = []
+
+    def create() -> None:
+        def work(conn):  # type: ignore[no-untyped-def]
+            start.wait(timeout=30)
+            return create_campaign(
+                conn,
+                name="twice",
+                reason="r",
+                severity="stop_sale",
+                remedy="refund",
+                by="planner",
+                scope=[{"kind": "sku", "value": "PH1"}],
+            )
+
+        answers.append(unit_of_work(engine, work))
+
+    threads = [threading.Thread(target=create) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(a["created"] for a in answers) == [False, True]
+    assert len({a["id"] for a in answers}) == 1
+    assert len(_units(pg_stocked, answers[0]["id"])) == len(ALL_PH1)
