@@ -596,15 +596,24 @@ def fit(
 # -- forecasts ------------------------------------------------------------------------
 
 
+def _between(cum: np.ndarray, upper: np.ndarray, late: np.ndarray, lower: np.ndarray) -> np.ndarray:
+    # cum's flat entries at `upper`, less those at `lower` for the rows `late`.
+    out = np.take(cum, upper)
+    out[late] -= np.take(cum, lower)
+    return out
+
+
 def horizon_exposure(
     state: DemandState, network: PlanningNetwork, start: np.datetime64, days: np.ndarray
 ) -> np.ndarray:
     """Summed exposure per pair over the `days[p]` days starting at `start` (float64).
 
     `days` is an int array per pair (lead time + review period of the pair's store).
-    Pairs not active on a day get nothing for that day. Vectorised over pairs: with
-    per-pair weekday factors, 7 gathers of per-weekday cumulative SKU exposure (and
-    one pass per region when the model has local events).
+    Pairs not active on a day get nothing for that day. Vectorised over pairs: a pair
+    is active on one interval of days (`PlanningNetwork.active_span`), so its sum is
+    a difference of cumulative SKU exposure at the interval's two ends; with per-pair
+    weekday factors, one such difference per weekday (and one pass per region when
+    the model has local events).
     """
     start = np.datetime64(start, "D")
     days = np.asarray(days, np.int64)
@@ -616,12 +625,16 @@ def horizon_exposure(
     dow = np.asarray(calendar.weekdays(grid), np.int64)
     sku_cat = network.sku_category.astype(np.int64)
     pair_region = network.store_region[network.pair_store].astype(np.int64)
+    # Each pair's active offsets within its window: lo <= offset < hi (hi = lo when
+    # it is never active there).
+    first, last = network.active_span()
+    day0 = int(start.astype(np.int64))
+    lo = np.clip(first - day0, 0, days)
+    hi = np.clip(last - day0 + 1, lo, days)
 
     def cumulative(values: np.ndarray) -> np.ndarray:
         return np.vstack([np.zeros(network.n_skus), np.cumsum(values, axis=0)])
 
-    # Most pairs are active over their whole horizon: gathers of the SKU's summed
-    # exposure. Only pairs whose activity starts or ends inside it go day by day.
     total = np.zeros(network.n_pairs)
     groups = [None] if local is None else range(len(network.regions))
     for region in groups:
@@ -631,30 +644,22 @@ def horizon_exposure(
             rows, base = np.flatnonzero(pair_region == region), per_sku * local[:, region, sku_cat]
         if rows.size == 0:
             continue
-        # One flat index, reused by every gather below.
-        flat = days[rows] * network.n_skus + network.pair_sku[rows]
+        sku = network.pair_sku[rows]
+        # Flat indices into a cumulative table, reused by every gather below. Most
+        # pairs are active from the window's start (lo = 0, where the table is 0):
+        # only the others need the second gather.
+        upper = hi[rows] * network.n_skus + sku
+        late = np.flatnonzero(lo[rows] > 0)
+        lower = lo[rows][late] * network.n_skus + sku[late]
+
         if g is None:
-            total[rows] = np.take(cumulative(base), flat)
+            total[rows] = _between(cumulative(base), upper, late, lower)
             continue
-        whole = region is None
-        acc = total if whole else np.zeros(rows.size)
+        acc = np.zeros(rows.size)
         for w in range(7):
-            on_w = np.take(cumulative(np.where((dow == w)[:, None], base, 0.0)), flat)
-            on_w *= g[w] if whole else g[w, rows]
+            weekday = cumulative(np.where((dow == w)[:, None], base, 0.0))
+            on_w = _between(weekday, upper, late, lower)
+            on_w *= g[w] if region is None else g[w, rows]
             acc += on_w
-        if not whole:
-            total[rows] = acc
-    first, last = network.active_span()
-    day0 = int(start.astype(np.int64))
-    partial = np.flatnonzero((first > day0) | (last < day0 + days - 1))
-    if partial.size:
-        sku = network.pair_sku[partial]
-        span = days[partial]
-        factors = pair_factors(state, network, grid, partial, weekday_factor=g)
-        sums = np.zeros(partial.size)
-        for i in range(longest):
-            on = (span > i) & (first[partial] <= day0 + i) & (day0 + i <= last[partial])
-            day_exposure = per_sku[i][sku] if factors is None else per_sku[i][sku] * factors[i]
-            sums += np.where(on, day_exposure, 0.0)
-        total[partial] = sums
+        total[rows] = acc
     return total

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from sqlalchemy import Connection, delete, insert, select, text, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, insert, select, text, update
 
 from storenet.errors import NotFound, Problem, Refused
 from storenet.planning.cycle import NightlyPlan
@@ -29,7 +29,13 @@ from storenet.planning.line_frame import EXCESS_FACTOR, exception_totals, plan_f
 from storenet.planning.network import PlanningNetwork
 from storenet.store.bulk import analyze, insert_frame
 from storenet.store.clock import utc_now
-from storenet.store.schema import plan_lines, plan_transitions, plan_upstream_lines, plans
+from storenet.store.schema import (
+    plan_lines,
+    plan_transitions,
+    plan_upstream_lines,
+    plans,
+    stores,
+)
 
 
 def plan_id_for(day: date) -> str:
@@ -86,6 +92,17 @@ def refresh_pair_figures(
             """
         ),
         params,
+    )
+
+
+def of_sku(sku_id: str) -> ColumnElement[bool]:
+    """The condition "a line of SKU `sku_id`", written so that the database finds them
+    through the (plan, store, SKU) index, one probe per store: there is no index on
+    (plan, SKU) (migration 0013). Every store, not only those listing the SKU now: a
+    plan's lines outlive later changes of the assortment."""
+    return and_(
+        plan_lines.c.store_id.in_(select(stores.c.id)),
+        plan_lines.c.sku_id == sku_id,
     )
 
 

@@ -59,6 +59,7 @@ from storenet.planning.documents import (
     get_plan,
     is_at_risk,
     is_excess,
+    of_sku,
     pair_incoming,
 )
 from storenet.store.schema import plan_jobs, plan_lines, plans
@@ -168,7 +169,11 @@ def _narrowed(q: Select, wanted: LineFilter | None) -> Select:
     if wanted is not None and wanted.store_id is not None:
         q = q.where(plan_lines.c.store_id == wanted.store_id)
     if wanted is not None and wanted.sku_id is not None:
-        q = q.where(plan_lines.c.sku_id == wanted.sku_id)
+        q = q.where(
+            plan_lines.c.sku_id == wanted.sku_id
+            if wanted.store_id is not None
+            else of_sku(wanted.sku_id)
+        )
     return q
 
 

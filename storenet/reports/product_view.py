@@ -24,6 +24,7 @@ from storenet.errors import NotFound
 from storenet.ledger.locations import SUPPLIER, TRANSIT
 from storenet.ledger.serials import find_serial, serial_history
 from storenet.planning import kpi
+from storenet.planning.documents import of_sku
 from storenet.reports.records import get_sku, sku_stock
 from storenet.reports.store_view import (
     COVER_WINDOW_DAYS,
@@ -293,9 +294,8 @@ def plan_allocation(
     conn: Connection, sku: SkuHeader, visible: set[str] | None
 ) -> Allocation | None:
     """The latest plan's replenishment lines of the SKU (to `visible` stores), summed
-    per region; None without a plan. Cost: the SKU's lines of one plan — needs an
-    index on plan_lines (plan_id, sku_id); without it every line of the plan (up to a
-    few million) is read through ix_plan_lines_plan_id_store_id's plan prefix."""
+    per region; None without a plan. Cost: the SKU's lines of one plan, one probe of
+    the (plan, store, SKU) index per store (`documents.of_sku`)."""
     plan = latest_plan(conn)
     if plan is None:
         return None
@@ -313,7 +313,7 @@ def plan_allocation(
         .join(regions, regions.c.id == stores.c.region_id)
         .where(
             plan_lines.c.plan_id == plan[0],
-            plan_lines.c.sku_id == sku.id,
+            of_sku(sku.id),
             plan_lines.c.kind == "replenish",
         )
         .group_by(stores.c.region_id, regions.c.name)

@@ -572,8 +572,11 @@ plan_lines = Table(
     Column("cut_units", Integer, nullable=False, server_default="0"),
     CheckConstraint("kind IN ('replenish', 'rebalance')", name="kind"),
     CheckConstraint("qty >= 0", name="qty"),
-    Index("ix_plan_lines_plan_id_store_id", "plan_id", "store_id"),
-    Index("ix_plan_lines_plan_id_sku_id", "plan_id", "sku_id"),
+    # Lines are written in (store, SKU) order, and so this index takes them in order;
+    # a SKU's lines are found by one probe per store (`sku_lines_only`). An index on
+    # (plan, SKU) would take millions of lines in random order: it cost more than the
+    # rest of the plan's write (migration 0013).
+    Index("ix_plan_lines_plan_id_store_id_sku_id", "plan_id", "store_id", "sku_id"),
     # One per exception section, in the order the section lists it (largest first,
     # ties by line number, both read backwards); partial, so each holds only its
     # exceptions.

@@ -13,6 +13,7 @@ from storenet.errors import Refused
 from storenet.ledger.verify import verify_balances
 from storenet.planning.documents import edit_line, get_plan, read_lines
 from storenet.planning.lifecycle import approve_plan, release_plan
+from storenet.planning.review import LineFilter, line_page
 from storenet.planning.service import run_plan
 from storenet.planning.upstream import read_upstream
 from storenet.store.schema import movements, plan_lines, purchase_order_lines, purchase_orders
@@ -136,3 +137,25 @@ def test_a_plan_run_leaves_statistics_on_its_lines(planned):
     assert header["lines"] > 0
     with engine.connect() as conn:
         assert {"plans", "plan_lines"} <= analyzed_tables(conn)
+
+
+def test_a_skus_lines_are_found_through_every_store_and_alone(planned):
+    # The SKU filter reaches lines through the (plan, store, SKU) index, one probe per
+    # store (there is no (plan, SKU) index): it must still find exactly the SKU's lines.
+    engine, _, header, _ = planned
+    every = lines_of(engine, header["id"])
+    sku = max({r["sku_id"] for r in every}, key=lambda k: sum(r["sku_id"] == k for r in every))
+    expected = sorted(r["line_no"] for r in every if r["sku_id"] == sku)
+    assert len(expected) > 1
+    with engine.connect() as conn:
+        page = line_page(conn, header["id"], LineFilter(sku_id=sku), None, limit=len(every))
+        one_store = line_page(
+            conn,
+            header["id"],
+            LineFilter(sku_id=sku, store_id=page.lines[0].store_id),
+            None,
+            limit=len(every),
+        )
+    assert [line.line_no for line in page.lines] == expected
+    assert {line.sku_id for line in one_store.lines} == {sku}
+    assert {line.store_id for line in one_store.lines} == {page.lines[0].store_id}

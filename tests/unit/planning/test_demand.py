@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -139,6 +141,46 @@ def test_horizon_exposure_equals_summing_active_days_one_by_one(network):
             if network.active(start + i)[p]:
                 expected[p] += per_sku[i, network.pair_sku[p]]
     np.testing.assert_allclose(demand.horizon_exposure(state, network, start, days), expected)
+
+
+def test_horizon_exposure_with_weekday_shapes_and_local_events_equals_the_day_by_day_sum(
+    network,
+):
+    # given: pairs with their own weekday shapes, a local event in one region, and
+    # windows that start before a launch (SKU 3, 2026-12-01) or a store's opening, or
+    # run past a store's closing
+    network = replace(
+        network,
+        store_opened=network.store_opened.copy(),
+        store_closed=network.store_closed.copy(),
+    )
+    network.store_closed[1] = np.datetime64("2026-12-04")
+    network.store_opened[2] = np.datetime64("2026-11-28")
+
+    def local(days):
+        out = np.ones((len(days), len(network.regions), len(network.categories)))
+        out[days == np.datetime64("2026-11-29"), 0, :] = 2.5
+        return out
+
+    settings = demand.DemandSettings(local_events=local)
+    weekday = np.array([0.5, 0.8, 0.9, 1.0, 1.1, 1.9, 1.2])
+    rates = np.full(network.n_pairs, 1.5)
+    sales = poisson_days(network, rates, FIRST, 120, seed=8, weekday=weekday)
+    state = demand.fit(network, sales, FIRST - 1, settings)
+    assert demand.pair_weekday_factor(state, network) is not None
+    start = np.datetime64("2026-11-25")
+    days = np.random.default_rng(10).integers(0, 20, network.n_pairs)
+    # then: the vectorised sum is the slow, obvious one: every active day, one by one
+    grid = start + np.arange(20)
+    every = np.arange(network.n_pairs)
+    per_day = demand.pair_exposure(state, network, grid, every)
+    expected = np.zeros(network.n_pairs)
+    for i, day in enumerate(grid):
+        counted = network.active(day) & (days > i)
+        expected[counted] += per_day[i, counted]
+    got = demand.horizon_exposure(state, network, start, days)
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+    assert (got == 0).any() and (got > 0).any()
 
 
 def test_a_pairs_own_weekday_shape_is_learned_and_keeps_its_level(network):
