@@ -371,6 +371,7 @@ def _register_groups() -> None:
         cli_evaluate,
         cli_plan,
         cli_purchasing,
+        cli_recall,
         cli_service,
         cli_simulate,
         cli_stock,
@@ -382,6 +383,7 @@ def _register_groups() -> None:
     cli_service.register(app)
     cli_stock.register(app)
     cli_purchasing.register(app)
+    cli_recall.register(app)
 
 
 _register_groups()

@@ -62,6 +62,11 @@ POLICY: dict[str, frozenset[str]] = {
     # an administrator anywhere), never by the buyer: who orders does not also attest
     # that the goods arrived.
     "po.receive": frozenset({ADMIN, REGIONAL}),
+    # Recall campaigns (storenet.recall): everyone reads them (a scoped person sees the
+    # funnel of their own stores only) and looks serials up at the counter; HQ raises
+    # them and changes their status (closing needs a second person: four eyes).
+    "recall.read": PEOPLE,
+    "recall.write": frozenset({ADMIN, PLANNER}),
     "user.read": frozenset({ADMIN, AUDITOR}),
     "user.admin": frozenset({ADMIN}),
     "audit.read": frozenset({ADMIN, AUDITOR}),

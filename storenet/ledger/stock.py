@@ -24,6 +24,7 @@ from storenet.ledger.discrepancies import resolve_stock_discrepancies
 from storenet.ledger.idempotency import run_once
 from storenet.ledger.locations import COUNT_DIFFERENCE, QUARANTINE, SCRAP, SUPPLIER
 from storenet.ledger.posting import Movement, post_movements
+from storenet.ledger.recall_holds import Arrival, quarantine_arrivals
 from storenet.ledger.serials import place_serials
 from storenet.store.clock import as_utc, utc_now
 from storenet.store.locks import lock_balances, lock_name, lock_serials
@@ -93,6 +94,8 @@ def receive_from_supplier(
                 for s in m.serials
             ],
         )
+        # Recalled units go on into quarantine in this transaction, never free stock.
+        quarantine_arrivals(conn, where, [Arrival(m.sku_id, m.qty, m.serials) for m in moves], when)
         return {"movements": posted.ids, "units": sum(m.qty for m in moves)}
 
     return run_once(conn, SCOPE, key, payload, work)

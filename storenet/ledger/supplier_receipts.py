@@ -20,6 +20,7 @@ from storenet.ledger.checks import require_location, require_serials, require_sk
 from storenet.ledger.idempotency import run_once
 from storenet.ledger.locations import QUARANTINE, SUPPLIER
 from storenet.ledger.posting import Movement, post_movements
+from storenet.ledger.recall_holds import Arrival, quarantine_arrivals
 from storenet.ledger.serials import place_serials
 from storenet.store.clock import as_utc, utc_now
 from storenet.store.locks import lock_serials
@@ -131,6 +132,9 @@ def receive_with_damage(
                 for s in m.serials
             ],
         )
+        # Recalled units go on into quarantine in this transaction, never free stock.
+        arrived = [Arrival(m.sku_id, m.qty, m.serials) for m in moves if m.to_location == where]
+        quarantine_arrivals(conn, where, arrived, when)
         ids = [[None if n is None else posted.ids[n] for n in slot] for slot in slots]
         return {"movements": ids, "units": sum(m.qty for m in moves)}
 

@@ -21,6 +21,7 @@ from storenet.ledger.discrepancies import open_discrepancies
 from storenet.ledger.idempotency import run_once
 from storenet.ledger.locations import COUNT_DIFFERENCE, TRANSIT
 from storenet.ledger.posting import Movement, post_movements
+from storenet.ledger.recall_holds import Arrival, quarantine_arrivals
 from storenet.ledger.serials import place_serials
 from storenet.ledger.transfer_states import (
     SYSTEM,
@@ -159,6 +160,9 @@ def receive_transfer(
             )
         ids = post_movements(conn, moves, utc_now()).ids
         place_serials(conn, picking.receipt_placements(moves, ids, rows))
+        # Recalled units that were in transit are quarantined on receipt.
+        arrived = [Arrival(m.sku_id, m.qty, m.serials) for m in moves if m.to_location == dst]
+        quarantine_arrivals(conn, dst, arrived, when, source="transfer")
         open_discrepancies(
             conn, [{**issue, "movement_id": ids[i]} for i, issue in issues], utc_now()
         )

@@ -27,6 +27,7 @@ from dataclasses import replace
 from sqlalchemy import Connection, select
 
 from storenet.errors import Problem, Refused
+from storenet.ledger import recall_holds, recall_sales
 from storenet.ledger.bulk_posting import MovementColumns, post_columns
 from storenet.ledger.discrepancies import open_discrepancies
 from storenet.ledger.idempotency import run_once
@@ -81,6 +82,9 @@ def _ingest(conn: Connection, key: str, raw: list[dict]) -> dict:
     fresh, line_ids = _store_new_lines(conn, key, columns)
     now = utc_now()
     moves = _movements(columns, fresh, line_ids, store_locations)
+    if columns.serials is not None:
+        # A unit a recall holds at this store comes out of quarantine to be sold.
+        recall_sales.before_sales(conn, *_sold_serials(columns, fresh, store_locations))
     posted = post_columns(conn, moves, now)
     issues = []
     if columns.serials is not None:
@@ -95,6 +99,8 @@ def _ingest(conn: Connection, key: str, raw: list[dict]) -> dict:
             }
         )
     open_discrepancies(conn, issues, now)
+    if fresh and recall_holds.any_active(conn):
+        recall_sales.after_sales(conn, _sale_facts(columns, fresh, posted.ids, store_locations))
     units = [columns.qty[i] for i in fresh]
     sold = sum(q for q, i in zip(units, fresh) if columns.kind[i] == "sale")
     return {
@@ -352,3 +358,37 @@ def _elsewhere(
         .limit(1)
     ).first()
     return before is None or (before.to_location, before.sku_id) != expected
+
+
+def _sold_serials(
+    columns: PosColumns, fresh: list[int], store_locations: dict[str, int]
+) -> tuple[list[tuple[int, str, str]], list[tuple[int, str]]]:
+    """(store location, sku, serial) of every serial the fresh sale lines sell, and
+    every (location, sku) the batch touches (for `recall_sales.before_sales`)."""
+    keys = [(store_locations[columns.store[i]], columns.sku[i]) for i in fresh]
+    sold = [
+        (where, sku, s)
+        for (where, sku), i in zip(keys, fresh)
+        if columns.kind[i] == "sale"
+        for s in columns.serials[i] or ()
+    ]
+    return sold, keys
+
+
+def _sale_facts(
+    columns: PosColumns, fresh: list[int], ids: list[int], store_locations: dict[str, int]
+) -> list[recall_sales.SaleFact]:
+    """The fresh lines as the recall hooks read them (`recall_sales.after_sales`)."""
+    return [
+        recall_sales.SaleFact(
+            kind=columns.kind[i],
+            location_id=store_locations[columns.store[i]],
+            sku_id=columns.sku[i],
+            qty=columns.qty[i],
+            movement_id=mid,
+            at=columns.at[i],
+            serials=tuple(columns.serials[i] or ()) if columns.serials else (),
+            buyer_ref=columns.buyer[i] if columns.buyer else None,
+        )
+        for i, mid in zip(fresh, ids)
+    ]

@@ -846,6 +846,175 @@ store_targets = Table(
     CheckConstraint("revenue_cents >= 0", name="revenue_cents"),
 )
 
+# --- recalls (storenet.recall; the hold itself: storenet.ledger.recall_holds) ----------
+
+# A recall campaign. `name` is its idempotency key: creating the same name again is the
+# same campaign. open -> completed (criteria met) -> closed (by another person: four
+# eyes), completed -> open (reopened), open | completed -> cancelled; every change is a
+# dated row in `recall_campaign_transitions`.
+recall_campaigns = Table(
+    "recall_campaigns",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("reason", Text, nullable=False),
+    Column("severity", String(12), nullable=False),
+    Column("remedy", String(8), nullable=False),
+    Column("owner", String(200), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("deadline", Date()),
+    Column("created_at", DateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    CheckConstraint("severity IN ('stop_sale', 'advisory')", name="severity"),
+    CheckConstraint("remedy IN ('repair', 'replace', 'refund')", name="remedy"),
+    CheckConstraint("status IN ('open', 'completed', 'closed', 'cancelled')", name="status"),
+    Index("ix_recall_campaigns_status", "status"),
+)
+
+recall_campaign_transitions = Table(
+    "recall_campaign_transitions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("campaign_id", ForeignKey("recall_campaigns.id"), nullable=False),
+    Column("at", DateTime(), nullable=False),
+    Column("from_status", String(12), nullable=False),
+    Column("to_status", String(12), nullable=False),
+    Column("by", String(200), nullable=False),
+    Column("reason", String(500), nullable=False, server_default=""),
+    Index("ix_recall_campaign_transitions_campaign_id", "campaign_id"),
+)
+
+# What a campaign covers, as it was asked: a SKU, a product model, a serial list (one
+# row for the whole list: its size and digest; the serials are in `recall_units`), a
+# serial range (`value`..`value_to`), a supplier receipt (its ledger document), a
+# purchase-order line ("PO:line"), a date window (`value`..`value_to`, ISO days: the
+# units received from a supplier in it). `units`: how many units the row matched.
+recall_scopes = Table(
+    "recall_scopes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("campaign_id", ForeignKey("recall_campaigns.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("value", String(200), nullable=False),
+    Column("value_to", String(200)),
+    Column("units", BigInteger, nullable=False, server_default="0"),
+    CheckConstraint(
+        "kind IN ('sku', 'model', 'serial_list', 'serial_range', 'receipt', 'po_line',"
+        " 'date_window')",
+        name="kind",
+    ),
+    Index("ix_recall_scopes_campaign_id", "campaign_id"),
+    Index("ix_recall_scopes_kind_value", "kind", "value"),
+)
+
+# Every serial-tracked unit a campaign covers, one row each. Where the unit is comes
+# from `serials` (the ledger), never stored here; `sku_id` is NULL for a listed serial
+# the ledger has not received yet. `returned_at`: brought back by a recall return;
+# `remedied_at`: repaired, replaced or refunded.
+recall_units = Table(
+    "recall_units",
+    metadata,
+    Column("campaign_id", ForeignKey("recall_campaigns.id"), primary_key=True),
+    Column("serial", String(64), primary_key=True),
+    Column("sku_id", String(32)),
+    Column("added_at", DateTime(), nullable=False),
+    Column("returned_at", DateTime()),
+    Column("remedied_at", DateTime()),
+    Index("ix_recall_units_serial", "serial"),
+)
+
+# Units of SKUs without serials that a campaign held, by quantity, per location:
+# `qty_held` moved into quarantine there (on hand at the hold, or arriving later),
+# `qty_returned` came back from customers into quarantine.
+recall_stock = Table(
+    "recall_stock",
+    metadata,
+    Column("campaign_id", ForeignKey("recall_campaigns.id"), primary_key=True),
+    Column("location_id", Integer, ForeignKey("locations.id"), primary_key=True),
+    Column("sku_id", String(32), primary_key=True),
+    Column("qty_held", BigInteger, nullable=False, server_default="0"),
+    Column("qty_returned", BigInteger, nullable=False, server_default="0"),
+)
+
+# The buyers to reach: a sold unit with a warranty-registration reference.
+recall_contacts = Table(
+    "recall_contacts",
+    metadata,
+    Column("campaign_id", ForeignKey("recall_campaigns.id"), primary_key=True),
+    Column("serial", String(64), primary_key=True),
+    Column("buyer_ref", String(128), nullable=False),
+    Column("status", String(12), nullable=False, server_default="to_contact"),
+    Column("added_at", DateTime(), nullable=False),
+    CheckConstraint(
+        "status IN ('to_contact', 'contacted', 'responded', 'returned', 'remedied', 'closed')",
+        name="status",
+    ),
+)
+
+# Every change of a contact's status, dated: who moved it from what to what.
+recall_contact_events = Table(
+    "recall_contact_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("campaign_id", String(64), nullable=False),
+    Column("serial", String(64), nullable=False),
+    Column("at", DateTime(), nullable=False),
+    Column("from_status", String(12), nullable=False),
+    Column("to_status", String(12), nullable=False),
+    Column("by", String(200), nullable=False),
+    Index("ix_recall_contact_events_campaign_id_serial", "campaign_id", "serial"),
+)
+
+# Notifications to contacts, written in the transaction that decides them and
+# delivered after commit (storenet.recall.outbox). `key` ("campaign:serial:attempt") is
+# what the sink deduplicates on, so a message is delivered once per attempt even when
+# the sink fails and is retried or the process dies between send and mark.
+recall_outbox = Table(
+    "recall_outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("campaign_id", ForeignKey("recall_campaigns.id"), nullable=False),
+    Column("serial", String(64), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(8), nullable=False, server_default="pending"),
+    Column("created_at", DateTime(), nullable=False),
+    Column("sent_at", DateTime()),
+    Column("tries", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    CheckConstraint("status IN ('pending', 'sent')", name="status"),
+    CheckConstraint("attempt >= 1", name="attempt_positive"),
+    UniqueConstraint("campaign_id", "serial", "attempt"),
+    Index(
+        "ix_recall_outbox_pending",
+        "id",
+        sqlite_where=text("status = 'pending'"),
+        postgresql_where=text("status = 'pending'"),
+    ),
+)
+
+# A sale of a unit under a stop-sale recall: recorded (the counter is never refused),
+# and raised here. One row per (campaign, sale movement, serial); `serial` is '' for a
+# SKU without serials, whose `qty` says how many.
+recall_discrepancies = Table(
+    "recall_discrepancies",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("campaign_id", ForeignKey("recall_campaigns.id"), nullable=False),
+    Column("movement_id", BigInteger, nullable=False),
+    Column("serial", String(64), nullable=False, server_default=""),
+    Column("sku_id", String(32), nullable=False),
+    Column("location_id", Integer, ForeignKey("locations.id"), nullable=False),
+    Column("qty", Integer, nullable=False),
+    Column("buyer_ref", String(128)),
+    Column("opened_at", DateTime(), nullable=False),
+    Column("status", String(8), nullable=False, server_default="open"),
+    CheckConstraint("status IN ('open', 'resolved')", name="status"),
+    CheckConstraint("qty > 0", name="qty_positive"),
+    UniqueConstraint("campaign_id", "movement_id", "serial"),
+)
+
 APPEND_ONLY_TABLES = ("movements", "movement_serials", "reservations")
 
 

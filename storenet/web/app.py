@@ -15,6 +15,7 @@ from storenet.web import (
     plans,
     products,
     purchasing,
+    recalls,
     signin,
     simulator,
     stockdesk,
@@ -32,6 +33,7 @@ ROUTERS = [
     products.router,
     simulator.router,
     purchasing.router,
+    recalls.router,
 ]
 
 

@@ -91,6 +91,8 @@ def render(
         nav.append(("Products", f"{PREFIX}/products"))
         if allowed(who.role, "po.read"):
             nav.append(("Purchase orders", f"{PREFIX}/purchase-orders"))
+        if allowed(who.role, "recall.read"):
+            nav.append(("Recalls", f"{PREFIX}/recalls"))
         if allowed(who.role, "plan.read") and who.role in NETWORK_WIDE:
             nav.append(("Simulator", f"{PREFIX}/simulator"))
     return templates.TemplateResponse(

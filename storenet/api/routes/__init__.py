@@ -9,6 +9,7 @@ from storenet.api.routes import (
     plans,
     pos,
     purchasing,
+    recall,
     stock,
     stockroom,
     transfers,
@@ -28,4 +29,5 @@ ROUTERS = [
     catalog.router,
     plans.router,
     purchasing.router,
+    recall.router,
 ]

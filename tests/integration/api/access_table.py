@@ -287,6 +287,45 @@ ACCESS: dict[tuple[str, str], dict] = {
         "own": {"po_id": "PO-NONE"},
         "body": {"reason": "access matrix"},
     },
+    # Recall campaigns: every person reads them (a scoped one sees their stores' part),
+    # HQ writes them. No campaign exists in the matrix (allowed roles get 404 or 422);
+    # a campaign is the whole brand's, so no foreign objects.
+    ("GET", "/recalls"): {"action": "recall.read"},
+    ("POST", "/recalls"): {
+        "action": "recall.write",
+        "key": True,
+        "body": {
+            "name": "matrix-{role}",
+            "reason": "access matrix",
+            "severity": "stop_sale",
+            "remedy": "repair",
+            "scope": [{"kind": "sku", "value": "K4"}],
+        },
+    },
+    ("GET", "/recalls/{campaign_id}"): {"action": "recall.read", "own": {"campaign_id": "RC-NONE"}},
+    ("POST", "/recalls/{campaign_id}/status"): {
+        "action": "recall.write",
+        "key": True,
+        "own": {"campaign_id": "RC-NONE"},
+        "body": {"action": "complete"},
+    },
+    ("GET", "/recalls/trace"): {"action": "recall.read"},
+    ("POST", "/recalls/{campaign_id}/notifications"): {
+        "action": "recall.write",
+        "key": True,
+        "own": {"campaign_id": "RC-NONE"},
+        "body": {},
+    },
+    ("POST", "/recalls/{campaign_id}/contacts/{serial}/status"): {
+        "action": "recall.write",
+        "key": True,
+        "own": {"campaign_id": "RC-NONE", "serial": "P-S1-1"},
+        "body": {"status": "contacted"},
+    },
+    ("GET", "/recalls/serials/{serial}"): {
+        "action": "recall.read",
+        "own": {"serial": "P-S1-1"},
+    },
     # Last: it ends the caller's session.
     ("POST", "/auth/logout"): {"action": "self"},
 }

@@ -1,0 +1,220 @@
+"""Where a campaign's affected units are now: the funnel, whole or by store.
+
+Each listed serial falls in exactly one bucket, read from the ledger (`serials`) at the
+moment of asking, never stored:
+
+    remedied         repaired, replaced or refunded (`recall_units.remedied_at`)
+    returned         brought back by a customer into quarantine (`returned_at`)
+    held_in_network  in quarantine at a store or warehouse
+    in_transit       on its way between two of them (quarantined on receipt)
+    sold_reached     with a customer whose warranty-registration reference we have
+    sold_unreached   with a customer we cannot reach (counted by selling store)
+    not_held         on hand, sellable: what the hold has still to reach (an advisory
+                     campaign holds nothing, so its units on hand stay here)
+    written_off      scrapped, lost at a count, or back at the supplier
+    unlocated        listed, but never received by the ledger
+
+so `affected` = the sum of them all, and before any returns and remedies, with the
+hold done, `affected = held_in_network + in_transit + sold_reached + sold_unreached`
+(plus written_off and unlocated, zero unless some unit is scrapped, lost or never
+received). SKUs without serials add their units held by quantity to held_in_network
+and returned, their units in transit to in_transit, and units sold during the
+stop-sale (recall discrepancies) to sold_unreached.
+
+A unit's store: where it is (its site, for a unit in quarantine or in transit), or for
+a sold unit the store that sold it. A scoped caller (`visible`: ledger location ids)
+sees the buckets of its stores only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import Connection, and_, case, func, literal, select
+
+from storenet.ledger.locations import CUSTOMER, FIRST_REAL_ID, QUARANTINE, TRANSIT, location_names
+from storenet.ledger.recall_holds import plain_skus
+from storenet.store.clock import utc_now
+from storenet.store.schema import (
+    balances,
+    movements,
+    recall_discrepancies,
+    recall_stock,
+    recall_units,
+    serials,
+)
+
+BUCKETS = (
+    "held_in_network",
+    "in_transit",
+    "sold_reached",
+    "sold_unreached",
+    "returned",
+    "remedied",
+    "not_held",
+    "written_off",
+    "unlocated",
+)
+
+
+def _serial_rows(conn: Connection, campaign_id: str) -> list[tuple[str, int | None, int]]:
+    """(bucket, store location, units) per bucket and store, for the listed serials."""
+    s, u = serials, recall_units
+    bucket = case(
+        (u.c.remedied_at.is_not(None), literal("remedied")),
+        (u.c.returned_at.is_not(None), literal("returned")),
+        (s.c.serial.is_(None), literal("unlocated")),
+        (s.c.location_id == QUARANTINE, literal("held_in_network")),
+        (s.c.location_id == TRANSIT, literal("in_transit")),
+        (
+            and_(s.c.location_id == CUSTOMER, s.c.buyer_ref.is_not(None)),
+            literal("sold_reached"),
+        ),
+        (s.c.location_id == CUSTOMER, literal("sold_unreached")),
+        (s.c.location_id >= FIRST_REAL_ID, literal("not_held")),
+        else_=literal("written_off"),
+    ).label("bucket")
+    store = case(
+        (s.c.location_id >= FIRST_REAL_ID, s.c.location_id),
+        (s.c.location_id.in_((QUARANTINE, TRANSIT)), s.c.site_location),
+        (s.c.location_id == CUSTOMER, movements.c.from_location),
+        else_=None,
+    ).label("store")
+    q = (
+        select(bucket, store, func.count().label("units"))
+        .select_from(u)
+        .outerjoin(s, s.c.serial == u.c.serial)
+        .outerjoin(
+            movements,
+            and_(movements.c.id == s.c.last_movement_id, s.c.location_id == CUSTOMER),
+        )
+        .where(u.c.campaign_id == campaign_id)
+        .group_by(bucket, store)
+    )
+    return [(r.bucket, r.store, r.units) for r in conn.execute(q)]
+
+
+def _plain_rows(conn: Connection, campaign_id: str) -> list[tuple[str, int | None, int]]:
+    """The same for SKUs without serials: held and returned by quantity, in transit
+    now, sold during the stop-sale."""
+    out: list[tuple[str, int | None, int]] = []
+    for r in conn.execute(
+        select(
+            recall_stock.c.location_id, recall_stock.c.qty_held, recall_stock.c.qty_returned
+        ).where(recall_stock.c.campaign_id == campaign_id)
+    ):
+        out += [("held_in_network", r.location_id, r.qty_held)]
+        out += [("returned", r.location_id, r.qty_returned)]
+    plain = plain_skus(conn, campaign_id)
+    if plain:
+        q = (
+            select(balances.c.location_id, func.sum(balances.c.in_transit))
+            .where(balances.c.sku_id.in_(plain), balances.c.in_transit > 0)
+            .group_by(balances.c.location_id)
+        )
+        out += [("in_transit", loc, int(n)) for loc, n in conn.execute(q)]
+    q = (
+        select(recall_discrepancies.c.location_id, func.sum(recall_discrepancies.c.qty))
+        .where(
+            recall_discrepancies.c.campaign_id == campaign_id, recall_discrepancies.c.serial == ""
+        )
+        .group_by(recall_discrepancies.c.location_id)
+    )
+    out += [("sold_unreached", loc, int(n)) for loc, n in conn.execute(q)]
+    return [r for r in out if r[2]]
+
+
+def funnel(conn: Connection, campaign_id: str, visible: set[int] | None = None) -> dict:
+    """The campaign's buckets (module docstring) and `affected`, their sum, in units;
+    with `visible` (location ids), only units whose store is one of them."""
+    totals = dict.fromkeys(BUCKETS, 0)
+    for bucket, store, units in _serial_rows(conn, campaign_id) + _plain_rows(conn, campaign_id):
+        if visible is None or store in visible:
+            totals[bucket] += units
+    return {"affected": sum(totals.values()), **totals}
+
+
+def funnel_by_store(
+    conn: Connection,
+    campaign_id: str,
+    visible: set[int] | None = None,
+    deadline: date | None = None,
+    today: date | None = None,
+) -> list[dict]:
+    """The buckets per store or warehouse (by name), largest not_held first, then by
+    name: what each place still has to hold. Units with no store (unlocated, written
+    off) are left out; with `visible`, only those locations. `overdue` flags a place
+    with units still not held once `deadline` has passed (`today`, default the UTC
+    day)."""
+    late = deadline is not None and (today or utc_now().date()) > deadline
+    per: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(BUCKETS, 0))
+    for bucket, store, units in _serial_rows(conn, campaign_id) + _plain_rows(conn, campaign_id):
+        if store is not None and (visible is None or store in visible):
+            per[store][bucket] += units
+    names = location_names(conn)
+    rows = [
+        {
+            "location": names.get(loc, str(loc)),
+            "affected": sum(b.values()),
+            **b,
+            "overdue": late and b["not_held"] > 0,
+        }
+        for loc, b in per.items()
+    ]
+    return sorted(rows, key=lambda r: (-r["not_held"], r["location"]))
+
+
+def progress_by_day(
+    conn: Connection, campaign_id: str, visible: set[int] | None = None
+) -> list[dict]:
+    """The campaign day by day (UTC days): units held by its hold so far (its hold
+    movements, by serial and by quantity), units sold during the stop-sale (its recall
+    discrepancies), returned and remedied, each a running total; one row per day on
+    which something happened, oldest first. With `visible` (location ids), only what
+    happened at those places (a returned or remedied unit: where it is held now)."""
+    m = movements
+    held = (
+        select(func.date(m.c.occurred_at).label("day"), func.sum(m.c.qty))
+        .where(m.c.kind == "hold", m.c.document == f"recall:{campaign_id}")
+        .group_by(func.date(m.c.occurred_at))
+    )
+    if visible is not None:
+        held = held.where(m.c.site_location.in_(sorted(visible)))
+    d = recall_discrepancies
+    sold = (
+        select(func.date(d.c.opened_at).label("day"), func.sum(d.c.qty))
+        .where(d.c.campaign_id == campaign_id)
+        .group_by(func.date(d.c.opened_at))
+    )
+    if visible is not None:
+        sold = sold.where(d.c.location_id.in_(sorted(visible)))
+    u = recall_units
+    returned = (
+        select(func.date(u.c.returned_at).label("day"), func.count())
+        .where(u.c.campaign_id == campaign_id, u.c.returned_at.is_not(None))
+        .group_by(func.date(u.c.returned_at))
+    )
+    remedied = (
+        select(func.date(u.c.remedied_at).label("day"), func.count())
+        .where(u.c.campaign_id == campaign_id, u.c.remedied_at.is_not(None))
+        .group_by(func.date(u.c.remedied_at))
+    )
+    if visible is not None:
+        mine = select(serials.c.serial).where(serials.c.site_location.in_(sorted(visible)))
+        returned = returned.where(u.c.serial.in_(mine))
+        remedied = remedied.where(u.c.serial.in_(mine))
+    per_day: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(PROGRESS, 0))
+    for name, q in (("held", held), ("sold", sold), ("returned", returned), ("remedied", remedied)):
+        for day, n in conn.execute(q):
+            per_day[str(day)][name] += int(n)
+    total = dict.fromkeys(PROGRESS, 0)
+    out = []
+    for day in sorted(per_day):
+        for name in PROGRESS:
+            total[name] += per_day[day][name]
+        out.append({"day": day, **total})
+    return out
+
+
+PROGRESS = ("held", "sold", "returned", "remedied")

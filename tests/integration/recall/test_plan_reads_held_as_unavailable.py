@@ -1,0 +1,47 @@
+"""The nightly plan neither allocates held stock nor counts it as available: the
+recall's hold puts units in quarantine, and the plan's stock read
+(storenet.planning.source, not changed by the recall) leaves quarantine out."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from storenet.planning.source import network_from_db, stock_from_db
+from storenet.recall.campaigns import create_campaign
+from storenet.recall.hold import hold_campaign
+from storenet.store.engine import unit_of_work
+
+
+def _stock(engine):  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        network = network_from_db(conn)
+        return network, stock_from_db(conn, network)
+
+
+def test_held_units_are_neither_on_hand_for_a_store_nor_free_at_a_warehouse(stocked):
+    network, before = _stock(stocked)
+    s1 = network.pair_of_ids(pl.Series(["S1", "S1"]), pl.Series(["PH1", "K1"]))
+    wh, ph1, k1 = (
+        network.warehouses.index("WE"),
+        network.sku_ids.index("PH1"),
+        network.sku_ids.index("K1"),
+    )
+    assert before.on_hand[s1].tolist() == [2, 5]
+    assert (before.warehouse[wh, ph1], before.warehouse[wh, k1]) == (3, 10)
+    for name, sku in (("phones", "PH1"), ("cables", "K1")):
+        campaign = unit_of_work(
+            stocked,
+            lambda conn, n=name, k=sku: create_campaign(
+                conn,
+                name=n,
+                reason="r",
+                severity="stop_sale",
+                remedy="refund",
+                by="planner",
+                scope=[{"kind": "sku", "value": k}],
+            ),
+        )["id"]
+        hold_campaign(stocked, campaign)
+    _, after = _stock(stocked)
+    assert after.on_hand[s1].tolist() == [0, 0]
+    assert (after.warehouse[wh, ph1], after.warehouse[wh, k1]) == (0, 0)
