@@ -14,7 +14,8 @@ import numpy as np
 import polars as pl
 from sqlalchemy import Connection
 
-from storenet.ledger.locations import FIRST_REAL_ID
+from storenet.ledger.locations import FIRST_REAL_ID, TRANSIT
+from storenet.ledger.recall_holds import ACTIVE, STOP_SALE
 from storenet.planning.chain.tree import ChainStock, ChainTree, build_tree
 from storenet.planning.cycle import Stock
 from storenet.planning.network import PlanningNetwork, build_network, index_of, read_table
@@ -154,7 +155,40 @@ def stock_from_db(
 
 
 def _balance_rows(conn: Connection) -> pl.DataFrame:
-    """Every real location's balances, with the store or warehouse it is."""
+    """Every real location's balances, with the store or warehouse it is; in transit
+    less the recalled units on their way (`_recalled_in_transit`)."""
+    rows = _all_balances(conn)
+    recalled = _recalled_in_transit(conn)
+    if recalled.is_empty():
+        return rows
+    return (
+        rows.join(recalled, on=["store_id", "sku_id"], how="left", nulls_equal=False)
+        .with_columns(
+            (pl.col("in_transit") - pl.col("recalled").fill_null(0)).clip(0).alias("in_transit")
+        )
+        .drop("recalled")
+    )
+
+
+def _recalled_in_transit(conn: Connection) -> pl.DataFrame:
+    """Serial-tracked units on their way to a store that an active stop-sale campaign
+    lists, per (store, SKU): they will be quarantined on receipt (the recall's
+    receipt hook), so no store can count on them."""
+    return read_frame(
+        conn,
+        "SELECT l.store_id, s.sku_id, COUNT(DISTINCT s.serial) FROM serials s"
+        " JOIN recall_units u ON u.serial = s.serial"
+        " JOIN recall_campaigns c ON c.id = u.campaign_id"
+        " JOIN locations l ON l.id = s.site_location"
+        f" WHERE s.location_id = {TRANSIT} AND l.store_id IS NOT NULL"
+        f" AND c.severity = '{STOP_SALE}'"
+        f" AND c.status IN ({', '.join(repr(status) for status in ACTIVE)})"
+        " GROUP BY l.store_id, s.sku_id",
+        {"store_id": pl.String, "sku_id": pl.String, "recalled": pl.Int64},
+    )
+
+
+def _all_balances(conn: Connection) -> pl.DataFrame:
     return read_frame(
         conn,
         "SELECT l.store_id, l.warehouse_id, b.sku_id, b.on_hand, b.in_transit, b.reserved,"

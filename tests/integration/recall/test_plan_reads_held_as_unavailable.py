@@ -1,6 +1,7 @@
 """The nightly plan neither allocates held stock nor counts it as available: the
 recall's hold puts units in quarantine, and the plan's stock read
-(storenet.planning.source, not changed by the recall) leaves quarantine out."""
+(storenet.planning.source) leaves quarantine out, and does not count recalled units
+on their way to a store, which will be quarantined on receipt."""
 
 from __future__ import annotations
 
@@ -45,3 +46,30 @@ def test_held_units_are_neither_on_hand_for_a_store_nor_free_at_a_warehouse(stoc
     _, after = _stock(stocked)
     assert after.on_hand[s1].tolist() == [0, 0]
     assert (after.warehouse[wh, ph1], after.warehouse[wh, k1]) == (0, 0)
+
+
+def test_recalled_units_on_their_way_to_a_store_are_not_counted_as_coming(stocked):
+    # given: serial W-4 of PH1 shipped from WE to S2 and still in transit
+    network, before = _stock(stocked)
+    s2_ph1 = network.pair_of_ids(pl.Series(["S2"]), pl.Series(["PH1"]))
+    assert before.in_transit[s2_ph1].tolist() == [1]
+    # when: an advisory campaign lists it, the plan still counts it (nothing is held)
+    for name, severity in (("advice", "advisory"), ("stop", "stop_sale")):
+        unit_of_work(
+            stocked,
+            lambda conn, n=name, sev=severity: create_campaign(
+                conn,
+                name=n,
+                reason="r",
+                severity=sev,
+                remedy="repair",
+                by="planner",
+                scope=[{"kind": "serial_range", "value": "W-4", "value_to": "W-4"}],
+            ),
+        )
+        if severity == "advisory":
+            _, advised = _stock(stocked)
+            assert advised.in_transit[s2_ph1].tolist() == [1]
+    # then: under a stop-sale it will be quarantined on receipt: not coming for S2
+    _, after = _stock(stocked)
+    assert after.in_transit[s2_ph1].tolist() == [0]
