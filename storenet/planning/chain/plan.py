@@ -182,7 +182,9 @@ def chain_plan(
         store_wh[on] * n_k + network.pair_sku[on], stores.allocated[on], n_w * n_k
     ).astype(np.int64)
     transfers = _transfers(figures, free - given_to_stores)
-    purchases = _purchases(tree, stock, figures, weekday)
+    purchases = _purchases(
+        tree, stock, figures, weekday, settings.order_smoothing, settings.order_lag_cycles
+    )
     upstream = _concat(transfers, purchases)
     clock["upstream"] = time.perf_counter() - started
     tell("chain plan", 3, 3)
@@ -222,13 +224,25 @@ def _transfers(figures: EchelonFigures, parent_free: np.ndarray) -> dict:
     )
 
 
-def _purchases(tree: ChainTree, stock: ChainStock, figures: EchelonFigures, weekday: int) -> dict:
-    """Purchase lines: supplier-fed nodes order up to target on order days, in cases,
-    at least the MOQ, within the weekly capacity left."""
+def _purchases(
+    tree: ChainTree,
+    stock: ChainStock,
+    figures: EchelonFigures,
+    weekday: int,
+    smoothing: float,
+    lag_cycles: float,
+) -> dict:
+    """Purchase lines: supplier-fed nodes order toward target on order days
+    (`orders.smoothed_request`; up to it with `smoothing` 1), in cases, at least the
+    MOQ, within the weekly capacity left."""
     n_k = figures.source.shape[1]
-    short = figures.target - figures.position
-    w, k = np.nonzero((figures.source == SUPPLIER) & (short > 0))
-    request = short[w, k]
+    since = orders.cycle_days(tree.sku_order_days[:n_k], weekday)
+    expected = figures.daily * since[None, :]
+    asked = orders.smoothed_request(
+        figures.target - figures.position, expected, smoothing, lag_cycles
+    )
+    w, k = np.nonzero((figures.source == SUPPLIER) & (asked > 0))
+    request = asked[w, k]
     case, moq = tree.sku_case_pack[:n_k], tree.sku_moq[:n_k]
     qty, note = orders.round_order(request, case[k], moq[k])
     supplier = tree.sku_supplier[:n_k][k]

@@ -19,6 +19,8 @@ from typing import Protocol
 
 import numpy as np
 
+from storenet.planning.cycle import PlanSettings
+from storenet.planning.cycle import PlanSettings
 from storenet.planning.simulate.chain_inputs import ChainInput
 from storenet.planning.simulate.policies import Decision, StorenetPolicy, View
 from storenet.planning.simulate.shelves import ration
@@ -257,14 +259,15 @@ class StorenetChain:
     """storenet's multi-echelon plan every night (`chain.plan.chain_plan`): store lines
     from the regionals, warehouse transfers and supplier orders, at one service level
     `setting` for every category (None = the per-category defaults); the demand state
-    learns every simulated day as in `StorenetPolicy`. Supplier lines for a SKU whose
-    supplier takes no orders tonight are held back (counted in `held_back`)."""
+    learns every simulated day as in `StorenetPolicy`; `plan` (default
+    `PlanSettings()`) gives the other settings (e.g. `order_smoothing`). Supplier lines
+    for a SKU whose supplier takes no orders tonight are held back (`held_back`)."""
 
     name = "storenet"
 
-    def __init__(self, setting: float | None = None):
+    def __init__(self, setting: float | None = None, plan: PlanSettings | None = None):
         self.setting = setting
-        self.stores = StorenetPolicy(setting)
+        self.stores = StorenetPolicy(setting, plan)
         self.held_back = 0
 
     def start(self, chain: ChainInput) -> None:
