@@ -20,7 +20,6 @@ from typing import Protocol
 import numpy as np
 
 from storenet.planning.cycle import PlanSettings
-from storenet.planning.cycle import PlanSettings
 from storenet.planning.simulate.chain_inputs import ChainInput
 from storenet.planning.simulate.policies import Decision, StorenetPolicy, View
 from storenet.planning.simulate.shelves import ration
@@ -332,18 +331,33 @@ CHAIN_SWEEPS: dict[str, tuple[float, ...]] = {
 """The chain frontier's settings per policy: storenet's service level, the min/max
 stores' safety factor (warehouses keep their own factor)."""
 
+SMOOTHING_GRID: tuple[tuple[float, float], ...] = (
+    (1.0, float("inf")),
+    (4.0, 1.0),
+    (4.0, 2.0),
+    (8.0, 1.0),
+    (8.0, 2.0),
+)
+"""storenet's supplier-order smoothing tried on a tuning window, (order_smoothing,
+order_lag_cycles) of `PlanSettings` (1 = order up to the target), each over
+`SMOOTHING_LEVELS` of storenet's service-level sweep (its upper part, where the
+comparison fills lie)."""
+SMOOTHING_LEVELS: tuple[float, ...] = (0.99, 0.995, 0.998, 0.999, 0.9995)
+
 
 def make_chain_policy(
     name: str,
     setting: float | None = None,
     warehouse_factor: float = 1.0,
     warehouse_cover_days: float = 14.0,
+    plan: PlanSettings | None = None,
 ) -> ChainPolicy:
     """A chain policy by name (one of CHAIN_POLICIES) at `setting` (None = default);
     `warehouse_factor` and `warehouse_cover_days` set the min/max warehouses' safety
-    factor and cover (min/max and storenet_stores)."""
+    factor and cover (min/max and storenet_stores); `plan` the rest of storenet's plan
+    settings (storenet only; default `PlanSettings()`)."""
     if name == "storenet":
-        return StorenetChain(setting)
+        return StorenetChain(setting, plan)
     if name == "minmax":
         factor = 1.5 if setting is None else setting
         return DecoupledMinMax(factor, warehouse_factor, warehouse_cover_days=warehouse_cover_days)
