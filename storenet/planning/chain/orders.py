@@ -27,10 +27,12 @@ NOTES = (
     "not an order day",
     "no supplier",
     "short of stock upstream",
+    "pushed: the parent holds more than its echelon needs",
 )
 """Readable note of an upstream line, indexed by its `note` code."""
 NOTE_NONE, NOTE_MOQ, NOTE_PACK, NOTE_CAPACITY, NOTE_NOT_ORDER_DAY, NOTE_NO_SUPPLIER = range(6)
 NOTE_SCARCE = 6
+NOTE_PUSHED = 7
 
 
 def weekday_of(day: np.datetime64) -> int:

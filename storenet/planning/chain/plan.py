@@ -30,7 +30,7 @@ import numpy as np
 import polars as pl
 
 from storenet.planning import demand
-from storenet.planning.chain import orders
+from storenet.planning.chain import orders, push
 from storenet.planning.chain.echelon import nb_from_moments
 from storenet.planning.chain.levels import EchelonFigures, echelon_figures
 from storenet.planning.chain.orders import NOTES  # noqa: F401  (re-exported for callers)
@@ -181,7 +181,10 @@ def chain_plan(
     given_to_stores.reshape(-1)[:] = np.bincount(
         store_wh[on] * n_k + network.pair_sku[on], stores.allocated[on], n_w * n_k
     ).astype(np.int64)
-    transfers = _transfers(figures, free - given_to_stores)
+    asked_by_stores = np.bincount(
+        store_wh[on] * n_k + network.pair_sku[on], stores.request[on], n_w * n_k
+    ).reshape(n_w, n_k)
+    transfers = _transfers(figures, free - given_to_stores, asked_by_stores, given_to_stores)
     purchases = _purchases(
         tree, stock, figures, weekday, settings.order_smoothing, settings.order_lag_cycles
     )
@@ -199,28 +202,64 @@ def _echelon_nb(figures: EchelonFigures, w: np.ndarray, k: np.ndarray) -> tuple:
     return r, p, figures.position[w, k] - lift
 
 
-def _transfers(figures: EchelonFigures, parent_free: np.ndarray) -> dict:
-    """Transfer lines: parents share what they hold now among their children."""
+def _transfers(
+    figures: EchelonFigures, parent_free: np.ndarray, asked: np.ndarray, given: np.ndarray
+) -> dict:
+    """Transfer lines: parents share what they hold now among their children (the
+    echelon's shortfalls first), then a long parent pushes its surplus to children
+    whose local stock runs out before their refill (`push`). `parent_free` is each
+    node's free stock after its own stores' lines; `asked`, `given` the store units
+    asked and allocated tonight per node ([warehouses, SKUs])."""
     n_w, n_k = figures.source.shape
     short = figures.target - figures.position
-    w, k = np.nonzero((figures.source >= 0) & (short > 0))
-    parent = figures.source[w, k].astype(np.int64)
-    request = short[w, k]
+    fed = figures.source >= 0
+    parent_of = np.maximum(figures.source, 0).astype(np.int64)
+    w, k = np.nonzero(fed & (short > 0))
     r, p, net = _echelon_nb(figures, w, k)
     supply = np.maximum(parent_free, 0).reshape(-1)
-    alloc = share_scarce(parent * n_k + k, supply, request, net, r, p)
-    cut = alloc.units < request
+    alloc = share_scarce(parent_of[w, k] * n_k + k, supply, short[w, k], net, r, p)
+    sent = np.zeros((n_w, n_k), np.int64)
+    sent[w, k] = alloc.units
+    cut = np.zeros((n_w, n_k), bool)
+    cut[w, k] = alloc.units < short[w, k]
+    level = np.ones((n_w, n_k))
+    level[w, k] = alloc.level[parent_of[w, k] * n_k + k]
+
+    # The push: a parent's surplus over its echelon target, from what it has left.
+    columns = np.arange(n_k)[None, :]
+    out = np.bincount((parent_of * n_k + columns)[fed], sent[fed], n_w * n_k)
+    left = supply - out.astype(np.int64)
+    surplus = push.parent_surplus(left, figures.position.reshape(-1), figures.target.reshape(-1))
+    extra = push.local_shortfall(
+        asked, given, figures.free, figures.in_transit, sent, figures.leg_days, figures.daily
+    )
+    pw, pk = np.nonzero(fed & (extra > 0) & (surplus[parent_of * n_k + columns] > 0))
+    pushed = np.zeros((n_w, n_k), np.int64)
+    if pw.size:
+        pr, pp, pnet = _echelon_nb(figures, pw, pk)
+        group = parent_of[pw, pk] * n_k + pk
+        pushed[pw, pk] = share_scarce(
+            group, surplus, extra[pw, pk], pnet + sent[pw, pk], pr, pp
+        ).units
+
+    lw, lk = np.nonzero(fed & ((short > 0) | (pushed > 0)))
+    request = np.maximum(short[lw, lk], 0) + np.where(pushed[lw, lk] > 0, extra[lw, lk], 0)
+    note = np.where(
+        cut[lw, lk],
+        orders.NOTE_SCARCE,
+        np.where(pushed[lw, lk] > 0, orders.NOTE_PUSHED, orders.NOTE_NONE),
+    )
     return dict(
-        kind=np.full(w.size, TRANSFER, np.int8),
-        source=parent.astype(np.int32),
-        destination=w.astype(np.int32),
-        sku=k.astype(np.int32),
-        qty=alloc.units,
+        kind=np.full(lw.size, TRANSFER, np.int8),
+        source=parent_of[lw, lk].astype(np.int32),
+        destination=lw.astype(np.int32),
+        sku=lk.astype(np.int32),
+        qty=sent[lw, lk] + pushed[lw, lk],
         requested=request,
-        cut_reason=np.where(cut, CUT_SCARCE, CUT_NONE).astype(np.int8),
-        water_level=alloc.level[parent * n_k + k],
-        note=np.where(cut, orders.NOTE_SCARCE, orders.NOTE_NONE).astype(np.int8),
-        figures=(figures, w, k),
+        cut_reason=np.where(cut[lw, lk], CUT_SCARCE, CUT_NONE).astype(np.int8),
+        water_level=level[lw, lk],
+        note=note.astype(np.int8),
+        figures=(figures, lw, lk),
     )
 
 

@@ -1,0 +1,92 @@
+import math
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from storenet.planning.chain import orders, push
+from storenet.planning.chain.plan import TRANSFER, chain_plan
+
+from .conftest import chain_network, chain_stock, chain_tree, fitted_state
+
+
+def slow_shortfall(asked, given, free, transit, sent, leg, daily):
+    """One child at a time, as the module doc says it."""
+    pull = max(asked, daily)
+    need = pull * leg + (asked - given)
+    stock = free - given + transit + sent
+    return max(math.ceil(need - stock - 1e-9), 0)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 60),
+            st.integers(0, 60),
+            st.integers(0, 200),
+            st.integers(0, 100),
+            st.integers(0, 100),
+            st.integers(1, 12),
+            st.floats(0, 40, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_local_shortfall_matches_the_loop(rows):
+    rows = [(a, min(g, a), f, t, s, leg, d) for a, g, f, t, s, leg, d in rows]
+    cols = [np.array([r[i] for r in rows]) for i in range(7)]
+    got = push.local_shortfall(*cols)
+    assert got.tolist() == [slow_shortfall(*r) for r in rows]
+
+
+@given(st.lists(st.tuples(st.integers(-5, 80), st.integers(0, 300), st.integers(0, 300))))
+def test_a_parent_pushes_only_free_stock_above_its_target(rows):
+    left, position, target = (np.array([r[i] for r in rows], np.int64) for i in range(3))
+    got = push.parent_surplus(left, position, target)
+    assert got.tolist() == [max(min(a, p - t), 0) for a, p, t in rows]
+
+
+def _empty_regional_with_refill_on_the_road(central_free):
+    """W1 empty, its stores asking, 3 units on their way to it; the central holding
+    `central_free` units of K0 with nothing on order."""
+    network = chain_network(n_stores=8, n_skus=2)
+    tree = chain_tree(network)
+    rates = np.where(network.pair_sku == 0, 1.5, 0.2)
+    state = fitted_state(network, rates, seed=3)
+    w1, central = tree.warehouse_ids.index("W1"), tree.warehouse_ids.index("C")
+    free = np.zeros((tree.n_warehouses, network.n_skus), np.int64)
+    free[central, 0] = central_free
+    free[tree.warehouse_ids.index("W2"), 0] = 200
+    transit = np.zeros_like(free)
+    transit[w1, 0] = 3
+    on_hand = np.where(network.pair_sku == 0, 1, 3)
+    stock = chain_stock(network, tree, on_hand, free, in_transit=transit)
+    return chain_plan(network, tree, state, stock), w1, central
+
+
+def test_a_long_central_pushes_to_a_regional_whose_refill_is_still_on_the_road():
+    plan, w1, central = _empty_regional_with_refill_on_the_road(central_free=5000)
+    lines = plan.upstream
+    f = plan.echelons
+    assert f.position[central, 0] > f.target[central, 0]  # the central is long
+    at = np.flatnonzero((lines.kind == TRANSFER) & (lines.destination == w1) & (lines.sku == 0))
+    assert at.size == 1
+    short = max(f.target[w1, 0] - f.position[w1, 0], 0)
+    assert lines.qty[at[0]] > short  # more than the echelon alone asks
+    assert orders.NOTES[lines.note[at[0]]].startswith("pushed")
+    assert lines.qty[at[0]] <= lines.requested[at[0]]
+    # Never more than the central holds above its own echelon target.
+    sent = lines.qty[(lines.kind == TRANSFER) & (lines.sku == 0)].sum()
+    assert sent <= 5000
+
+
+def test_a_central_at_or_below_its_target_pushes_nothing():
+    plan, w1, central = _empty_regional_with_refill_on_the_road(central_free=10)
+    lines = plan.upstream
+    f = plan.echelons
+    assert f.position[central, 0] <= f.target[central, 0]
+    k0 = (lines.kind == TRANSFER) & (lines.sku == 0)
+    assert not any(orders.NOTES[n].startswith("pushed") for n in lines.note[k0])
+    assert np.all(lines.qty[k0] <= np.maximum(lines.requested[k0], 0))
+    assert lines.qty[k0].sum() <= 10
