@@ -9,12 +9,14 @@
    + in transit to it + on order for it + every position below.
 3. Transfers: a node fed by its parent asks target - position; the parent shares
    what it holds now (after its own stores' lines) among its children by water-
-   filling on the children's echelon demand (`sharing.share_scarce`). A launch's first
-   delivery flows the same way: central to regionals by their stores' priors, then
-   regionals to stores.
-4. Purchases: a node fed by the supplier orders target - position on the supplier's
-   order days, in whole cases, at least the MOQ, within the weekly capacity shared
-   among the nodes it feeds (`orders`).
+   filling on the children's echelon demand (`sharing.share_scarce`), then a parent
+   above its target pushes its surplus to children that would run dry before their
+   refill lands (`push`). A launch's first delivery flows the same way: central to
+   regionals by their stores' priors, then regionals to stores.
+4. Purchases: a node fed by the supplier orders target - position (or, with
+   `order_smoothing`, a proportional order-up-to: `orders.smoothed_request`) on the
+   supplier's order days, in whole cases, at least the MOQ, within the weekly
+   capacity shared among the nodes it feeds (`orders`).
 
 Everything is arrays: pairs are touched by a few gathers and one `bincount` per
 level of the tree; the per-warehouse work is over [warehouses, SKUs].
@@ -58,15 +60,18 @@ CUT_REASONS = ("", "scarce upstream stock", "supplier capacity")
 class UpstreamLines:
     """The plan's purchase and warehouse-transfer lines, one entry per line.
 
-    A line exists for every (node, SKU) whose echelon position is below its target;
-    `qty` 0 lines say why nothing is ordered (`note`, `cut_reason`)."""
+    A line exists for every (node, SKU) that asks anything: a transfer where the
+    echelon position is below its target or a long parent pushes (`push`), a purchase
+    where the order rule asks units (`orders.smoothed_request`: below target, or with
+    smoothing the expected demand less a share of the excess); `qty` 0 lines say why
+    nothing is ordered (`note`, `cut_reason`)."""
 
     kind: np.ndarray  # int8: PURCHASE or TRANSFER
     source: np.ndarray  # int32: supplier index (tree.supplier_ids; -1 none) or warehouse
     destination: np.ndarray  # int32: warehouse index (tree order)
     sku: np.ndarray  # int32
     qty: np.ndarray  # int64: units, after every rule
-    requested: np.ndarray  # int64: echelon target - echelon position
+    requested: np.ndarray  # int64: what the rule asks (target - position, smoothed, + push)
     demand_mean: np.ndarray  # float64: echelon demand over its cumulative horizon
     demand_quantile: np.ndarray  # int64: at the service level
     service_level: np.ndarray  # float64
@@ -229,7 +234,10 @@ def _transfers(
     columns = np.arange(n_k)[None, :]
     out = np.bincount((parent_of * n_k + columns)[fed], sent[fed], n_w * n_k)
     left = supply - out.astype(np.int64)
-    surplus = push.parent_surplus(left, figures.position.reshape(-1), figures.target.reshape(-1))
+    keep = (figures.daily * figures.leg_days).reshape(-1)
+    surplus = push.parent_surplus(
+        left, figures.position.reshape(-1), figures.target.reshape(-1), keep
+    )
     extra = push.local_shortfall(
         asked, given, figures.free, figures.in_transit, sent, figures.leg_days, figures.daily
     )

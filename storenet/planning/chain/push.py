@@ -9,8 +9,9 @@ showed it: regionals empty, the central holding weeks of the same SKU.
 
 So, after the echelon's transfers, a parent that holds more than its own echelon
 needs (echelon position above its target) pushes that surplus, from what it still
-has free tonight, to children whose local stock will not last until tonight's
-shipment could be followed by the next one:
+has free tonight beyond what its echelon pulls over its own leg (lead + protection
+period: until anything it orders tonight could land), to children whose local stock
+will not last until tonight's shipment could be followed by the next one:
 
     local need  = tonight's pull x the child's leg (lead + review days)
                   + what its stores asked tonight and did not get (asked again)
@@ -59,9 +60,14 @@ def local_shortfall(
     return np.maximum(np.ceil(need - stock - 1e-9), 0).astype(np.int64)
 
 
-def parent_surplus(free_left: np.ndarray, position: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Units (int64, >= 0) a parent may push: what it still holds free tonight, up to
-    how far its echelon position stands above its echelon target (element-wise)."""
+def parent_surplus(
+    free_left: np.ndarray, position: np.ndarray, target: np.ndarray, keep: np.ndarray
+) -> np.ndarray:
+    """Units (int64, >= 0) a parent may push (element-wise): what it still holds free
+    tonight beyond `keep` (what its echelon pulls over its own leg, until an order
+    placed tonight could land: its surplus may be mostly on order), and no more than
+    its echelon position stands above its echelon target."""
     free_left = np.asarray(free_left, np.int64)
+    spare = free_left - np.ceil(np.asarray(keep, np.float64) - 1e-9).astype(np.int64)
     above = np.asarray(position, np.int64) - np.asarray(target, np.int64)
-    return np.maximum(np.minimum(free_left, above), 0)
+    return np.maximum(np.minimum(spare, above), 0)

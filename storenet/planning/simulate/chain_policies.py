@@ -333,10 +333,10 @@ stores' safety factor (warehouses keep their own factor)."""
 
 SMOOTHING_GRID: tuple[tuple[float, float], ...] = (
     (1.0, float("inf")),
-    (4.0, 1.0),
     (4.0, 2.0),
-    (8.0, 1.0),
+    (4.0, float("inf")),
     (8.0, 2.0),
+    (8.0, float("inf")),
 )
 """storenet's supplier-order smoothing tried on a tuning window, (order_smoothing,
 order_lag_cycles) of `PlanSettings` (1 = order up to the target), each over

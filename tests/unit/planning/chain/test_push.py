@@ -40,11 +40,21 @@ def test_local_shortfall_matches_the_loop(rows):
     assert got.tolist() == [slow_shortfall(*r) for r in rows]
 
 
-@given(st.lists(st.tuples(st.integers(-5, 80), st.integers(0, 300), st.integers(0, 300))))
-def test_a_parent_pushes_only_free_stock_above_its_target(rows):
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(-5, 80),
+            st.integers(0, 300),
+            st.integers(0, 300),
+            st.floats(0, 50, allow_nan=False),
+        )
+    )
+)
+def test_a_parent_pushes_only_free_stock_beyond_its_leg_and_above_its_target(rows):
     left, position, target = (np.array([r[i] for r in rows], np.int64) for i in range(3))
-    got = push.parent_surplus(left, position, target)
-    assert got.tolist() == [max(min(a, p - t), 0) for a, p, t in rows]
+    keep = np.array([r[3] for r in rows])
+    got = push.parent_surplus(left, position, target, keep)
+    assert got.tolist() == [max(min(a - math.ceil(k - 1e-9), p - t), 0) for a, p, t, k in rows]
 
 
 def _empty_regional_with_refill_on_the_road(central_free):
