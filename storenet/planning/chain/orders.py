@@ -28,11 +28,13 @@ NOTES = (
     "no supplier",
     "short of stock upstream",
     "pushed: the parent holds more than its echelon needs",
+    "lent by a sibling: the parent has none left",
 )
 """Readable note of an upstream line, indexed by its `note` code."""
 NOTE_NONE, NOTE_MOQ, NOTE_PACK, NOTE_CAPACITY, NOTE_NOT_ORDER_DAY, NOTE_NO_SUPPLIER = range(6)
 NOTE_SCARCE = 6
 NOTE_PUSHED = 7
+NOTE_LENT = 8
 
 
 def weekday_of(day: np.datetime64) -> int:

@@ -189,11 +189,11 @@ def chain_plan(
     asked_by_stores = np.bincount(
         store_wh[on] * n_k + network.pair_sku[on], stores.request[on], n_w * n_k
     ).reshape(n_w, n_k)
-    transfers = _transfers(figures, free - given_to_stores, asked_by_stores, given_to_stores)
+    transfers, lent = _transfers(figures, free - given_to_stores, asked_by_stores, given_to_stores)
     purchases = _purchases(
         tree, stock, figures, weekday, settings.order_smoothing, settings.order_lag_cycles
     )
-    upstream = _concat(transfers, purchases)
+    upstream = _concat(transfers, lent, purchases)
     clock["upstream"] = time.perf_counter() - started
     tell("chain plan", 3, 3)
     return ChainPlan(stores=stores, upstream=upstream, echelons=figures, seconds=clock)
@@ -209,12 +209,14 @@ def _echelon_nb(figures: EchelonFigures, w: np.ndarray, k: np.ndarray) -> tuple:
 
 def _transfers(
     figures: EchelonFigures, parent_free: np.ndarray, asked: np.ndarray, given: np.ndarray
-) -> dict:
+) -> tuple[dict, dict]:
     """Transfer lines: parents share what they hold now among their children (the
     echelon's shortfalls first), then a long parent pushes its surplus to children
-    whose local stock runs out before their refill (`push`). `parent_free` is each
-    node's free stock after its own stores' lines; `asked`, `given` the store units
-    asked and allocated tonight per node ([warehouses, SKUs])."""
+    whose local stock runs out before their refill (`push`), and a child still short
+    while its parent has none left borrows from siblings with spare stock (`push`).
+    `parent_free` is each node's free stock after its own stores' lines; `asked`,
+    `given` the store units asked and allocated tonight per node ([warehouses,
+    SKUs]). Returns (the lines from parents, the lines between siblings)."""
     n_w, n_k = figures.source.shape
     short = figures.target - figures.position
     fed = figures.source >= 0
@@ -250,6 +252,41 @@ def _transfers(
             group, surplus, extra[pw, pk], pnet + sent[pw, pk], pr, pp
         ).units
 
+    # Lending: a child still short while its parent has none of the SKU left tonight
+    # borrows from siblings holding more than their own need.
+    shipped = np.bincount((parent_of * n_k + columns)[fed], (sent + pushed)[fed], n_w * n_k)
+    dry = (supply - shipped) <= 0
+    received = sent + pushed
+    still = push.local_shortfall(
+        asked, given, figures.free, figures.in_transit, received, figures.leg_days, figures.daily
+    )
+    spare = push.local_spare(
+        asked,
+        given,
+        figures.free,
+        figures.in_transit,
+        received,
+        shipped.reshape(n_w, n_k),
+        figures.leg_days,
+        figures.daily,
+    )
+    group = parent_of * n_k + columns
+    bw, bk = np.nonzero(fed & (still > 0) & dry[group])
+    sw, sk = np.nonzero(fed & (spare > 0) & dry[group])
+    b, s, units = push.match_lenders(group[bw, bk], still[bw, bk], group[sw, sk], spare[sw, sk])
+    lent = dict(
+        kind=np.full(units.size, TRANSFER, np.int8),
+        source=sw[s].astype(np.int32),
+        destination=bw[b].astype(np.int32),
+        sku=bk[b].astype(np.int32),
+        qty=units,
+        requested=still[bw[b], bk[b]],
+        cut_reason=np.zeros(units.size, np.int8),
+        water_level=np.ones(units.size),
+        note=np.full(units.size, orders.NOTE_LENT, np.int8),
+        figures=(figures, bw[b], bk[b]),
+    )
+
     lw, lk = np.nonzero(fed & ((short > 0) | (pushed > 0)))
     request = np.maximum(short[lw, lk], 0) + np.where(pushed[lw, lk] > 0, extra[lw, lk], 0)
     note = np.where(
@@ -268,7 +305,7 @@ def _transfers(
         water_level=level[lw, lk],
         note=note.astype(np.int8),
         figures=(figures, lw, lk),
-    )
+    ), lent
 
 
 def _purchases(

@@ -22,6 +22,11 @@ The surplus is shared among the children that fall short by the same water-filli
 as scarce stock. A parent at or below its target pushes nothing, so the push never
 makes the parent order more: the pushed units leave its echelon position only down to
 its target.
+
+Lending between siblings: a child still short when its parent has nothing left of the
+SKU tonight borrows from siblings whose local stock exceeds their own need
+(`local_spare`; the issue's "between regionals when one is short and a neighbour is
+long"), paired in order by `match_lenders`.
 """
 
 from __future__ import annotations
@@ -71,3 +76,61 @@ def parent_surplus(
     spare = free_left - np.ceil(np.asarray(keep, np.float64) - 1e-9).astype(np.int64)
     above = np.asarray(position, np.int64) - np.asarray(target, np.int64)
     return np.maximum(np.minimum(spare, above), 0)
+
+
+def local_spare(
+    asked: np.ndarray,
+    given: np.ndarray,
+    free: np.ndarray,
+    in_transit: np.ndarray,
+    received: np.ndarray,
+    shipped: np.ndarray,
+    leg_days: np.ndarray,
+    daily: np.ndarray,
+) -> np.ndarray:
+    """Units (int64, >= 0) a node can lend a sibling tonight (element-wise): its local
+    stock beyond its own stores' need (`local_shortfall`'s need and stock, with
+    `received` its transfers tonight), and no more than it holds after its stores'
+    lines and what it `shipped` to its own children tonight."""
+    asked = np.asarray(asked, np.float64)
+    given = np.asarray(given, np.float64)
+    pull = np.maximum(asked, np.asarray(daily, np.float64))
+    need = pull * np.asarray(leg_days, np.float64) + (asked - given)
+    on_hand = np.asarray(free, np.float64) - given - np.asarray(shipped, np.float64)
+    stock = on_hand + np.asarray(in_transit, np.float64) + np.asarray(received, np.float64)
+    spare = np.minimum(np.floor(stock - need + 1e-9), on_hand)
+    return np.maximum(spare, 0).astype(np.int64)
+
+
+def match_lenders(
+    group: np.ndarray, need: np.ndarray, lender_group: np.ndarray, spare: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pair borrowers with lenders of the same group, in order: borrower i (group
+    `group[i]`, `need[i]` units) takes from the lenders of its group (`lender_group`,
+    `spare`) as the units of both, laid end to end in their given order, overlap.
+    Returns (borrower index, lender index, units) per pair with units > 0; per group
+    the units sum to min(sum of needs, sum of spares); no borrower gets more than it
+    needs, no lender gives more than its spare."""
+    group, need = np.asarray(group, np.int64), np.asarray(need, np.int64)
+    lender_group, spare = np.asarray(lender_group, np.int64), np.asarray(spare, np.int64)
+    pairs: list[tuple[int, int, int]] = []
+    b_order = np.argsort(group, kind="stable")
+    l_order = np.argsort(lender_group, kind="stable")
+    b_sorted, l_sorted = group[b_order], lender_group[l_order]
+    for g in np.intersect1d(group, lender_group):
+        borrowers = b_order[np.searchsorted(b_sorted, g) : np.searchsorted(b_sorted, g, "right")]
+        lenders = l_order[np.searchsorted(l_sorted, g) : np.searchsorted(l_sorted, g, "right")]
+        b_end = np.cumsum(need[borrowers])
+        l_end = np.cumsum(spare[lenders])
+        b_start, l_start = b_end - need[borrowers], l_end - spare[lenders]
+        # Overlap of every borrower interval with every lender interval (few of each).
+        units = np.minimum(b_end[:, None], l_end[None, :]) - np.maximum(
+            b_start[:, None], l_start[None, :]
+        )
+        for i, j in zip(*np.nonzero(units > 0)):
+            pairs.append((int(borrowers[i]), int(lenders[j]), int(units[i, j])))
+    if not pairs:
+        empty = np.zeros(0, np.int64)
+        return empty, empty.copy(), empty.copy()
+    out = np.array(pairs, np.int64)
+    return out[:, 0], out[:, 1], out[:, 2]

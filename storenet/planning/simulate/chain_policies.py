@@ -60,11 +60,13 @@ class ChainDecision:
     regional warehouses, as in the single-tier replay); `transfers` (int64 [W * S]):
     units each cell receives from its parent's cell; `purchases` (int64 [W * S]):
     units ordered from the supplier for each cell (0 or at least the MOQ, whole cases,
-    on the supplier's order days)."""
+    on the supplier's order days); `lent` (int64 [lines, 3], optional): units moved
+    between sibling cells, (from cell, to cell, units) per line."""
 
     stores: Decision
     transfers: np.ndarray
     purchases: np.ndarray
+    lent: np.ndarray | None = None
 
 
 class ChainPolicy(Protocol):
@@ -306,13 +308,28 @@ class StorenetChain:
         kind = np.asarray(lines.kind)
         cell = np.asarray(lines.destination, np.int64) * n_skus + np.asarray(lines.sku, np.int64)
         qty = np.asarray(lines.qty, np.int64)
-        transfers = np.bincount(cell[kind == 1], qty[kind == 1], chain.n_cells).astype(np.int64)
+        parent = np.asarray(chain.tree.warehouse_parent, np.int64)
+        source = np.asarray(lines.source, np.int64)
+        sibling = (kind == 1) & (source != parent[np.asarray(lines.destination, np.int64)])
+        from_parent = (kind == 1) & ~sibling
+        transfers = np.bincount(cell[from_parent], qty[from_parent], chain.n_cells)
+        transfers = transfers.astype(np.int64)
+        lent = np.stack(
+            [
+                source[sibling] * n_skus + np.asarray(lines.sku, np.int64)[sibling],
+                cell[sibling],
+                qty[sibling],
+            ],
+            axis=1,
+        )
         purchases = np.bincount(cell[kind == 0], qty[kind == 0], chain.n_cells).astype(np.int64)
         closed = ~view.order_day[np.arange(chain.n_cells) % n_skus]
         self.held_back += int(purchases[closed].sum())
         purchases[closed] = 0
         s = plan.stores
-        return ChainDecision(Decision(s.request, s.allocated, s.moves), transfers, purchases)
+        return ChainDecision(
+            Decision(s.request, s.allocated, s.moves), transfers, purchases, lent[lent[:, 2] > 0]
+        )
 
 
 def chain_plan_available() -> bool:
