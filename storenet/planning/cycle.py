@@ -51,8 +51,10 @@ class PlanSettings:
     rebalance: RebalanceCosts = field(default_factory=RebalanceCosts)
     regional_holding: float = 0.6
     central_holding: float = 0.4
-    order_smoothing: float = 1.0
-    order_lag_cycles: float = float("inf")
+    # Chosen by bench/chain.py on the M5 tuning window (docs/benchmarks.md): the
+    # fewest network inventory days among the settings with a bullwhip ratio below 1.5.
+    order_smoothing: float = 8.0
+    order_lag_cycles: float = 2.0
 
 
 @dataclass(frozen=True)
