@@ -22,8 +22,11 @@ days: the *tuning* window (the `--days` days before the report window) and the
 *report* window (the last `--days` days). Everything chosen is chosen on the tuning
 window: the min/max warehouses' safety factor and days of cover (`WAREHOUSE_GRID`:
 the pair with the fewest network inventory days at the first store factor reaching
-`--fill`), and the min/max stores' factor (that first setting). storenet_stores runs
-under the same min/max warehouses. The sweeps are fixed in advance
+`--fill`), and the min/max stores' factor (that first setting); storenet's supplier-
+order smoothing (`tune_smoothing`: among `chain_policies.SMOOTHING_GRID`, the fewest
+network inventory days at min/max's tuning fill among the settings whose bullwhip
+ratio there is below 1.5, else the lowest bullwhip). storenet_stores runs under the
+same min/max warehouses. The sweeps are fixed in advance
 (`chain_policies.CHAIN_SWEEPS`). On the report window: min/max at the chosen factors
 gives the store fill F; storenet's and storenet-stores' network inventory days at F
 are interpolated along their frontiers (as bench/circulation.py does); storenet's
@@ -318,12 +321,13 @@ def report(chain, chosen: dict, args, log, label: str) -> tuple[dict, dict]:  # 
 
 def finite(value):  # type: ignore[no-untyped-def]
     """`value` with every NaN (a figure that does not exist: a frontier that never
-    reaches the fill) as None, so the JSON is standard."""
+    reaches the fill) and infinity (an order_lag_cycles without bound) as None, so the
+    JSON is standard."""
     if isinstance(value, dict):
         return {k: finite(v) for k, v in value.items()}
     if isinstance(value, list):
         return [finite(v) for v in value]
-    if isinstance(value, float) and value != value:
+    if isinstance(value, float) and (value != value or value in (float("inf"), -float("inf"))):
         return None
     return value
 
@@ -355,10 +359,10 @@ def main() -> None:
     )
     parser.add_argument("--skip-synthetic", action="store_true")
     parser.add_argument(
-        "--no-smoothing-tuning",
-        action="store_true",
-        help="run storenet at the plan's default order smoothing instead of choosing it "
-        "on the tuning window (SMOOTHING_GRID)",
+        "--smoothing",
+        default="",
+        help="T/B: run storenet at order_smoothing T and order_lag_cycles B (e.g. 1/inf, "
+        "the order-up-to) instead of choosing them on the tuning window (SMOOTHING_GRID)",
     )
     parser.add_argument("--out", type=Path, default=Path("var/bench/chain"))
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "storenet_chain")
@@ -400,7 +404,10 @@ def main() -> None:
             tuning, what = builder(args, tune_end, settings, terms)
         console.log(f"{label}: {what}; tuning window {tuning.sim.days[0]}..{tuning.sim.days[-1]}")
         chosen = tune(tuning, args, console.log)
-        if "storenet" in args.policies and not args.no_smoothing_tuning:
+        if args.smoothing:
+            cycles, lag = (float(x) for x in args.smoothing.split("/"))
+            chosen["smoothing"] = {"order_smoothing": cycles, "order_lag_cycles": lag}
+        elif "storenet" in args.policies:
             chosen["smoothing"] = tune_smoothing(tuning, chosen, args, console.log)
         console.log(
             f"{label}: chosen on the tuning window: "
@@ -409,7 +416,7 @@ def main() -> None:
                 f"{chosen['smoothing']['order_smoothing']:g}/"
                 f"{chosen['smoothing']['order_lag_cycles']:g}"
                 if "smoothing" in chosen
-                else "not tuned (plan defaults)"
+                else "plan defaults"
             )
         )
         with console.status(f"{label}: warming up (report window)"):
