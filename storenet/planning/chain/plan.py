@@ -11,8 +11,9 @@
    what it holds now (after its own stores' lines) among its children by water-
    filling on the children's echelon demand (`sharing.share_scarce`), then a parent
    above its target pushes its surplus to children that would run dry before their
-   refill lands (`push`). A launch's first delivery flows the same way: central to
-   regionals by their stores' priors, then regionals to stores.
+   refill lands, and a child still short while its parent has none left borrows
+   from a sibling (`transfers`, `push`). A launch's first delivery flows the same
+   way: central to regionals by their stores' priors, then regionals to stores.
 4. Purchases: a node fed by the supplier orders target - position (or, with
    `order_smoothing`, a proportional order-up-to: `orders.smoothed_request`) on the
    supplier's order days, in whole cases, at least the MOQ, within the weekly
@@ -32,12 +33,21 @@ import numpy as np
 import polars as pl
 
 from storenet.planning import demand
-from storenet.planning.chain import orders, push
-from storenet.planning.chain.echelon import nb_from_moments
+from storenet.planning.chain import orders
 from storenet.planning.chain.levels import EchelonFigures, echelon_figures
 from storenet.planning.chain.orders import NOTES  # noqa: F401  (re-exported for callers)
 from storenet.planning.chain.pooling import NO_SOURCE, SUPPLIER, pool_demand, supply_sources
-from storenet.planning.chain.sharing import share_scarce
+from storenet.planning.chain.transfers import (  # noqa: F401  (re-exported for callers)
+    CUT_CAPACITY,
+    CUT_NONE,
+    CUT_REASONS,
+    CUT_SCARCE,
+    KINDS,
+    PURCHASE,
+    TRANSFER,
+    echelon_nb,
+    transfer_lines,
+)
 from storenet.planning.chain.tree import ChainStock, ChainTree
 from storenet.planning.cycle import (
     HorizonForecast,
@@ -50,10 +60,6 @@ from storenet.planning.cycle import (
 from storenet.planning.network import PlanningNetwork
 
 Progress = Callable[[str, int, int], None]
-PURCHASE, TRANSFER = 0, 1
-CUT_NONE, CUT_SCARCE, CUT_CAPACITY = 0, 1, 2
-KINDS = ("purchase", "transfer")
-CUT_REASONS = ("", "scarce upstream stock", "supplier capacity")
 
 
 @dataclass(frozen=True)
@@ -189,7 +195,9 @@ def chain_plan(
     asked_by_stores = np.bincount(
         store_wh[on] * n_k + network.pair_sku[on], stores.request[on], n_w * n_k
     ).reshape(n_w, n_k)
-    transfers, lent = _transfers(figures, free - given_to_stores, asked_by_stores, given_to_stores)
+    transfers, lent = transfer_lines(
+        figures, free - given_to_stores, asked_by_stores, given_to_stores
+    )
     purchases = _purchases(
         tree, stock, figures, weekday, settings.order_smoothing, settings.order_lag_cycles
     )
@@ -197,115 +205,6 @@ def chain_plan(
     clock["upstream"] = time.perf_counter() - started
     tell("chain plan", 3, 3)
     return ChainPlan(stores=stores, upstream=upstream, echelons=figures, seconds=clock)
-
-
-def _echelon_nb(figures: EchelonFigures, w: np.ndarray, k: np.ndarray) -> tuple:
-    """NB (r, p) of the echelon demand at lines (w, k), and their positions net of
-    the lifts below (what the quantile part of the target compares with)."""
-    r, p = nb_from_moments(figures.demand_mean[w, k], figures.demand_var[w, k])
-    lift = figures.target[w, k] - figures.quantile[w, k]
-    return r, p, figures.position[w, k] - lift
-
-
-def _transfers(
-    figures: EchelonFigures, parent_free: np.ndarray, asked: np.ndarray, given: np.ndarray
-) -> tuple[dict, dict]:
-    """Transfer lines: parents share what they hold now among their children (the
-    echelon's shortfalls first), then a long parent pushes its surplus to children
-    whose local stock runs out before their refill (`push`), and a child still short
-    while its parent has none left borrows from siblings with spare stock (`push`).
-    `parent_free` is each node's free stock after its own stores' lines; `asked`,
-    `given` the store units asked and allocated tonight per node ([warehouses,
-    SKUs]). Returns (the lines from parents, the lines between siblings)."""
-    n_w, n_k = figures.source.shape
-    short = figures.target - figures.position
-    fed = figures.source >= 0
-    parent_of = np.maximum(figures.source, 0).astype(np.int64)
-    w, k = np.nonzero(fed & (short > 0))
-    r, p, net = _echelon_nb(figures, w, k)
-    supply = np.maximum(parent_free, 0).reshape(-1)
-    alloc = share_scarce(parent_of[w, k] * n_k + k, supply, short[w, k], net, r, p)
-    sent = np.zeros((n_w, n_k), np.int64)
-    sent[w, k] = alloc.units
-    cut = np.zeros((n_w, n_k), bool)
-    cut[w, k] = alloc.units < short[w, k]
-    level = np.ones((n_w, n_k))
-    level[w, k] = alloc.level[parent_of[w, k] * n_k + k]
-
-    # The push: a parent's surplus over its echelon target, from what it has left.
-    columns = np.arange(n_k)[None, :]
-    out = np.bincount((parent_of * n_k + columns)[fed], sent[fed], n_w * n_k)
-    left = supply - out.astype(np.int64)
-    keep = (figures.daily * figures.leg_days).reshape(-1)
-    surplus = push.parent_surplus(
-        left, figures.position.reshape(-1), figures.target.reshape(-1), keep
-    )
-    extra = push.local_shortfall(
-        asked, given, figures.free, figures.in_transit, sent, figures.leg_days, figures.daily
-    )
-    pw, pk = np.nonzero(fed & (extra > 0) & (surplus[parent_of * n_k + columns] > 0))
-    pushed = np.zeros((n_w, n_k), np.int64)
-    if pw.size:
-        pr, pp, pnet = _echelon_nb(figures, pw, pk)
-        group = parent_of[pw, pk] * n_k + pk
-        pushed[pw, pk] = share_scarce(
-            group, surplus, extra[pw, pk], pnet + sent[pw, pk], pr, pp
-        ).units
-
-    # Lending: a child still short while its parent has none of the SKU left tonight
-    # borrows from siblings holding more than their own need.
-    shipped = np.bincount((parent_of * n_k + columns)[fed], (sent + pushed)[fed], n_w * n_k)
-    dry = (supply - shipped) <= 0
-    received = sent + pushed
-    still = push.local_shortfall(
-        asked, given, figures.free, figures.in_transit, received, figures.leg_days, figures.daily
-    )
-    spare = push.local_spare(
-        asked,
-        given,
-        figures.free,
-        figures.in_transit,
-        received,
-        shipped.reshape(n_w, n_k),
-        figures.leg_days,
-        figures.daily,
-    )
-    group = parent_of * n_k + columns
-    bw, bk = np.nonzero(fed & (still > 0) & dry[group])
-    sw, sk = np.nonzero(fed & (spare > 0) & dry[group])
-    b, s, units = push.match_lenders(group[bw, bk], still[bw, bk], group[sw, sk], spare[sw, sk])
-    lent = dict(
-        kind=np.full(units.size, TRANSFER, np.int8),
-        source=sw[s].astype(np.int32),
-        destination=bw[b].astype(np.int32),
-        sku=bk[b].astype(np.int32),
-        qty=units,
-        requested=still[bw[b], bk[b]],
-        cut_reason=np.zeros(units.size, np.int8),
-        water_level=np.ones(units.size),
-        note=np.full(units.size, orders.NOTE_LENT, np.int8),
-        figures=(figures, bw[b], bk[b]),
-    )
-
-    lw, lk = np.nonzero(fed & ((short > 0) | (pushed > 0)))
-    request = np.maximum(short[lw, lk], 0) + np.where(pushed[lw, lk] > 0, extra[lw, lk], 0)
-    note = np.where(
-        cut[lw, lk],
-        orders.NOTE_SCARCE,
-        np.where(pushed[lw, lk] > 0, orders.NOTE_PUSHED, orders.NOTE_NONE),
-    )
-    return dict(
-        kind=np.full(lw.size, TRANSFER, np.int8),
-        source=parent_of[lw, lk].astype(np.int32),
-        destination=lw.astype(np.int32),
-        sku=lk.astype(np.int32),
-        qty=sent[lw, lk] + pushed[lw, lk],
-        requested=request,
-        cut_reason=np.where(cut[lw, lk], CUT_SCARCE, CUT_NONE).astype(np.int8),
-        water_level=level[lw, lk],
-        note=note.astype(np.int8),
-        figures=(figures, lw, lk),
-    ), lent
 
 
 def _purchases(
@@ -338,7 +237,7 @@ def _purchases(
     done = stock.ordered_this_week
     done = np.zeros(n_k, np.int64) if done is None else np.asarray(done, np.int64)[:n_k]
     left = np.where(capacity > 0, np.maximum(capacity - done, 0), -1)
-    r, p, net = _echelon_nb(figures, w, k)
+    r, p, net = echelon_nb(figures, w, k)
     share = orders.share_capacity(k, qty, left, case, moq, net, r, p)
     capped = share.capped & (qty > 0)
     return dict(

@@ -127,7 +127,8 @@ def test_smoothed_request_matches_the_loop(rows, cycles, lag):
     assert got.tolist() == [slow_smoothed(s, e, cycles, lag) for s, e in rows]
     assert got.dtype == np.int64 and np.all(got >= 0)
     # The position never lags its target by more than `lag` cycles of demand.
-    assert np.all(short - got <= lag * expected + 1e-6)
+    if math.isfinite(lag):
+        assert np.all(short - got <= lag * expected + 1e-6)
 
 
 def test_order_up_to_is_smoothing_over_one_cycle():
