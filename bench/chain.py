@@ -22,8 +22,11 @@ days: the *tuning* window (the `--days` days before the report window) and the
 *report* window (the last `--days` days). Everything chosen is chosen on the tuning
 window: the min/max warehouses' safety factor and days of cover (`WAREHOUSE_GRID`:
 the pair with the fewest network inventory days at the first store factor reaching
-`--fill`), and the min/max stores' factor (that first setting). storenet_stores runs
-under the same min/max warehouses. The sweeps are fixed in advance
+`--fill`), and the min/max stores' factor (that first setting); storenet's supplier-
+order smoothing (`tune_smoothing`: among `chain_policies.SMOOTHING_GRID`, the fewest
+network inventory days at min/max's tuning fill among the settings whose bullwhip
+ratio there is below 1.5, else the lowest bullwhip). storenet_stores runs under the
+same min/max warehouses. The sweeps are fixed in advance
 (`chain_policies.CHAIN_SWEEPS`). On the report window: min/max at the chosen factors
 gives the store fill F; storenet's and storenet-stores' network inventory days at F
 are interpolated along their frontiers (as bench/circulation.py does); storenet's
@@ -56,6 +59,7 @@ M5 = ROOT.parent / "shared" / "data" / "m5"
 # The min/max warehouses' (safety factor, days of cover) pairs tried on the tuning
 # window: the peer gets its best warehouses, not a strawman's.
 WAREHOUSE_GRID = tuple((f, c) for f in (0.5, 1.0, 2.0, 3.0) for c in (7.0, 14.0, 28.0))
+BULLWHIP_GOAL = 1.5  # issue 14: storenet's bullwhip ratio below this (and below min/max's)
 
 
 def m5_input(args, window_end: int, settings, terms):  # type: ignore[no-untyped-def]
@@ -133,15 +137,18 @@ def synthetic_input(args, window_end: int, settings, terms):  # type: ignore[no-
     return synthetic_chain(sim, terms, args.chain_settings), what
 
 
-def replay(chain, name: str, setting: float, wh: tuple, log, label: str):  # type: ignore[no-untyped-def]
+def replay(chain, name: str, setting: float, wh: tuple, log, label: str, plan=None):  # type: ignore[no-untyped-def]
     from storenet.planning.simulate.chain import simulate_chain
     from storenet.planning.simulate.chain_policies import make_chain_policy
 
     started = time.perf_counter()
-    result = simulate_chain(chain, make_chain_policy(name, setting, *wh))
+    result = simulate_chain(chain, make_chain_policy(name, setting, *wh, plan=plan))
     k = result.kpis()
+    smooth = (
+        "" if plan is None else f", smoothing {plan.order_smoothing:g}/{plan.order_lag_cycles:g}"
+    )
     log(
-        f"{label} {name} {setting:g} (warehouses {wh[0]:g}, {wh[1]:g} d): "
+        f"{label} {name} {setting:g} (warehouses {wh[0]:g}, {wh[1]:g} d{smooth}): "
         f"fill {k['store_fill']:.4f}, "
         f"network days {k['network_inventory_days']:.2f}, bullwhip {k['bullwhip']:.2f}, "
         f"{k['supplier_orders']} POs ({time.perf_counter() - started:.1f} s)"
@@ -180,6 +187,60 @@ def tune(chain, args, log) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
+def tune_smoothing(chain, chosen: dict, args, log) -> dict:  # type: ignore[no-untyped-def]
+    """Choose storenet's supplier-order smoothing on the tuning window, by the rule
+    fixed before any run: for each (order_smoothing, order_lag_cycles) of
+    `SMOOTHING_GRID`, storenet's frontier over `SMOOTHING_LEVELS`; at min/max's
+    tuning fill (its chosen factors) its network inventory days (interpolated) and
+    the bullwhip ratio of its leanest run filling that much. Chosen: the fewest days
+    among the pairs whose bullwhip is below `BULLWHIP_GOAL`; if none, the lowest
+    bullwhip. A pair whose frontier never reaches the fill counts as infinite days."""
+    from storenet.planning.cycle import PlanSettings
+    from storenet.planning.simulate.chain_policies import SMOOTHING_GRID, SMOOTHING_LEVELS
+    from storenet.planning.simulate.frontier import first_crossing
+
+    fill = chosen["tuning_fill"]
+    tried = []
+    for cycles, lag in SMOOTHING_GRID:
+        plan = PlanSettings(order_smoothing=cycles, order_lag_cycles=lag)
+        runs = [
+            replay(chain, "storenet", s, (1.0, 14.0), log, "tune", plan) for s in SMOOTHING_LEVELS
+        ]
+        points = [(r.kpis()["network_inventory_days"], r.kpis()["store_fill"]) for r in runs]
+        days = first_crossing(points, fill)
+        reach = sorted(runs, key=lambda r: r.kpis()["network_inventory_days"])
+        at = next((r for r in reach if r.kpis()["store_fill"] >= fill), reach[-1])
+        tried.append(
+            {
+                "order_smoothing": cycles,
+                "order_lag_cycles": lag,
+                "days_at_tuning_fill": days if days == days else float("inf"),
+                "bullwhip": at.kpis()["bullwhip"],
+                "frontier": [
+                    {
+                        "setting": r.setting,
+                        "fill": p[1],
+                        "network_days": p[0],
+                        "bullwhip": r.kpis()["bullwhip"],
+                    }
+                    for r, p in zip(runs, points)
+                ],
+            }
+        )
+    below = [t for t in tried if t["bullwhip"] < BULLWHIP_GOAL]
+    best = (
+        min(below, key=lambda t: t["days_at_tuning_fill"])
+        if below
+        else min(tried, key=lambda t: t["bullwhip"])
+    )
+    return {
+        "order_smoothing": best["order_smoothing"],
+        "order_lag_cycles": best["order_lag_cycles"],
+        "tuning_fill": fill,
+        "tried": tried,
+    }
+
+
 def report(chain, chosen: dict, args, log, label: str) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
     """The report window's figures at the chosen settings; also the runs to draw."""
     from storenet.planning.simulate.chain_policies import CHAIN_SWEEPS
@@ -212,10 +273,24 @@ def report(chain, chosen: dict, args, log, label: str) -> tuple[dict, dict]:  # 
         ],
     }
     drawn = {"minmax": minmax}
+    from storenet.planning.cycle import PlanSettings
+
+    smoothing = chosen.get("smoothing")
+    plan = (
+        PlanSettings(
+            order_smoothing=smoothing["order_smoothing"],
+            order_lag_cycles=smoothing["order_lag_cycles"],
+        )
+        if smoothing
+        else None
+    )
     for name in args.policies:
         if name == "minmax":
             continue
-        runs = [replay(chain, name, s, wf, log, label) for s in CHAIN_SWEEPS[name]]
+        runs = [
+            replay(chain, name, s, wf, log, label, plan if name == "storenet" else None)
+            for s in CHAIN_SWEEPS[name]
+        ]
         points = [(r.kpis()["network_inventory_days"], r.kpis()["store_fill"]) for r in runs]
         days = first_crossing(points, fill)
         reach = sorted(runs, key=lambda r: r.kpis()["network_inventory_days"])
@@ -246,12 +321,13 @@ def report(chain, chosen: dict, args, log, label: str) -> tuple[dict, dict]:  # 
 
 def finite(value):  # type: ignore[no-untyped-def]
     """`value` with every NaN (a figure that does not exist: a frontier that never
-    reaches the fill) as None, so the JSON is standard."""
+    reaches the fill) and infinity (an order_lag_cycles without bound) as None, so the
+    JSON is standard."""
     if isinstance(value, dict):
         return {k: finite(v) for k, v in value.items()}
     if isinstance(value, list):
         return [finite(v) for v in value]
-    if isinstance(value, float) and value != value:
+    if isinstance(value, float) and (value != value or value in (float("inf"), -float("inf"))):
         return None
     return value
 
@@ -282,6 +358,12 @@ def main() -> None:
         "for M5) or the generator's own (supplier_items, lanes)",
     )
     parser.add_argument("--skip-synthetic", action="store_true")
+    parser.add_argument(
+        "--smoothing",
+        default="",
+        help="T/B: run storenet at order_smoothing T and order_lag_cycles B (e.g. 1/inf, "
+        "the order-up-to) instead of choosing them on the tuning window (SMOOTHING_GRID)",
+    )
     parser.add_argument("--out", type=Path, default=Path("var/bench/chain"))
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "storenet_chain")
     parser.add_argument("--json", type=Path)
@@ -322,7 +404,21 @@ def main() -> None:
             tuning, what = builder(args, tune_end, settings, terms)
         console.log(f"{label}: {what}; tuning window {tuning.sim.days[0]}..{tuning.sim.days[-1]}")
         chosen = tune(tuning, args, console.log)
-        console.log(f"{label}: chosen on the tuning window: {chosen}")
+        if args.smoothing:
+            cycles, lag = (float(x) for x in args.smoothing.split("/"))
+            chosen["smoothing"] = {"order_smoothing": cycles, "order_lag_cycles": lag}
+        elif "storenet" in args.policies:
+            chosen["smoothing"] = tune_smoothing(tuning, chosen, args, console.log)
+        console.log(
+            f"{label}: chosen on the tuning window: "
+            f"{ {k: v for k, v in chosen.items() if k != 'smoothing'} }, smoothing "
+            + (
+                f"{chosen['smoothing']['order_smoothing']:g}/"
+                f"{chosen['smoothing']['order_lag_cycles']:g}"
+                if "smoothing" in chosen
+                else "plan defaults"
+            )
+        )
         with console.status(f"{label}: warming up (report window)"):
             reporting, _ = builder(args, report_end, settings, terms)
         console.log(f"{label}: report window {reporting.sim.days[0]}..{reporting.sim.days[-1]}")

@@ -37,7 +37,12 @@ class PlanSettings:
     category (defaults in `targets.SERVICE_LEVELS`); the quantile above which stock
     is excess; rebalancing costs. For the chain plan: the cost of holding a unit a
     day at a regional and at a central warehouse, relative to holding it at a store
-    (they set the warehouses' service levels, `chain.echelon`)."""
+    (they set the warehouses' service levels, `chain.echelon`); `order_smoothing`:
+    the order cycles over which a supplier-fed warehouse closes the gap between its
+    echelon position and target beyond the demand expected since its last order day
+    (a proportional order-up-to, `chain.orders.smoothed_request`; 1 = order up to
+    the target every order day), never leaving the position more than
+    `order_lag_cycles` cycles of expected demand below it."""
 
     lead_days: int = 2
     review_days: int = 7
@@ -46,6 +51,10 @@ class PlanSettings:
     rebalance: RebalanceCosts = field(default_factory=RebalanceCosts)
     regional_holding: float = 0.6
     central_holding: float = 0.4
+    # Chosen by bench/chain.py on the M5 tuning window (docs/benchmarks.md): the
+    # fewest network inventory days among the settings with a bullwhip ratio below 1.5.
+    order_smoothing: float = 8.0
+    order_lag_cycles: float = 2.0
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ class EchelonFigures:
     leg_days: np.ndarray  # int64: lead + protection period of the leg into the node
     demand_mean: np.ndarray  # float64: pooled echelon demand over its cumulative horizon
     demand_var: np.ndarray  # float64, lead-time spread included
+    daily: np.ndarray  # float64: the echelon's expected demand a day
     service_level: np.ndarray  # float64
     quantile: np.ndarray  # int64
     target: np.ndarray  # int64: echelon target
@@ -146,6 +147,7 @@ def echelon_figures(
         leg_days=leg_days,
         demand_mean=mean,
         demand_var=var,
+        daily=daily,
         service_level=level,
         quantile=quantile,
         target=target,

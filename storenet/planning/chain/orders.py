@@ -27,10 +27,14 @@ NOTES = (
     "not an order day",
     "no supplier",
     "short of stock upstream",
+    "pushed: the parent holds more than its echelon needs",
+    "lent by a sibling: the parent has none left",
 )
 """Readable note of an upstream line, indexed by its `note` code."""
 NOTE_NONE, NOTE_MOQ, NOTE_PACK, NOTE_CAPACITY, NOTE_NOT_ORDER_DAY, NOTE_NO_SUPPLIER = range(6)
 NOTE_SCARCE = 6
+NOTE_PUSHED = 7
+NOTE_LENT = 8
 
 
 def weekday_of(day: np.datetime64) -> int:
@@ -55,6 +59,53 @@ def protection_days(order_days: np.ndarray, weekday: int) -> np.ndarray:
         on = ((mask >> ((weekday + ahead) % 7)) & 1) == 1
         out = np.where(on, ahead, out)
     return out
+
+
+def cycle_days(order_days: np.ndarray, weekday: int) -> np.ndarray:
+    """Days (int64, 1..7) from the supplier's previous order day before `weekday` to
+    `weekday`: the span whose demand an order placed on `weekday` replaces."""
+    mask = np.asarray(order_days).astype(np.int64) & 0b1111111
+    mask = np.where(mask == 0, 0b1111111, mask)
+    out = np.full(mask.shape, 7, np.int64)
+    for back in range(6, 0, -1):  # the nearest day wins: smallest `back` last
+        on = ((mask >> ((weekday - back) % 7)) & 1) == 1
+        out = np.where(on, back, out)
+    return out
+
+
+def smoothed_request(
+    short: np.ndarray, expected: np.ndarray, cycles: float, lag_cycles: float = np.inf
+) -> np.ndarray:
+    """Units (int64, >= 0) a supplier-fed node asks tonight, a proportional order-up-to.
+
+    `short` = echelon target - echelon position (units, may be <= 0), `expected` = the
+    echelon's expected demand since its previous order day (units, one order cycle),
+    `cycles` >= 1, `lag_cycles` > 0. An order-up-to asks `short`, which is that demand
+    plus the change of the target since the last order: a target that follows the
+    forecast over a month-long leg passes every revision of it to the supplier at
+    once (the bullwhip). Asking
+
+        expected + (short - expected) / cycles
+
+    passes the expected demand on and closes the rest of the gap over `cycles` order
+    days (Disney and Towill's proportional order-up-to, the expected demand as its
+    feed-forward); but never less than short - lag_cycles * expected, so the position
+    stays at most `lag_cycles` cycles of demand below its target (a rising trend or a
+    stock-out is caught up at once; only the noise of the target is smoothed). The
+    result is rounded up. cycles = 1 is the order-up-to: exactly max(short, 0).
+    """
+    short = np.asarray(short, np.float64)
+    expected = np.asarray(expected, np.float64)
+    if cycles < 1:
+        raise ValueError(f"order_smoothing: {cycles} is below 1 (1 = order up to target)")
+    if not lag_cycles > 0:
+        raise ValueError(f"order_lag_cycles: {lag_cycles} must be above 0")
+    if cycles == 1:
+        return np.maximum(short, 0).astype(np.int64)
+    asked = expected + (short - expected) / cycles
+    if np.isfinite(lag_cycles):
+        asked = np.maximum(asked, short - lag_cycles * expected)
+    return np.maximum(np.ceil(asked - 1e-9), 0).astype(np.int64)
 
 
 def round_order(

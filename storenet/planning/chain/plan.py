@@ -9,12 +9,15 @@
    + in transit to it + on order for it + every position below.
 3. Transfers: a node fed by its parent asks target - position; the parent shares
    what it holds now (after its own stores' lines) among its children by water-
-   filling on the children's echelon demand (`sharing.share_scarce`). A launch's first
-   delivery flows the same way: central to regionals by their stores' priors, then
-   regionals to stores.
-4. Purchases: a node fed by the supplier orders target - position on the supplier's
-   order days, in whole cases, at least the MOQ, within the weekly capacity shared
-   among the nodes it feeds (`orders`).
+   filling on the children's echelon demand (`sharing.share_scarce`), then a parent
+   above its target pushes its surplus to children that would run dry before their
+   refill lands, and a child still short while its parent has none left borrows
+   from a sibling (`transfers`, `push`). A launch's first delivery flows the same
+   way: central to regionals by their stores' priors, then regionals to stores.
+4. Purchases: a node fed by the supplier orders target - position (or, with
+   `order_smoothing`, a proportional order-up-to: `orders.smoothed_request`) on the
+   supplier's order days, in whole cases, at least the MOQ, within the weekly
+   capacity shared among the nodes it feeds (`orders`).
 
 Everything is arrays: pairs are touched by a few gathers and one `bincount` per
 level of the tree; the per-warehouse work is over [warehouses, SKUs].
@@ -31,11 +34,20 @@ import polars as pl
 
 from storenet.planning import demand
 from storenet.planning.chain import orders
-from storenet.planning.chain.echelon import nb_from_moments
 from storenet.planning.chain.levels import EchelonFigures, echelon_figures
 from storenet.planning.chain.orders import NOTES  # noqa: F401  (re-exported for callers)
 from storenet.planning.chain.pooling import NO_SOURCE, SUPPLIER, pool_demand, supply_sources
-from storenet.planning.chain.sharing import share_scarce
+from storenet.planning.chain.transfers import (  # noqa: F401  (re-exported for callers)
+    CUT_CAPACITY,
+    CUT_NONE,
+    CUT_REASONS,
+    CUT_SCARCE,
+    KINDS,
+    PURCHASE,
+    TRANSFER,
+    echelon_nb,
+    transfer_lines,
+)
 from storenet.planning.chain.tree import ChainStock, ChainTree
 from storenet.planning.cycle import (
     HorizonForecast,
@@ -48,25 +60,24 @@ from storenet.planning.cycle import (
 from storenet.planning.network import PlanningNetwork
 
 Progress = Callable[[str, int, int], None]
-PURCHASE, TRANSFER = 0, 1
-CUT_NONE, CUT_SCARCE, CUT_CAPACITY = 0, 1, 2
-KINDS = ("purchase", "transfer")
-CUT_REASONS = ("", "scarce upstream stock", "supplier capacity")
 
 
 @dataclass(frozen=True)
 class UpstreamLines:
     """The plan's purchase and warehouse-transfer lines, one entry per line.
 
-    A line exists for every (node, SKU) whose echelon position is below its target;
-    `qty` 0 lines say why nothing is ordered (`note`, `cut_reason`)."""
+    A line exists for every (node, SKU) that asks anything: a transfer where the
+    echelon position is below its target or a long parent pushes (`push`), a purchase
+    where the order rule asks units (`orders.smoothed_request`: below target, or with
+    smoothing the expected demand less a share of the excess); `qty` 0 lines say why
+    nothing is ordered (`note`, `cut_reason`)."""
 
     kind: np.ndarray  # int8: PURCHASE or TRANSFER
     source: np.ndarray  # int32: supplier index (tree.supplier_ids; -1 none) or warehouse
     destination: np.ndarray  # int32: warehouse index (tree order)
     sku: np.ndarray  # int32
     qty: np.ndarray  # int64: units, after every rule
-    requested: np.ndarray  # int64: echelon target - echelon position
+    requested: np.ndarray  # int64: what the rule asks (target - position, smoothed, + push)
     demand_mean: np.ndarray  # float64: echelon demand over its cumulative horizon
     demand_quantile: np.ndarray  # int64: at the service level
     service_level: np.ndarray  # float64
@@ -181,54 +192,40 @@ def chain_plan(
     given_to_stores.reshape(-1)[:] = np.bincount(
         store_wh[on] * n_k + network.pair_sku[on], stores.allocated[on], n_w * n_k
     ).astype(np.int64)
-    transfers = _transfers(figures, free - given_to_stores)
-    purchases = _purchases(tree, stock, figures, weekday)
-    upstream = _concat(transfers, purchases)
+    asked_by_stores = np.bincount(
+        store_wh[on] * n_k + network.pair_sku[on], stores.request[on], n_w * n_k
+    ).reshape(n_w, n_k)
+    transfers, lent = transfer_lines(
+        figures, free - given_to_stores, asked_by_stores, given_to_stores
+    )
+    purchases = _purchases(
+        tree, stock, figures, weekday, settings.order_smoothing, settings.order_lag_cycles
+    )
+    upstream = _concat(transfers, lent, purchases)
     clock["upstream"] = time.perf_counter() - started
     tell("chain plan", 3, 3)
     return ChainPlan(stores=stores, upstream=upstream, echelons=figures, seconds=clock)
 
 
-def _echelon_nb(figures: EchelonFigures, w: np.ndarray, k: np.ndarray) -> tuple:
-    """NB (r, p) of the echelon demand at lines (w, k), and their positions net of
-    the lifts below (what the quantile part of the target compares with)."""
-    r, p = nb_from_moments(figures.demand_mean[w, k], figures.demand_var[w, k])
-    lift = figures.target[w, k] - figures.quantile[w, k]
-    return r, p, figures.position[w, k] - lift
-
-
-def _transfers(figures: EchelonFigures, parent_free: np.ndarray) -> dict:
-    """Transfer lines: parents share what they hold now among their children."""
-    n_w, n_k = figures.source.shape
-    short = figures.target - figures.position
-    w, k = np.nonzero((figures.source >= 0) & (short > 0))
-    parent = figures.source[w, k].astype(np.int64)
-    request = short[w, k]
-    r, p, net = _echelon_nb(figures, w, k)
-    supply = np.maximum(parent_free, 0).reshape(-1)
-    alloc = share_scarce(parent * n_k + k, supply, request, net, r, p)
-    cut = alloc.units < request
-    return dict(
-        kind=np.full(w.size, TRANSFER, np.int8),
-        source=parent.astype(np.int32),
-        destination=w.astype(np.int32),
-        sku=k.astype(np.int32),
-        qty=alloc.units,
-        requested=request,
-        cut_reason=np.where(cut, CUT_SCARCE, CUT_NONE).astype(np.int8),
-        water_level=alloc.level[parent * n_k + k],
-        note=np.where(cut, orders.NOTE_SCARCE, orders.NOTE_NONE).astype(np.int8),
-        figures=(figures, w, k),
-    )
-
-
-def _purchases(tree: ChainTree, stock: ChainStock, figures: EchelonFigures, weekday: int) -> dict:
-    """Purchase lines: supplier-fed nodes order up to target on order days, in cases,
-    at least the MOQ, within the weekly capacity left."""
+def _purchases(
+    tree: ChainTree,
+    stock: ChainStock,
+    figures: EchelonFigures,
+    weekday: int,
+    smoothing: float,
+    lag_cycles: float,
+) -> dict:
+    """Purchase lines: supplier-fed nodes order toward target on order days
+    (`orders.smoothed_request`; up to it with `smoothing` 1), in cases, at least the
+    MOQ, within the weekly capacity left."""
     n_k = figures.source.shape[1]
-    short = figures.target - figures.position
-    w, k = np.nonzero((figures.source == SUPPLIER) & (short > 0))
-    request = short[w, k]
+    since = orders.cycle_days(tree.sku_order_days[:n_k], weekday)
+    expected = figures.daily * since[None, :]
+    asked = orders.smoothed_request(
+        figures.target - figures.position, expected, smoothing, lag_cycles
+    )
+    w, k = np.nonzero((figures.source == SUPPLIER) & (asked > 0))
+    request = asked[w, k]
     case, moq = tree.sku_case_pack[:n_k], tree.sku_moq[:n_k]
     qty, note = orders.round_order(request, case[k], moq[k])
     supplier = tree.sku_supplier[:n_k][k]
@@ -240,7 +237,7 @@ def _purchases(tree: ChainTree, stock: ChainStock, figures: EchelonFigures, week
     done = stock.ordered_this_week
     done = np.zeros(n_k, np.int64) if done is None else np.asarray(done, np.int64)[:n_k]
     left = np.where(capacity > 0, np.maximum(capacity - done, 0), -1)
-    r, p, net = _echelon_nb(figures, w, k)
+    r, p, net = echelon_nb(figures, w, k)
     share = orders.share_capacity(k, qty, left, case, moq, net, r, p)
     capped = share.capped & (qty > 0)
     return dict(

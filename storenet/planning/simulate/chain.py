@@ -310,6 +310,16 @@ def simulate_chain(
                 raise RuntimeError(f"transfers on {day}: to a cell no warehouse feeds")
             out = np.bincount(parent[parent >= 0], transfers[parent >= 0], chain.n_cells)
             depots.take(out.astype(np.int64), "warehouse transfers", day)
+            if decision.lent is not None and len(decision.lent):
+                # Between siblings, on the receiving cell's inbound lane.
+                lent = np.asarray(decision.lent, np.int64)
+                if np.any(chain.parent_cell[lent[:, 0]] != chain.parent_cell[lent[:, 1]]):
+                    raise RuntimeError(f"transfers on {day}: lent between non-siblings")
+                given = np.bincount(lent[:, 0], lent[:, 2], chain.n_cells).astype(np.int64)
+                depots.take(given, "transfers between siblings", day)
+                received = np.bincount(lent[:, 1], lent[:, 2], chain.n_cells).astype(np.int64)
+                transfers = transfers + received
+                out = out + given
             depots.from_parent.dispatch(i, transfers)
             purchases = np.asarray(decision.purchases, np.int64)
             confirmed, lead = suppliers.confirm(i, day, purchases)

@@ -19,6 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
+from storenet.planning.cycle import PlanSettings
 from storenet.planning.simulate.chain_inputs import ChainInput
 from storenet.planning.simulate.policies import Decision, StorenetPolicy, View
 from storenet.planning.simulate.shelves import ration
@@ -59,11 +60,13 @@ class ChainDecision:
     regional warehouses, as in the single-tier replay); `transfers` (int64 [W * S]):
     units each cell receives from its parent's cell; `purchases` (int64 [W * S]):
     units ordered from the supplier for each cell (0 or at least the MOQ, whole cases,
-    on the supplier's order days)."""
+    on the supplier's order days); `lent` (int64 [lines, 3], optional): units moved
+    between sibling cells, (from cell, to cell, units) per line."""
 
     stores: Decision
     transfers: np.ndarray
     purchases: np.ndarray
+    lent: np.ndarray | None = None
 
 
 class ChainPolicy(Protocol):
@@ -257,14 +260,15 @@ class StorenetChain:
     """storenet's multi-echelon plan every night (`chain.plan.chain_plan`): store lines
     from the regionals, warehouse transfers and supplier orders, at one service level
     `setting` for every category (None = the per-category defaults); the demand state
-    learns every simulated day as in `StorenetPolicy`. Supplier lines for a SKU whose
-    supplier takes no orders tonight are held back (counted in `held_back`)."""
+    learns every simulated day as in `StorenetPolicy`; `plan` (default
+    `PlanSettings()`) gives the other settings (e.g. `order_smoothing`). Supplier lines
+    for a SKU whose supplier takes no orders tonight are held back (`held_back`)."""
 
     name = "storenet"
 
-    def __init__(self, setting: float | None = None):
+    def __init__(self, setting: float | None = None, plan: PlanSettings | None = None):
         self.setting = setting
-        self.stores = StorenetPolicy(setting)
+        self.stores = StorenetPolicy(setting, plan)
         self.held_back = 0
 
     def start(self, chain: ChainInput) -> None:
@@ -304,13 +308,28 @@ class StorenetChain:
         kind = np.asarray(lines.kind)
         cell = np.asarray(lines.destination, np.int64) * n_skus + np.asarray(lines.sku, np.int64)
         qty = np.asarray(lines.qty, np.int64)
-        transfers = np.bincount(cell[kind == 1], qty[kind == 1], chain.n_cells).astype(np.int64)
+        parent = np.asarray(chain.tree.warehouse_parent, np.int64)
+        source = np.asarray(lines.source, np.int64)
+        sibling = (kind == 1) & (source != parent[np.asarray(lines.destination, np.int64)])
+        from_parent = (kind == 1) & ~sibling
+        transfers = np.bincount(cell[from_parent], qty[from_parent], chain.n_cells)
+        transfers = transfers.astype(np.int64)
+        lent = np.stack(
+            [
+                source[sibling] * n_skus + np.asarray(lines.sku, np.int64)[sibling],
+                cell[sibling],
+                qty[sibling],
+            ],
+            axis=1,
+        )
         purchases = np.bincount(cell[kind == 0], qty[kind == 0], chain.n_cells).astype(np.int64)
         closed = ~view.order_day[np.arange(chain.n_cells) % n_skus]
         self.held_back += int(purchases[closed].sum())
         purchases[closed] = 0
         s = plan.stores
-        return ChainDecision(Decision(s.request, s.allocated, s.moves), transfers, purchases)
+        return ChainDecision(
+            Decision(s.request, s.allocated, s.moves), transfers, purchases, lent[lent[:, 2] > 0]
+        )
 
 
 def chain_plan_available() -> bool:
@@ -329,18 +348,33 @@ CHAIN_SWEEPS: dict[str, tuple[float, ...]] = {
 """The chain frontier's settings per policy: storenet's service level, the min/max
 stores' safety factor (warehouses keep their own factor)."""
 
+SMOOTHING_GRID: tuple[tuple[float, float], ...] = (
+    (1.0, float("inf")),
+    (4.0, 2.0),
+    (4.0, float("inf")),
+    (8.0, 2.0),
+    (8.0, float("inf")),
+)
+"""storenet's supplier-order smoothing tried on a tuning window, (order_smoothing,
+order_lag_cycles) of `PlanSettings` (1 = order up to the target), each over
+`SMOOTHING_LEVELS` of storenet's service-level sweep (its upper part, where the
+comparison fills lie)."""
+SMOOTHING_LEVELS: tuple[float, ...] = (0.99, 0.995, 0.998, 0.999, 0.9995)
+
 
 def make_chain_policy(
     name: str,
     setting: float | None = None,
     warehouse_factor: float = 1.0,
     warehouse_cover_days: float = 14.0,
+    plan: PlanSettings | None = None,
 ) -> ChainPolicy:
     """A chain policy by name (one of CHAIN_POLICIES) at `setting` (None = default);
     `warehouse_factor` and `warehouse_cover_days` set the min/max warehouses' safety
-    factor and cover (min/max and storenet_stores)."""
+    factor and cover (min/max and storenet_stores); `plan` the rest of storenet's plan
+    settings (storenet only; default `PlanSettings()`)."""
     if name == "storenet":
-        return StorenetChain(setting)
+        return StorenetChain(setting, plan)
     if name == "minmax":
         factor = 1.5 if setting is None else setting
         return DecoupledMinMax(factor, warehouse_factor, warehouse_cover_days=warehouse_cover_days)

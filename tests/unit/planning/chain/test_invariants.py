@@ -5,9 +5,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storenet.planning.chain.orders import NOTE_NOT_ORDER_DAY, is_order_day, weekday_of
+from storenet.planning.chain.orders import (
+    NOTE_LENT,
+    NOTE_NOT_ORDER_DAY,
+    NOTE_PUSHED,
+    cycle_days,
+    is_order_day,
+    smoothed_request,
+    weekday_of,
+)
 from storenet.planning.chain.plan import PURCHASE, TRANSFER, chain_plan
 from storenet.planning.chain.tree import WEEKDAYS
+from storenet.planning.cycle import PlanSettings
 
 from .conftest import chain_network, chain_stock, chain_tree, fitted_state
 
@@ -76,6 +85,19 @@ def test_nothing_is_given_that_a_node_does_not_hold_and_orders_keep_the_rules(
     if not is_order_day(tree.sku_order_days[:1], today)[0]:
         assert np.all(qty == 0)
         assert np.all(lines.note[b] == NOTE_NOT_ORDER_DAY)
-    # Every line is below target, and says so in numbers.
-    assert np.all(lines.requested == lines.target - lines.position)
+    # Every line says in numbers why it asks: a transfer from the parent what the
+    # echelon lacks (a push more), a purchase the order rule's request.
     assert np.all(lines.requested > 0)
+    short = lines.target - lines.position
+    pushed = lines.note == NOTE_PUSHED
+    lent = lines.note == NOTE_LENT
+    plain = t & ~pushed & ~lent
+    assert np.all(lines.requested[plain] == short[plain])
+    assert np.all(lines.requested[pushed] >= np.maximum(short[pushed], 0))
+    ps = PlanSettings()
+    figures = plan.echelons
+    expected = figures.daily[lines.destination[b], lines.sku[b]] * cycle_days(
+        tree.sku_order_days[lines.sku[b]], today
+    )
+    rule = smoothed_request(short[b], expected, ps.order_smoothing, ps.order_lag_cycles)
+    assert np.array_equal(lines.requested[b], rule)

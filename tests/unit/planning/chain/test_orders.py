@@ -1,4 +1,7 @@
+import math
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -80,3 +83,100 @@ def test_capacity_is_never_exceeded_and_lines_keep_packs_and_minimums(lines, lef
     assert np.all((share.qty == 0) | (share.qty >= moq[sku]))
     unlimited = ~limited[sku]
     assert np.array_equal(share.qty[unlimited], qty[unlimited])
+
+
+@given(st.integers(0, 127), st.integers(0, 6))
+def test_cycle_days_match_walking_the_week_back(mask, weekday):
+    days = mask or 127
+    walk = next(b for b in range(1, 8) if (days >> ((weekday - b) % 7)) & 1)
+    assert orders.cycle_days(np.array([mask]), weekday)[0] == walk
+
+
+def test_cycle_days_of_two_order_days_a_week():
+    mon_thu = np.array([order_day_mask("mon,thu")])
+    assert orders.cycle_days(mon_thu, 0)[0] == 4  # Thursday -> Monday
+    assert orders.cycle_days(mon_thu, 3)[0] == 3  # Monday -> Thursday
+
+
+def slow_smoothed(short, expected, cycles, lag=math.inf):
+    """The textbook proportional order-up-to, one line at a time: close 1/cycles of
+    the gap beyond the expected demand, or more if the position would lag further
+    than `lag` cycles of demand behind the target."""
+    if cycles == 1:
+        return max(short, 0)
+    asked = expected + (short - expected) / cycles
+    if short - asked > lag * expected:
+        asked = short - lag * expected
+    whole = math.ceil(asked - 1e-9)
+    return max(whole, 0)
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(-200, 400), st.floats(0, 150, allow_nan=False)),
+        min_size=1,
+        max_size=30,
+    ),
+    st.sampled_from([1.0, 1.5, 2.0, 3.0, 4.0, 8.0]),
+    st.sampled_from([0.5, 1.0, 2.0, math.inf]),
+)
+def test_smoothed_request_matches_the_loop(rows, cycles, lag):
+    short = np.array([r[0] for r in rows], np.int64)
+    expected = np.array([r[1] for r in rows])
+    got = orders.smoothed_request(short, expected, cycles, lag)
+    assert got.tolist() == [slow_smoothed(s, e, cycles, lag) for s, e in rows]
+    assert got.dtype == np.int64 and np.all(got >= 0)
+    # The position never lags its target by more than `lag` cycles of demand.
+    if math.isfinite(lag):
+        assert np.all(short - got <= lag * expected + 1e-6)
+
+
+def test_order_up_to_is_smoothing_over_one_cycle():
+    short = np.array([-3, 0, 5, 40])
+    got = orders.smoothed_request(short, np.array([10.0, 10.0, 10.0, 10.0]), 1.0)
+    assert got.tolist() == [0, 0, 5, 40]
+
+
+def test_smoothing_below_one_cycle_or_without_lag_is_refused():
+    with pytest.raises(ValueError, match="order_smoothing"):
+        orders.smoothed_request(np.array([1]), np.array([1.0]), 0.5)
+    with pytest.raises(ValueError, match="order_lag_cycles"):
+        orders.smoothed_request(np.array([1]), np.array([1.0]), 2.0, 0.0)
+
+
+def _replay_orders(cycles, weeks=400, seed=4, lag=math.inf):
+    """A node on a one-week review and a one-week lead (orders arrive before the next
+    review), whose target follows a noisy forecast, ordering by `smoothed_request`:
+    the weekly orders and the positions after ordering."""
+    rng = np.random.default_rng(seed)
+    demand = rng.poisson(60, weeks)
+    target = 300 + np.rint(rng.normal(0, 15, weeks))  # revised every week
+    position, placed, after = 300, [], []
+    for week in range(weeks):
+        position -= demand[week]
+        order = int(orders.smoothed_request(target[week] - position, 60.0, cycles, lag))
+        position += order
+        placed.append(order)
+        after.append(position - target[week])
+    return np.array(placed[50:]), np.array(after[50:]), demand[50:]
+
+
+def test_smoothing_damps_the_orders_and_keeps_the_position_on_target_on_average():
+    up_to, gap_up_to, demand = _replay_orders(1.0)
+    smooth, gap_smooth, _ = _replay_orders(4.0)
+    # Order-up-to passes demand and every revision of the target on: variance above
+    # demand's; closing the gap over 4 cycles brings it well below.
+    assert up_to.var() > 1.5 * demand.var()
+    assert smooth.var() < 0.7 * up_to.var()
+    # Both order what sells, so neither drifts: the mean gap stays small.
+    assert abs(up_to.mean() - demand.mean()) < 2 and abs(smooth.mean() - demand.mean()) < 2
+    assert abs(gap_smooth.mean()) < 5
+
+
+def test_a_lag_bound_catches_a_jump_of_the_target_up_at_once():
+    # A target jumping by 300 units (a trend the forecast caught): smoothing over 8
+    # cycles would leave the position 260 below; a bound of 2 cycles (120) does not.
+    got = orders.smoothed_request(np.array([360]), np.array([60.0]), 8.0, 2.0)
+    assert got[0] == 360 - 120
+    smooth, gap, _ = _replay_orders(8.0, lag=2.0)
+    assert np.all(gap >= -120 - 1e-9)

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -26,12 +28,20 @@ def tiny_chain(
     terms: SupplierTerms | None = None,
     settings: ChainSettings | None = None,
     seed: int = 1,
+    regionals: int = 1,
 ):
     """A chain over the planning conftest's network (`stores` stores under one
-    regional warehouse W1, `skus` SKUs, a central warehouse appended above it) with
-    Poisson(`rate`) daily demand per pair, 56 warm-up days, `days` replayed; one
-    synthetic supplier per SKU on `terms`."""
-    net = with_central(small_network(stores, skus))
+    regional warehouse W1, or alternating between `regionals` of them, `skus` SKUs, a
+    central warehouse appended above them) with Poisson(`rate`) daily demand per pair,
+    56 warm-up days, `days` replayed; one synthetic supplier per SKU on `terms`."""
+    net = small_network(stores, skus)
+    if regionals > 1:
+        net = replace(
+            net,
+            warehouses=[f"W{1 + w}" for w in range(regionals)],
+            store_warehouse=(np.arange(net.n_stores) % regionals).astype(np.int32),
+        )
+    net = with_central(net)
     split = FIRST + np.timedelta64(WARM_DAYS - 1, "D")
     sales = poisson_days(net, np.full(net.n_pairs, rate), FIRST, WARM_DAYS + days, seed=seed)
     units = np.concatenate([s.units for s in sales]).astype(np.int64)
