@@ -43,8 +43,10 @@ from storenet.recall.campaigns import create_campaign
 from storenet.recall.funnel import funnel
 from storenet.recall.hold import hold_campaign
 from storenet.sales.ingest import ingest_pos_batch
+from storenet.store.bulk import analyze
 from storenet.store.engine import unit_of_work
 from storenet.store.schema import (
+    balances,
     cities,
     movements,
     recall_discrepancies,
@@ -179,6 +181,8 @@ def seed(engine: Engine, n_stores: int, n_units: int, rng: random.Random) -> dic
                 movement_ids.gather(units["movement"]),
             ),
         )
+        # As `storenet import` does after its bulk writes.
+        analyze(conn, [serials.name, balances.name, movements.name])
     recalled = units.filter(pl.col("sku_id").is_in(RECALLED) & pl.col("place").str.starts_with("S"))
     out: dict[str, list] = {}
     for place, serial, sku in recalled.select("place", "serial", "sku_id").iter_rows():
