@@ -5,6 +5,7 @@ without being placed in the policy and tried against another franchisee's object
 `own`: path parameters for the role matrix (objects of S1 or network-wide);
 `foreign`: path parameters naming franchisee F2's objects (store S3), for the
 isolation test (None: the route takes no object id).
+`query`: the query string a route needs to answer at all.
 """
 
 from __future__ import annotations
@@ -309,7 +310,7 @@ ACCESS: dict[tuple[str, str], dict] = {
         "own": {"campaign_id": "RC-NONE"},
         "body": {"action": "complete"},
     },
-    ("GET", "/recalls/trace"): {"action": "recall.read"},
+    ("GET", "/recalls/trace"): {"action": "recall.read", "query": "kind=buyer&value=B-NONE"},
     ("POST", "/recalls/{campaign_id}/notifications"): {
         "action": "recall.write",
         "key": True,
