@@ -5,7 +5,9 @@ Edges (CLI, API) render these; domain code raises them and never formats for a t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 
 @dataclass(frozen=True)
@@ -98,3 +100,28 @@ class NotFound(StorenetError):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key!r} not found"
+
+
+@dataclass
+class StatusConflict(StorenetError):
+    """A document is not in a status `action` can start from: asked out of order, or a
+    concurrent change won. Nothing was written. Edges answer 409.
+
+    Each kind of document subclasses it with its name (`document`) and the statuses
+    each action may start from (`needs`, {action: statuses}), which the message says."""
+
+    document_id: str
+    status: str
+    action: str
+    document: ClassVar[str] = "document"
+    needs: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        needs = " or ".join(self.needs.get(self.action, ()))
+        return (
+            f"{self.document} {self.document_id} is {self.status}: {self.action} needs it "
+            f"{needs}; nothing was changed"
+        )

@@ -18,12 +18,12 @@ and conflicts instead of writing over it. Each change is a dated row in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
-from storenet.errors import NotFound, StorenetError
+from storenet import errors
+from storenet.errors import NotFound
 from storenet.store.clock import utc_now
 from storenet.store.schema import purchase_order_transitions, purchase_orders
 
@@ -60,24 +60,12 @@ NEEDS = {
 }
 
 
-@dataclass
-class StatusConflict(StorenetError):
+class StatusConflict(errors.StatusConflict):
     """The order is not in a status `action` can start from: it was asked out of order,
     or another change won a race. Nothing was written. Edges answer 409."""
 
-    po_id: str
-    status: str
-    action: str
-
-    def __post_init__(self) -> None:
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        needs = " or ".join(NEEDS.get(self.action, ()))
-        return (
-            f"purchase order {self.po_id} is {self.status}: {self.action} needs it {needs}; "
-            "nothing was changed"
-        )
+    document = "purchase order"
+    needs = NEEDS
 
 
 def lock_order(conn: Connection, po_id: str) -> dict:

@@ -16,14 +16,14 @@ entry; nothing is deleted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
+from storenet import errors
 from storenet.accounts.errors import Denied
 from storenet.audit.chain import record
-from storenet.errors import NotFound, Problem, Refused, StorenetError
+from storenet.errors import NotFound, Problem, Refused
 from storenet.store.clock import utc_now
 from storenet.store.schema import recall_campaign_transitions, recall_campaigns
 
@@ -41,24 +41,13 @@ NEEDS = {action: tuple(f for (f, _), a in EDGES.items() if a == action) for acti
 FOUR_EYES = "four eyes: the person who completed a recall campaign may not also close it"
 
 
-@dataclass
-class StatusConflict(StorenetError):
-    """The campaign is not in a status `action` can start from (out of order, or a
-    concurrent change won). Nothing was written. Edges answer 409."""
+class StatusConflict(errors.StatusConflict):
+    """The campaign (or one of its contacts) is not in a status `action` can start
+    from (out of order, or a concurrent change won). Nothing was written. Edges answer
+    409."""
 
-    campaign_id: str
-    status: str
-    action: str
-
-    def __post_init__(self) -> None:
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        needs = " or ".join(NEEDS.get(self.action, ()))
-        return (
-            f"recall campaign {self.campaign_id} is {self.status}: {self.action} needs it "
-            f"{needs}; nothing was changed"
-        )
+    document = "recall campaign"
+    needs = NEEDS
 
 
 def lock_campaign(conn: Connection, campaign_id: str) -> dict:

@@ -27,6 +27,7 @@ from storenet.errors import (
     NotFound,
     Problem,
     Refused,
+    StatusConflict,
 )
 from storenet.http.callers import SESSION_COOKIE
 from storenet.http.limits import BodyTooLarge, too_large_response
@@ -106,6 +107,13 @@ def add_error_handlers(app: FastAPI) -> None:
             error.requested,
         )
         return problem_response(409, "Insufficient stock", [problem], str(error))
+
+    @app.exception_handler(StatusConflict)
+    async def out_of_order(request: Request, error: StatusConflict) -> Response:
+        if is_console(request):
+            return error_page(request, 409, "Conflict", str(error))
+        problem = Problem("status", str(error), "", error.status)
+        return problem_response(409, "Conflict", [problem])
 
     @app.exception_handler(BadRequest)
     async def bad_request(_: Request, error: BadRequest) -> Response:

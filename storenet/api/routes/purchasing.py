@@ -24,12 +24,9 @@ from starlette.responses import Response
 from storenet.api.deps import IdempotencyKey
 from storenet.api.pagination import PageDep, page_of
 from storenet.api.routes.common import act, exact_json
-from storenet.errors import Problem
 from storenet.http.callers import CurrentPrincipal
-from storenet.http.problems import Conflict
 from storenet.http.service import Service, ServiceDep
 from storenet.purchasing import actions
-from storenet.purchasing.status import StatusConflict
 
 router = APIRouter(tags=["purchase orders"])
 # Ids are printable text; free text may hold line breaks but no NUL (a NUL is refused
@@ -112,11 +109,8 @@ class CancelIn(BaseModel):
 
 
 def _write(svc: Service, work: Callable[[Connection], dict], status: int = 200) -> Response:
-    """Run a write in one transaction; a StatusConflict answers 409."""
-    try:
-        return exact_json(svc.write(work), status)
-    except StatusConflict as conflict:
-        raise Conflict(Problem("status", str(conflict), "", conflict.status)) from None
+    """Run a write in one transaction (a StatusConflict answers 409: serve.errors)."""
+    return exact_json(svc.write(work), status)
 
 
 @router.get(

@@ -23,15 +23,12 @@ from starlette.responses import Response
 from storenet.api.deps import IdempotencyKey
 from storenet.api.pagination import PageDep, page_of
 from storenet.api.routes.common import act, exact_json
-from storenet.errors import Problem
 from storenet.http.callers import CurrentPrincipal
-from storenet.http.problems import Conflict
 from storenet.http.service import ServiceDep
 from storenet.recall import actions
 from storenet.recall.hold import hold_campaign
 from storenet.recall.outbox import deliver_pending
 from storenet.recall.sinks import FileSink
-from storenet.recall.status import StatusConflict
 
 router = APIRouter(tags=["recalls"])
 ID = r"^[^\x00-\x1f\x7f]+$"
@@ -187,19 +184,16 @@ def recalls_status(
     who: CurrentPrincipal,
     svc: ServiceDep,
 ) -> Response:
-    try:
-        answer = svc.write(
-            lambda conn: actions.change(
-                conn,
-                who,
-                key=key,
-                campaign_id=campaign_id,
-                action=body.action,
-                reason=body.reason,
-            )
+    answer = svc.write(
+        lambda conn: actions.change(
+            conn,
+            who,
+            key=key,
+            campaign_id=campaign_id,
+            action=body.action,
+            reason=body.reason,
         )
-    except StatusConflict as conflict:
-        raise Conflict(Problem("status", str(conflict), "", conflict.status)) from None
+    )
     return exact_json(answer)
 
 
@@ -236,12 +230,9 @@ def recalls_contact(
     who: CurrentPrincipal,
     svc: ServiceDep,
 ) -> Response:
-    try:
-        answer = svc.write(
-            lambda conn: actions.advance_contact(
-                conn, who, key=key, campaign_id=campaign_id, serial=serial, to=body.status
-            )
+    answer = svc.write(
+        lambda conn: actions.advance_contact(
+            conn, who, key=key, campaign_id=campaign_id, serial=serial, to=body.status
         )
-    except StatusConflict as conflict:
-        raise Conflict(Problem("status", str(conflict), "", conflict.status)) from None
+    )
     return exact_json(answer)
