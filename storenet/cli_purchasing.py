@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from storenet.cli_errors import fail
 from storenet.errors import Problem, Refused, StorenetError
 
 po_app = typer.Typer(
@@ -38,16 +38,6 @@ PO = typer.Argument(..., help="Purchase order id")
 def register(app: typer.Typer) -> None:
     """Add the `po` command group to `app`."""
     app.add_typer(po_app, name="po")
-
-
-def _fail(error: StorenetError) -> NoReturn:
-    from storenet.accounts.errors import Denied
-
-    text = str(error)
-    if isinstance(error, Denied):
-        text = f"{error.kind} {error.target!r} not found" if error.hidden else error.reason
-    Console(stderr=True).print(f"[bold red]error[/]: {text}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
 
 
 def render_order(console: Console, doc: dict) -> None:
@@ -88,7 +78,7 @@ def _act(operator: str | None, action: str, command: str, work: Callable) -> dic
     try:
         return run_as(_engine(Settings.from_env()), operator, action, command, work)
     except StorenetError as error:
-        _fail(error)
+        fail(error)
 
 
 def _show_after(po_id: str, operator: str | None, action: str, verb: str, work: Callable) -> None:
@@ -154,7 +144,7 @@ def list_orders(
                 offset=offset,
             )
     except StorenetError as error:
-        _fail(error)
+        fail(error)
     table = Table(title="Purchase orders")
     for name in ("order", "status", "supplier", "warehouse", "created (UTC)", "lines"):
         table.add_column(name)
@@ -189,7 +179,7 @@ def show(po_id: str = PO) -> None:
         with reading(_engine(Settings.from_env())) as conn:
             doc = get_purchase_order(conn, po_id)
     except StorenetError as error:
-        _fail(error)
+        fail(error)
     render_order(out, doc)
     for t in doc["transitions"]:
         why = f" ({t['reason']})" if t["reason"] else ""
@@ -227,7 +217,7 @@ def create(
         if not key and not po_id:
             raise Refused([Problem("--key", "is required without --po-id")])
     except StorenetError as error:
-        _fail(error)
+        fail(error)
     _show_after(
         po_id or "(new)",
         operator,
@@ -295,7 +285,7 @@ def confirm(
                 | ({"promised_on": _day(when, "--line")} if when else {})
             )
     except StorenetError as error:
-        _fail(error)
+        fail(error)
     _show_after(
         po_id,
         operator,
@@ -350,7 +340,7 @@ def receive(
         if not key and not note:
             raise Refused([Problem("--key", "is required without --note")])
     except StorenetError as error:
-        _fail(error)
+        fail(error)
     _show_after(
         po_id,
         operator,

@@ -14,12 +14,11 @@ import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from storenet.cli_errors import fail
 from storenet.errors import Problem, Refused, StorenetError
 
 recall_app = typer.Typer(
@@ -38,16 +37,6 @@ AS = typer.Option(
 def register(app: typer.Typer) -> None:
     """Add the `recall` command group to `app`."""
     app.add_typer(recall_app, name="recall")
-
-
-def _fail(error: StorenetError) -> NoReturn:
-    from storenet.accounts.errors import Denied
-
-    text = str(error)
-    if isinstance(error, Denied):
-        text = f"{error.kind} {error.target!r} not found" if error.hidden else error.reason
-    Console(stderr=True).print(f"[bold red]error[/]: {text}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
 
 
 def _serials_from(path: Path) -> Iterator[str]:
@@ -130,7 +119,7 @@ def create(
         with _progress() as report:
             held = hold_campaign(engine, made["id"], lambda d, t: report("holding", d, t))
     except StorenetError as error:
-        _fail(error)
+        fail(error)
     state = "created" if made.get("created") else "exists already (same name)"
     err.print(
         f"campaign {state}; held now: {held['serials']:,} unit(s) by serial and "
@@ -174,7 +163,7 @@ def show(
             doc = get_campaign(conn, campaign_id)
             figures = funnel(conn, campaign_id)
     except StorenetError as error:
-        _fail(error)
+        fail(error)
     if as_json:
         print(json.dumps({**doc, **figures}, default=str, indent=2))
         return
@@ -238,7 +227,7 @@ def notify(
         with _progress() as report:
             done = deliver_pending(engine, sink, progress=lambda d, t: report("delivering", d, t))
     except StorenetError as error:
-        _fail(error)
+        fail(error)
     out.print(
         f"queued {queued:,}; delivered {done['sent']:,}; failed {done['failed']:,} "
         "(kept for the next run)",
