@@ -13,6 +13,14 @@ measured in this run (speedup = AutoETS time / storenet time).
 
 Results: l12_wrmsse_<model>, l12_spl_<model>, coverage95_<model>, seconds_<model>,
 speedup_vs_autoets, and the goal figures of issue 4.
+
+With `--protocol` (issue 17) the stores and cut-offs are split into a selection set
+and a disjoint report set (`storenet.evaluation.protocol`): the names above are the
+report set's figures, `selection_<name>` the selection set's, and the record names
+both sets. A model tuned on the report set is refused unless `--flag-tuned`.
+
+    python bench/accuracy.py --protocol --models snaive,storenet,autoets,gbm \
+        --json /tmp/accuracy_protocol.json
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> None:
     from storenet.datasets import m5
-    from storenet.evaluation import backtest, report
+    from storenet.evaluation import backtest, protocol, report
     from storenet.evaluation.models import registry
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -48,6 +56,12 @@ def main() -> None:
         help="days before each cut-off that storenet and the statsforecast peers learn from",
     )  # fmt: skip
     parser.add_argument("--report", type=Path, help="also write the HTML report here")
+    parser.add_argument("--protocol", action="store_true", help="selection / report split")
+    parser.add_argument("--per-part", type=int, default=8, help="cut-offs per set")
+    parser.add_argument("--min-history", type=int, default=365)
+    parser.add_argument("--last-cutoff", default="", help="default: latest untuned")
+    parser.add_argument("--flag-tuned", action="store_true")
+    parser.add_argument("--dataset", default="", help="default: m5 or the file name")
     parser.add_argument("--json", type=Path, help="write results here")
     args = parser.parse_args()
 
@@ -66,9 +80,76 @@ def main() -> None:
     def progress(stage: str, done: int, total: int) -> None:
         print(f"  [{done}/{total}] {stage}  ({time.strftime('%H:%M:%S')})", flush=True)
 
-    print(f"{panel.n_series} series, cut-offs {', '.join(map(str, cutoffs))}, {machine()}")
-    result = backtest.run_backtest(panel, models, cutoffs, args.horizon, events, official, progress)
+    dataset = args.dataset or ("m5" if m5.is_wide(args.data) else args.data.name.split(".")[0])
+    if args.protocol:
+        last = (
+            m5.parse_day(args.last_cutoff, first)
+            if args.last_cutoff
+            else protocol.latest_untuned_cutoff(list(models), dataset, args.horizon)
+        )
+        split = protocol.default_split(
+            dataset,
+            panel.series["store"].unique().to_list(),
+            panel.days,
+            args.horizon,
+            args.min_history,
+            args.per_part,
+            last,
+        )
+        print(f"{panel.n_series} series, protocol split on {dataset}, {machine()}")
+        run = backtest.run_protocol(
+            panel, models, split, events, official, progress, args.flag_tuned
+        )
+        parts = {"selection_": run.parts["selection"], "": run.parts["report"]}
+        described = {
+            part.name: {"stores": list(part.stores), "cutoffs": [str(c) for c in part.cutoffs]}
+            for part in (split.selection, split.report)
+        }
+        flagged = run.flagged
+    else:
+        print(f"{panel.n_series} series, cut-offs {', '.join(map(str, cutoffs))}, {machine()}")
+        result = backtest.run_backtest(
+            panel, models, cutoffs, args.horizon, events, official, progress
+        )
+        parts = {"": result}
+        described = {"ad hoc": {"stores": stores or "all", "cutoffs": [str(c) for c in cutoffs]}}
+        flagged = protocol.settings_overlap(
+            list(models),
+            dataset,
+            protocol.Part("ad hoc", tuple(panel.series["store"].unique()), tuple(cutoffs)),
+            args.horizon,
+            panel.series["store"].unique().to_list(),
+        )
+    results = []
+    for prefix, result in parts.items():
+        results += _figures(result, prefix, "selection set" if prefix else "report set")
+    if flagged:
+        print("\nFLAGGED: figures on data these models were tuned on: " + ", ".join(flagged))
+    if args.report:
+        for prefix, result in parts.items():
+            folder = args.report / ("selection" if prefix else "report")
+            report.write_report(result, folder if len(parts) > 1 else args.report)
+        print(f"report: {args.report}")
+    if args.json:
+        write_json(
+            args.json,
+            "accuracy",
+            results,
+            command=" ".join(sys.argv),
+            series=panel.n_series,
+            dataset=dataset,
+            sets=described,
+            flagged_tuned=flagged,
+        )
+        print(f"wrote {args.json}")
+
+
+def _figures(result, prefix: str, label: str) -> list[dict]:
+    """Print one set's scores and goals; return its result records, names prefixed."""
+    from storenet.evaluation import report
+
     rows = report.summary(result)
+    print(f"\n== {label or 'scores'} ==")
     head = ("model", "wrmsse_store_x_item", "wrmsse_store_x_dept", "wrmsse_dept",
             "wrmsse_store", "wrmsse_total", "spl", "coverage90", "coverage95",
             "seconds")  # fmt: skip
@@ -84,20 +165,25 @@ def main() -> None:
     by = {row["model"]: row for row in rows}
     results = []
     for model, row in by.items():
-        results.append({"name": f"l12_wrmsse_{model}", "value": row["wrmsse_store_x_item"],
-                        "unit": "WRMSSE"})  # fmt: skip
+        for level in ("store_x_dept", "dept", "store", "total"):
+            if f"wrmsse_{level}" in row:
+                results.append({"name": f"{prefix}{level}_wrmsse_{model}",
+                                "value": row[f"wrmsse_{level}"], "unit": "WRMSSE"})  # fmt: skip
+        results.append({"name": f"{prefix}l12_wrmsse_{model}",
+                        "value": row["wrmsse_store_x_item"], "unit": "WRMSSE"})  # fmt: skip
         if row["spl"] == row["spl"]:
-            results.append({"name": f"l12_spl_{model}", "value": row["spl"], "unit": "WSPL"})
-            results.append({"name": f"coverage95_{model}", "value": row["coverage95"],
+            results.append({"name": f"{prefix}l12_spl_{model}", "value": row["spl"],
+                            "unit": "WSPL"})  # fmt: skip
+            results.append({"name": f"{prefix}coverage95_{model}", "value": row["coverage95"],
                             "unit": "share"})  # fmt: skip
-            results.append({"name": f"coverage90_{model}", "value": row["coverage90"],
+            results.append({"name": f"{prefix}coverage90_{model}", "value": row["coverage90"],
                             "unit": "share"})  # fmt: skip
-        results.append({"name": f"seconds_{model}", "value": row["seconds"], "unit": "s"})
+        results.append({"name": f"{prefix}seconds_{model}", "value": row["seconds"], "unit": "s"})
     goals = []
     if "storenet" in by and "autoets" in by:
         s, a = by["storenet"], by["autoets"]
         speed = a["seconds"] / max(s["seconds"], 1e-9)
-        results.append({"name": "speedup_vs_autoets", "value": speed, "unit": "x"})
+        results.append({"name": f"{prefix}speedup_vs_autoets", "value": speed, "unit": "x"})
         wr = s["wrmsse_store_x_item"] / a["wrmsse_store_x_item"] - 1
         spl = 1 - s["spl"] / a["spl"]
         goals += [
@@ -111,22 +197,10 @@ def main() -> None:
     if "gbm" in by and "autoets" in by:
         g = 1 - by["gbm"]["wrmsse_store_x_item"] / by["autoets"]["wrmsse_store_x_item"]
         goals.append(("gbm L12 WRMSSE >= 3% better", g >= 0.03, f"{g:.1%} better"))
-    print("\ngoals (issue 4):")
+    print(f"\ngoals ({label}):")
     for what, met, figure in goals:
         print(f"  {'MET   ' if met else 'MISSED'} {what}: {figure}")
-    if args.report:
-        report.write_report(result, args.report)
-        print(f"report: {args.report / 'report.html'}")
-    if args.json:
-        write_json(
-            args.json,
-            "accuracy",
-            results,
-            command=" ".join(sys.argv),
-            series=panel.n_series,
-            cutoffs=[str(c) for c in cutoffs],
-        )
-        print(f"wrote {args.json}")
+    return results
 
 
 if __name__ == "__main__":

@@ -38,11 +38,32 @@ def evaluate_command(
     ),
     series: str = typer.Option("", help="Series ids to chart (default: the 4 heaviest)"),
     report: Path | None = typer.Option(None, "--report", help="Folder for the report"),
+    use_protocol: bool = typer.Option(
+        False,
+        "--protocol",
+        help="Split stores and cut-offs into a selection set and a disjoint report set "
+        "(ignores --cutoffs and --stores)",
+    ),
+    per_part: int = typer.Option(8, "--per-part", help="Cut-offs in each set (--protocol)"),
+    min_history: int = typer.Option(
+        365, "--min-history", help="Days of history before the first cut-off (--protocol)"
+    ),
+    last_cutoff: str = typer.Option(
+        "", "--last-cutoff", help="Latest cut-off (--protocol; default: the latest untuned one)"
+    ),
+    flag_tuned: bool = typer.Option(
+        False,
+        "--flag-tuned",
+        help="Flag report figures on data a model was tuned on instead of refusing",
+    ),
+    dataset: str = typer.Option(
+        "", "--dataset", help="Name of the data for tuning records (default: m5 or the file name)"
+    ),
 ) -> None:
     """Fit each model on the data up to each cut-off, score the next HORIZON days
     (WRMSSE by level, scaled pinball loss, 7-day coverage) and report."""
     from storenet.datasets import m5
-    from storenet.evaluation import backtest
+    from storenet.evaluation import backtest, protocol
     from storenet.evaluation import models as models_mod
     from storenet.evaluation import report as report_mod
 
@@ -72,6 +93,27 @@ def evaluate_command(
         err.print(f"[bold red]error[/]: {error}")
         raise typer.Exit(2) from error
 
+    dataset = dataset or ("m5" if m5.is_wide(data) else data.name.split(".")[0])
+    split = None
+    if use_protocol:
+        try:
+            last = (
+                m5.parse_day(last_cutoff, first)
+                if last_cutoff
+                else protocol.latest_untuned_cutoff(names, dataset, horizon)
+            )
+            split = protocol.default_split(
+                dataset,
+                panel.series["store"].unique().to_list(),
+                panel.days,
+                horizon,
+                min_history,
+                per_part,
+                last,
+            )
+        except ValueError as error:
+            err.print(f"[bold red]error[/]: {error}")
+            raise typer.Exit(2) from error
     with Progress(
         TextColumn("{task.description:<32}"),
         BarColumn(),
@@ -79,36 +121,72 @@ def evaluate_command(
         TimeElapsedColumn(),
         console=err,
     ) as bar:
-        task = bar.add_task("backtest", total=len(days) * len(names))
+        count = len(split.selection.cutoffs) + len(split.report.cutoffs) if split else len(days)
+        task = bar.add_task("backtest", total=count * len(names))
 
         def step(stage: str, done: int, total: int) -> None:
             bar.update(task, completed=done, total=total, description=stage)
 
+        chosen = {n: available[n] for n in names}
         try:
-            result = backtest.run_backtest(
-                panel, {n: available[n] for n in names}, days, horizon, events, official, step
-            )
+            if split is not None:
+                run = backtest.run_protocol(
+                    panel, chosen, split, events, official, step, flag_tuned
+                )
+                parts = run.parts
+                flagged = run.flagged
+            else:
+                parts = {
+                    "ad hoc": backtest.run_backtest(
+                        panel, chosen, days, horizon, events, official, step
+                    )
+                }
+                flagged = protocol.settings_overlap(
+                    names,
+                    dataset,
+                    protocol.Part("ad hoc", tuple(panel.series["store"].unique()), tuple(days)),
+                    horizon,
+                    panel.series["store"].unique().to_list(),
+                )
         except (ValueError, KeyError) as error:
             err.print(f"[bold red]error[/]: {error}")
             raise typer.Exit(2) from error
 
-    rows = report_mod.summary(result)
-    table = Table(title=f"{panel.n_series} series, cut-offs {', '.join(map(str, days))}")
-    for key in ("model", "wrmsse_store_x_item", "wrmsse_store", "spl", "coverage95", "seconds"):
-        table.add_column(key, justify="right")
-    for row in rows:
-        table.add_row(
-            row["model"],
-            *(
-                f"{row[k]:.4f}" if k != "seconds" else f"{row[k]:.1f}"
-                for k in ("wrmsse_store_x_item", "wrmsse_store", "spl", "coverage95", "seconds")
-            ),
+    keys = ("wrmsse_store_x_item", "wrmsse_store", "wrmsse_total", "spl", "coverage95")
+    for name, result in parts.items():
+        cutoff_days = sorted({r["cutoff"] for r in result.rows})
+        stores_seen = sorted(result.origins[0].history.series["store"].unique().to_list())
+        table = Table(
+            title=f"{name} set: {result.origins[0].history.n_series} series of "
+            f"{', '.join(stores_seen)}; cut-offs {', '.join(cutoff_days)}"
         )
-    out.print(table)
+        for key in ("model", *keys, "seconds"):
+            table.add_column(key, justify="right")
+        for row in report_mod.summary(result):
+            mark = " (tuned here)" if name != "selection" and row["model"] in flagged else ""
+            table.add_row(
+                row["model"] + mark,
+                *(f"{row[k]:.4f}" for k in keys),
+                f"{row['seconds']:.1f}",
+            )
+        out.print(table)
+    if flagged:
+        err.print(
+            "[yellow]flagged[/]: "
+            + "; ".join(f"{m} was tuned on {len(c)} of these cells" for m, c in flagged.items())
+        )
     if report is not None:
-        written = report_mod.write_report(
-            result, report, [s.strip() for s in series.split(",") if s.strip()] or None
-        )
+        written = []
+        for name, result in parts.items():
+            folder = report if len(parts) == 1 else report / name
+            written += report_mod.write_report(
+                result,
+                folder,
+                [s.strip() for s in series.split(",") if s.strip()] or None,
+                title=f"({name} set)",
+            )
+        if split is not None:
+            written.append(report_mod.write_split(report, split, flagged))
         out.print(f"wrote {', '.join(str(p) for p in written)}")
 
 

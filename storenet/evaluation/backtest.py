@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from storenet.datasets.m5 import EventCalendar, SalesPanel
-from storenet.evaluation import metrics
+from storenet.evaluation import metrics, protocol
 from storenet.evaluation.models import Forecast, Model
 
 
@@ -153,3 +153,49 @@ def run_backtest(
     if progress:
         progress("done", done, total)
     return BacktestResult(rows=rows, origins=origins)
+
+
+@dataclass(frozen=True)
+class ProtocolResult:
+    """A protocol run: the split, one backtest per part ("selection", "report"), and
+    the report cells flagged as overlapping a model's tuning (empty unless the caller
+    asked to flag rather than refuse)."""
+
+    split: protocol.Split
+    parts: dict[str, BacktestResult]
+    flagged: dict[str, list[str]]
+
+
+def run_protocol(
+    panel: SalesPanel,
+    models: dict[str, Model],
+    split: protocol.Split,
+    calendar: EventCalendar | None = None,
+    official_weights: np.ndarray | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    flag_tuned: bool = False,
+) -> ProtocolResult:
+    """Backtest `models` on the selection part and on the report part of `split`,
+    each on its own stores and cut-offs (weights renormalised within the part).
+    SplitError for a split that breaks the protocol; SettingsOverlap when a model
+    would be reported on data its settings were chosen on, unless `flag_tuned`."""
+    protocol.check_split(split)
+    all_stores = panel.series["store"].unique().to_list()
+    flagged = protocol.refuse_tuned_reports(list(models), split, all_stores, flag_tuned)
+    parts = (split.selection, split.report)
+    total = sum(len(p.cutoffs) for p in parts) * len(models)
+    results: dict[str, BacktestResult] = {}
+    offset = 0
+    for part in parts:
+        rows = np.flatnonzero(panel.series["store"].is_in(list(part.stores)).to_numpy())
+        official = None if official_weights is None else official_weights[rows]
+
+        def step(stage: str, done: int, _total: int, base: int = offset, name: str = part.name):
+            if progress:
+                progress(f"{name}: {stage}", base + done, total)
+
+        results[part.name] = run_backtest(
+            panel.take(rows), models, list(part.cutoffs), split.horizon, calendar, official, step
+        )
+        offset += len(part.cutoffs) * len(models)
+    return ProtocolResult(split, results, flagged)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from storenet.evaluation import metrics
+from storenet.evaluation import metrics, protocol
 from storenet.evaluation.backtest import BacktestResult
 
 LEVELS = ("total", "state", "store", "category", "dept", "store_x_dept", "store_x_item")
@@ -155,6 +155,36 @@ def write_report(
         f"<table><tr>{cells}</tr>{body}</table>{figures}"
     )
     return [table, folder / "summary.json", *images, page]
+
+
+def write_split(folder: Path, split: protocol.Split, flagged: dict[str, list[str]]) -> Path:
+    """Write `split.json` into `folder`: which stores and cut-offs each set holds, the
+    tuning records the report was checked against, and any flagged report cells (a
+    figure from such a cell is not a clean report figure). Returns its path."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    record = {
+        "dataset": split.dataset,
+        "horizon": split.horizon,
+        **{
+            part.name: {"stores": list(part.stores), "cutoffs": [str(c) for c in part.cutoffs]}
+            for part in (split.selection, split.report)
+        },
+        "tuned_on": {
+            model: {
+                "dataset": c.dataset,
+                "stores": list(c.stores) or "all",
+                "cutoffs": list(c.cutoffs),
+                "horizon": c.horizon,
+                "note": c.note,
+            }
+            for model, c in protocol.CHOSEN_ON.items()
+        },  # fmt: skip
+        "flagged_report_cells": flagged,
+    }
+    path = folder / "split.json"
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    return path
 
 
 def _fmt(value: object) -> str:

@@ -47,3 +47,53 @@ def test_an_unknown_model_is_refused_with_the_choices(tmp_path):
     )
     assert result.exit_code == 2
     assert "prophet" in result.output
+
+
+def _long_table(path, n_days):
+    panel = synthetic_panel(n_days=n_days)
+    rows = [
+        {"store": s["store"], "sku": s["sku"], "date": str(d), "quantity": panel.units[i, j]}
+        for i, s in enumerate(panel.series.iter_rows(named=True))
+        for j, d in enumerate(panel.days)
+    ]
+    pl.DataFrame(rows).write_csv(path)
+    return panel
+
+
+def _app():
+    app = typer.Typer()
+    cli_evaluate.register(app)
+    app.command("noop")(lambda: None)
+    return app
+
+
+def test_evaluate_protocol_reports_selection_and_report_sets_and_names_both(tmp_path):
+    import json
+
+    _long_table(tmp_path / "sales.csv", 900)
+    result = CliRunner().invoke(
+        _app(),
+        [
+            "evaluate", "--data", str(tmp_path / "sales.csv"), "--protocol",
+            "--horizon", "7", "--min-history", "60", "--models", "snaive",
+            "--report", str(tmp_path / "report"),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "selection set" in result.output and "report set" in result.output
+    split = json.loads((tmp_path / "report" / "split.json").read_text())
+    assert split["selection"]["stores"] == ["A_1"] and split["report"]["stores"] == ["B_1"]
+    assert len(split["report"]["cutoffs"]) >= 8
+    assert not set(split["selection"]["cutoffs"]) & set(split["report"]["cutoffs"])
+    for part in ("selection", "report"):
+        assert (tmp_path / "report" / part / "report.html").exists()
+
+
+def test_evaluate_protocol_on_too_short_a_history_is_refused_naming_the_rule(tmp_path):
+    _long_table(tmp_path / "sales.csv", 200)
+    result = CliRunner().invoke(
+        _app(),
+        ["evaluate", "--data", str(tmp_path / "sales.csv"), "--protocol", "--models", "snaive"],
+    )
+    assert result.exit_code == 2
+    assert "cut-offs" in result.output and "do not fit" in result.output
