@@ -12,7 +12,11 @@ Two readers build it:
   `date, d, wm_yr_wk, event_name_1, event_type_1, ...`, and optional weekly prices
   (`store_id,item_id,wm_yr_wk,sell_price`).
 - `read_long(path, stores=None)`: CSV or Parquet rows `store, sku, date, quantity`
-  with optional `price`, `dept`, `category`, `state`; missing days are zeros.
+  with optional `price`, `dept`, `category`, `state`, `open` (common other names are
+  accepted: `item` for `sku`, `sales` for `quantity`, ...; without a SKU column each
+  store is one series). A day a store has no row at all is unknown (NaN), not zero;
+  a SKU without a row on a day its store reported is zero; `open` = 0 marks a day
+  the store was closed: zero demand by design, not a stock-out.
 
 The data is read from where it lies; nothing is written next to the code.
 """
@@ -30,16 +34,24 @@ import polars as pl
 class SalesPanel:
     """Daily units of `n` series over `d` consecutive days.
 
-    `units`: float64 [n, d], units sold (>= 0); `days`: datetime64[D] [d];
-    `series`: polars frame with n rows and columns `id, store, sku, dept, category,
-    state` (strings) in the row order of `units`; `price`: float64 [n, d] with NaN
-    where unknown, or None when no price is known at all.
+    `units`: float64 [n, d], units sold (>= 0), NaN on a day nothing is known of;
+    `days`: datetime64[D] [d]; `series`: polars frame with n rows and columns `id,
+    store, sku, dept, category, state` (strings) in the row order of `units`;
+    `price`: float64 [n, d] with NaN where unknown, or None when no price is known
+    at all; `closed`: bool [n, d], True where the store was closed (units 0 by
+    design), or None when no closure is known.
     """
 
     units: np.ndarray
     days: np.ndarray
     series: pl.DataFrame
     price: np.ndarray | None = None
+    closed: np.ndarray | None = None
+
+    @property
+    def has_gaps(self) -> bool:
+        """True when some day of some series is unknown (NaN)."""
+        return bool(np.isnan(self.units).any())
 
     @property
     def n_series(self) -> int:
@@ -68,7 +80,10 @@ class SalesPanel:
         """The panel with only `rows` (integer indices), in that order."""
         rows = np.asarray(rows, np.int64)
         price = None if self.price is None else self.price[rows]
-        return replace(self, units=self.units[rows], series=self.series[rows], price=price)
+        closed = None if self.closed is None else self.closed[rows]
+        return replace(
+            self, units=self.units[rows], series=self.series[rows], price=price, closed=closed
+        )
 
     def first_sale(self) -> np.ndarray:
         """Column of each series' first non-zero sale (int64; d = never sold)."""
@@ -175,19 +190,51 @@ def _spread_prices(
     return out
 
 
-def read_long(path: Path, stores: list[str] | None = None) -> SalesPanel:
-    """A long table (`store, sku, date, quantity[, price, dept, category, state]`,
-    CSV or Parquet) as a panel over every day from the first to the last date.
+# Other names for the long table's columns, as public retail datasets spell them.
+_ALIASES = {
+    "store": ("store", "store_id", "store_nbr", "shop", "shop_id", "location"),
+    "sku": ("sku", "sku_id", "item", "item_id", "item_nbr", "product", "product_id"),
+    "date": ("date", "day", "ds"),
+    "quantity": ("quantity", "qty", "units", "sales", "unit_sales", "y", "demand"),
+    "price": ("price", "sell_price", "unit_price"),
+    "open": ("open", "is_open"),
+}
 
-    Days a series has no row are zeros (no sale). Several rows of one (store, sku,
-    date) are summed (prices: the last). Missing hierarchy columns default to
-    `dept` = `category` = 'all', `state` = the store.
+
+def _canonical_columns(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
+    """`frame` with its columns renamed to the canonical names (case-insensitive,
+    first alias found wins). ValueError naming what is missing and what is accepted."""
+    lower = {c.lower(): c for c in frame.columns}
+    rename = {}
+    for canonical, names in _ALIASES.items():
+        found = next((lower[n] for n in names if n in lower), None)
+        if found is not None:
+            rename[found] = canonical
+    frame = frame.rename(rename)
+    missing = [c for c in ("store", "date", "quantity") if c not in frame.columns]
+    if missing:
+        accepted = "; ".join(f"{c}: {', '.join(_ALIASES[c])}" for c in missing)
+        raise ValueError(f"{path}: missing column(s) {missing} (accepted names: {accepted})")
+    return frame
+
+
+def read_long(path: Path, stores: list[str] | None = None) -> SalesPanel:
+    """A long table (`store, [sku,] date, quantity[, price, dept, category, state,
+    open]`, CSV or Parquet, other common column names accepted) as a panel over every
+    day from the first to the last date.
+
+    Gaps are kept as gaps: a day on which a store has no row at all is unknown (NaN
+    for all its series); on a day the store reported, a SKU without a row sold zero.
+    Without a SKU column each store is one series (SKU 'all'). `open` = 0 marks a
+    closed day (units 0, `closed` True). Several rows of one (store, sku, date) are
+    summed (prices: the last). Missing hierarchy columns default to `dept` =
+    `category` = 'all', `state` = the store.
     """
     path = Path(path)
     frame = pl.read_parquet(path) if path.suffix == ".parquet" else pl.read_csv(path)
-    need = {"store", "sku", "date", "quantity"}
-    if need - set(frame.columns):
-        raise ValueError(f"{path}: missing column(s) {sorted(need - set(frame.columns))}")
+    frame = _canonical_columns(frame, path)
+    if "sku" not in frame.columns:
+        frame = frame.with_columns(pl.lit("all").alias("sku"))
     frame = frame.with_columns(
         pl.col("store").cast(pl.String),
         pl.col("sku").cast(pl.String),
@@ -218,14 +265,30 @@ def read_long(path: Path, stores: list[str] | None = None) -> SalesPanel:
     row = keyed["row"].to_numpy().astype(np.int64)
     col = (keyed["date"].to_numpy().astype("datetime64[D]") - first).astype(np.int64)
     units = np.zeros((series.height, len(days)))
-    np.add.at(units, (row, col), keyed["quantity"].cast(pl.Float64).to_numpy())
+    np.add.at(units, (row, col), keyed["quantity"].cast(pl.Float64).fill_null(0.0).to_numpy())
+    # A store-day with no row at all is unknown for every series of the store.
+    store_codes = series["store"].to_numpy()
+    stores_all, store_of_row = np.unique(store_codes, return_inverse=True)
+    reported = np.zeros((len(stores_all), len(days)), bool)
+    reported[store_of_row[row], col] = True
+    units[~reported[store_of_row]] = np.nan
+    closed = None
+    if "open" in keyed.columns:
+        shut = keyed["open"].cast(pl.Int64).fill_null(1).to_numpy() == 0
+        closed = np.zeros(units.shape, bool)
+        closed[row[shut], col[shut]] = True
+        # A closed store is closed for every series of it that day.
+        store_shut = np.zeros_like(reported)
+        store_shut[store_of_row[row[shut]], col[shut]] = True
+        closed |= store_shut[store_of_row]
+        units[closed] = 0.0
     price = None
     if "price" in keyed.columns:
         price = np.full(units.shape, np.nan)
         value = keyed["price"].cast(pl.Float64).to_numpy()
         ok = ~np.isnan(value)
         price[row[ok], col[ok]] = value[ok]
-    return SalesPanel(units=units, days=days, series=series, price=price)
+    return SalesPanel(units=units, days=days, series=series, price=price, closed=closed)
 
 
 def read_official_weights(path: Path, panel: SalesPanel) -> np.ndarray:

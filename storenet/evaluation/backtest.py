@@ -16,7 +16,7 @@ import numpy as np
 
 from storenet.datasets.m5 import EventCalendar, SalesPanel
 from storenet.evaluation import metrics, protocol
-from storenet.evaluation.models import Forecast, Model
+from storenet.evaluation.models import Forecast, Model, with_closures
 
 
 @dataclass(frozen=True)
@@ -56,11 +56,13 @@ def cut(panel: SalesPanel, cutoff: object) -> SalesPanel:
     """The panel up to and including `cutoff` (copies: later days cannot leak)."""
     end = panel.day_index(cutoff) + 1
     price = None if panel.price is None else panel.price[:, :end].copy()
+    closed = None if panel.closed is None else panel.closed[:, :end].copy()
     return SalesPanel(
         units=panel.units[:, :end].copy(),
         days=panel.days[:end].copy(),
         series=panel.series,
         price=price,
+        closed=closed,
     )
 
 
@@ -138,6 +140,8 @@ def run_backtest(
             if progress:
                 progress(f"{name} @ {panel.days[c]}", done, total)
             forecast = model(history, calendar, horizon)
+            if panel.closed is not None:  # closures are known ahead, like a calendar
+                forecast = with_closures(forecast, panel.closed[:, c + 1 : c + 1 + horizon])
             forecast = Forecast(
                 name,
                 forecast.mean,

@@ -13,6 +13,11 @@ the 28 days before the cut-off; series whose scale is undefined (never sold, or
 first sold on the cut-off day) drop out and the other weights are renormalised.
 Aggregate levels sum the series' units (history, actuals and point forecasts) within
 a group and weight groups by their summed sales, as in M5.
+
+Unknown days (NaN in `train` or `actual`: a store that sent nothing that day) are
+left out, never read as zeros: a scale counts only steps between two known days, a
+loss averages only known horizon days, and an aggregate sums only the members known
+that day (the forecast over the same members), NaN when none is.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ def naive_scale(train: np.ndarray, power: int = 2) -> np.ndarray:
     sold = train > 0
     first = np.where(sold.any(axis=1), sold.argmax(axis=1), t)
     diff = np.abs(np.diff(train, axis=1)) ** power  # column j is day j+1 minus day j
-    counted = np.arange(1, t)[None, :] > first[:, None]
+    counted = (np.arange(1, t)[None, :] > first[:, None]) & np.isfinite(diff)
     count = counted.sum(axis=1)
     total = np.where(counted, diff, 0.0).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -46,12 +51,22 @@ def sales_weights(
     """Weights from the last `window` days of `train`: dollars (units x price) when a
     [series, T] `price` without gaps in the window is given, else units. Sums to 1
     (all zeros if nothing sold)."""
-    last = np.asarray(train, np.float64)[:, -window:]
+    last = np.nan_to_num(np.asarray(train, np.float64)[:, -window:])
     if price is not None:
         last = last * np.asarray(price, np.float64)[:, -window:]
     w = last.sum(axis=1)
     total = w.sum()
     return w / total if total > 0 else w
+
+
+def known_mean(values: np.ndarray) -> np.ndarray:
+    """Mean over the last axis of the finite entries; NaN where none is finite."""
+    values = np.asarray(values, np.float64)
+    known = np.isfinite(values)
+    count = known.sum(axis=-1)
+    total = np.where(known, values, 0.0).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def normalise(weights: np.ndarray, valid: np.ndarray) -> np.ndarray:
@@ -64,7 +79,7 @@ def normalise(weights: np.ndarray, valid: np.ndarray) -> np.ndarray:
 def rmsse(actual: np.ndarray, forecast: np.ndarray, train: np.ndarray) -> np.ndarray:
     """RMSSE per series (float64 [series]); NaN where the scale is undefined or 0."""
     scale = naive_scale(train, 2)
-    mse = np.mean((np.asarray(actual, np.float64) - forecast) ** 2, axis=1)
+    mse = known_mean((np.asarray(actual, np.float64) - forecast) ** 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(scale > 0, np.sqrt(mse / np.where(scale > 0, scale, 1.0)), np.nan)
 
@@ -81,10 +96,17 @@ def wrmsse(
 
 def group_sum(matrix: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
     """Rows of `matrix` [series, k] summed by group code (int [series]) ->
-    [n_groups, k]; a scatter-add, one pass."""
+    [n_groups, k]; a scatter-add, one pass. Unknown (NaN) entries are left out; a
+    group with no known member on a day is NaN that day."""
     matrix = np.asarray(matrix, np.float64)
+    codes = np.asarray(codes, np.int64)
+    known = np.isfinite(matrix)
     out = np.zeros((n_groups, matrix.shape[1]))
-    np.add.at(out, np.asarray(codes, np.int64), matrix)
+    np.add.at(out, codes, np.where(known, matrix, 0.0))
+    if not known.all():
+        members = np.zeros(out.shape)
+        np.add.at(members, codes, known)
+        out[members == 0] = np.nan
     return out
 
 
@@ -121,6 +143,8 @@ def wrmsse_by_level(
     """WRMSSE at every level of `level_codes`: series are summed within groups and
     each group weighs the sum of its series' (level-12) weights."""
     out = {}
+    # The forecast is summed over the members whose actual is known, like the actual.
+    forecast = np.where(np.isfinite(actual), forecast, np.nan)
     for name, (codes, k) in level_codes(series).items():
         out[name] = wrmsse(
             group_sum(actual, codes, k),
@@ -148,7 +172,7 @@ def spl(
     """Scaled pinball loss per series (float64 [series]): pinball averaged over the
     horizon and the quantile levels, divided by the mean absolute naive step."""
     scale = naive_scale(train, 1)
-    loss = pinball(actual, quantiles, levels).mean(axis=(0, 2))
+    loss = known_mean(pinball(actual, quantiles, levels).mean(axis=0))
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(scale > 0, loss / np.where(scale > 0, scale, 1.0), np.nan)
 
@@ -176,8 +200,11 @@ def block_sums(matrix: np.ndarray, block: int = 7) -> np.ndarray:
 
 def coverage(actual_blocks: np.ndarray, upper: np.ndarray, mask: np.ndarray | None = None) -> float:
     """Share of (series, block) whose actual demand was at or below the forecast
-    quantile `upper` (same shape); `mask` [series] limits the series counted."""
-    hit = np.asarray(actual_blocks) <= np.asarray(upper)
+    quantile `upper` (same shape); `mask` [series] limits the series counted; blocks
+    whose actual is unknown (NaN) are not counted."""
+    actual_blocks = np.asarray(actual_blocks, np.float64)
+    hit = actual_blocks <= np.asarray(upper)
+    known = np.isfinite(actual_blocks)  # a block with an unknown day is not scored
     if mask is not None:
-        hit = hit[np.asarray(mask, bool)]
-    return float(hit.mean()) if hit.size else float("nan")
+        known = known & np.asarray(mask, bool)[:, None]
+    return float(hit[known].mean()) if known.any() else float("nan")

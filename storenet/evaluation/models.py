@@ -18,6 +18,7 @@ and the 90% / 95% quantiles of each 7-day block of the horizon (for coverage).
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -59,11 +60,79 @@ Model = Callable[[SalesPanel, "EventCalendar | None", int], Forecast]
 
 
 def seasonal_naive(history: SalesPanel, calendar: EventCalendar | None, horizon: int) -> Forecast:
-    """The last 7 days repeated over the horizon."""
+    """The last 7 days repeated over the horizon; an unknown day among them is the
+    same weekday's latest known value (0 if none in the history)."""
     started = time.perf_counter()
-    last = history.units[:, -7:]
+    last = history.units[:, -7:].copy()
+    for back in range(14, history.units.shape[1] + 1, 7):
+        gap = np.isnan(last)
+        if not gap.any():
+            break
+        earlier = history.units[:, -back : history.units.shape[1] - back + 7]
+        last[gap] = earlier[gap]
+    last = np.nan_to_num(last)
     mean = np.tile(last, (1, horizon // 7 + 1))[:, :horizon]
     return Forecast("snaive", mean, seconds=time.perf_counter() - started)
+
+
+# -- gaps and closed days ----------------------------------------------------------------
+
+
+def fill_unknown(history: SalesPanel, weeks: int = 4) -> SalesPanel:
+    """The panel with every unknown (NaN) day imputed, for models that cannot take
+    gaps (statsforecast, LightGBM): the mean of the same weekday's known or imputed
+    values over the `weeks` weeks before, else the series' mean of known days, else
+    0. storenet's own model does not use this: it learns nothing from an unknown day.
+    """
+    units = history.units
+    if not np.isnan(units).any():
+        return history
+    units = units.copy()
+    with warnings.catch_warnings():  # a series with no known day at all falls back to 0
+        warnings.simplefilter("ignore", RuntimeWarning)
+        fallback = np.nan_to_num(np.nanmean(units, axis=1))
+    for j in np.flatnonzero(np.isnan(units).any(axis=0)):
+        gap = np.isnan(units[:, j])
+        lags = [j - 7 * k for k in range(1, weeks + 1) if j - 7 * k >= 0]
+        if lags:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                same_day = np.nanmean(units[:, lags], axis=1)
+        else:
+            same_day = np.full(units.shape[0], np.nan)
+        units[gap, j] = np.where(np.isnan(same_day), fallback, same_day)[gap]
+    return replace(history, units=units)
+
+
+def on_filled(model: Model) -> Model:
+    """`model` run on the history with its unknown days imputed (`fill_unknown`)."""
+
+    def run(history: SalesPanel, calendar: EventCalendar | None, horizon: int) -> Forecast:
+        return model(fill_unknown(history), calendar, horizon)
+
+    return run
+
+
+def with_closures(forecast: Forecast, closed: np.ndarray) -> Forecast:
+    """`forecast` with zero demand on the horizon's closed days (bool [series, h]):
+    a closed store sells nothing, by design. Daily means and quantiles are set to 0;
+    7-day quantiles are scaled by the share of the week's forecast units left on
+    open days (an approximation for models that forecast weeks as a whole)."""
+    if not closed.any():
+        return forecast
+    mean = np.where(closed, 0.0, forecast.mean)
+    quantiles = None
+    if forecast.quantiles is not None:
+        quantiles = np.where(closed[None], 0.0, forecast.quantiles)
+    weekly = {}
+    if forecast.week_q90 is not None:
+        from storenet.evaluation.metrics import block_sums
+
+        before, after = block_sums(forecast.mean), block_sums(mean)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(before > 0, after / np.where(before > 0, before, 1.0), 1.0)
+        weekly = {"week_q90": forecast.week_q90 * share, "week_q95": forecast.week_q95 * share}
+    return replace(forecast, mean=mean, quantiles=quantiles, **weekly)
 
 
 # -- statsforecast peers --------------------------------------------------------------
@@ -79,6 +148,9 @@ def statsforecast_available() -> bool:
 
 
 _LEVELS = (50, 67, 95, 99)  # two-sided intervals whose bounds are the M5 quantiles
+
+
+_ETS_MIN_DAYS = 14
 
 
 def statsforecast_model(kind: str, history_days: int | None = None, n_jobs: int = 1) -> Model:
@@ -104,7 +176,12 @@ def statsforecast_model(kind: str, history_days: int | None = None, n_jobs: int 
         n, t = units.shape
         sold = units > 0
         first = np.where(sold.any(axis=1), sold.argmax(axis=1), t)
-        fit = np.flatnonzero(first < t - 1)  # at least two days since the first sale
+        # At least two days since the first sale; ETS needs two weeks (statsforecast
+        # refuses "tiny datasets"): a younger series is forecast by its mean since
+        # its first sale, with Poisson quantiles.
+        shortest = _ETS_MIN_DAYS if kind == "autoets" else 2
+        fit = np.flatnonzero(first <= t - shortest)
+        young = np.flatnonzero((first < t - 1) & (first > t - shortest))
         lengths = t - first[fit]
         rows = np.repeat(fit, lengths)
         cols = np.concatenate([np.arange(f, t) for f in first[fit]]) if fit.size else rows
@@ -134,6 +211,14 @@ def statsforecast_model(kind: str, history_days: int | None = None, n_jobs: int 
             wk_sd = np.sqrt((sd[:, : weeks * 7] ** 2).reshape(n, weeks, 7).sum(2))
             week90 = np.maximum(wk_mean + stats.norm.ppf(0.9) * wk_sd, 0.0)
             week95 = np.maximum(wk_mean + stats.norm.ppf(0.95) * wk_sd, 0.0)
+        if young.size:
+            rate = np.array([units[i, first[i] :].mean() for i in young])
+            mean[young] = rate[:, None]
+            if with_levels:
+                quantiles[:, young] = stats.poisson.ppf(M5_QUANTILES[:, None, None],
+                                                        rate[None, :, None])  # fmt: skip
+                week90[young] = stats.poisson.ppf(0.9, 7 * rate)[:, None]
+                week95[young] = stats.poisson.ppf(0.95, 7 * rate)[:, None]
         seconds = time.perf_counter() - started
         return Forecast(kind, mean, quantiles, week90, week95, seconds)
 
@@ -232,12 +317,13 @@ def storenet_settings(
     if calendar is None:
         events = lambda days: np.ones(np.shape(days))  # noqa: E731
     else:
-        multipliers = learn_event_multipliers(history.units.sum(0), history.days, calendar)
+        units = fill_unknown(history).units  # a store's gap is not a quiet day
+        multipliers = learn_event_multipliers(units.sum(0), history.days, calendar)
         events = event_function(calendar, multipliers)
         if snap and network is not None and calendar.snap:
             state = history.series["state"].to_numpy().astype(str)
             dept = history.series["dept"].to_numpy().astype(str)
-            snap_x = learn_snap_multipliers(history.units, history.days, calendar, state, dept)
+            snap_x = learn_snap_multipliers(units, history.days, calendar, state, dept)
             local = local_event_function(calendar, snap_x, network.regions, network.categories)
     return demand.DemandSettings(events=events, local_events=local, **overrides)
 
@@ -256,13 +342,19 @@ def fit_storenet(
     start = 0 if warmup_days is None else max(0, t - warmup_days)
     state = demand.empty_state(network, history.days[start] - np.timedelta64(1, "D"), settings)
     units = history.units
+    # An unknown day, or a closed one, says nothing of demand: it is learned as a
+    # censored day with nothing sold, whose demand is the model's own expectation.
+    blind = np.isnan(units)
+    if history.closed is not None:
+        blind |= history.closed
     for j in range(start, t):
         sold = np.flatnonzero(units[:, j] > 0)
+        unseen = np.flatnonzero(blind[:, j])
         day = demand.DaySales(
             day=history.days[j],
-            pair=pair[sold],
-            units=units[sold, j],
-            stockout=np.zeros(sold.size, dtype=bool),
+            pair=pair[np.concatenate([sold, unseen])],
+            units=np.concatenate([units[sold, j], np.zeros(unseen.size)]),
+            stockout=np.concatenate([np.zeros(sold.size, bool), np.ones(unseen.size, bool)]),
         )
         state = demand.update_day(state, network, day)
     return network, pair, state
@@ -330,15 +422,15 @@ def registry(history_days: int | None = WARMUP_DAYS) -> dict[str, Model]:
         "storenet": storenet_model(history_days),
     }
     for kind in ("autoets", "croston", "adida", "tsb"):
-        models[kind] = statsforecast_model(kind, history_days)
+        models[kind] = on_filled(statsforecast_model(kind, history_days))
     try:
         from storenet.evaluation.gbm import gbm_model
     except ImportError:  # lightgbm missing: the model is simply not offered
         return models
     from storenet.evaluation.gbm import GbmSettings
 
-    models["gbm"] = gbm_model()  # LightGBM averaged with storenet's forecast
-    models["gbm_alone"] = gbm_model(GbmSettings(blend=0.0))
+    models["gbm"] = on_filled(gbm_model())  # LightGBM averaged with storenet's forecast
+    models["gbm_alone"] = on_filled(gbm_model(GbmSettings(blend=0.0)))
     return models
 
 

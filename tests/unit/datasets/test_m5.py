@@ -68,7 +68,7 @@ def test_the_calendar_names_events_and_snap_days(files):
     assert cal.snap["CA"].tolist() == [False, False, True, True]
 
 
-def test_a_long_table_fills_missing_days_with_zeros_and_sums_duplicates(tmp_path):
+def test_a_long_table_keeps_days_a_store_sent_nothing_unknown_and_sums_duplicates(tmp_path):
     rows = pl.DataFrame(
         {
             "store": ["S1", "S1", "S1", "S2"],
@@ -80,7 +80,9 @@ def test_a_long_table_fills_missing_days_with_zeros_and_sums_duplicates(tmp_path
     )
     rows.write_parquet(tmp_path / "sales.parquet")
     panel = m5.load_panel(tmp_path / "sales.parquet")
-    assert panel.units.tolist() == [[2, 0, 5], [0, 7, 0]]
+    # Each store sent nothing on some day: unknown (NaN), not zero sales.
+    nan = float("nan")
+    np.testing.assert_array_equal(panel.units, [[2, nan, 5], [nan, 7, nan]])
     assert panel.series["id"].to_list() == ["K_S1", "K_S2"]
     assert panel.price[0, 0] == 9.0 and np.isnan(panel.price[1]).all()
 
