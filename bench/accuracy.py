@@ -61,6 +61,10 @@ def main() -> None:
     parser.add_argument("--min-history", type=int, default=365)
     parser.add_argument("--last-cutoff", default="", help="default: latest untuned")
     parser.add_argument("--flag-tuned", action="store_true")
+    parser.add_argument(
+        "--only", choices=("selection", "report"),
+        help="one set only: 'selection' while choosing settings (the report stays unseen)",
+    )  # fmt: skip
     parser.add_argument("--dataset", default="", help="default: m5 or the file name")
     parser.add_argument("--json", type=Path, help="write results here")
     args = parser.parse_args()
@@ -97,10 +101,12 @@ def main() -> None:
             last,
         )
         print(f"{panel.n_series} series, protocol split on {dataset}, {machine()}")
+        sets = (args.only,) if args.only else ("selection", "report")
         run = backtest.run_protocol(
-            panel, models, split, events, official, progress, args.flag_tuned
+            panel, models, split, events, official, progress, args.flag_tuned, sets
         )
-        parts = {"selection_": run.parts["selection"], "": run.parts["report"]}
+        prefix = {"selection": "selection_", "report": ""}
+        parts = {prefix[name]: result for name, result in run.parts.items()}
         described = {
             part.name: {"stores": list(part.stores), "cutoffs": [str(c) for c in part.cutoffs]}
             for part in (split.selection, split.report)

@@ -56,6 +56,12 @@ def evaluate_command(
         "--flag-tuned",
         help="Flag report figures on data a model was tuned on instead of refusing",
     ),
+    only: str = typer.Option(
+        "",
+        "--only",
+        help="Run one set of the protocol: 'selection' while choosing settings, so the "
+        "report set stays unseen",
+    ),
     dataset: str = typer.Option(
         "", "--dataset", help="Name of the data for tuning records (default: m5 or the file name)"
     ),
@@ -96,6 +102,9 @@ def evaluate_command(
     dataset = dataset or ("m5" if m5.is_wide(data) else data.name.split(".")[0])
     split = None
     if use_protocol:
+        if only not in ("", "selection", "report"):
+            err.print(f"[bold red]error[/]: --only: 'selection' or 'report', not {only!r}")
+            raise typer.Exit(2)
         try:
             last = (
                 m5.parse_day(last_cutoff, first)
@@ -121,7 +130,11 @@ def evaluate_command(
         TimeElapsedColumn(),
         console=err,
     ) as bar:
-        count = len(split.selection.cutoffs) + len(split.report.cutoffs) if split else len(days)
+        count = (
+            sum(len(p.cutoffs) for p in (split.selection, split.report) if only in ("", p.name))
+            if split
+            else len(days)
+        )
         task = bar.add_task("backtest", total=count * len(names))
 
         def step(stage: str, done: int, total: int) -> None:
@@ -131,7 +144,14 @@ def evaluate_command(
         try:
             if split is not None:
                 run = backtest.run_protocol(
-                    panel, chosen, split, events, official, step, flag_tuned
+                    panel,
+                    chosen,
+                    split,
+                    events,
+                    official,
+                    step,
+                    flag_tuned,
+                    (only,) if only else ("selection", "report"),
                 )
                 parts = run.parts
                 flagged = run.flagged

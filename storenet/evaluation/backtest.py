@@ -178,15 +178,20 @@ def run_protocol(
     official_weights: np.ndarray | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     flag_tuned: bool = False,
+    sets: tuple[str, ...] = ("selection", "report"),
 ) -> ProtocolResult:
     """Backtest `models` on the selection part and on the report part of `split`,
     each on its own stores and cut-offs (weights renormalised within the part).
-    SplitError for a split that breaks the protocol; SettingsOverlap when a model
-    would be reported on data its settings were chosen on, unless `flag_tuned`."""
+    `sets` limits the run to some parts: while choosing settings, run the selection
+    part alone and never look at the report. SplitError for a split that breaks the
+    protocol; SettingsOverlap when a model would be reported on data its settings
+    were chosen on, unless `flag_tuned`."""
     protocol.check_split(split)
     all_stores = panel.series["store"].unique().to_list()
-    flagged = protocol.refuse_tuned_reports(list(models), split, all_stores, flag_tuned)
-    parts = (split.selection, split.report)
+    flagged = {}
+    if "report" in sets:
+        flagged = protocol.refuse_tuned_reports(list(models), split, all_stores, flag_tuned)
+    parts = tuple(p for p in (split.selection, split.report) if p.name in sets)
     total = sum(len(p.cutoffs) for p in parts) * len(models)
     results: dict[str, BacktestResult] = {}
     offset = 0

@@ -97,3 +97,16 @@ def test_evaluate_protocol_on_too_short_a_history_is_refused_naming_the_rule(tmp
     )
     assert result.exit_code == 2
     assert "cut-offs" in result.output and "do not fit" in result.output
+
+
+def test_evaluate_protocol_can_run_the_selection_set_alone_so_the_report_stays_unseen(tmp_path):
+    _long_table(tmp_path / "sales.csv", 900)
+    result = CliRunner().invoke(
+        _app(),
+        [
+            "evaluate", "--data", str(tmp_path / "sales.csv"), "--protocol", "--only",
+            "selection", "--horizon", "7", "--min-history", "60", "--models", "snaive",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "selection set" in result.output and "report set" not in result.output
