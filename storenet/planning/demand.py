@@ -102,7 +102,9 @@ class DemandState:
     `disp_excess`, `disp_mu2` [categories]: moments behind the dispersion;
     `last_sale` (datetime64[D] per pair, NaT = none seen): for aged stock;
     `pair_weekday` (float32 [7, pairs] or None when `settings.kappa_weekday` is 0):
-    each pair's discounted units per weekday, events divided out.
+    each pair's discounted units per weekday, events divided out;
+    `weekday_days` [categories, 7]: discounted count of each weekday learned (None in
+    a state saved before it was kept: every weekday then counts as seen alike).
     """
 
     through: np.datetime64
@@ -116,6 +118,7 @@ class DemandState:
     last_sale: np.ndarray
     settings: DemandSettings = field(default_factory=DemandSettings)
     pair_weekday: np.ndarray | None = None
+    weekday_days: np.ndarray | None = None
 
     def save(self, path: Path) -> None:
         """Write the state to `path` (.npz), atomically (temporary file + rename)."""
@@ -161,18 +164,37 @@ def empty_state(
         pair_weekday=np.zeros((7, network.n_pairs), np.float32)
         if settings.kappa_weekday > 0
         else None,
+        weekday_days=np.zeros((n_cat, 7)),
     )
 
 
 # -- the pieces of the exposure ------------------------------------------------------
 
 
+WEEKDAY_PSEUDO_DAYS = 1.0
+"""Ordinary days each weekday's mean starts from: a weekday not yet seen is an
+ordinary day of its category, not a dead one."""
+
+
 def weekday_profile(state: DemandState) -> np.ndarray:
-    """[categories, 7] multipliers, mean 1 per category (Monday = 0)."""
+    """[categories, 7] multipliers, mean 1 per category (Monday = 0).
+
+    Each weekday's units per day learned, shrunk toward the category's mean day by
+    WEEKDAY_PSEUDO_DAYS. Dividing units by the weekdays actually seen matters in the
+    first week: summed units alone made the weekdays not yet seen look 20 times
+    quieter than the ones seen, their exposure ~0, and a new brand's rates (units /
+    exposure) three times too high.
+    """
     w = state.weekday_units
-    # A little pseudo-mass keeps a category with no sales yet flat.
-    w = w + 0.05 * w.mean(axis=1, keepdims=True) + 1e-12
-    return w / w.mean(axis=1, keepdims=True)
+    seen = state.weekday_days
+    if seen is None:  # a state saved before weekdays were counted
+        # A little pseudo-mass keeps a category with no sales yet flat.
+        w = w + 0.05 * w.mean(axis=1, keepdims=True) + 1e-12
+        return w / w.mean(axis=1, keepdims=True)
+    k = WEEKDAY_PSEUDO_DAYS
+    mean_day = _ratio(w.sum(axis=1), seen.sum(axis=1), 0.0)[:, None]
+    per_day = (w + k * mean_day) / (seen + k) + 1e-12  # a category with no sales: flat
+    return per_day / per_day.mean(axis=1, keepdims=True)
 
 
 def stage_factors(state: DemandState) -> np.ndarray:
@@ -540,6 +562,9 @@ def update_day(state: DemandState, network: PlanningNetwork, sales: DaySales) ->
     state.weekday_units *= dp ** (1 / 7)
     # Per active pair, so a network that grows within the week does not tilt it.
     state.weekday_units[:, dow] += _ratio(cat_units, cat_active * max(event, 1e-9), 0.0)
+    if state.weekday_days is not None:
+        state.weekday_days *= dp ** (1 / 7)
+        state.weekday_days[:, dow] += cat_active > 0
     size = n_cat * len(STAGES)
     # Expected units without the stage factor, against units seen, per stage: the
     # factor is their ratio relative to the mature stage.
