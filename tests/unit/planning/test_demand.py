@@ -1,12 +1,14 @@
 from dataclasses import replace
 
 import numpy as np
+import polars as pl
 import pytest
 from scipy import stats
 
 from storenet import calendar
 from storenet.planning import demand
 from storenet.planning.demand import DaySales, expected_given_at_least
+from storenet.planning.network import build_network
 
 from .conftest import poisson_days
 
@@ -291,3 +293,76 @@ def test_a_brand_with_days_of_history_forecasts_what_it_sells_not_a_multiple(net
         covered.append((actual <= q95)[active.any(0)].mean())
     assert 0.8 < np.mean(ratios) < 1.25, ratios
     assert 0.9 <= np.mean(covered) <= 0.995, covered
+
+
+def _week_cover(state, network, days_after, pairs):
+    """Share of `pairs` whose units over the 7 days after the state fall at or below
+    the model's 7-day 95% quantile, and the model's mean over those 7 days."""
+    from storenet.planning import distribution
+
+    grid = state.through + np.timedelta64(1, "D") + np.arange(7)
+    active = np.stack([network.active(d) for d in grid])
+    m = np.where(active, demand.pair_exposure(state, network, grid, np.arange(network.n_pairs)), 0)
+    post = demand.posterior(state, network)
+    shape_w, rate_w = post.over_days(7.0)
+    r, p = distribution.nb_params(shape_w, rate_w, m.sum(0))
+    q95 = distribution.nb_quantile(r, p, 0.95)
+    actual = np.zeros(network.n_pairs)
+    for sales in days_after:
+        actual[sales.pair] += sales.units
+    return (actual <= q95)[pairs].mean(), (post.mean * m.sum(0))[pairs].sum(), actual[pairs].sum()
+
+
+def test_a_store_open_four_days_that_sells_twice_its_peers_is_not_hidden_by_its_prior():
+    # A new store that sells twice what its format and region expect: after four
+    # days the forecast has moved toward its own sales and its quantiles still cover
+    # its weeks about as often as they should, so the plan neither starves it nor
+    # believes the prior blindly.
+    from datetime import date
+
+    from tests.unit.planning.conftest import small_network
+
+    base = small_network(n_stores=8)
+    opened = FIRST + np.timedelta64(116, "D")
+    stores = pl.DataFrame(
+        {
+            "id": base.store_ids,
+            "format": ["direct" if i % 2 else "franchise" for i in range(8)],
+            "region_id": [f"R{i % 2}" for i in range(8)],
+            "opened_on": [date(2024, 1, 1)] * 7 + [opened.astype(object)],
+            "closed_on": [None] * 8,
+            "warehouse_id": ["W1"] * 8,
+        }
+    )
+    skus = pl.DataFrame(
+        {
+            "id": base.sku_ids[:3],
+            "category": ["phone", "phone", "accessory"],
+            "model": ["M0", "M1", "M2"],
+            "launch_on": [date(2025, 1, 1)] * 3,
+            "eol_on": [None] * 3,
+            "successor_id": [None] * 3,
+            "pack_size": [1] * 3,
+            "cost": [100.0] * 3,
+            "price": [150.0] * 3,
+        }
+    )
+    assortment = pl.DataFrame(
+        {
+            "store_id": [s for s in base.store_ids for _ in range(3)],
+            "sku_id": base.sku_ids[:3] * 8,
+            "display_min": [1] * 24,
+        }
+    )
+    network = build_network(stores, skus, assortment)
+    new = network.pair_store == 7
+    rates = np.where(new, 2.0, 1.0) * np.array([1.0, 0.5, 2.0])[network.pair_sku]
+    covered, means, actuals = [], [], []
+    for seed in range(30):
+        days = poisson_days(network, rates, FIRST, 127, seed=seed)
+        state = demand.fit(network, days[:120], FIRST - 1)
+        c, mean, actual = _week_cover(state, network, days[120:], new)
+        covered.append(c), means.append(mean), actuals.append(actual)
+    prior_only = 7 * np.array([1.0, 0.5, 2.0]).sum()
+    assert prior_only < np.mean(means) < np.mean(actuals)  # moved toward its own sales
+    assert np.mean(covered) >= 0.85, np.mean(covered)  # 0.92 measured
