@@ -31,7 +31,7 @@ def evaluate_command(
     horizon: int = typer.Option(28, help="Days forecast after each cut-off"),
     models: str = typer.Option(
         "snaive,storenet,autoets,gbm",
-        help="Comma-separated: snaive, storenet, autoets, croston, adida, tsb, gbm",
+        help="Comma-separated: snaive, storenet, autoets, croston, adida, tsb, gbm, gbm_alone, mlf",
     ),
     history_days: int = typer.Option(
         730, help="Days before each cut-off that storenet and statsforecast learn from"

@@ -427,8 +427,14 @@ def registry(history_days: int | None = WARMUP_DAYS) -> dict[str, Model]:
         from storenet.evaluation.gbm import gbm_model
     except ImportError:  # lightgbm missing: the model is simply not offered
         return models
+    import importlib.util
+
     from storenet.evaluation.gbm import GbmSettings
 
+    if importlib.util.find_spec("mlforecast") is not None:
+        from storenet.evaluation.mlf import mlf_model
+
+        models["mlf"] = on_filled(mlf_model())  # the same idea built with mlforecast
     models["gbm"] = on_filled(gbm_model())  # LightGBM averaged with storenet's forecast
     models["gbm_alone"] = on_filled(gbm_model(GbmSettings(blend=0.0)))
     return models

@@ -116,3 +116,30 @@ def test_gbm_extra_features_see_no_later_day_and_the_ensemble_options_run(panel,
     # the blend chosen on the month before the cut-off is one of the grid's shares
     f = gbm.fit_predict(history, calendar, 28, gbm.GbmSettings(blend_fit=True, **small))
     assert f.blend in gbm.GbmSettings().blend_grid
+
+
+def test_the_mlforecast_model_forecasts_every_series_from_the_cutoff_only():
+    from storenet.evaluation import mlf
+    from tests.unit.evaluation.conftest import synthetic_panel
+
+    panel = synthetic_panel(n_days=460)
+    model = mlf.mlf_model(mlf.MlfSettings(rounds=20, train_days=60, threads=1))
+    f = model(panel, None, 28)
+    assert f.mean.shape == (panel.n_series, 28) and (f.mean >= 0).all()
+    assert f.quantiles.shape == (9, panel.n_series, 28)
+    assert (np.diff(f.quantiles, axis=0) >= 0).all()  # quantiles ordered
+    # Sales after the cut-off cannot reach the forecast: the same history with 40
+    # more (wild) days after it, cut back at the cut-off, forecasts the same.
+    from dataclasses import replace
+
+    extra = np.full((panel.n_series, 40), 99.0)
+    later = panel.days[-1] + np.arange(1, 41).astype("timedelta64[D]")
+    longer = replace(
+        panel,
+        units=np.concatenate([panel.units, extra], axis=1),
+        days=np.concatenate([panel.days, later]),
+    )
+    cut = backtest.cut(longer, panel.days[-1])
+    np.testing.assert_allclose(model(cut, None, 28).mean, f.mean)
+    sold = panel.units[:, -90:].mean(axis=1)
+    assert np.corrcoef(sold, f.mean.mean(axis=1))[0, 1] > 0.8  # it follows the series
