@@ -44,7 +44,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     shared = ROOT.parent / "shared" / "data" / "m5"
     parser.add_argument("--data", type=Path, default=shared / "sales_train_subset.csv.gz")
-    parser.add_argument("--calendar", type=Path, default=shared / "calendar.csv")
+    parser.add_argument(
+        "--calendar", type=Path, default=None,
+        help="events calendar (default: the M5 calendar for M5 data, none for long data)",
+    )  # fmt: skip
     parser.add_argument("--prices", type=Path, default=None)
     parser.add_argument("--weights", type=Path, default=None, help="official M5 weights")
     parser.add_argument("--cutoffs", default="d_1829,d_1857,d_1885")
@@ -69,6 +72,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write results here")
     args = parser.parse_args()
 
+    if args.calendar is None and m5.is_wide(args.data):
+        args.calendar = shared / "calendar.csv"
     stores = [s for s in args.stores.split(",") if s] or None
     panel = m5.load_panel(args.data, args.calendar, args.prices, stores)
     events = m5.read_calendar(args.calendar) if args.calendar else None
