@@ -20,6 +20,7 @@ from sqlalchemy import Connection, select
 
 from storenet.ledger.locations import QUARANTINE
 from storenet.ledger.posting import Movement, post_movements
+from storenet.ledger.recall_counts import add_days
 from storenet.ledger.recall_holds import (
     STOP_SALE,
     Arrival,
@@ -139,6 +140,8 @@ def after_sales(conn: Connection, facts: list[SaleFact]) -> int:
         [(*i, now) for i in issues],
         skip_conflicts=True,
     )
+    # The sale movements are this batch's own, so none of these rows existed before.
+    add_days(conn, [(i[0], now.date(), i[4], "sold", i[5]) for i in issues])
     insert_rows(
         conn,
         recall_contacts,

@@ -1,5 +1,5 @@
 """The hold of a campaign: every affected unit on hand goes into quarantine through the
-ledger (`storenet.ledger.recall_holds.hold_locations`), whole locations per transaction
+ledger (`storenet.ledger.recall_location_hold.hold_locations`), whole locations per transaction
 (atomic per location: a location is held whole or not at all).
 
 Which locations: those where the ledger has a unit the campaign lists, and those with
@@ -18,7 +18,8 @@ from sqlalchemy import Connection, Engine, func, select
 
 from storenet.errors import NotFound
 from storenet.ledger.locations import FIRST_REAL_ID
-from storenet.ledger.recall_holds import hold_locations, plain_skus
+from storenet.ledger.recall_holds import plain_skus
+from storenet.ledger.recall_location_hold import hold_locations
 from storenet.store.engine import reading, unit_of_work
 from storenet.store.schema import balances, recall_campaigns, recall_units, serials
 

@@ -268,26 +268,26 @@ def test_hold_movements_carry_the_campaign(stocked):
 def test_the_hold_is_atomic_per_location_and_a_cut_short_hold_finishes_on_rerun(
     stocked, monkeypatch
 ):
-    import storenet.ledger.recall_holds as holds
+    import storenet.ledger.recall_location_hold as holds
 
     campaign = _campaign(stocked)
-    real = holds._place_held
+    real = holds._move_serials
     calls = []
 
-    def failing_second(conn, moves, ids):  # type: ignore[no-untyped-def]
-        calls.append(moves)
+    def failing_second(conn, *args):  # type: ignore[no-untyped-def]
+        calls.append(args)
         if len(calls) == 2:
             raise RuntimeError("the process died here")
-        real(conn, moves, ids)
+        return real(conn, *args)
 
-    monkeypatch.setattr(holds, "_place_held", failing_second)
+    monkeypatch.setattr(holds, "_move_serials", failing_second)
     with pytest.raises(RuntimeError):
         hold_campaign(stocked, campaign, batch_units=1)  # one location per transaction
     # The first location is held whole; the second has nothing half-written.
     mid = _funnel(stocked, campaign)
     assert mid["held_in_network"] in (2, 3) and mid["not_held"] == 7 - mid["held_in_network"]
     _ledger_ok(stocked)
-    monkeypatch.setattr(holds, "_place_held", real)
+    monkeypatch.setattr(holds, "_move_serials", real)
     hold_campaign(stocked, campaign)
     assert {k: _funnel(stocked, campaign)[k] for k in HAND_COUNT} == HAND_COUNT
     _ledger_ok(stocked)
