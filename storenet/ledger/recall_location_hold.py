@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, column, func, insert, literal, select, table, update
 
 from storenet.errors import NotFound
 from storenet.ledger.locations import QUARANTINE
@@ -46,6 +46,16 @@ from storenet.store.schema import (
 )
 
 
+def _found(conn: Connection, campaign_id: str, where: list[int]) -> set[tuple[int, str]]:
+    """(location, sku) of the campaign's units at `where` now (before any lock)."""
+    q = (
+        select(serials.c.location_id, serials.c.sku_id)
+        .where(_units_here(campaign_id, where))
+        .distinct()
+    )
+    return {(r.location_id, r.sku_id) for r in conn.execute(q)}
+
+
 def _stop_sale(conn: Connection, campaign_id: str) -> bool:
     """True for an active stop-sale campaign; NotFound for an unknown one."""
     campaign = conn.execute(
@@ -59,50 +69,67 @@ def _stop_sale(conn: Connection, campaign_id: str) -> bool:
 
 
 def _units_here(campaign_id: str, where: list[int]):  # type: ignore[no-untyped-def]
-    """The condition on `serials`: a unit the campaign lists, at one of `where`."""
-    listed = select(recall_units.c.serial).where(recall_units.c.campaign_id == campaign_id)
-    return and_(serials.c.location_id.in_(where), serials.c.serial.in_(listed))
+    """The condition on `serials`: a unit the campaign lists, at one of `where`. The
+    campaign is looked up per serial of those locations (a subquery with LIMIT, which
+    the planner runs on recall_units' key instead of hashing the campaign's million
+    units for every batch)."""
+    listed = (
+        select(literal(1))
+        .where(recall_units.c.campaign_id == campaign_id, recall_units.c.serial == serials.c.serial)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return and_(serials.c.location_id.in_(where), listed.is_not(None))
 
 
-def _groups(conn: Connection, campaign_id: str, where: list[int]) -> dict[tuple[int, str], int]:
-    """{(location, sku): units} of the campaign's units at the locations `where` now."""
-    q = (
-        select(serials.c.location_id, serials.c.sku_id, func.count().label("units"))
-        .where(_units_here(campaign_id, where))
-        .group_by(serials.c.location_id, serials.c.sku_id)
+_staged = table("storenet_hold_units", column("serial"), column("location_id"), column("sku_id"))
+
+
+def _stage(conn: Connection, campaign_id: str, where: list[int]):  # type: ignore[no-untyped-def]
+    """The serials this hold moves, for the statements that follow: a selectable of
+    (serial, location_id, sku_id).
+
+    PostgreSQL: the campaign's serials at `where` are locked (in serial order) and
+    copied into a temporary table for this transaction, so the later statements join a
+    few thousand rows by key instead of looking the campaign up again. SQLite (the
+    writer holds the whole database): a subquery by `_units_here`."""
+    here = _units_here(campaign_id, where)
+    columns = (serials.c.serial, serials.c.location_id, serials.c.sku_id)
+    if conn.dialect.name != "postgresql":
+        return select(*columns).where(here).subquery("staged")
+    # Two statements, one round trip (no parameters: the simple query protocol).
+    conn.exec_driver_sql(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS storenet_hold_units (serial varchar(64), "
+        "location_id integer, sku_id varchar(32)) ON COMMIT DELETE ROWS; "
+        "DELETE FROM storenet_hold_units"
+    )
+    locking = select(*columns).where(here).order_by(serials.c.serial).with_for_update(of=serials)
+    conn.execute(
+        insert(_staged).from_select(["serial", "location_id", "sku_id"], locking.subquery())
+    )
+    conn.exec_driver_sql("ANALYZE storenet_hold_units")
+    return _staged
+
+
+def _groups(conn: Connection, staged) -> dict[tuple[int, str], int]:  # type: ignore[no-untyped-def]
+    """{(location, sku): units} of the `staged` serials."""
+    q = select(staged.c.location_id, staged.c.sku_id, func.count().label("units")).group_by(
+        staged.c.location_id, staged.c.sku_id
     )
     return {(r.location_id, r.sku_id): r.units for r in conn.execute(q)}
 
 
-def _lock_serials_here(conn: Connection, campaign_id: str, where: list[int]) -> None:
-    """PostgreSQL: lock the campaign's serial rows at `where`, in serial order, in one
-    statement that answers a count (the rows stay on the server)."""
-    if conn.dialect.name != "postgresql":
-        return  # SQLite: the writer holds the whole database
-    locking = (
-        select(serials.c.serial)
-        .where(_units_here(campaign_id, where))
-        .order_by(serials.c.serial)
-        .with_for_update(of=serials)
-        .subquery()
-    )
-    conn.execute(select(func.count()).select_from(locking))
-
-
-def _count_delta(conn: Connection, campaign_id: str, where: list[int]) -> Counter:
-    """What moving the campaign's units at `where` into quarantine does to every
-    campaign's kept counts: each unit neither returned nor remedied (those stay in
-    their bucket) goes from not_held to held_in_network at its location."""
+def _count_delta(conn: Connection, staged) -> Counter:  # type: ignore[no-untyped-def]
+    """What moving the `staged` serials (a campaign's units on hand) into quarantine
+    does to every campaign's kept counts: each unit neither returned nor remedied
+    (those stay in their bucket) goes from not_held to held_in_network at its
+    location."""
     listing = recall_units.alias("listing")
     q = (
-        select(listing.c.campaign_id, serials.c.location_id, func.count().label("units"))
-        .join(listing, listing.c.serial == serials.c.serial)
-        .where(
-            _units_here(campaign_id, where),
-            listing.c.returned_at.is_(None),
-            listing.c.remedied_at.is_(None),
-        )
-        .group_by(listing.c.campaign_id, serials.c.location_id)
+        select(listing.c.campaign_id, staged.c.location_id, func.count().label("units"))
+        .join(listing, listing.c.serial == staged.c.serial)
+        .where(listing.c.returned_at.is_(None), listing.c.remedied_at.is_(None))
+        .group_by(listing.c.campaign_id, staged.c.location_id)
     )
     delta: Counter = Counter()
     for r in conn.execute(q):
@@ -111,29 +138,20 @@ def _count_delta(conn: Connection, campaign_id: str, where: list[int]) -> Counte
     return delta
 
 
-def _move_serials(conn: Connection, campaign_id: str, where: list[int], ids: list[int]) -> int:
-    """Record the campaign's serials at `where` as carried by the hold movements `ids`
-    (one per location and SKU) and now in quarantine at their location; answers how
-    many moved."""
+def _move_serials(conn: Connection, staged, ids: list[int]) -> int:  # type: ignore[no-untyped-def]
+    """Record the `staged` serials as carried by the hold movements `ids` (one per
+    location and SKU) and now in quarantine at their location; answers how many
+    moved."""
+    m = movements
     theirs = and_(
-        movements.c.id.in_(ids),
-        movements.c.site_location == serials.c.location_id,
-        movements.c.sku_id == serials.c.sku_id,
+        m.c.id.in_(ids), m.c.site_location == staged.c.location_id, m.c.sku_id == staged.c.sku_id
     )
-    carried = select(movements.c.id, serials.c.serial).join(movements, theirs)
-    conn.execute(
-        insert(movement_serials).from_select(
-            ["movement_id", "serial"], carried.where(_units_here(campaign_id, where))
-        )
-    )
+    carried = select(m.c.id, staged.c.serial).join(m, theirs)
+    conn.execute(insert(movement_serials).from_select(["movement_id", "serial"], carried))
     moved = conn.execute(
         update(serials)
-        .where(_units_here(campaign_id, where))
-        .values(
-            location_id=QUARANTINE,
-            site_location=serials.c.location_id,
-            last_movement_id=select(movements.c.id).where(theirs).scalar_subquery(),
-        )
+        .where(serials.c.serial == staged.c.serial, theirs)
+        .values(location_id=QUARANTINE, site_location=staged.c.location_id, last_movement_id=m.c.id)
     )
     return moved.rowcount
 
@@ -157,21 +175,14 @@ def hold_locations(
     if not _stop_sale(conn, campaign_id) or not where:
         return answer
     plain = plain_skus(conn, campaign_id)
-    locked: dict[tuple[int, str], dict] = {}
-    serials_locked = False
-    while True:
-        # Read, lock the balance rows of the SKUs found, read again: a unit that arrived
-        # meanwhile was committed before our lock, so the second read sees it. Then the
-        # serial rows; a unit sold elsewhere meanwhile has left, the final read says.
-        groups = _groups(conn, campaign_id, where)
-        missing = ({*groups} | {(loc, sku) for loc in where for sku in plain}) - set(locked)
-        if missing:
-            locked |= lock_balances(conn, sorted(missing))
-        elif serials_locked:
-            break
-        else:
-            _lock_serials_here(conn, campaign_id, where)
-            serials_locked = True
+    # Lock the balance rows of the SKUs found, then the serials (PostgreSQL: staged),
+    # and read again: a unit that arrived meanwhile was committed before our locks.
+    found = _found(conn, campaign_id, where)
+    locked = lock_balances(conn, sorted(found | {(loc, sku) for loc in where for sku in plain}))
+    staged = _stage(conn, campaign_id, where)
+    groups = _groups(conn, staged)
+    if set(groups) - set(locked):  # a SKU new here since the first read
+        locked |= lock_balances(conn, sorted(set(groups) - set(locked)))
     when = at or utc_now()
     document = recall_document(campaign_id)
     moves = [
@@ -190,11 +201,11 @@ def hold_locations(
     ]
     if not moves:
         return answer
-    delta = _count_delta(conn, campaign_id, where) if groups else Counter()
+    delta = _count_delta(conn, staged) if groups else Counter()
     posted = post_movements(conn, moves, utc_now())
     if groups:
         serial_ids = posted.ids[: len(groups)]
-        moved = _move_serials(conn, campaign_id, where, serial_ids)
+        moved = _move_serials(conn, staged, serial_ids)
         if moved != sum(groups.values()):  # cannot happen under the locks: refuse loudly
             raise RuntimeError(f"hold moved {moved} serials, expected {sum(groups.values())}")
     add_counts(conn, delta)
