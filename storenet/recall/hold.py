@@ -24,7 +24,7 @@ from storenet.store.engine import reading, unit_of_work
 from storenet.store.schema import balances, recall_campaigns, recall_units, serials
 
 # Units per hold transaction (whole locations): see hold_campaign.
-BATCH_UNITS = 2000
+BATCH_UNITS = 5000
 
 
 def locations_to_hold(conn: Connection, campaign_id: str) -> dict[int, int]:

@@ -207,6 +207,23 @@ def test_a_sale_of_a_held_unit_is_recorded_and_opens_a_recall_discrepancy(stocke
     _ledger_ok(stocked)
 
 
+def test_a_sale_of_a_unit_held_at_another_store_leaves_no_phantom_held_unit(stocked):
+    campaign = _campaign(stocked)
+    hold_campaign(stocked, campaign)
+    assert _balance(stocked, "S2", "PH1")["held"] == 2  # B-1, B-2
+    unit_of_work(
+        stocked,
+        lambda conn: ingest_pos_batch(conn, key="next door", lines=[sale("S3", "PH1", "B-2", "R")]),
+    )
+    assert _where(stocked, "B-2")[0] == 2  # the customer
+    assert _balance(stocked, "S2", "PH1")["held"] == 1  # B-1 only: nothing phantom
+    assert _balance(stocked, "S3", "PH1")["on_hand"] == 0  # not below zero either
+    after = _funnel(stocked, campaign)
+    assert after["held_in_network"] == 6 and after["sold_unreached"] == 2
+    assert after["affected"] == 10
+    _ledger_ok(stocked)
+
+
 def test_a_recall_return_goes_to_quarantine_never_to_sellable_stock(stocked):
     campaign = _campaign(stocked)
     hold_campaign(stocked, campaign)
