@@ -46,11 +46,14 @@ from storenet.ledger.recall_holds import plain_skus
 from storenet.store.clock import utc_now
 from storenet.store.schema import (
     balances,
+    locations,
     movements,
     recall_discrepancies,
     recall_stock,
     recall_units,
     serials,
+    stores,
+    warehouses,
 )
 
 BUCKETS = (
@@ -178,9 +181,11 @@ def funnel_by_store(
         if store is not None and (visible is None or store in visible):
             per[store][bucket] += units
     names = location_names(conn)
+    regions = _regions(conn)
     rows = [
         {
             "location": names.get(loc, str(loc)),
+            "region": regions.get(loc) or "",
             "affected": sum(b.values()),
             **b,
             "overdue": late and b["not_held"] > 0,
@@ -189,6 +194,34 @@ def funnel_by_store(
         if any(b.values())
     ]
     return sorted(rows, key=lambda r: (-r["not_held"], r["location"]))
+
+
+def _regions(conn: Connection) -> dict[int, str | None]:
+    """{location id: region id} of the stores and warehouses."""
+    q = (
+        select(locations.c.id, func.coalesce(stores.c.region_id, warehouses.c.region_id))
+        .outerjoin(stores, stores.c.id == locations.c.store_id)
+        .outerjoin(warehouses, warehouses.c.id == locations.c.warehouse_id)
+    )
+    return {loc: region for loc, region in conn.execute(q)}
+
+
+def funnel_by_region(places: list[dict]) -> list[dict]:
+    """The rows of `funnel_by_store` summed per region (`region`: its id, "" for
+    places with none), with `places` and `overdue` (how many of its places are),
+    largest not_held first, then by region."""
+    per: dict[str, dict] = {}
+    for p in places:
+        r = per.setdefault(
+            p["region"],
+            {"region": p["region"], "places": 0, "overdue": 0, "affected": 0}
+            | dict.fromkeys(BUCKETS, 0),
+        )
+        r["places"] += 1
+        r["overdue"] += 1 if p["overdue"] else 0
+        for name in ("affected", *BUCKETS):
+            r[name] += p[name]
+    return sorted(per.values(), key=lambda r: (-r["not_held"], r["region"]))
 
 
 def progress_by_day(

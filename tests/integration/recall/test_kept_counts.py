@@ -204,3 +204,17 @@ def test_a_campaign_created_and_held_while_sales_race_it_keeps_exact_counts(pg_s
     engine.dispose()
     assert not failures, failures
     assert_kept_figures_match(pg_stocked)
+
+
+def test_the_regions_add_up_their_stores(stocked):
+    from storenet.recall.funnel import funnel_by_region, funnel_by_store
+
+    campaign = _campaign(stocked)
+    hold_campaign(stocked, campaign)
+    with stocked.connect() as conn:
+        places = funnel_by_store(conn, campaign)
+    regions = funnel_by_region(places)
+    assert sum(r["places"] for r in regions) == len(places)
+    for name in ("affected", "held_in_network", "in_transit", "sold_reached"):
+        assert sum(r[name] for r in regions) == sum(p[name] for p in places)
+    assert {r["region"] for r in regions} == {p["region"] for p in places}
