@@ -21,7 +21,18 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, column, func, insert, literal, select, table, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    column,
+    func,
+    insert,
+    literal,
+    select,
+    table,
+    text,
+    update,
+)
 
 from storenet.errors import NotFound
 from storenet.ledger.locations import QUARANTINE
@@ -123,14 +134,26 @@ def _count_delta(conn: Connection, staged) -> Counter:  # type: ignore[no-untype
     """What moving the `staged` serials (a campaign's units on hand) into quarantine
     does to every campaign's kept counts: each unit neither returned nor remedied
     (those stay in their bucket) goes from not_held to held_in_network at its
-    location."""
-    listing = recall_units.alias("listing")
-    q = (
-        select(listing.c.campaign_id, staged.c.location_id, func.count().label("units"))
-        .join(listing, listing.c.serial == staged.c.serial)
-        .where(listing.c.returned_at.is_(None), listing.c.remedied_at.is_(None))
-        .group_by(listing.c.campaign_id, staged.c.location_id)
-    )
+    location, for every campaign listing it."""
+    if staged is _staged:
+        # PostgreSQL: the listings of each staged serial by recall_units' serial index
+        # (a LATERAL the planner may not flatten: OFFSET 0), never a hash of the
+        # million listings of the campaign for every batch.
+        q = text(
+            "SELECT u.campaign_id, st.location_id, count(*) AS units"
+            " FROM storenet_hold_units st CROSS JOIN LATERAL ("
+            "SELECT l.campaign_id FROM recall_units l WHERE l.serial = st.serial"
+            " AND l.returned_at IS NULL AND l.remedied_at IS NULL OFFSET 0) u"
+            " GROUP BY u.campaign_id, st.location_id"
+        )
+    else:
+        listing = recall_units.alias("listing")
+        q = (
+            select(listing.c.campaign_id, staged.c.location_id, func.count().label("units"))
+            .join(listing, listing.c.serial == staged.c.serial)
+            .where(listing.c.returned_at.is_(None), listing.c.remedied_at.is_(None))
+            .group_by(listing.c.campaign_id, staged.c.location_id)
+        )
     delta: Counter = Counter()
     for r in conn.execute(q):
         delta[(r.campaign_id, r.location_id, "not_held")] -= r.units

@@ -299,7 +299,8 @@ def test_the_hold_is_atomic_per_location_and_a_cut_short_hold_finishes_on_rerun(
 
     monkeypatch.setattr(holds, "_move_serials", failing_second)
     with pytest.raises(RuntimeError):
-        hold_campaign(stocked, campaign, batch_units=1)  # one location per transaction
+        # one location per transaction, one at a time
+        hold_campaign(stocked, campaign, batch_units=1, workers=1)
     # The first location is held whole; the second has nothing half-written.
     mid = _funnel(stocked, campaign)
     assert mid["held_in_network"] in (2, 3) and mid["not_held"] == 7 - mid["held_in_network"]
