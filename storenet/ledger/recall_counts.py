@@ -169,6 +169,20 @@ def kept_rows(
     ]
 
 
+def kept_totals(conn: Connection, campaign_id: str, visible: set[int] | None = None) -> dict:
+    """{bucket: units} of the campaign's kept counts, summed by the database; with
+    `visible` (location ids), only those places."""
+    c = recall_counts
+    q = (
+        select(c.c.bucket, func.sum(c.c.units).label("units"))
+        .where(c.c.campaign_id == campaign_id)
+        .group_by(c.c.bucket)
+    )
+    if visible is not None:
+        q = q.where(c.c.location_id.in_(sorted(visible)))
+    return {r.bucket: int(r.units) for r in conn.execute(q)}
+
+
 def add_days(conn: Connection, rows: list[tuple[str, date, int | None, str, int]]) -> None:
     """Add (campaign, UTC day, place, measure, units) to the campaign's day-by-day
     figures (`measure`: held, sold, returned or remedied)."""
