@@ -163,10 +163,7 @@ def kept_rows(
     )
     if visible is not None:
         q = q.where(recall_counts.c.location_id.in_(sorted(visible)))
-    return [
-        (r.bucket, None if r.location_id == NO_PLACE else r.location_id, r.units)
-        for r in conn.execute(q)
-    ]
+    return [(b, None if p == NO_PLACE else p, n) for b, p, n in conn.execute(q).all()]
 
 
 def kept_totals(conn: Connection, campaign_id: str, visible: set[int] | None = None) -> dict:

@@ -216,7 +216,7 @@ def _places(conn: Connection, ids: set[int]) -> dict[int, tuple[str, str | None]
     )
     if len(ids) <= 1000:  # a scoped person's few places; else all, one read
         q = q.where(loc.id.in_(sorted(ids)))
-    return {i: (name, region) for i, name, region in conn.execute(q)}
+    return {i: (name, region) for i, name, region in conn.execute(q).all()}
 
 
 def funnel_by_region(places: list[dict]) -> list[dict]:
