@@ -5,16 +5,14 @@ A campaign (storenet.recall) lists the units it covers (`recall_units`: serials)
 the SKUs it covers whole (`recall_scopes` of kind sku or model). Here, and only here,
 that turns into movements:
 
-- `hold_locations`: every covered unit on hand at some locations moves into quarantine
-  there (kind "hold", document "recall:<campaign>"), serial by serial, and for SKUs
-  without serials every unit on hand by quantity, in the caller's transaction (each
-  location whole or not at all); a unit already in quarantine is not moved again, so a
-  replay moves nothing.
+- the hold of whole locations (`storenet.ledger.recall_location_hold`), with the
+  campaign look-ups and the held-by-quantity rows it shares from here;
 - `quarantine_arrivals`: units that just arrived at a location (a supplier receipt,
   a transfer receipt: units in transit are quarantined on receipt; a customer's
   return) and are covered by a stop-sale campaign move on into quarantine in the same
   transaction, so they are never free stock for anyone else to see.
-- what a POS sale or return of a recalled unit does: `storenet.ledger.recall_sales`.
+- what a POS sale or return of a recalled unit does: `storenet.ledger.recall_sales`;
+- the funnel kept as units move: `storenet.ledger.recall_counts`.
 
 Locks: the balance rows of a location first (sorted), then the serial rows (sorted),
 the order POS ingestion and receipts take them in, so a hold racing a sale queues
