@@ -115,9 +115,11 @@ def add_counts(conn: Connection, delta: Counter[Key] | dict[Key, int]) -> None:
 @contextmanager
 def keeping_counts(conn: Connection, numbers: list[str], *, new_units: bool = False) -> Iterator:
     """Keep the counts of the units `numbers` across the change made inside the
-    block: their states are read before and after, and the difference added. Costs
-    one indexed read when no campaign lists any of them. `new_units`: the block adds
-    units to campaigns (read after even when none was listed before)."""
+    block: their listings are locked (PostgreSQL), their states read before and after,
+    and the difference added. Costs two indexed reads when no campaign lists any.
+    `new_units`: the block adds units to campaigns (read after even when none was
+    listed before)."""
+    _lock_listings(conn, numbers)
     before = unit_states(conn, numbers) if numbers else Counter()
     yield
     if before or (new_units and numbers):
@@ -125,6 +127,24 @@ def keeping_counts(conn: Connection, numbers: list[str], *, new_units: bool = Fa
         delta = Counter(after)
         delta.subtract(before)
         add_counts(conn, delta)
+
+
+def _lock_listings(conn: Connection, numbers: list[str]) -> None:
+    """PostgreSQL: lock the `recall_units` rows of the serials `numbers` (every
+    campaign's), in key order, until the transaction ends, so two changes of one unit
+    (a move and its remedy, say) read its state one after the other, never both from
+    before either. After the balance and serial rows, as every mover takes them."""
+    if conn.dialect.name != "postgresql" or not numbers:
+        return
+    wanted = sorted(set(numbers))
+    for i in range(0, len(wanted), CHUNK):
+        q = (
+            select(recall_units.c.campaign_id)
+            .where(recall_units.c.serial.in_(wanted[i : i + CHUNK]))
+            .order_by(recall_units.c.campaign_id, recall_units.c.serial)
+            .with_for_update()
+        )
+        conn.execute(q).all()
 
 
 def lock_units(conn: Connection, campaign_id: str) -> None:

@@ -218,3 +218,51 @@ def test_the_regions_add_up_their_stores(stocked):
     for name in ("affected", "held_in_network", "in_transit", "sold_reached"):
         assert sum(r[name] for r in regions) == sum(p[name] for p in places)
     assert {r["region"] for r in regions} == {p["region"] for p in places}
+
+
+@pytest.mark.postgres
+def test_remedies_racing_returns_of_the_same_units_keep_exact_counts(pg_stocked):
+    numbers = [f"RM-{i:02d}" for i in range(12)]
+    receive(pg_stocked, "S4", [{"sku": "PH1", "qty": len(numbers), "serials": numbers}])
+    for n in numbers:
+        _pos(pg_stocked, f"sell-{n}", sale("S4", "PH1", n, f"R-{n}", buyer=f"buyer-{n}"))
+    campaign = _campaign(pg_stocked, name="remedy race", scope=[{"kind": "sku", "value": "PH1"}])
+    for n in numbers:
+        for to in ("contacted", "responded", "returned"):
+            unit_of_work(
+                pg_stocked, lambda conn, s=n, t=to: advance_contact(conn, campaign, s, t, "p")
+            )
+    engine = wide_engine(pg_stocked, 4)
+    start = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def remedy() -> None:
+        try:
+            start.wait(timeout=30)
+            for n in numbers:
+                unit_of_work(
+                    engine, lambda conn, s=n: advance_contact(conn, campaign, s, "remedied", "p")
+                )
+        except BaseException as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    def bring_back() -> None:
+        try:
+            start.wait(timeout=30)
+            for n in numbers:
+                line = sale("S4", "PH1", n, f"B-{n}", kind="return")
+                unit_of_work(
+                    engine, lambda conn, s=n, ln=line: ingest_pos_batch(conn, key=s, lines=[ln])
+                )
+        except BaseException as error:  # noqa: BLE001
+            failures.append(error)
+
+    threads = [threading.Thread(target=remedy), threading.Thread(target=bring_back)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    engine.dispose()
+    assert not failures, failures
+    assert _funnel(pg_stocked, campaign)["remedied"] == len(numbers)
+    assert_kept_figures_match(pg_stocked)
