@@ -27,7 +27,7 @@ from storenet.store.schema import balances, recall_campaigns, recall_units, seri
 
 # Units per hold transaction (whole locations), and transactions at a time on
 # PostgreSQL: see hold_campaign.
-BATCH_UNITS = 4000
+BATCH_UNITS = 2000
 WORKERS = 2
 
 
