@@ -5,16 +5,14 @@ A campaign (storenet.recall) lists the units it covers (`recall_units`: serials)
 the SKUs it covers whole (`recall_scopes` of kind sku or model). Here, and only here,
 that turns into movements:
 
-- `hold_locations`: every covered unit on hand at some locations moves into quarantine
-  there (kind "hold", document "recall:<campaign>"), serial by serial, and for SKUs
-  without serials every unit on hand by quantity, in the caller's transaction (each
-  location whole or not at all); a unit already in quarantine is not moved again, so a
-  replay moves nothing.
+- the hold of whole locations (`storenet.ledger.recall_location_hold`), with the
+  campaign look-ups and the held-by-quantity rows it shares from here;
 - `quarantine_arrivals`: units that just arrived at a location (a supplier receipt,
   a transfer receipt: units in transit are quarantined on receipt; a customer's
   return) and are covered by a stop-sale campaign move on into quarantine in the same
   transaction, so they are never free stock for anyone else to see.
-- what a POS sale or return of a recalled unit does: `storenet.ledger.recall_sales`.
+- what a POS sale or return of a recalled unit does: `storenet.ledger.recall_sales`;
+- the funnel kept as units move: `storenet.ledger.recall_counts`.
 
 Locks: the balance rows of a location first (sorted), then the serial rows (sorted),
 the order POS ingestion and receipts take them in, so a hold racing a sale queues
@@ -29,19 +27,18 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, or_, select, update
 
-from storenet.errors import NotFound
 from storenet.ledger.locations import QUARANTINE
 from storenet.ledger.posting import Movement, post_movements
+from storenet.ledger.recall_counts import add_days, keeping_counts
 from storenet.ledger.serials import place_serials
 from storenet.store.bulk import insert_rows, upsert_rows
 from storenet.store.clock import utc_now
-from storenet.store.locks import lock_balances, lock_serials
+from storenet.store.locks import lock_serials
 from storenet.store.schema import (
     recall_campaigns,
     recall_scopes,
     recall_stock,
     recall_units,
-    serials,
     skus,
 )
 
@@ -149,113 +146,7 @@ def plain_skus(conn: Connection, campaign_id: str) -> list[str]:
     return sorted(conn.execute(q).scalars())
 
 
-def _units_at(conn: Connection, campaign_id: str, where: list[int]) -> dict[str, tuple[str, int]]:
-    """{serial: (sku, location)} of the campaign's units the ledger has at the
-    locations `where` now."""
-    q = (
-        select(serials.c.serial, serials.c.sku_id, serials.c.location_id)
-        .join(
-            recall_units,
-            and_(
-                recall_units.c.serial == serials.c.serial,
-                recall_units.c.campaign_id == campaign_id,
-            ),
-        )
-        .where(serials.c.location_id.in_(where))
-    )
-    return {r.serial: (r.sku_id, r.location_id) for r in conn.execute(q)}
-
-
-def hold_location(
-    conn: Connection, campaign_id: str, location_id: int, at: datetime | None = None
-) -> dict:
-    """`hold_locations` for one location."""
-    return hold_locations(conn, campaign_id, [location_id], at)
-
-
-def hold_locations(
-    conn: Connection, campaign_id: str, location_ids: list[int], at: datetime | None = None
-) -> dict:
-    """Move every unit of stop-sale campaign `campaign_id` on hand at the real
-    locations `location_ids` into quarantine there, in the caller's transaction (so
-    each location is held whole or not at all).
-
-    Serial-tracked units move serial by serial (one movement per location and SKU
-    carrying its serials, document "recall:<campaign>"); a SKU without serials that the
-    campaign covers whole moves all its units on hand (reserved ones too: a recall
-    outranks a promise). Units already in quarantine, sold or in transit are not
-    touched, so a second call moves nothing. An advisory, closed or cancelled campaign
-    holds nothing. Answers {"locations", "serials" (units held by serial), "units" (by
-    quantity), "movements"}. NotFound for an unknown campaign.
-    """
-    campaign = conn.execute(
-        select(recall_campaigns.c.severity, recall_campaigns.c.status).where(
-            recall_campaigns.c.id == campaign_id
-        )
-    ).first()
-    if campaign is None:
-        raise NotFound("recall campaign", campaign_id)
-    where = sorted(set(location_ids))
-    answer = {"locations": len(where), "serials": 0, "units": 0, "movements": []}
-    if campaign.severity != STOP_SALE or campaign.status not in ACTIVE or not where:
-        return answer
-    plain = plain_skus(conn, campaign_id)
-    locked: dict[tuple[int, str], dict] = {}
-    while True:
-        # Read, lock the balance rows of the SKUs found, read again: a unit that arrived
-        # meanwhile was committed before our lock, so the second read sees it.
-        found = _units_at(conn, campaign_id, where)
-        wanted = {(loc, sku) for sku, loc in found.values()}
-        wanted |= {(loc, sku) for loc in where for sku in plain}
-        missing = wanted - set(locked)
-        if not missing:
-            break
-        locked |= lock_balances(conn, sorted(missing))
-    rows = lock_serials(conn, list(found))
-    by_key: dict[tuple[int, str], list[str]] = defaultdict(list)
-    for number, row in rows.items():
-        if row["location_id"] in where:
-            by_key[(row["location_id"], row["sku_id"])].append(number)
-    when = at or utc_now()
-    document = recall_document(campaign_id)
-    moves = [
-        Movement(
-            "hold",
-            sku,
-            loc,
-            QUARANTINE,
-            len(numbers),
-            when,
-            site_location=loc,
-            document=document,
-            serials=tuple(sorted(numbers)),
-        )
-        for (loc, sku), numbers in sorted(by_key.items())
-    ]
-    quantities = {
-        (loc, sku): locked[(loc, sku)]["on_hand"]
-        for loc in where
-        for sku in plain
-        if locked[(loc, sku)]["on_hand"] > 0
-    }
-    moves += [
-        Movement("hold", sku, loc, QUARANTINE, n, when, site_location=loc, document=document)
-        for (loc, sku), n in sorted(quantities.items())
-    ]
-    if not moves:
-        return answer
-    posted = post_movements(conn, moves, utc_now())
-    _place_held(conn, moves, posted.ids)
-    for loc in where:
-        held = {sku: n for (at_loc, sku), n in quantities.items() if at_loc == loc}
-        _add_stock(conn, campaign_id, loc, held, "qty_held")
-    answer["serials"] = sum(len(v) for v in by_key.values())
-    answer["units"] = sum(quantities.values())
-    answer["movements"] = posted.ids
-    return answer
-
-
-def _place_held(conn: Connection, moves: list[Movement], ids: list[int]) -> None:
+def place_held(conn: Connection, moves: list[Movement], ids: list[int]) -> None:
     """Record each serial the hold `moves` (posted as `ids`) carried as in quarantine
     at its movement's site."""
     place_serials(
@@ -268,7 +159,7 @@ def _place_held(conn: Connection, moves: list[Movement], ids: list[int]) -> None
     )
 
 
-def _add_stock(
+def add_stock(
     conn: Connection, campaign_id: str, location_id: int, quantities: dict[str, int], column: str
 ) -> None:
     """Add `quantities` ({sku: units}) to `column` of the campaign's recall_stock rows."""
@@ -337,13 +228,14 @@ def quarantine_arrivals(
         elif by_sku.get(a.sku_id):
             quantities[a.sku_id] += a.qty
             owners[a.sku_id] = by_sku[a.sku_id]
-    insert_rows(
-        conn,
-        recall_units,
-        ("campaign_id", "serial", "sku_id", "added_at"),
-        new_units,
-        skip_conflicts=True,
-    )
+    with keeping_counts(conn, [u[1] for u in new_units], new_units=True):
+        insert_rows(
+            conn,
+            recall_units,
+            ("campaign_id", "serial", "sku_id", "added_at"),
+            new_units,
+            skip_conflicts=True,
+        )
     rows = lock_serials(conn, [s for found in held_serials.values() for s in found])
     when = at
     moves = []
@@ -379,22 +271,27 @@ def quarantine_arrivals(
     if not moves:
         return 0
     posted = post_movements(conn, moves, utc_now())
-    _place_held(conn, moves, posted.ids)
+    place_held(conn, moves, posted.ids)
     column = "qty_returned" if returned else "qty_held"
     per_campaign: dict[str, dict[str, int]] = defaultdict(dict)
     for sku, n in quantities.items():
         for campaign_id in owners[sku]:
             per_campaign[campaign_id][sku] = n
     for campaign_id, held in sorted(per_campaign.items()):
-        _add_stock(conn, campaign_id, location_id, held, column)
+        add_stock(conn, campaign_id, location_id, held, column)
     if returned:
-        moved = [s for m in moves for s in m.serials]
-        if moved:
-            conn.execute(
-                update(recall_units)
-                .where(
-                    recall_units.c.serial.in_(sorted(moved)), recall_units.c.returned_at.is_(None)
-                )
-                .values(returned_at=utc_now())
-            )
+        _mark_returned(conn, location_id, [s for m in moves for s in m.serials])
     return sum(m.qty for m in moves)
+
+
+def _mark_returned(conn: Connection, location_id: int, numbers: list[str]) -> None:
+    """Mark the units `numbers`, just returned at `location_id`, returned in every
+    campaign listing them (once), with the kept counts and day figures."""
+    if not numbers:
+        return
+    fresh = and_(recall_units.c.serial.in_(sorted(numbers)), recall_units.c.returned_at.is_(None))
+    now = utc_now()
+    marked = conn.execute(select(recall_units.c.campaign_id).where(fresh)).scalars().all()
+    with keeping_counts(conn, numbers):
+        conn.execute(update(recall_units).where(fresh).values(returned_at=now))
+    add_days(conn, [(c, now.date(), location_id, "returned", 1) for c in marked])

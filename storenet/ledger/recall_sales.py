@@ -2,8 +2,9 @@
 storenet.recall's).
 
 A sale of a recalled unit is still recorded: the counter is never refused (DESIGN
-principle 2). A unit a stop-sale campaign holds at the very store selling it first
-comes out of quarantine there (`before_sales`), so the sale leaves the balances true;
+principle 2). A unit a campaign holds in quarantine first comes out of it to the
+store selling it (`before_sales`; held there, or at another store), so the sale
+leaves the balances true;
 afterwards (`after_sales`) the sale opens a recall discrepancy and puts the buyer, when
 known, on the campaign's contact list, and a returned recalled unit goes on into
 quarantine (`storenet.ledger.recall_holds.quarantine_arrivals`), never into sellable
@@ -20,6 +21,7 @@ from sqlalchemy import Connection, select
 
 from storenet.ledger.locations import QUARANTINE
 from storenet.ledger.posting import Movement, post_movements
+from storenet.ledger.recall_counts import add_days
 from storenet.ledger.recall_holds import (
     STOP_SALE,
     Arrival,
@@ -32,38 +34,50 @@ from storenet.ledger.serials import place_serials
 from storenet.store.bulk import insert_rows
 from storenet.store.clock import utc_now
 from storenet.store.locks import lock_balances, lock_serials
-from storenet.store.schema import recall_campaigns, recall_contacts, recall_discrepancies
+from storenet.store.schema import recall_campaigns, recall_contacts, recall_discrepancies, serials
 
 
 def before_sales(
     conn: Connection, sold: list[tuple[int, str, str]], keys: list[tuple[int, str]]
 ) -> int:
     """Before a POS batch posts: take each sold serial that a campaign holds in
-    quarantine at the very store selling it out of quarantine (kind "release",
-    document "recall:sale"), so the sale that follows leaves the balances true.
+    quarantine out of quarantine (kind "release", document "recall:sale") to the
+    store selling it, so the sale that follows leaves the balances true: held where
+    it was held (at the selling store, or at another: the till's truth beats the
+    ledger's belief, and no held unit is left counted where it is not).
 
     `sold` are (store location, sku, serial) of the batch's sale lines, `keys` every
-    (location, sku) the batch will touch: they are locked first, in sorted order, as
-    the batch's own posting would, then the serial rows. Answers how many units it
-    released; costs one indexed read when no sold serial is recalled.
+    (location, sku) the batch will touch: they are locked first, with those of the
+    stores holding the units, in sorted order, as the batch's own posting would, then
+    the serial rows. Answers how many units it released; costs one indexed read when
+    no sold serial is recalled.
     """
     listed = campaigns_of_serials(conn, [s for _, _, s in sold]) if sold else {}
     if not listed:
         return 0
-    lock_balances(conn, sorted(set(keys)))
+    seen = conn.execute(
+        select(serials.c.sku_id, serials.c.site_location).where(
+            serials.c.serial.in_(sorted(listed)), serials.c.location_id == QUARANTINE
+        )
+    ).all()
+    holding = {(r.site_location, r.sku_id) for r in seen if r.site_location is not None}
+    locked = lock_balances(conn, sorted(set(keys) | holding))
     rows = lock_serials(conn, list(listed))
-    out: dict[tuple[int, str], list[str]] = defaultdict(list)
+    out: dict[tuple[int, int, str], list[str]] = defaultdict(list)
     for location, sku, number in sold:
         row = rows.get(number)
         if (
             row is not None
             and row["location_id"] == QUARANTINE
-            and row["site_location"] == location
+            and row["site_location"] is not None
             and row["sku_id"] == sku
         ):
-            out[(location, sku)].append(number)
+            out[(row["site_location"], location, sku)].append(number)
     if not out:
         return 0
+    late = {(site, sku) for site, _, sku in out} - set(locked)
+    if late:  # held there since our first read: rare, and those rows are free now
+        lock_balances(conn, sorted(late))
     now = utc_now()
     moves = [
         Movement(
@@ -73,11 +87,11 @@ def before_sales(
             location,
             len(numbers),
             now,
-            site_location=location,
+            site_location=site,
             document="recall:sale",
             serials=tuple(sorted(numbers)),
         )
-        for (location, sku), numbers in sorted(out.items())
+        for (site, location, sku), numbers in sorted(out.items())
     ]
     posted = post_movements(conn, moves, now)
     place_serials(
@@ -139,6 +153,8 @@ def after_sales(conn: Connection, facts: list[SaleFact]) -> int:
         [(*i, now) for i in issues],
         skip_conflicts=True,
     )
+    # The sale movements are this batch's own, so none of these rows existed before.
+    add_days(conn, [(i[0], now.date(), i[4], "sold", i[5]) for i in issues])
     insert_rows(
         conn,
         recall_contacts,

@@ -12,8 +12,9 @@ from collections.abc import Callable
 import polars as pl
 from sqlalchemy import Connection, select
 
+from storenet.ledger.recall_counts import count_campaign, keeping_counts
 from storenet.store.bulk import in_key_order, insert_frame, upsert_rows
-from storenet.store.schema import movement_serials, movements, serials
+from storenet.store.schema import movement_serials, movements, recall_units, serials
 
 
 def place_serials(
@@ -24,10 +25,18 @@ def place_serials(
 
     Creates unknown serials, moves known ones; sorted by serial so concurrent writers
     lock in the same order. A NULL buyer keeps the buyer already recorded. Many
-    placements at once (an opening import's millions) go in bulk.
+    placements at once (an opening import's millions) go in bulk. A recall campaign's
+    kept counts of the units moved change with them (storenet.ledger.recall_counts).
     """
     if not placements:
         return
+    with keeping_counts(conn, [p[0] for p in placements]):
+        _upsert_placements(conn, placements)
+
+
+def _upsert_placements(
+    conn: Connection, placements: list[tuple[str, str, int, int | None, int, str | None]]
+) -> None:
     upsert_rows(
         conn,
         serials,
@@ -64,6 +73,11 @@ def place_new_serials(
         ),
         progress,
     )
+    # A campaign may list serials the ledger had not received yet: they were counted
+    # unlocated, so recount the campaigns (rare: an opening import after a recall).
+    if conn.execute(select(recall_units.c.campaign_id).limit(1)).first() is not None:
+        for campaign_id in conn.execute(select(recall_units.c.campaign_id).distinct()).scalars():
+            count_campaign(conn, campaign_id)
 
 
 def serial_history(conn: Connection, serial: str) -> list[dict]:

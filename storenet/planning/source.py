@@ -171,21 +171,38 @@ def _balance_rows(conn: Connection) -> pl.DataFrame:
 
 
 def _recalled_in_transit(conn: Connection) -> pl.DataFrame:
-    """Serial-tracked units on their way to a store that an active stop-sale campaign
-    lists, per (store, SKU): they will be quarantined on receipt (the recall's
-    receipt hook), so no store can count on them."""
-    return read_frame(
+    """Units on their way to a store that an active stop-sale campaign covers, per
+    (store, SKU): serial-tracked units it lists, and every unit in transit of a SKU
+    without serials it covers whole (by SKU or model). They will be quarantined on
+    receipt (the recall's receipt hook), so no store can count on them."""
+    active = (
+        f"c.severity = '{STOP_SALE}'"
+        f" AND c.status IN ({', '.join(repr(status) for status in ACTIVE)})"
+    )
+    types = {"store_id": pl.String, "sku_id": pl.String, "recalled": pl.Int64}
+    by_serial = read_frame(
         conn,
         "SELECT l.store_id, s.sku_id, COUNT(DISTINCT s.serial) FROM serials s"
         " JOIN recall_units u ON u.serial = s.serial"
         " JOIN recall_campaigns c ON c.id = u.campaign_id"
         " JOIN locations l ON l.id = s.site_location"
-        f" WHERE s.location_id = {TRANSIT} AND l.store_id IS NOT NULL"
-        f" AND c.severity = '{STOP_SALE}'"
-        f" AND c.status IN ({', '.join(repr(status) for status in ACTIVE)})"
+        f" WHERE s.location_id = {TRANSIT} AND l.store_id IS NOT NULL AND {active}"
         " GROUP BY l.store_id, s.sku_id",
-        {"store_id": pl.String, "sku_id": pl.String, "recalled": pl.Int64},
+        types,
     )
+    by_quantity = read_frame(
+        conn,
+        "SELECT DISTINCT l.store_id, b.sku_id, b.in_transit FROM balances b"
+        " JOIN locations l ON l.id = b.location_id"
+        " JOIN skus k ON k.id = b.sku_id"
+        " JOIN recall_scopes sc ON (sc.kind = 'sku' AND sc.value = k.id)"
+        " OR (sc.kind = 'model' AND sc.value = k.model)"
+        " JOIN recall_campaigns c ON c.id = sc.campaign_id"
+        " WHERE b.in_transit > 0 AND l.store_id IS NOT NULL AND NOT k.serial_tracked"
+        f" AND {active}",
+        types,
+    )
+    return pl.concat([by_serial, by_quantity])
 
 
 def _all_balances(conn: Connection) -> pl.DataFrame:

@@ -4,8 +4,9 @@ A campaign's name is its idempotency key: creating a name that exists answers th
 campaign and changes nothing (no second audit entry, its scope untouched), whatever
 else the second request says. Creation writes the campaign, its scope rows, the units
 they cover, the buyers already known (sold units with a warranty-registration
-reference become contacts), its first transition and one audit entry, all in the
-caller's transaction. The hold is `storenet.recall.hold`'s, one location at a time.
+reference become contacts), its first transition, its kept funnel counts
+(storenet.ledger.recall_counts) and one audit entry, all in the caller's transaction.
+The hold is `storenet.recall.hold`'s, whole locations per transaction.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import Connection, DateTime, insert, literal, select
 from storenet.audit.chain import record
 from storenet.errors import NotFound, Problem, Refused
 from storenet.ledger.locations import CUSTOMER
+from storenet.ledger.recall_counts import count_campaign, lock_units
 from storenet.recall import scope as scoping
 from storenet.recall.status import transitions
 from storenet.store.bulk import analyze
@@ -120,6 +122,9 @@ def create_campaign(
         # location: planned for an empty recall_units table (autovacuum may be off,
         # or not have run yet) each one reads the whole campaign.
         analyze(conn, [recall_units.name])
+    # The funnel is kept as units move from here on: start it from where they are now.
+    lock_units(conn, campaign_id)
+    count_campaign(conn, campaign_id)
     record(
         conn,
         by,

@@ -27,10 +27,11 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
+from storenet import errors
 from storenet.audit.chain import record
 from storenet.errors import NotFound, Problem, Refused
+from storenet.ledger.recall_counts import add_days, keeping_counts, unit_states
 from storenet.recall.sinks import Sink
-from storenet.recall.status import StatusConflict
 from storenet.store.bulk import insert_rows
 from storenet.store.clock import utc_now
 from storenet.store.engine import unit_of_work
@@ -44,6 +45,24 @@ from storenet.store.schema import (
 )
 
 STEPS = ("to_contact", "contacted", "responded", "returned", "remedied", "closed")
+
+
+class ContactConflict(errors.StatusConflict):
+    """A contact is not in the status a step can start from (a step skipped, or a
+    concurrent change won). Nothing was written. Edges answer 409."""
+
+    document = "recall contact"
+    needs = {f"contact {to}": (STEPS[i - 1],) for i, to in enumerate(STEPS) if i}
+
+
+def _place(conn: Connection, campaign_id: str, serial: str) -> int | None:
+    """The unit's place as the campaign's kept counts have it (its store)."""
+    for campaign, place, _ in unit_states(conn, [serial]):
+        if campaign == campaign_id:
+            return place
+    return None
+
+
 SYSTEM = "system:outbox"
 
 
@@ -114,7 +133,7 @@ def queue_notifications(conn: Connection, campaign_id: str, by: str, retry: bool
 
 def advance_contact(conn: Connection, campaign_id: str, serial: str, to: str, by: str) -> dict:
     """Move contact (`campaign_id`, `serial`) one step to `to` as `by`, with a dated
-    event; reaching `remedied` marks the unit remedied. StatusConflict for a step
+    event; reaching `remedied` marks the unit remedied. ContactConflict for a step
     skipped or taken already; Refused for an unknown status; NotFound."""
     if to not in STEPS:
         raise Refused([Problem("status", f"must be one of {', '.join(STEPS)}", value=to)])
@@ -126,7 +145,7 @@ def advance_contact(conn: Connection, campaign_id: str, serial: str, to: str, by
     if row is None:
         raise NotFound("recall contact", f"{campaign_id}:{serial}")
     if STEPS.index(to) != STEPS.index(row.status) + 1:
-        raise StatusConflict(f"{campaign_id}:{serial}", row.status, f"contact {to}")
+        raise ContactConflict(f"{campaign_id}:{serial}", row.status, f"contact {to}")
     now = utc_now()
     conn.execute(
         update(recall_contacts)
@@ -144,11 +163,14 @@ def advance_contact(conn: Connection, campaign_id: str, serial: str, to: str, by
         )
     )
     if to == "remedied":
-        conn.execute(
-            update(recall_units)
-            .where(recall_units.c.campaign_id == campaign_id, recall_units.c.serial == serial)
-            .values(remedied_at=now)
-        )
+        with keeping_counts(conn, [serial]):
+            conn.execute(
+                update(recall_units)
+                .where(recall_units.c.campaign_id == campaign_id, recall_units.c.serial == serial)
+                .values(remedied_at=now)
+            )
+        place = _place(conn, campaign_id, serial)
+        add_days(conn, [(campaign_id, now.date(), place, "remedied", 1)])
     return {"campaign": campaign_id, "serial": serial, "status": to}
 
 

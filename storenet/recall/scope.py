@@ -161,10 +161,12 @@ def _ignore_twins(conn: Connection) -> tuple[str, str]:
     return "INSERT OR IGNORE INTO", ""
 
 
-def _insert_units(conn: Connection, select_sql: str, params: dict) -> int:
+def _insert_units(conn: Connection, select_sql: str, params: dict, twins: bool = True) -> int:
     """Insert the (campaign_id, serial, sku_id, added_at) rows `select_sql` selects,
-    skipping units listed already; answers how many were new."""
-    head, tail = _ignore_twins(conn)
+    skipping units listed already; answers how many were new. `twins=False`: the
+    campaign lists no unit yet and `select_sql` selects each serial once, so there is
+    nothing to skip (a plain insert: cheaper per row at a million)."""
+    head, tail = _ignore_twins(conn) if twins else ("INSERT INTO", "")
     sql = f"{head} recall_units (campaign_id, serial, sku_id, added_at) {select_sql} {tail}"
     stmt = text(sql).bindparams(bindparam("now", type_=DateTime()))
     return conn.execute(stmt, params).rowcount or 0
@@ -175,18 +177,23 @@ def resolve_rows(conn: Connection, campaign_id: str, rows: list[dict], now: date
     ones; SKUs without serials are held by quantity and list none), then narrow them
     to the date window, if any. Set-based SQL: no loop over units in Python."""
     base = {"c": campaign_id, "now": now}
+    listed = select(recall_units.c.serial).where(recall_units.c.campaign_id == campaign_id)
+    twins = conn.execute(listed.limit(1)).first() is not None
     for row in rows:
         kind, value, value_to = row["kind"], row["value"], row["value_to"]
         params = {**base, "v": value, "v2": value_to}
         pick = "SELECT :c, s.serial, s.sku_id, :now FROM serials s "
         if kind == "sku":
-            units = _insert_units(conn, pick + "WHERE s.sku_id = :v", params)
+            units = _insert_units(conn, pick + "WHERE s.sku_id = :v", params, twins)
         elif kind == "model":
             units = _insert_units(
-                conn, pick + "WHERE s.sku_id IN (SELECT id FROM skus WHERE model = :v)", params
+                conn,
+                pick + "WHERE s.sku_id IN (SELECT id FROM skus WHERE model = :v)",
+                params,
+                twins,
             )
         elif kind == "serial_range":
-            units = _insert_units(conn, pick + "WHERE s.serial BETWEEN :v AND :v2", params)
+            units = _insert_units(conn, pick + "WHERE s.serial BETWEEN :v AND :v2", params, twins)
         elif kind in ("receipt", "po_line"):
             document, sku = value, None
             if kind == "po_line":
@@ -202,6 +209,7 @@ def resolve_rows(conn: Connection, campaign_id: str, rows: list[dict], now: date
             )
         else:
             units = 0
+        twins = twins or units > 0
         conn.execute(
             recall_scopes.insert().values(
                 campaign_id=campaign_id, kind=kind, value=value, value_to=value_to, units=units

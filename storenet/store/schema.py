@@ -1015,6 +1015,33 @@ recall_discrepancies = Table(
     UniqueConstraint("campaign_id", "movement_id", "serial"),
 )
 
+# A campaign's funnel kept as its serial-tracked units move (storenet.ledger.
+# recall_counts): units per (campaign, place, bucket), changed by the same transactions
+# that move the units (the hold, receipts, sales, returns, transfers, remedies), so the
+# campaign page reads these rows instead of grouping its million units. `location_id`
+# is the unit's store or warehouse (0: none, for units written off or never received).
+recall_counts = Table(
+    "recall_counts",
+    metadata,
+    Column("campaign_id", ForeignKey("recall_campaigns.id"), primary_key=True),
+    Column("location_id", Integer, primary_key=True),
+    Column("bucket", String(16), primary_key=True),
+    Column("units", BigInteger, nullable=False, server_default="0"),
+)
+
+# A campaign day by day, kept as it happens: units its hold moved (`held`), sold during
+# the stop-sale (`sold`), returned and remedied, per UTC day and place (the hold's site,
+# the selling store, the unit's store when returned or remedied).
+recall_days = Table(
+    "recall_days",
+    metadata,
+    Column("campaign_id", ForeignKey("recall_campaigns.id"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("location_id", Integer, primary_key=True),
+    Column("measure", String(12), primary_key=True),
+    Column("units", BigInteger, nullable=False, server_default="0"),
+)
+
 APPEND_ONLY_TABLES = ("movements", "movement_serials", "reservations")
 
 

@@ -1,5 +1,6 @@
 """The console's recall pages: the campaigns, one campaign (its funnel, a chart of its
-progress by day, its stores, most units still not held first, overdue ones flagged),
+progress by day, its regions and its stores, most units still not held first, overdue
+ones flagged),
 and the serial look-up the counter uses ("recalled, stop sale").
 
 Read-only: campaigns are created and changed on the command line and over the API,
@@ -16,7 +17,7 @@ from starlette.responses import Response
 
 from storenet.http.service import ServiceDep
 from storenet.recall import actions
-from storenet.recall.funnel import BUCKETS
+from storenet.recall.funnel import BUCKETS, funnel_by_region
 from storenet.web.charts import line_chart
 from storenet.web.layout import PREFIX, Offset, Viewer, chart_json, render
 
@@ -90,6 +91,7 @@ def recall_page(
         doc=doc,
         funnel=doc["funnel"],
         buckets=BUCKETS,
+        regions=funnel_by_region(places),
         places=places[:STORES_SHOWN],
         more_places=max(len(places) - STORES_SHOWN, 0),
         overdue=sum(1 for p in places if p["overdue"]),

@@ -207,6 +207,23 @@ def test_a_sale_of_a_held_unit_is_recorded_and_opens_a_recall_discrepancy(stocke
     _ledger_ok(stocked)
 
 
+def test_a_sale_of_a_unit_held_at_another_store_leaves_no_phantom_held_unit(stocked):
+    campaign = _campaign(stocked)
+    hold_campaign(stocked, campaign)
+    assert _balance(stocked, "S2", "PH1")["held"] == 2  # B-1, B-2
+    unit_of_work(
+        stocked,
+        lambda conn: ingest_pos_batch(conn, key="next door", lines=[sale("S3", "PH1", "B-2", "R")]),
+    )
+    assert _where(stocked, "B-2")[0] == 2  # the customer
+    assert _balance(stocked, "S2", "PH1")["held"] == 1  # B-1 only: nothing phantom
+    assert _balance(stocked, "S3", "PH1")["on_hand"] == 0  # not below zero either
+    after = _funnel(stocked, campaign)
+    assert after["held_in_network"] == 6 and after["sold_unreached"] == 2
+    assert after["affected"] == 10
+    _ledger_ok(stocked)
+
+
 def test_a_recall_return_goes_to_quarantine_never_to_sellable_stock(stocked):
     campaign = _campaign(stocked)
     hold_campaign(stocked, campaign)
@@ -268,26 +285,27 @@ def test_hold_movements_carry_the_campaign(stocked):
 def test_the_hold_is_atomic_per_location_and_a_cut_short_hold_finishes_on_rerun(
     stocked, monkeypatch
 ):
-    import storenet.ledger.recall_holds as holds
+    import storenet.ledger.recall_location_hold as holds
 
     campaign = _campaign(stocked)
-    real = holds._place_held
+    real = holds._move_serials
     calls = []
 
-    def failing_second(conn, moves, ids):  # type: ignore[no-untyped-def]
-        calls.append(moves)
+    def failing_second(conn, *args):  # type: ignore[no-untyped-def]
+        calls.append(args)
         if len(calls) == 2:
             raise RuntimeError("the process died here")
-        real(conn, moves, ids)
+        return real(conn, *args)
 
-    monkeypatch.setattr(holds, "_place_held", failing_second)
+    monkeypatch.setattr(holds, "_move_serials", failing_second)
     with pytest.raises(RuntimeError):
-        hold_campaign(stocked, campaign, batch_units=1)  # one location per transaction
+        # one location per transaction, one at a time
+        hold_campaign(stocked, campaign, batch_units=1, workers=1)
     # The first location is held whole; the second has nothing half-written.
     mid = _funnel(stocked, campaign)
     assert mid["held_in_network"] in (2, 3) and mid["not_held"] == 7 - mid["held_in_network"]
     _ledger_ok(stocked)
-    monkeypatch.setattr(holds, "_place_held", real)
+    monkeypatch.setattr(holds, "_move_serials", real)
     hold_campaign(stocked, campaign)
     assert {k: _funnel(stocked, campaign)[k] for k in HAND_COUNT} == HAND_COUNT
     _ledger_ok(stocked)

@@ -22,6 +22,7 @@ from storenet.recall.hold import hold_campaign
 from storenet.sales.ingest import ingest_pos_batch
 from storenet.store.engine import unit_of_work
 from storenet.store.schema import recall_contacts, recall_discrepancies, serials
+from tests.integration.recall.recall_support import assert_kept_figures_match
 from tests.integration.reliability.helpers import receive, wide_engine
 
 pytestmark = pytest.mark.postgres
@@ -129,6 +130,7 @@ def test_a_hold_racing_sales_and_a_shipment_counts_every_unit_once(pg_network, b
     assert not errors, errors
     # The hold ran once alongside; a second pass finds nothing left to hold.
     assert hold_campaign(pg_network, campaign)["serials"] == 0
+    assert_kept_figures_match(pg_network)  # the kept funnel followed every unit
 
     with pg_network.connect() as conn:
         where = dict(conn.execute(select(serials.c.serial, serials.c.location_id)).all())

@@ -15,9 +15,13 @@ from sqlalchemy import select
 import storenet.recall.outbox as outbox
 from storenet.recall.campaigns import create_campaign
 from storenet.recall.funnel import funnel
-from storenet.recall.outbox import advance_contact, deliver_pending, queue_notifications
+from storenet.recall.outbox import (
+    ContactConflict,
+    advance_contact,
+    deliver_pending,
+    queue_notifications,
+)
 from storenet.recall.sinks import FileSink, SinkFailed, WebhookSink
-from storenet.recall.status import StatusConflict
 from storenet.sales.ingest import ingest_pos_batch
 from storenet.store.engine import unit_of_work
 from storenet.store.schema import recall_contact_events, recall_contacts, recall_outbox
@@ -173,7 +177,7 @@ def test_contacts_move_one_step_at_a_time_and_remedied_shows_in_the_funnel(stock
             stocked, lambda conn: advance_contact(conn, campaign, "A-3", to, "planner")
         )
 
-    with pytest.raises(StatusConflict):
+    with pytest.raises(ContactConflict, match="recall contact"):
         step("remedied")
     for to in ("responded", "returned", "remedied"):
         step(to)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from storenet.ledger.transfers import create_transfer, ship_transfer
 from storenet.planning.source import network_from_db, stock_from_db
 from storenet.recall.campaigns import create_campaign
 from storenet.recall.hold import hold_campaign
@@ -73,3 +74,44 @@ def test_recalled_units_on_their_way_to_a_store_are_not_counted_as_coming(stocke
     # then: under a stop-sale it will be quarantined on receipt: not coming for S2
     _, after = _stock(stocked)
     assert after.in_transit[s2_ph1].tolist() == [0]
+
+
+def test_units_without_serials_on_their_way_under_a_stop_sale_are_not_counted_as_coming(
+    stocked,
+):
+    # given: 4 units of K1 (no serials) shipped from WE to S3 and still in transit
+    def ship(conn):  # type: ignore[no-untyped-def]
+        create_transfer(
+            conn,
+            key="t-k1",
+            transfer_id="T-K1",
+            source="WE",
+            destination="S3",
+            lines=[{"sku": "K1", "qty": 4}],
+        )
+        ship_transfer(conn, key="t-k1-ship", transfer_id="T-K1")
+
+    unit_of_work(stocked, ship)
+    network, before = _stock(stocked)
+    s3_k1 = network.pair_of_ids(pl.Series(["S3"]), pl.Series(["K1"]))
+    assert before.in_transit[s3_k1].tolist() == [4]
+    # when: an advisory campaign covers K1 they still come; a stop-sale quarantines them
+    for name, severity in (("advice", "advisory"), ("stop", "stop_sale")):
+        unit_of_work(
+            stocked,
+            lambda conn, n=name, sev=severity: create_campaign(
+                conn,
+                name=n,
+                reason="r",
+                severity=sev,
+                remedy="repair",
+                by="planner",
+                scope=[{"kind": "sku", "value": "K1"}],
+            ),
+        )
+        if severity == "advisory":
+            _, advised = _stock(stocked)
+            assert advised.in_transit[s3_k1].tolist() == [4]
+    # then: under the stop-sale they will be quarantined on receipt: not coming for S3
+    _, after = _stock(stocked)
+    assert after.in_transit[s3_k1].tolist() == [0]

@@ -60,6 +60,7 @@ def test_the_recall_pages_show_the_campaign_scoped_per_role(console):
         assert page.status_code == 200
         assert 'data-bucket="held_in_network"' in page.text and "recall-progress" in page.text
         assert 'id="recall-places"' in page.text
+        assert 'id="recall-regions"' in page.text and "data-region=" in page.text
         looked = planner.get("/console/recalls/serial", params={"serial": seeded["serial"]})
         assert "recalled, stop sale" in looked.text
         never = planner.get("/console/recalls/serial", params={"serial": "NEVER-SEEN"})
