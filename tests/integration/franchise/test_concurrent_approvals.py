@@ -1,0 +1,77 @@
+"""Two approvals of one reward at once on PostgreSQL (RELIABILITY item 21): the row
+lock lets one win; the other waits, sees "approved" and gets a RewardConflict (409);
+both attempts are audited (the winner's change, the loser's refusal)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+
+from sqlalchemy import select
+
+from storenet.franchise.reward_states import (
+    RewardConflict,
+    approve_reward,
+    transition_audited,
+    transitions,
+)
+from storenet.franchise.rewards import close_period
+from storenet.store.engine import unit_of_work
+from storenet.store.schema import audit_log
+from tests.integration.franchise.conftest import TZ, local, program, sell
+from tests.support import seed_small_network
+
+RID = "RW-P1-2026-11-F1"
+
+
+def test_two_concurrent_approvals_one_wins_the_other_conflicts_both_audited(pg_engine):
+    seed_small_network(pg_engine)
+    sell(pg_engine, "S2", "K1", 1, 100_000, local(2026, 11, 3))
+    program(
+        pg_engine, tiers=[{"threshold": "0", "payout": "fixed", "amount": "10.00"}], basis="sales"
+    )
+    unit_of_work(
+        pg_engine, lambda c: close_period(c, "P1", "2026-11", TZ, "prep", date(2026, 12, 1))
+    )
+    held = threading.Event()
+    ended: dict[str, object] = {}
+
+    def slow_approve(conn):  # type: ignore[no-untyped-def]
+        done = approve_reward(conn, RID, "anna")
+        held.set()
+        time.sleep(0.5)  # bob waits on the row lock meanwhile
+        return done
+
+    def first() -> None:
+        ended["anna"] = transition_audited(pg_engine, "approve", RID, "anna", slow_approve)
+
+    def second() -> None:
+        held.wait(10)
+        try:
+            ended["bob"] = transition_audited(
+                pg_engine, "approve", RID, "bob", lambda c: approve_reward(c, RID, "bob")
+            )
+        except RewardConflict as error:
+            ended["bob"] = error
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert ended["anna"]["status"] == "approved"
+    assert isinstance(ended["bob"], RewardConflict)
+    assert "reward RW-P1-2026-11-F1 is approved" in str(ended["bob"])
+    with pg_engine.connect() as conn:
+        moves = [m["to_status"] for m in transitions(conn, RID)]
+        audits = conn.execute(
+            select(audit_log.c.action, audit_log.c.actor)
+            .where(audit_log.c.target == f"reward:{RID}")
+            .order_by(audit_log.c.seq)
+        ).all()
+    assert moves == ["owed", "approved"]
+    assert [tuple(a) for a in audits] == [
+        ("reward.approve", "anna"),
+        ("reward.approve.refused", "bob"),
+    ]
