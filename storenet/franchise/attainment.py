@@ -65,40 +65,77 @@ def net_sales(
     by_category: bool = False,
 ) -> list[NetDay]:
     """POS sales and returns per day (market days in `tz`, `first`..`last` inclusive),
-    store, owner at the time of sale and (when `by_category`) SKU category. One query
-    per day over the `sold_at` index."""
+    store, owner at the time of sale and (when `by_category`) SKU category.
+
+    One query per day over the `sold_at` index, grouped by store; each store's owner
+    comes from `store_owners` read once. A store that changed hands during a day is
+    asked again for that day with the owner joined line by line (rare), so every line
+    counts for the owner of its store when it was sold."""
     s, o = sale_lines, store_owners
     sold = s.c.kind == "sale"
-    zero = 0
     cat = skus.c.category if by_category else literal("")
-    cols = [
-        s.c.store_id,
-        o.c.franchisee_id,
-        cat.label("category"),
-        f.sum(_if(sold, s.c.qty, zero)),
-        f.sum(_if(sold, zero, s.c.qty)),
-        f.sum(_if(sold, s.c.qty * s.c.unit_price_cents, zero)),
-        f.sum(_if(sold, zero, s.c.qty * s.c.unit_price_cents)),
+    sums = [
+        f.sum(_if(sold, s.c.qty, 0)),
+        f.sum(_if(sold, 0, s.c.qty)),
+        f.sum(_if(sold, s.c.qty * s.c.unit_price_cents, 0)),
+        f.sum(_if(sold, 0, s.c.qty * s.c.unit_price_cents)),
     ]
+    base = s.outerjoin(skus, skus.c.id == s.c.sku_id) if by_category else s
+    cond = [s.c.sold_at >= bindparam("start"), s.c.sold_at < bindparam("end")]
+    if stores_only is not None:
+        cond.append(s.c.store_id.in_(sorted(stores_only)))
+    groups = [s.c.store_id] + ([skus.c.category] if by_category else [])
+    per_store = (
+        select(s.c.store_id, cat.label("category"), *sums)
+        .select_from(base)
+        .where(*cond)
+        .group_by(*groups)
+    )
     owner = and_(
         o.c.store_id == s.c.store_id,
         o.c.valid_from <= s.c.sold_at,
         or_(o.c.valid_to.is_(None), o.c.valid_to > s.c.sold_at),
     )
-    joined = s.outerjoin(o, owner)
-    if by_category:
-        joined = joined.outerjoin(skus, skus.c.id == s.c.sku_id)
-    cond = [s.c.sold_at >= bindparam("start"), s.c.sold_at < bindparam("end")]
-    if stores_only is not None:
-        cond.append(s.c.store_id.in_(sorted(stores_only)))
-    groups = [s.c.store_id, o.c.franchisee_id] + ([skus.c.category] if by_category else [])
-    q = select(*cols).select_from(joined).where(*cond).group_by(*groups)
+    split_q = (
+        select(s.c.store_id, cat.label("category"), o.c.franchisee_id, *sums)
+        .select_from(base.outerjoin(o, owner))
+        .where(*cond[:2], s.c.store_id.in_(bindparam("split", expanding=True)))
+        .group_by(*groups, o.c.franchisee_id)
+    )
+    first_start, _ = day_window(first, tz)
+    _, last_end = day_window(last, tz)
+    spans: dict[str, list[tuple]] = defaultdict(list)
+    for r in conn.execute(
+        select(o.c.store_id, o.c.franchisee_id, o.c.valid_from, o.c.valid_to).where(
+            o.c.valid_from < last_end, or_(o.c.valid_to.is_(None), o.c.valid_to > first_start)
+        )
+    ):
+        spans[r.store_id].append((r.valid_from, r.valid_to, r.franchisee_id))
     out: list[NetDay] = []
     day = first
     while day <= last:
         start, end = day_window(day, tz)
-        for r in conn.execute(q, {"start": start, "end": end}):
-            out.append(NetDay(day, r[0], r[1], r[2] or "", *(int(v or 0) for v in r[3:])))
+        owners: dict[str, str | None] = {}
+        split: set[str] = set()
+        for store, rows in spans.items():
+            inside = [x for x in rows if x[0] < end and (x[1] is None or x[1] > start)]
+            if (
+                len(inside) == 1
+                and inside[0][0] <= start
+                and (inside[0][1] is None or inside[0][1] >= end)
+            ):
+                owners[store] = inside[0][2]
+            elif inside and (stores_only is None or store in stores_only):
+                split.add(store)
+        for r in conn.execute(per_store, {"start": start, "end": end}):
+            if r[0] in split:
+                continue
+            vals = (int(v or 0) for v in r[2:])
+            out.append(NetDay(day, r[0], owners.get(r[0]), r[1] or "", *vals))
+        if split:
+            for r in conn.execute(split_q, {"start": start, "end": end, "split": sorted(split)}):
+                vals = (int(v or 0) for v in r[3:])
+                out.append(NetDay(day, r[0], r[2], r[1] or "", *vals))
         day = date.fromordinal(day.toordinal() + 1)
     return out
 
