@@ -62,7 +62,66 @@ def targets_page(
     period = period or _last_month(svc)
     tz = svc.settings.market_tz
     rows = svc.read(lambda conn: actions.read_attainment(conn, who, period, scope, tz, _today(svc)))
-    return render(request, "franchise/targets.html", who, period=period, scope=scope, rows=rows)
+    return render(
+        request,
+        "franchise/targets.html",
+        who,
+        period=period,
+        scope=scope,
+        rows=rows,
+        note=None,
+        can_set=allowed(who.role, "target.write"),
+        new_key=lambda: uuid4().hex,
+    )
+
+
+@router.post(PREFIX + "/targets")
+def target_set(
+    request: Request,
+    who: Viewer,
+    svc: ServiceDep,
+    key: Key = "",
+    scope: Annotated[str, Form(max_length=12)] = "",
+    subject: Annotated[str, Form(max_length=32)] = "",
+    period: Annotated[str, Form(max_length=8)] = "",
+    metric: Annotated[str, Form(max_length=32)] = "",
+    category: Annotated[str, Form(max_length=32)] = "",
+    amount: Annotated[str, Form(max_length=20)] = "",
+    currency: Annotated[str, Form(max_length=3)] = "CNY",
+) -> Response:
+    """Set one target (target.write): a new version when it changed. Answers the form:
+    200 with a message, 422 naming the refused field, 409 for a key reused."""
+    given = {
+        "scope": scope,
+        "subject": subject.strip(),
+        "period": period.strip(),
+        "metric": metric,
+        "category": category.strip(),
+        "amount": amount.strip(),
+        "currency": currency.strip() or "CNY",
+    }
+    status, note = 200, {"form": "target", "message": None, "problems": [], "entered": given}
+    try:
+        done = svc.write(lambda conn: actions.write_targets(conn, who, _key(key), [given]))
+        note["message"] = (
+            "Target set: a new version."
+            if done["set"]
+            else "Unchanged: the target already has this amount."
+        )
+    except Refused as refused:
+        status, note["problems"] = 422, refused.problems
+    except IdempotencyConflict as conflict:
+        status = 409
+        note["problems"] = [Problem(conflict.field, "this form was sent before with other input")]
+    return render(
+        request,
+        "franchise/target_form.html",
+        who,
+        status=status,
+        note=note,
+        new_key=lambda: uuid4().hex,
+        period=period,
+    )
 
 
 @router.get(PREFIX + "/programs")

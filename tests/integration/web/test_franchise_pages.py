@@ -122,3 +122,29 @@ def test_a_franchise_owner_sees_nothing_of_another_franchisee_on_the_pages(conso
             )
             assert rid not in owner.get("/console/rewards").text
         assert "GROW" not in owner.get("/console/programs").text
+
+
+def test_a_planner_sets_a_target_on_the_console_and_a_bad_one_is_refused_by_field(console):
+    store = console.people["owner"]["store"]
+    with console.sign_in("planner") as planner:
+        page = planner.get("/console/targets?period=2026-11")
+        assert 'id="target-set"' in page.text
+        form = {
+            "scope": "store",
+            "subject": store,
+            "period": "2026-11",
+            "metric": "revenue",
+            "amount": "12345.60",
+            "currency": "CNY",
+        }
+        done = planner.post("/console/targets", data={**form, "key": _key(page.text)})
+        assert done.status_code == 200 and "Target set: a new version." in done.text
+        bad = planner.post("/console/targets", data={**form, "amount": "1.234", "key": "k2"})
+        assert bad.status_code == 422 and 'data-field="amount"' in bad.text
+        assert 'value="1.234"' in bad.text  # what was entered is kept
+        shown = planner.get("/console/targets?period=2026-11")
+        assert f'data-subject="{store}" data-metric="revenue"' in shown.text
+        assert "12345.60 CNY" in shown.text
+    with console.sign_in("owner") as owner:
+        assert 'id="target-set"' not in owner.get("/console/targets").text
+        assert owner.post("/console/targets", data={**form, "key": "k3"}).status_code == 403
