@@ -293,10 +293,9 @@ def list_programs(conn: Connection, franchisee_id: str | None = None) -> list[di
     return out
 
 
-def _program(conn: Connection, program_id: str) -> dict:
-    row = conn.execute(
-        select(incentive_programs).where(incentive_programs.c.id == program_id)
-    ).first()
+def _program(conn: Connection, program_id: str, lock: bool = False) -> dict:
+    q = select(incentive_programs).where(incentive_programs.c.id == program_id)
+    row = conn.execute(q.with_for_update() if lock else q).first()
     if row is None:
         raise NotFound("program", program_id)
     return row._asdict()

@@ -153,7 +153,9 @@ def close_period(
     for a period not ended yet (market day `today`, default now) or one no published
     terms apply to. Returns {program, period, terms_version, rewards, skipped,
     already_closed}."""
-    _program(conn, program_id)
+    # The program's row lock: of two closes of one period at once, the second waits,
+    # then finds the first's close and changes nothing.
+    _program(conn, program_id, lock=True)
     period = parse_period(period_name)
     done = conn.execute(
         select(reward_closes.c.outcome).where(

@@ -75,3 +75,34 @@ def test_two_concurrent_approvals_one_wins_the_other_conflicts_both_audited(pg_e
         ("reward.approve", "anna"),
         ("reward.approve.refused", "bob"),
     ]
+
+
+def test_two_closes_of_one_period_at_once_close_it_once(pg_engine):
+    seed_small_network(pg_engine)
+    sell(pg_engine, "S2", "K1", 1, 100_000, local(2026, 11, 3))
+    program(
+        pg_engine, tiers=[{"threshold": "0", "payout": "fixed", "amount": "10.00"}], basis="sales"
+    )
+    start = threading.Barrier(2)
+    results: list[object] = []
+
+    def close(by: str) -> None:
+        start.wait(10)
+        try:
+            results.append(
+                unit_of_work(
+                    pg_engine, lambda c: close_period(c, "P1", "2026-11", TZ, by, date(2026, 12, 1))
+                )
+            )
+        except Exception as error:  # noqa: BLE001 - reported to the test
+            results.append(error)
+
+    threads = [threading.Thread(target=close, args=(n,)) for n in ("anna", "bob")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(r["already_closed"] for r in results) == [False, True], results
+    assert all(r["rewards"] == [RID] for r in results)
+    with pg_engine.connect() as conn:
+        assert [m["to_status"] for m in transitions(conn, RID)] == ["owed"]
