@@ -139,7 +139,8 @@ def overdue(
     """The daily digest of rewards past their due day, not yet paid. Exit code 0 even
     when some are overdue (the digest is a report); 2 on an error."""
     from storenet.cli import _engine, out
-    from storenet.franchise.rewards import market_today, overdue_digest
+    from storenet.franchise.reward_lists import overdue_digest
+    from storenet.franchise.rewards import market_today
     from storenet.settings import Settings
     from storenet.store.engine import reading
 

@@ -21,7 +21,7 @@ from storenet.accounts.principal import Principal
 from storenet.accounts.roles import FRANCHISE
 from storenet.accounts.scope import visible_regions, visible_stores
 from storenet.errors import NotFound, Problem, Refused
-from storenet.franchise import programs, reward_states, rewards
+from storenet.franchise import corrections, programs, reward_lists, reward_states, rewards
 from storenet.franchise.attainment import attainments
 from storenet.franchise.periods import parse_period
 from storenet.franchise.statement import statement
@@ -178,7 +178,7 @@ def read_rewards(
     """Rewards the caller may see (reward.read), oldest due first, without their
     calculation lines (one reward: `read_reward`)."""
     require(conn, who, "reward.read")
-    rows = rewards.list_rewards(
+    rows = reward_lists.list_rewards(
         conn, today, visible_franchisees(who), status, period, overdue_only, limit + offset + 1
     )
     return [
@@ -191,14 +191,14 @@ def read_reward(conn: Connection, who: Principal, reward_id: str, today: date) -
     franchisee's answers not found."""
     require(conn, who, "reward.read")
     _require_reward(conn, who, reward_id, "reward.read")
-    doc = rewards.get_reward(conn, reward_id, today)
+    doc = reward_lists.get_reward(conn, reward_id, today)
     return {k: v for k, v in doc.items() if k != "calculation"}
 
 
 def overdue(conn: Connection, who: Principal, today: date) -> dict:
     """The overdue digest (reward.read), of the caller's own franchisee when scoped."""
     require(conn, who, "reward.read")
-    digest = rewards.overdue_digest(conn, today)
+    digest = reward_lists.overdue_digest(conn, today)
     seen = visible_franchisees(who)
     if seen is not None:
         kept = [r for r in digest["rewards"] if r["franchisee_id"] in seen]
@@ -255,7 +255,7 @@ def transition(
 
         def do() -> dict:
             if action == "correct":
-                made = rewards.correct_reward(
+                made = corrections.correct_reward(
                     conn, reward_id, who.username, given["amount"], given.get("reason", "")
                 )
                 return {"id": made["id"], "status": made["status"], "corrects": reward_id}

@@ -1,12 +1,11 @@
 """Rewards: closing a period computes each eligible franchisee's reward under the
-terms it accepted, stored with its calculation line by line; corrections; the rewards
-list and the overdue digest.
+terms it accepted, stored with its calculation line by line.
 
 Money: cents of the terms' currency in the database, Decimal at the edges; shares are
 rounded ROUND_HALF_UP to the cent (storenet.franchise.payouts). Due: the terms' due
-days after the period's last day. Overdue: a reward still to be paid (owed, approved,
-disputed, resolved) is overdue from the day after its due day, market time; on the due
-day itself it is not. Statuses and their changes: storenet.franchise.reward_states.
+days after the period's last day. Statuses and their changes:
+storenet.franchise.reward_states; corrections: storenet.franchise.corrections; lists
+and the overdue digest: storenet.franchise.reward_lists.
 """
 
 from __future__ import annotations
@@ -17,17 +16,16 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, insert, select
 
 from storenet.audit.chain import record
-from storenet.errors import NotFound, Problem, Refused
+from storenet.errors import Problem, Refused
 from storenet.franchise.attainment import net_sales, ratio
 from storenet.franchise.payouts import Tier, parse_tiers, pay, reached
 from storenet.franchise.periods import Period, parse_period
 from storenet.franchise.programs import _program, acceptance, eligible, terms_for
-from storenet.franchise.reward_states import OPEN, move, transitions
 from storenet.franchise.targets import current_targets
-from storenet.purchasing.money import as_decimal, to_cents
+from storenet.purchasing.money import as_decimal
 from storenet.store.clock import utc_now
 from storenet.store.schema import franchisees, reward_closes, reward_transitions, rewards
 
@@ -262,143 +260,3 @@ def close_period(
         {"rewards": len(made), "skipped": len(skipped), "terms_version": terms["version"]},
     )
     return {**outcome, "already_closed": False}
-
-
-def correct_reward(conn: Connection, reward_id: str, by: str, amount: object, reason: str) -> dict:
-    """Correct a reward not yet paid as `by`: the old one becomes "corrected" and a new
-    reward, owed, prepared by `by`, same due day, references it (`corrects`), its
-    calculation the old one's plus the correction. `amount`: the right amount in
-    currency units (text or Decimal). Refused for a bad amount or no reason. Returns
-    the new reward."""
-    cents = to_cents(amount, "amount")
-    why = (reason or "").strip()
-    if not why or len(why) > 500:
-        raise Refused([Problem("reason", "is required, at most 500 characters")])
-    old = move(conn, reward_id, "correct", by, why)
-    n = conn.execute(select(func.count()).where(rewards.c.id.like(f"{old['id']}-C%"))).scalar()
-    new_id = f"{old['id']}-C{int(n or 0) + 1}"
-    lines = json.loads(old["calculation"]) + [
-        [
-            "correction",
-            f"of {old['id']}: {_money(old['amount_cents'], old['currency'])} -> "
-            f"{_money(cents, old['currency'])} ({why})",
-        ],
-        ["amount", _money(cents, old["currency"])],
-    ]
-    now = utc_now()
-    conn.execute(
-        insert(rewards).values(
-            id=new_id,
-            program_id=old["program_id"],
-            terms_id=old["terms_id"],
-            franchisee_id=old["franchisee_id"],
-            period=old["period"],
-            amount_cents=cents,
-            currency=old["currency"],
-            calculation=json.dumps(lines),
-            status="owed",
-            due_on=old["due_on"],
-            prepared_at=now,
-            prepared_by=by,
-            corrects=old["id"],
-        )
-    )
-    conn.execute(
-        insert(reward_transitions).values(
-            reward_id=new_id,
-            at=now,
-            from_status="",
-            to_status="owed",
-            by=by,
-            reason=f"corrects {old['id']}",
-        )
-    )
-    record(
-        conn,
-        by,
-        "reward.owe",
-        f"reward:{new_id}",
-        None,
-        {"corrects": old["id"], "amount_cents": cents},
-    )
-    return get_reward(conn, new_id, date.min)
-
-
-def is_overdue(status: str, due_on: date, today: date) -> bool:
-    """True when a reward in `status` due `due_on` is overdue on market day `today`:
-    still to be paid and `today` is after the due day."""
-    return status in OPEN and today > due_on
-
-
-def _shown(row: dict, today: date) -> dict:
-    return {
-        **row,
-        "amount": as_decimal(row["amount_cents"]),
-        "lines": json.loads(row["calculation"]),
-        "overdue": is_overdue(row["status"], row["due_on"], today),
-        "days_overdue": max((today - row["due_on"]).days, 0)
-        if is_overdue(row["status"], row["due_on"], today)
-        else 0,
-    }
-
-
-def get_reward(conn: Connection, reward_id: str, today: date) -> dict:
-    """One reward with its calculation lines, overdue flag on `today` and transitions.
-    NotFound."""
-    found = conn.execute(select(rewards).where(rewards.c.id == reward_id)).first()
-    if found is None:
-        raise NotFound("reward", reward_id)
-    row = found._asdict()
-    return {**_shown(row, today), "transitions": transitions(conn, reward_id)}
-
-
-def list_rewards(
-    conn: Connection,
-    today: date,
-    franchisee_ids: set[str] | None = None,
-    status: str | None = None,
-    period: str | None = None,
-    overdue_only: bool = False,
-    limit: int = 500,
-) -> list[dict]:
-    """Rewards, oldest due first (of `franchisee_ids` only when given; of one `status`
-    or `period`; only the overdue ones on `today`), each with "amount" (Decimal),
-    "lines", "overdue" and "days_overdue". At most `limit`."""
-    cond = []
-    if franchisee_ids is not None:
-        cond.append(rewards.c.franchisee_id.in_(sorted(franchisee_ids)))
-    if status:
-        cond.append(rewards.c.status == status)
-    if period:
-        cond.append(rewards.c.period == period)
-    if overdue_only:
-        cond += [rewards.c.status.in_(OPEN), rewards.c.due_on < today]
-    q = select(rewards).where(*cond).order_by(rewards.c.due_on, rewards.c.id).limit(limit)
-    return [_shown(r._asdict(), today) for r in conn.execute(q)]
-
-
-def overdue_digest(conn: Connection, today: date) -> dict:
-    """The daily digest of overdue rewards on market day `today`: {"day", "count",
-    "by_currency": {currency: total Decimal}, "rewards": [{id, franchisee_id, program_id,
-    period, amount, currency, status, due_on, days_overdue}]}."""
-    rows = list_rewards(conn, today, overdue_only=True, limit=100_000)
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    for r in rows:
-        totals[r["currency"]] += r["amount"]
-    keep = (
-        "id",
-        "franchisee_id",
-        "program_id",
-        "period",
-        "amount",
-        "currency",
-        "status",
-        "due_on",
-        "days_overdue",
-    )
-    return {
-        "day": today,
-        "count": len(rows),
-        "by_currency": dict(totals),
-        "rewards": [{k: r[k] for k in keep} for r in rows],
-    }

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, select
 from storenet.errors import NotFound
 from storenet.franchise.attainment import attainments, net_sales
 from storenet.franchise.periods import parse_period
-from storenet.franchise.rewards import list_rewards
+from storenet.franchise.reward_lists import list_rewards
 from storenet.purchasing.money import as_decimal
 from storenet.store.schema import franchisees, incentive_programs, program_terms, terms_acceptances
 

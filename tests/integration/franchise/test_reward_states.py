@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from storenet.accounts.errors import Denied
+from storenet.franchise.reward_lists import get_reward
 from storenet.franchise.reward_states import (
     RewardConflict,
     approve_reward,
@@ -18,7 +19,7 @@ from storenet.franchise.reward_states import (
     resolve_reward,
     transitions,
 )
-from storenet.franchise.rewards import close_period, get_reward
+from storenet.franchise.rewards import close_period
 from storenet.store.engine import unit_of_work
 from storenet.store.schema import audit_log, reward_transitions, rewards
 from tests.integration.franchise.conftest import TZ, local, program, sell

@@ -11,17 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from storenet.errors import Refused
+from storenet.franchise.corrections import correct_reward
 from storenet.franchise.periods import parse_period
 from storenet.franchise.programs import terms_for
-from storenet.franchise.rewards import (
-    close_period,
-    compute_reward,
-    correct_reward,
-    franchisee_sales,
-    get_reward,
-    list_rewards,
-    overdue_digest,
-)
+from storenet.franchise.reward_lists import get_reward, list_rewards, overdue_digest
+from storenet.franchise.rewards import close_period, compute_reward, franchisee_sales
 from storenet.franchise.targets import TargetInput, set_targets
 from storenet.store.engine import unit_of_work
 from storenet.store.schema import reward_transitions, rewards
