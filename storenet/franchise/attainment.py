@@ -140,6 +140,22 @@ def net_sales(
     return out
 
 
+def owned_stores(
+    conn: Connection, franchisee_ids: set[str], first: date, last: date, tz: str
+) -> set[str]:
+    """The stores any of `franchisee_ids` owned at some time during market days
+    `first`..`last`: the only stores whose lines can count for them."""
+    start, _ = day_window(first, tz)
+    _, end = day_window(last, tz)
+    o = store_owners
+    q = select(o.c.store_id).where(
+        o.c.franchisee_id.in_(sorted(franchisee_ids)),
+        o.c.valid_from < end,
+        or_(o.c.valid_to.is_(None), o.c.valid_to > start),
+    )
+    return set(conn.execute(q).scalars())
+
+
 def _if(cond, yes, no):  # type: ignore[no-untyped-def]
     return case((cond, yes), else_=no)
 
@@ -227,6 +243,8 @@ def attainments(
     only = None
     if scope in ("store", "region"):
         only = {t["subject"] for t in targets}
+    elif subjects is not None:
+        only = owned_stores(conn, subjects, p.first_day, last, tz)
     rows = net_sales(conn, p.first_day, last, tz, only, by_category)
     per_day: dict[tuple, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     targeted = {(t["subject"], t["metric"], t["category"]) for t in targets}

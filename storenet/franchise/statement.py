@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, select
 
 from storenet.errors import NotFound
-from storenet.franchise.attainment import attainments, net_sales
+from storenet.franchise.attainment import attainments, net_sales, owned_stores
 from storenet.franchise.periods import parse_period
 from storenet.franchise.reward_lists import list_rewards
 from storenet.purchasing.money import as_decimal
@@ -33,7 +33,8 @@ def statement(conn: Connection, franchisee_id: str, period_name: str, tz: str, t
     through = min(today, period.last_day)
     per_store: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     if through >= period.first_day:
-        for row in net_sales(conn, period.first_day, through, tz):
+        owned = owned_stores(conn, {franchisee_id}, period.first_day, through, tz)
+        for row in net_sales(conn, period.first_day, through, tz, owned):
             if row.franchisee_id == franchisee_id:
                 cell = per_store[row.store_id]
                 cell[0] += row.sold_cents
@@ -42,7 +43,7 @@ def statement(conn: Connection, franchisee_id: str, period_name: str, tz: str, t
                 cell[3] += row.returned_units
     store_targets = {
         (a.subject, a.metric, a.category): a
-        for a in attainments(conn, period, tz, "store", through, set(per_store) or None)
+        for a in attainments(conn, period, tz, "store", through, set(per_store))
     }
     stores = []
     for store in sorted(per_store):

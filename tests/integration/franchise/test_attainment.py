@@ -110,4 +110,6 @@ def test_a_store_changing_hands_mid_month_splits_its_sales_between_the_owners(sh
     unit_of_work(shop, hand_over)
     with shop.connect() as conn:
         got = {a.subject: a.actual for a in attainments(conn, "2026-11", TZ, "franchisee")}
+        (f2,) = attainments(conn, "2026-11", TZ, "franchisee", subjects={"F2"})
     assert got == {"F1": 10_000, "F2": 30_000}
+    assert (f2.subject, f2.actual) == ("F2", 30_000)
