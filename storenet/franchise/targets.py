@@ -131,6 +131,7 @@ def set_targets(conn: Connection, targets: list[TargetInput], by: str, label: st
             rows.append(row)
     if problems:
         raise Refused(problems)
+    _lock_subjects(conn, rows)
     now, changed = utc_now(), 0
     for row in rows:
         current = _current(conn, row)
@@ -160,6 +161,22 @@ def set_targets(conn: Connection, targets: list[TargetInput], by: str, label: st
             _mirror(conn, row)
         changed += 1
     return {"set": changed, "unchanged": len(rows) - changed}
+
+
+def _lock_subjects(conn: Connection, rows: list[dict]) -> None:
+    """Lock the stores and franchisees the targets are for, in id order (FOR UPDATE on
+    PostgreSQL): two calls setting the same target at once take turns, so the second
+    sees the first's version and adds the next one instead of colliding."""
+    for scope, table in (("store", stores), ("franchisee", franchisees)):
+        ids = sorted({r["subject"] for r in rows if r["scope"] == scope})
+        for i in range(0, len(ids), 1000):
+            chunk = ids[i : i + 1000]
+            conn.execute(
+                select(table.c.id)
+                .where(table.c.id.in_(chunk))
+                .order_by(table.c.id)
+                .with_for_update()
+            ).all()
 
 
 def _key(row: dict) -> tuple:

@@ -106,3 +106,34 @@ def test_two_closes_of_one_period_at_once_close_it_once(pg_engine):
     assert all(r["rewards"] == [RID] for r in results)
     with pg_engine.connect() as conn:
         assert [m["to_status"] for m in transitions(conn, RID)] == ["owed"]
+
+
+def test_two_planners_setting_one_new_target_at_once_make_two_versions(pg_engine):
+    from storenet.franchise.targets import TargetInput, set_targets, target_history
+
+    seed_small_network(pg_engine)
+    start = threading.Barrier(2)
+    errors: list[Exception] = []
+
+    def set_it(by: str, amount: str) -> None:
+        start.wait(10)
+        try:
+            unit_of_work(
+                pg_engine,
+                lambda c: set_targets(
+                    c, [TargetInput("store", "S2", "2026-11", "revenue", amount)], by
+                ),
+            )
+        except Exception as error:  # noqa: BLE001 - reported to the test
+            errors.append(error)
+
+    threads = [threading.Thread(target=set_it, args=a) for a in (("a", "1.00"), ("b", "2.00"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    with pg_engine.connect() as conn:
+        history = target_history(conn, "store", "S2", "2026-11", "revenue")
+    assert [h["version"] for h in history] == [1, 2]
+    assert [h["superseded_at"] is None for h in history] == [False, True]
