@@ -1,6 +1,8 @@
-"""Two approvals of one reward at once on PostgreSQL (RELIABILITY item 21): the row
-lock lets one win; the other waits, sees "approved" and gets a RewardConflict (409);
-both attempts are audited (the winner's change, the loser's refusal)."""
+"""Concurrent changes on PostgreSQL (RELIABILITY item 21). Two approvals of one
+reward: the row lock lets one win; the other waits, sees "approved" and gets a
+RewardConflict (409); both attempts are audited (the winner's change, the loser's
+refusal). Two closes of one period close it once; two settings of one new target make
+two versions."""
 
 from __future__ import annotations
 
