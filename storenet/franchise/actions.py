@@ -198,15 +198,14 @@ def read_reward(conn: Connection, who: Principal, reward_id: str, today: date) -
 def overdue(conn: Connection, who: Principal, today: date) -> dict:
     """The overdue digest (reward.read), of the caller's own franchisee when scoped."""
     require(conn, who, "reward.read")
-    digest = reward_lists.overdue_digest(conn, today)
-    seen = visible_franchisees(who)
-    if seen is not None:
-        kept = [r for r in digest["rewards"] if r["franchisee_id"] in seen]
-        totals: dict[str, Any] = {}
-        for r in kept:
-            totals[r["currency"]] = totals.get(r["currency"], 0) + r["amount"]
-        digest = {**digest, "count": len(kept), "rewards": kept, "by_currency": totals}
-    return digest
+    return reward_lists.overdue_digest(conn, today, visible_franchisees(who))
+
+
+def overdue_summary(conn: Connection, who: Principal, today: date) -> dict:
+    """How many of the rewards the caller may see are overdue, and their totals per
+    currency (reward.read): the console's alarm."""
+    require(conn, who, "reward.read")
+    return reward_lists.overdue_totals(conn, today, visible_franchisees(who))
 
 
 def close_period(

@@ -188,7 +188,7 @@ def rewards_page(
         rows = actions.read_rewards(
             conn, who, today, status=status or None, overdue_only=bool(overdue), limit=500
         )
-        return rows, actions.overdue(conn, who, today)
+        return rows, actions.overdue_summary(conn, who, today)
 
     rows, digest = svc.read(work)
     return render(
