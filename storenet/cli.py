@@ -369,6 +369,7 @@ def _register_groups() -> None:
     # per command; imported here, at the end, because they import helpers from here.
     from storenet import (
         cli_evaluate,
+        cli_franchise,
         cli_plan,
         cli_purchasing,
         cli_recall,
@@ -384,6 +385,7 @@ def _register_groups() -> None:
     cli_stock.register(app)
     cli_purchasing.register(app)
     cli_recall.register(app)
+    cli_franchise.register(app)
 
 
 _register_groups()

@@ -12,9 +12,12 @@ STORE = "store_manager"
 FRANCHISE = "franchise_owner"
 AUDITOR = "auditor"
 POS = "pos_device"
+# The brand's finance staff: see every franchisee's rewards and statements, approve and
+# pay rewards (storenet.franchise); no stock or plan work.
+FINANCE = "finance"
 
-ROLES = (ADMIN, PLANNER, REGIONAL, STORE, FRANCHISE, AUDITOR, POS)
-PEOPLE = frozenset({ADMIN, PLANNER, REGIONAL, STORE, FRANCHISE, AUDITOR})
+ROLES = (ADMIN, PLANNER, REGIONAL, STORE, FRANCHISE, AUDITOR, POS, FINANCE)
+PEOPLE = frozenset({ADMIN, PLANNER, REGIONAL, STORE, FRANCHISE, AUDITOR, FINANCE})
 # Roles that see every store; the others see their own regions or stores only.
 NETWORK_WIDE = frozenset({ADMIN, PLANNER, AUDITOR})
 STOCK_KEEPERS = frozenset({ADMIN, REGIONAL, STORE, FRANCHISE})
@@ -70,6 +73,25 @@ POLICY: dict[str, frozenset[str]] = {
     "user.read": frozenset({ADMIN, AUDITOR}),
     "user.admin": frozenset({ADMIN}),
     "audit.read": frozenset({ADMIN, AUDITOR}),
+    # The franchise relationship (storenet.franchise). Targets and program terms are set
+    # by HQ planners; a franchise owner reads his own stores' targets and attainment and
+    # the terms offered to him, and accepts them (only he can bind his franchisee).
+    "target.read": frozenset({ADMIN, PLANNER, AUDITOR, REGIONAL, FRANCHISE, FINANCE}),
+    "target.write": frozenset({ADMIN, PLANNER}),
+    "program.read": frozenset({ADMIN, PLANNER, AUDITOR, FRANCHISE, FINANCE}),
+    "program.write": frozenset({ADMIN, PLANNER}),
+    "program.accept": frozenset({FRANCHISE}),
+    # Rewards: finance sees all and moves them on (approve needs a second person: four
+    # eyes in the transaction); HQ planners and finance close a period (prepare); a
+    # franchise owner sees his own and may dispute them, as finance may.
+    "reward.read": frozenset({ADMIN, PLANNER, AUDITOR, FRANCHISE, FINANCE}),
+    "reward.close": frozenset({ADMIN, PLANNER, FINANCE}),
+    "reward.approve": frozenset({ADMIN, FINANCE}),
+    "reward.pay": frozenset({ADMIN, FINANCE}),
+    "reward.dispute": frozenset({ADMIN, FRANCHISE, FINANCE}),
+    "reward.resolve": frozenset({ADMIN, FINANCE}),
+    "reward.correct": frozenset({ADMIN, FINANCE}),
+    "statement.read": frozenset({ADMIN, AUDITOR, FRANCHISE, FINANCE}),
 }
 
 

@@ -13,8 +13,10 @@ from datetime import date
 from sqlalchemy import Connection, select
 
 from storenet.errors import Problem, Refused
+from storenet.franchise.targets import TargetInput, set_targets
+from storenet.purchasing.money import as_decimal
 from storenet.store.engine import upsert_for
-from storenet.store.schema import expansion_targets, store_targets, stores
+from storenet.store.schema import expansion_targets, stores
 
 
 def month_of(day: date) -> date:
@@ -44,8 +46,10 @@ def set_expansion_targets(conn: Connection, targets: dict[date, int]) -> int:
 
 
 def set_store_targets(conn: Connection, targets: list[tuple[str, date, int]]) -> int:
-    """Set stores' monthly sales targets: (store id, month, revenue in cents). Unknown
-    stores and negative amounts are refused. Returns rows set."""
+    """Set stores' monthly sales targets: (store id, month, revenue in cents), as new
+    versions of the versioned targets (storenet.franchise.targets, set by "system"; an
+    unchanged one is left alone). Unknown stores and negative amounts are refused.
+    Returns rows given."""
     known = set(conn.execute(select(stores.c.id)).scalars())
     problems = []
     for n, (store, _, cents) in enumerate(targets, start=1):
@@ -55,14 +59,11 @@ def set_store_targets(conn: Connection, targets: list[tuple[str, date, int]]) ->
             problems.append(Problem("revenue_cents", "must be whole cents >= 0", f"row {n}", cents))
     if problems:
         raise Refused(problems)
-    rows = [{"store_id": s, "month": month_of(m), "revenue_cents": c} for s, m, c in targets]
-    if rows:
-        stmt = upsert_for(conn)(store_targets)
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[store_targets.c.store_id, store_targets.c.month],
-                set_={"revenue_cents": stmt.excluded.revenue_cents},
-            ),
-            rows,
-        )
-    return len(rows)
+    # Through the versioned targets (storenet.franchise.targets), which keep the old
+    # version and mirror the current one into store_targets for the store page.
+    given = [
+        TargetInput("store", s, f"{month_of(m):%Y-%m}", "revenue", as_decimal(c))
+        for s, m, c in targets
+    ]
+    set_targets(conn, given, by="system")
+    return len(given)

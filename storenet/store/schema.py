@@ -663,7 +663,7 @@ users = Table(
     Column("throttled_until", DateTime()),
     CheckConstraint(
         "role IN ('administrator', 'hq_planner', 'regional_manager', 'store_manager', "
-        "'franchise_owner', 'auditor', 'pos_device')",
+        "'franchise_owner', 'auditor', 'pos_device', 'finance')",
         name="role",
     ),
 )
@@ -1041,6 +1041,193 @@ recall_days = Table(
     Column("measure", String(12), primary_key=True),
     Column("units", BigInteger, nullable=False, server_default="0"),
 )
+
+# --- the franchise relationship (storenet.franchise) ---------------------------------
+
+# A sales target, versioned: setting it again adds version n+1 and stamps the old row
+# `superseded_at` (nothing is deleted), so who changed what, when, stays. Scope is a
+# store or a franchisee; the period is a month ("2026-11") or a quarter ("2026-Q4"),
+# with its first and last day. `amount` is cents (revenue, category_revenue) or units.
+franchise_targets = Table(
+    "franchise_targets",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("scope", String(12), nullable=False),
+    Column("subject", String(32), nullable=False),
+    Column("period", String(8), nullable=False),
+    Column("first_day", Date(), nullable=False),
+    Column("last_day", Date(), nullable=False),
+    Column("metric", String(20), nullable=False),
+    Column("category", String(32), nullable=False, server_default=""),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False, server_default=""),
+    Column("version", Integer, nullable=False),
+    Column("set_at", DateTime(), nullable=False),
+    Column("set_by", String(200), nullable=False),
+    Column("superseded_at", DateTime()),
+    CheckConstraint("scope IN ('store', 'franchisee')", name="scope"),
+    CheckConstraint("metric IN ('revenue', 'units', 'category_revenue')", name="metric"),
+    CheckConstraint("amount >= 0", name="amount"),
+    UniqueConstraint("scope", "subject", "period", "metric", "category", "version"),
+    Index("ix_franchise_targets_period", "period"),
+)
+
+# An incentive program; its terms are `program_terms`, versioned.
+incentive_programs = Table(
+    "incentive_programs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", DateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
+# One version of a program's terms. Published terms never change: a change is a new
+# version. `tiers` (JSON): [{"threshold", "payout": "fixed"|"share", "amount"|"rate"}];
+# `basis`: what thresholds measure (attainment of the franchisee's target, or net
+# sales); `eligible` (JSON): franchisee ids, or ["*"] for all. They apply to the
+# periods from `from_period` on (month or quarter, `period_kind`).
+program_terms = Table(
+    "program_terms",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("program_id", ForeignKey("incentive_programs.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("period_kind", String(8), nullable=False),
+    Column("from_period", String(8), nullable=False),
+    Column("basis", String(12), nullable=False),
+    Column("metric", String(20), nullable=False),
+    Column("category", String(32), nullable=False, server_default=""),
+    Column("tiers", Text, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("due_days", Integer, nullable=False),
+    Column("eligible", Text, nullable=False),
+    Column("created_at", DateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("published_at", DateTime()),
+    Column("published_by", String(200)),
+    CheckConstraint("period_kind IN ('month', 'quarter')", name="period_kind"),
+    CheckConstraint("basis IN ('attainment', 'sales')", name="basis"),
+    CheckConstraint("due_days >= 0", name="due_days"),
+    UniqueConstraint("program_id", "version"),
+)
+
+# A franchisee's acceptance of one version of a program's terms (version and time).
+terms_acceptances = Table(
+    "terms_acceptances",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("terms_id", ForeignKey("program_terms.id"), nullable=False),
+    Column("franchisee_id", ForeignKey("franchisees.id"), nullable=False),
+    Column("accepted_at", DateTime(), nullable=False),
+    Column("accepted_by", String(200), nullable=False),
+    UniqueConstraint("terms_id", "franchisee_id"),
+)
+
+# A period closed for a program: closing it again changes nothing.
+reward_closes = Table(
+    "reward_closes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("program_id", ForeignKey("incentive_programs.id"), nullable=False),
+    Column("period", String(8), nullable=False),
+    Column("terms_id", ForeignKey("program_terms.id"), nullable=False),
+    Column("closed_at", DateTime(), nullable=False),
+    Column("closed_by", String(200), nullable=False),
+    Column("outcome", Text, nullable=False),
+    UniqueConstraint("program_id", "period"),
+)
+
+# A reward a franchisee earned: owed -> approved (by another person than `prepared_by`)
+# -> paid, owed | approved -> disputed -> resolved -> approved ...; a correction is a
+# new reward (`corrects` = the old id) and the old one becomes `corrected`. Amounts are
+# cents in `currency`; `calculation` (JSON) shows the lines. Never deleted.
+rewards = Table(
+    "rewards",
+    metadata,
+    Column("id", String(96), primary_key=True),
+    Column("program_id", ForeignKey("incentive_programs.id"), nullable=False),
+    Column("terms_id", ForeignKey("program_terms.id"), nullable=False),
+    Column("franchisee_id", ForeignKey("franchisees.id"), nullable=False),
+    Column("period", String(8), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("calculation", Text, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("due_on", Date(), nullable=False),
+    Column("prepared_at", DateTime(), nullable=False),
+    Column("prepared_by", String(200), nullable=False),
+    Column("corrects", ForeignKey("rewards.id")),
+    Column("payment_ref", String(100)),
+    Column("paid_on", Date()),
+    CheckConstraint("amount_cents >= 0", name="amount_cents"),
+    CheckConstraint(
+        "status IN ('owed', 'approved', 'paid', 'disputed', 'resolved', 'corrected')",
+        name="status",
+    ),
+    Index("ix_rewards_franchisee_id_period", "franchisee_id", "period"),
+    Index("ix_rewards_status_due_on", "status", "due_on"),
+)
+
+reward_transitions = Table(
+    "reward_transitions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("reward_id", ForeignKey("rewards.id"), nullable=False),
+    Column("at", DateTime(), nullable=False),
+    Column("from_status", String(12), nullable=False),
+    Column("to_status", String(12), nullable=False),
+    Column("by", String(200), nullable=False),
+    Column("reason", String(500), nullable=False, server_default=""),
+    Index("ix_reward_transitions_reward_id", "reward_id"),
+)
+
+# Franchise documents are never deleted (rows are superseded or move on by transitions).
+NO_DELETE_TABLES = (
+    "franchise_targets",
+    "program_terms",
+    "terms_acceptances",
+    "reward_closes",
+    "rewards",
+    "reward_transitions",
+)
+
+
+def no_delete_ddl(dialect: str) -> list[str]:
+    """SQL that makes NO_DELETE_TABLES refuse DELETE (and TRUNCATE on PostgreSQL), for
+    `dialect`; reward_transitions also refuses UPDATE. Guarantees: such a statement
+    raises an error naming the table, whoever the connected role is."""
+    if dialect == "postgresql":
+        statements = [
+            """
+            CREATE OR REPLACE FUNCTION storenet_no_delete() RETURNS trigger AS $$
+            BEGIN
+              RAISE EXCEPTION '% keeps every row: % refused', TG_TABLE_NAME, TG_OP
+                USING ERRCODE = 'insufficient_privilege';
+            END $$ LANGUAGE plpgsql
+            """
+        ]
+        for table in NO_DELETE_TABLES:
+            ops = "UPDATE OR DELETE" if table == "reward_transitions" else "DELETE"
+            statements.append(
+                f"CREATE TRIGGER {table}_no_delete BEFORE {ops} ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION storenet_no_delete()"
+            )
+            statements.append(
+                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION storenet_no_delete()"
+            )
+        return statements
+    statements = []
+    for table in NO_DELETE_TABLES:
+        ops = ("UPDATE", "DELETE") if table == "reward_transitions" else ("DELETE",)
+        for op in ops:
+            statements.append(
+                f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} keeps every row: {op} refused'); END"
+            )
+    return statements
+
 
 APPEND_ONLY_TABLES = ("movements", "movement_serials", "reservations")
 

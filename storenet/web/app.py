@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storenet.web import (
+    franchise,
     overview,
     plan_upstream,
     plans,
@@ -34,6 +35,7 @@ ROUTERS = [
     simulator.router,
     purchasing.router,
     recalls.router,
+    franchise.router,
 ]
 
 

@@ -93,6 +93,14 @@ def render(
             nav.append(("Purchase orders", f"{PREFIX}/purchase-orders"))
         if allowed(who.role, "recall.read"):
             nav.append(("Recalls", f"{PREFIX}/recalls"))
+        if allowed(who.role, "target.read"):
+            nav.append(("Targets", f"{PREFIX}/targets"))
+        if allowed(who.role, "program.read"):
+            nav.append(("Programs", f"{PREFIX}/programs"))
+        if allowed(who.role, "reward.read"):
+            nav.append(("Rewards", f"{PREFIX}/rewards"))
+        if allowed(who.role, "statement.read") and who.franchisee_id:
+            nav.append(("Statement", f"{PREFIX}/statement"))
         if allowed(who.role, "plan.read") and who.role in NETWORK_WIDE:
             nav.append(("Simulator", f"{PREFIX}/simulator"))
     return templates.TemplateResponse(

@@ -5,6 +5,7 @@ from storenet.api.routes import (
     auth,
     catalog,
     echelons,
+    franchise,
     network,
     plans,
     pos,
@@ -30,4 +31,5 @@ ROUTERS = [
     plans.router,
     purchasing.router,
     recall.router,
+    franchise.router,
 ]

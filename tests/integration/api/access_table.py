@@ -15,6 +15,7 @@ POS_USER = "{pos_user}"
 OWN_DISCREPANCY = "{own_discrepancy}"
 FOREIGN_DISCREPANCY = "{foreign_discrepancy}"
 FOREIGN_USER = "{foreign_user}"
+FOREIGN_REWARD = "{foreign_reward}"  # franchisee F2's reward (test_access._objects)
 
 ACCESS: dict[tuple[str, str], dict] = {
     ("POST", "/auth/login"): {
@@ -326,6 +327,107 @@ ACCESS: dict[tuple[str, str], dict] = {
     ("GET", "/recalls/serials/{serial}"): {
         "action": "recall.read",
         "own": {"serial": "P-S1-1"},
+    },
+    # The franchise relationship (storenet.franchise): targets, attainment, programs,
+    # rewards and statements. A franchise owner sees his own franchisee's only: F2's
+    # reward and statement are the foreign objects.
+    ("GET", "/targets"): {"action": "target.read", "query": "period=2026-11"},
+    ("POST", "/targets"): {
+        "action": "target.write",
+        "key": True,
+        "body": {
+            "targets": [
+                {
+                    "scope": "store",
+                    "subject": "S1",
+                    "period": "2026-11",
+                    "metric": "revenue",
+                    "amount": "100.00",
+                }
+            ]
+        },
+    },
+    ("GET", "/attainment"): {"action": "target.read", "query": "period=2026-11"},
+    ("GET", "/programs"): {"action": "program.read"},
+    ("POST", "/programs"): {
+        "action": "program.write",
+        "key": True,
+        "body": {"id": "matrix-{role}", "name": "access matrix"},
+    },
+    ("POST", "/programs/{program_id}/terms"): {
+        "action": "program.write",
+        "key": True,
+        "own": {"program_id": "P-NONE"},
+        "body": {
+            "period_kind": "month",
+            "from_period": "2026-11",
+            "basis": "sales",
+            "tiers": [{"threshold": "0", "payout": "fixed", "amount": "1.00"}],
+            "currency": "CNY",
+            "due_days": 30,
+        },
+    },
+    ("POST", "/programs/{program_id}/terms/{version}/publish"): {
+        "action": "program.write",
+        "key": True,
+        "own": {"program_id": "P-NONE", "version": 1},
+    },
+    ("POST", "/programs/{program_id}/terms/{version}/accept"): {
+        "action": "program.accept",
+        "key": True,
+        "own": {"program_id": "P-NONE", "version": 1},
+    },
+    ("GET", "/rewards"): {"action": "reward.read"},
+    ("GET", "/rewards/overdue"): {"action": "reward.read"},
+    ("POST", "/rewards/close-period"): {
+        "action": "reward.close",
+        "key": True,
+        "body": {"period": "2026-11", "programs": ["P-NONE"]},
+    },
+    ("GET", "/rewards/{reward_id}"): {
+        "action": "reward.read",
+        "own": {"reward_id": "RW-NONE"},
+        "foreign": {"reward_id": FOREIGN_REWARD},
+    },
+    ("POST", "/rewards/{reward_id}/approve"): {
+        "action": "reward.approve",
+        "key": True,
+        "own": {"reward_id": "RW-NONE"},
+        "foreign": {"reward_id": FOREIGN_REWARD},
+    },
+    ("POST", "/rewards/{reward_id}/pay"): {
+        "action": "reward.pay",
+        "key": True,
+        "own": {"reward_id": "RW-NONE"},
+        "foreign": {"reward_id": FOREIGN_REWARD},
+        "body": {"payment_ref": "B-1", "paid_on": "2026-12-05"},
+    },
+    ("POST", "/rewards/{reward_id}/dispute"): {
+        "action": "reward.dispute",
+        "key": True,
+        "own": {"reward_id": "RW-NONE"},
+        "foreign": {"reward_id": FOREIGN_REWARD},
+        "body": {"reason": "access matrix"},
+    },
+    ("POST", "/rewards/{reward_id}/resolve"): {
+        "action": "reward.resolve",
+        "key": True,
+        "own": {"reward_id": "RW-NONE"},
+        "foreign": {"reward_id": FOREIGN_REWARD},
+        "body": {"answer": "access matrix"},
+    },
+    ("POST", "/rewards/{reward_id}/correct"): {
+        "action": "reward.correct",
+        "key": True,
+        "own": {"reward_id": "RW-NONE"},
+        "foreign": {"reward_id": FOREIGN_REWARD},
+        "body": {"amount": "1.00", "reason": "access matrix"},
+    },
+    ("GET", "/franchisees/{franchisee_id}/statement"): {
+        "action": "statement.read",
+        "own": {"franchisee_id": "F1"},
+        "foreign": {"franchisee_id": "F2"},
+        "query": "period=2026-11",
     },
     # Last: it ends the caller's session.
     ("POST", "/auth/logout"): {"action": "self"},

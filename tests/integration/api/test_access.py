@@ -37,6 +37,8 @@ NONEXISTENT = {
     "job_id": "job-none",
     "plan_id": "plan-2026-01-01",
     "line_no": 1,
+    "reward_id": "RW-NONE",
+    "franchisee_id": "NOWHERE",
 }
 
 
@@ -104,7 +106,56 @@ def _objects(api) -> dict[str, str]:
     values = unit_of_work(api.engine, work)
     values["{pos_user}"] = str(api.user_ids["pos_s2"])
     values["{foreign_user}"] = str(api.user_ids["fr_f2"])
+    values["{foreign_reward}"] = _foreign_reward(api.engine)
     return values
+
+
+def _foreign_reward(engine) -> str:  # type: ignore[no-untyped-def]
+    """A reward of franchisee F2 (store S3), owed."""
+    from datetime import date
+
+    from sqlalchemy import insert
+
+    from storenet.franchise import programs
+    from storenet.franchise.rewards import close_period
+    from storenet.store.schema import sale_lines
+
+    def work(conn):  # type: ignore[no-untyped-def]
+        conn.execute(
+            insert(sale_lines).values(
+                batch_key="acc-f2",
+                store_id="S3",
+                device_id="till",
+                receipt_no="ACC-F2",
+                line_no=1,
+                kind="sale",
+                sku_id="K1",
+                qty=1,
+                unit_price_cents=1000,
+                sold_at=datetime(2026, 10, 15, 4),
+            )
+        )
+        programs.create_program(conn, "ACC", "access matrix", "test")
+        programs.draft_terms(
+            conn,
+            "ACC",
+            {
+                "period_kind": "month",
+                "from_period": "2026-10",
+                "basis": "sales",
+                "tiers": [{"threshold": "0", "payout": "fixed", "amount": "1.00"}],
+                "currency": "CNY",
+                "due_days": 30,
+                "eligible": ["F2"],
+            },
+            "test",
+        )
+        programs.publish_terms(conn, "ACC", 1, "test")
+        programs.accept_terms(conn, "ACC", 1, "F2", "fr_f2")
+        done = close_period(conn, "ACC", "2026-10", "Asia/Shanghai", "test", date(2026, 11, 1))
+        return done["rewards"][0]
+
+    return unit_of_work(engine, work)
 
 
 def _call(client, method: str, path: str, spec: dict, params: dict | None, role: str, values: dict):  # type: ignore[no-untyped-def]
