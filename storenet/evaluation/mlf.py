@@ -138,7 +138,7 @@ def fit_predict(
         date_features=["dayofweek", "month", "day"],
         num_threads=s.threads,
     )
-    fcst.fit(frame, static_features=["store", "dept", "category"], fitted=True, dropna=True)
+    fcst.fit(frame, static_features=["store", "dept", "category"], fitted=True, dropna=False)
     future = _frame(history, calendar, t, t + horizon - 1, None)
     out = fcst.predict(h=horizon, X_df=future)
     out = out.sort_values(["unique_id", "ds"])
