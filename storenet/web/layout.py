@@ -25,6 +25,7 @@ from storenet.accounts.roles import (
     NETWORK_WIDE,
     PLANNER,
     REGIONAL,
+    STANDARDS_AUDITOR,
     STORE,
     allowed,
 )
@@ -42,6 +43,7 @@ ROLE_NAMES = {
     STORE: "Store manager",
     FRANCHISE: "Franchise owner",
     AUDITOR: "Auditor",
+    STANDARDS_AUDITOR: "Standards auditor",
 }
 
 

@@ -1,0 +1,76 @@
+"""A store's standards score and its history: the score of its latest submitted audit,
+and every submitted audit's score by date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Connection, case, func, select
+
+from storenet.store.schema import standards_actions, standards_audits, stores
+
+
+def store_history(conn: Connection, store_id: str, limit: int = 50) -> list[dict]:
+    """The store's submitted audits, newest first (at most `limit`): id, submitted_at,
+    score_bp, auditor."""
+    a = standards_audits
+    q = (
+        select(a.c.id, a.c.submitted_at, a.c.score_bp, a.c.auditor)
+        .where(a.c.store_id == store_id, a.c.status == "submitted")
+        .order_by(a.c.submitted_at.desc(), a.c.id)
+        .limit(limit)
+    )
+    return [r._asdict() for r in conn.execute(q)]
+
+
+def store_standing(conn: Connection, store_id: str, today: date, limit: int = 50) -> dict:
+    """What the store page shows: {"score_bp" (latest, None when never audited),
+    "audited_at", "history" (newest first), "open_actions", "overdue_actions"}
+    (overdue: open and due before `today`)."""
+    history = store_history(conn, store_id, limit)
+    x = standards_actions
+    open_count, overdue = conn.execute(
+        select(
+            func.count(x.c.id),
+            func.coalesce(func.sum(case((x.c.due_on < today, 1), else_=0)), 0),
+        ).where(x.c.store_id == store_id, x.c.status == "open")
+    ).one()
+    return {
+        "score_bp": history[0]["score_bp"] if history else None,
+        "audited_at": history[0]["submitted_at"] if history else None,
+        "history": history,
+        "open_actions": int(open_count),
+        "overdue_actions": int(overdue),
+    }
+
+
+def latest_scores(conn: Connection, stores_seen: set[str] | None) -> list[dict]:
+    """Each store's latest submitted audit score, for the stores in `stores_seen`
+    (None: every store): store_id, store_name, region_id, score_bp, submitted_at; lowest
+    score first."""
+    a = standards_audits
+    ranked = select(
+        a.c.store_id,
+        a.c.score_bp,
+        a.c.submitted_at,
+        func.row_number()
+        .over(partition_by=a.c.store_id, order_by=(a.c.submitted_at.desc(), a.c.id.desc()))
+        .label("n"),
+    ).where(a.c.status == "submitted")
+    if stores_seen is not None:
+        ranked = ranked.where(a.c.store_id.in_(sorted(stores_seen)))
+    ranked = ranked.subquery()
+    q = (
+        select(
+            ranked.c.store_id,
+            stores.c.name.label("store_name"),
+            stores.c.region_id,
+            ranked.c.score_bp,
+            ranked.c.submitted_at,
+        )
+        .join(stores, stores.c.id == ranked.c.store_id)
+        .where(ranked.c.n == 1)
+        .order_by(ranked.c.score_bp, ranked.c.store_id)
+    )
+    return [r._asdict() for r in conn.execute(q)]
