@@ -237,7 +237,7 @@ def list_templates(conn: Connection) -> list[dict]:
         .subquery()
     )
     q = (
-        select(t.c.id, t.c.name, newest.c.version, counted.c.items)
+        select(t.c.id, t.c.name, newest.c.version, counted.c["items"])
         .join(newest, newest.c.template_id == t.c.id)
         .join(
             counted,

@@ -10,6 +10,7 @@ from storenet.api.routes import (
     pos,
     purchasing,
     recall,
+    standards,
     stock,
     stockroom,
     transfers,
@@ -30,4 +31,5 @@ ROUTERS = [
     plans.router,
     purchasing.router,
     recall.router,
+    standards.router,
 ]

@@ -89,3 +89,10 @@ def test_only_hq_keeps_templates(std):
                     conn, who, key="x", template_id="t2", name="T", items=ITEMS
                 ),
             )
+
+
+def test_the_templates_list_shows_each_newest_version_and_its_item_count(std):
+    _save(std, "tpl-2", ITEMS[:3])
+    who = person(std, "fr_f1")
+    listed = run(std, lambda conn: actions.list_templates(conn, who))
+    assert listed == [{"id": "store-standard", "name": "Store standard", "version": 2, "items": 3}]
