@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 
 from storenet.accounts.access import answered_as, require
 from storenet.accounts.principal import Principal
+from storenet.accounts.roles import allowed
 from storenet.accounts.scope import visible_stores
 from storenet.errors import NotFound
 from storenet.ledger.idempotency import run_once
@@ -260,6 +261,14 @@ def latest_scores(conn: Connection, who: Principal) -> list[dict]:
     """Each store's latest score, of the stores `who` sees (standards.read)."""
     require(conn, who, "standards.read")
     return history.latest_scores(conn, visible_stores(conn, who))
+
+
+def overview(conn: Connection, who: Principal, today: date) -> dict | None:
+    """The overview's standards figures for the stores `who` sees
+    (storenet.standards.history.summary); None when `who` may not read standards."""
+    if not allowed(who.role, "standards.read"):
+        return None
+    return history.summary(conn, visible_stores(conn, who), today)
 
 
 # -- auditors' stores --------------------------------------------------------------------

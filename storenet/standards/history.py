@@ -74,3 +74,22 @@ def latest_scores(conn: Connection, stores_seen: set[str] | None) -> list[dict]:
         .order_by(ranked.c.score_bp, ranked.c.store_id)
     )
     return [r._asdict() for r in conn.execute(q)]
+
+
+def summary(conn: Connection, stores_seen: set[str] | None, today: date, lowest: int = 10) -> dict:
+    """The overview's standards figures for the stores in `stores_seen` (None: every
+    store): {"audited" (stores with a submitted audit), "mean_bp" (mean of their latest
+    scores, floored; None when none), "lowest" (the `lowest` lowest latest scores, as
+    `latest_scores` rows), "overdue" (open corrective actions due before `today`)}."""
+    scores = latest_scores(conn, stores_seen)
+    x = standards_actions
+    q = select(func.count(x.c.id)).where(x.c.status == "open", x.c.due_on < today)
+    if stores_seen is not None:
+        q = q.where(x.c.store_id.in_(sorted(stores_seen)))
+    total = sum(s["score_bp"] for s in scores)
+    return {
+        "audited": len(scores),
+        "mean_bp": total // len(scores) if scores else None,
+        "lowest": scores[:lowest],
+        "overdue": int(conn.execute(q).scalar() or 0),
+    }

@@ -18,6 +18,7 @@ from storenet.web import (
     recalls,
     signin,
     simulator,
+    standards,
     stockdesk,
     stores,
 )
@@ -34,6 +35,7 @@ ROUTERS = [
     simulator.router,
     purchasing.router,
     recalls.router,
+    standards.router,
 ]
 
 

@@ -95,6 +95,8 @@ def render(
             nav.append(("Purchase orders", f"{PREFIX}/purchase-orders"))
         if allowed(who.role, "recall.read"):
             nav.append(("Recalls", f"{PREFIX}/recalls"))
+        if allowed(who.role, "standards.read"):
+            nav.append(("Standards", f"{PREFIX}/standards"))
         if allowed(who.role, "plan.read") and who.role in NETWORK_WIDE:
             nav.append(("Simulator", f"{PREFIX}/simulator"))
     return templates.TemplateResponse(
