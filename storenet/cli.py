@@ -374,6 +374,7 @@ def _register_groups() -> None:
         cli_recall,
         cli_service,
         cli_simulate,
+        cli_standards,
         cli_stock,
     )
 
@@ -384,6 +385,7 @@ def _register_groups() -> None:
     cli_stock.register(app)
     cli_purchasing.register(app)
     cli_recall.register(app)
+    cli_standards.register(app)
 
 
 _register_groups()
