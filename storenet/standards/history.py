@@ -45,10 +45,9 @@ def store_standing(conn: Connection, store_id: str, today: date, limit: int = 50
     }
 
 
-def latest_scores(conn: Connection, stores_seen: set[str] | None) -> list[dict]:
-    """Each store's latest submitted audit score, for the stores in `stores_seen`
-    (None: every store): store_id, store_name, region_id, score_bp, submitted_at; lowest
-    score first."""
+def _latest(stores_seen: set[str] | None):  # type: ignore[no-untyped-def]
+    """Each store's latest submitted audit (store_id, score_bp, submitted_at), as a
+    subquery."""
     a = standards_audits
     ranked = select(
         a.c.store_id,
@@ -61,35 +60,53 @@ def latest_scores(conn: Connection, stores_seen: set[str] | None) -> list[dict]:
     if stores_seen is not None:
         ranked = ranked.where(a.c.store_id.in_(sorted(stores_seen)))
     ranked = ranked.subquery()
+    return (
+        select(ranked.c.store_id, ranked.c.score_bp, ranked.c.submitted_at)
+        .where(ranked.c.n == 1)
+        .subquery()
+    )
+
+
+def latest_scores(
+    conn: Connection, stores_seen: set[str] | None, limit: int | None = None
+) -> list[dict]:
+    """Each store's latest submitted audit score, for the stores in `stores_seen`
+    (None: every store), lowest score first (at most `limit`): store_id, store_name,
+    region_id, score_bp, submitted_at."""
+    latest = _latest(stores_seen)
     q = (
         select(
-            ranked.c.store_id,
+            latest.c.store_id,
             stores.c.name.label("store_name"),
             stores.c.region_id,
-            ranked.c.score_bp,
-            ranked.c.submitted_at,
+            latest.c.score_bp,
+            latest.c.submitted_at,
         )
-        .join(stores, stores.c.id == ranked.c.store_id)
-        .where(ranked.c.n == 1)
-        .order_by(ranked.c.score_bp, ranked.c.store_id)
+        .join(stores, stores.c.id == latest.c.store_id)
+        .order_by(latest.c.score_bp, latest.c.store_id)
     )
+    if limit is not None:
+        q = q.limit(limit)
     return [r._asdict() for r in conn.execute(q)]
 
 
 def summary(conn: Connection, stores_seen: set[str] | None, today: date, lowest: int = 10) -> dict:
     """The overview's standards figures for the stores in `stores_seen` (None: every
-    store): {"audited" (stores with a submitted audit), "mean_bp" (mean of their latest
-    scores, floored; None when none), "lowest" (the `lowest` lowest latest scores, as
-    `latest_scores` rows), "overdue" (open corrective actions due before `today`)}."""
-    scores = latest_scores(conn, stores_seen)
+    store), counted by the database: {"audited" (stores with a submitted audit),
+    "mean_bp" (mean of their latest scores, floored; None when none), "lowest" (the
+    `lowest` lowest latest scores, as `latest_scores` rows), "overdue" (open corrective
+    actions due before `today`)}."""
+    latest = _latest(stores_seen)
+    audited, total = conn.execute(
+        select(func.count(), func.coalesce(func.sum(latest.c.score_bp), 0))
+    ).one()
     x = standards_actions
     q = select(func.count(x.c.id)).where(x.c.status == "open", x.c.due_on < today)
     if stores_seen is not None:
         q = q.where(x.c.store_id.in_(sorted(stores_seen)))
-    total = sum(s["score_bp"] for s in scores)
     return {
-        "audited": len(scores),
-        "mean_bp": total // len(scores) if scores else None,
-        "lowest": scores[:lowest],
+        "audited": int(audited),
+        "mean_bp": int(total) // int(audited) if audited else None,
+        "lowest": latest_scores(conn, stores_seen, lowest) if audited else [],
         "overdue": int(conn.execute(q).scalar() or 0),
     }

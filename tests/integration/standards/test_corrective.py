@@ -119,3 +119,17 @@ def test_a_store_page_standing_shows_score_history_and_overdue(std):
     assert standing["score_bp"] == 7000  # 7 of 10: only the floor (weight 3) failed
     assert [h["score_bp"] for h in standing["history"]] == [7000, 5450]
     assert standing["open_actions"] == 1 and standing["overdue_actions"] == 1
+
+
+def test_the_overview_summary_counts_latest_scores_and_overdue_in_scope(std):
+    for store, scores in (("S1", TWO_FAIL), ("S2", ALL_PASS)):
+        audit = start(std, store, key=f"ov-{store}")
+        score_all(std, audit, scores)
+        submit(std, audit)
+    hq, fr = person(std, "hq"), person(std, "fr_f1")
+    later = TODAY + timedelta(days=3)
+    everyone = run(std, lambda conn: actions.overview(conn, hq, later))
+    assert (everyone["audited"], everyone["mean_bp"], everyone["overdue"]) == (2, 7725, 1)
+    assert [s["store_id"] for s in everyone["lowest"]] == ["S1", "S2"]
+    own = run(std, lambda conn: actions.overview(conn, fr, later))
+    assert (own["audited"], own["mean_bp"], own["overdue"]) == (1, 10000, 0)
