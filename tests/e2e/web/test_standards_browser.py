@@ -171,7 +171,10 @@ def test_the_owner_sees_the_store_standards_score_on_its_page(page_for, site, au
     page = page_for("owner")
     page.goto(f"/console/stores/{audited_store}")
     page.locator("#standards-h").wait_for()
+    # The phone test before this one submitted the store's audit at 52.50%.
+    assert page.locator("[data-kpi='standards_score']").inner_text() == "52.50%"
     shoot(page, "standards-store-page")
     page.goto("/console/")
     page.locator("#standards-h").wait_for()
+    assert page.locator("[data-kpi='standards_audited']").inner_text() == "1"
     shoot(page, "standards-overview")
