@@ -62,3 +62,32 @@ def test_two_concurrent_submits_one_wins_the_other_gets_a_conflict(pg_std):
         ).scalar()
         assert submits == 1
         assert conn.execute(select(func.count()).select_from(standards_actions)).scalar() == 2
+
+
+def test_two_audits_of_one_store_submitted_at_once_open_each_action_once(pg_std):
+    engine = pg_std
+    audits = [start(engine, "S1", key=f"visit-{n}") for n in (1, 2)]
+    for audit in audits:
+        score_all(engine, audit, TWO_FAIL)
+    go = threading.Barrier(2)
+    ended: dict[str, object] = {}
+
+    def submit(audit: str) -> None:
+        go.wait(10)
+        try:
+            ended[audit] = unit_of_work(
+                engine, lambda conn: change_status(conn, audit, "submit", "aud_east", today=TODAY)
+            )
+        except Exception as error:  # noqa: BLE001 - reported to the test
+            ended[audit] = error
+
+    threads = [threading.Thread(target=submit, args=(a,)) for a in audits]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert all(isinstance(ended[a], dict) for a in audits), ended
+    # The store's lock queues the second: it finds the first's actions open.
+    assert sorted(len(ended[a]["opened"]) for a in audits) == [0, 2]  # type: ignore[index]
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(standards_actions)).scalar() == 2
