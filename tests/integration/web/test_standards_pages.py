@@ -5,6 +5,8 @@ photo and the store's standing; the store page and the overview show the score."
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import func, select
 
 from storenet.accounts.users import create_user
@@ -95,20 +97,23 @@ def test_an_audit_through_the_console_pages(console):
     assert 'id="standards-h"' in owner.get("/console/").text
     assert owner.get(url).status_code == 200
     assert 'id="audit-form"' not in owner.get(url).text  # owners read, never audit
-    if other is not None:
-        # Another franchisee's owner: the audit and its photo answer as missing.
-        with console.engine.begin() as conn:
-            create_user(
-                conn,
-                actor="test",
-                username="owner2",
-                password=PASSWORD,
-                role="franchise_owner",
-                franchisee_id=conn.execute(
-                    select(store_owners.c.franchisee_id).where(store_owners.c.store_id == other)
-                ).scalar(),
-            )
-        stranger = console.sign_in("owner2")
-        assert stranger.get(url).status_code == 404
-        assert audit not in stranger.get("/console/standards").text
-        assert store not in stranger.get("/console/standards/actions").text
+    assert other is not None, "the console network has a second franchisee"
+    # Another franchisee's owner: the audit answers as missing, and lists hide it.
+    with console.engine.begin() as conn:
+        create_user(
+            conn,
+            actor="test",
+            username="owner2",
+            password=PASSWORD,
+            role="franchise_owner",
+            franchisee_id=conn.execute(
+                select(store_owners.c.franchisee_id).where(store_owners.c.store_id == other)
+            ).scalar(),
+        )
+    stranger = console.sign_in("owner2")
+    assert stranger.get(url).status_code == 404
+    photo = f"/console/standards/photos/{hashlib.sha256(JPEG).hexdigest()}"
+    assert owner.get(photo).content == JPEG
+    assert stranger.get(photo).status_code == 404
+    assert audit not in stranger.get("/console/standards").text
+    assert store not in stranger.get("/console/standards/actions").text
