@@ -375,6 +375,7 @@ def _register_groups() -> None:
         cli_recall,
         cli_service,
         cli_simulate,
+        cli_standards,
         cli_stock,
     )
 
@@ -386,6 +387,7 @@ def _register_groups() -> None:
     cli_purchasing.register(app)
     cli_recall.register(app)
     cli_franchise.register(app)
+    cli_standards.register(app)
 
 
 _register_groups()

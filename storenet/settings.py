@@ -86,6 +86,12 @@ class Settings(BaseModel):
         return self.home / "history"
 
     @property
+    def photos_dir(self) -> Path:
+        """Where store standards photos are kept, one file per content hash
+        (storenet.standards.photos)."""
+        return self.home / "data" / "photos"
+
+    @property
     def secret(self) -> str:
         """The secret key's value (token hashes are keyed with it)."""
         return self.secret_key.get_secret_value()

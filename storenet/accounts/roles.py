@@ -15,9 +15,16 @@ POS = "pos_device"
 # The brand's finance staff: see every franchisee's rewards and statements, approve and
 # pay rewards (storenet.franchise); no stock or plan work.
 FINANCE = "finance"
+# A store standards auditor (storenet.standards) visits and audits the stores assigned
+# to them (standards_assignments: stores, or every store of a region) and sees those
+# only. A role of its own, not `auditor`: that one reads the whole network and the
+# audit trail but writes nothing, while this one writes audits and sees a few stores.
+STANDARDS_AUDITOR = "standards_auditor"
 
-ROLES = (ADMIN, PLANNER, REGIONAL, STORE, FRANCHISE, AUDITOR, POS, FINANCE)
-PEOPLE = frozenset({ADMIN, PLANNER, REGIONAL, STORE, FRANCHISE, AUDITOR, FINANCE})
+ROLES = (ADMIN, PLANNER, REGIONAL, STORE, FRANCHISE, AUDITOR, POS, FINANCE, STANDARDS_AUDITOR)
+PEOPLE = frozenset(
+    {ADMIN, PLANNER, REGIONAL, STORE, FRANCHISE, AUDITOR, FINANCE, STANDARDS_AUDITOR}
+)
 # Roles that see every store; the others see their own regions or stores only.
 NETWORK_WIDE = frozenset({ADMIN, PLANNER, AUDITOR})
 STOCK_KEEPERS = frozenset({ADMIN, REGIONAL, STORE, FRANCHISE})
@@ -92,6 +99,14 @@ POLICY: dict[str, frozenset[str]] = {
     "reward.resolve": frozenset({ADMIN, FINANCE}),
     "reward.correct": frozenset({ADMIN, FINANCE}),
     "statement.read": frozenset({ADMIN, AUDITOR, FRANCHISE, FINANCE}),
+    # Store standards (storenet.standards): everyone reads the audits, scores and
+    # corrective actions of the stores they see (a franchise owner his own, a standards
+    # auditor those assigned to him); HQ keeps the checklists; standards auditors (and
+    # administrators) audit; administrators assign auditors to stores and regions.
+    "standards.read": PEOPLE,
+    "standards.template": frozenset({ADMIN, PLANNER}),
+    "standards.audit": frozenset({ADMIN, STANDARDS_AUDITOR}),
+    "standards.assign": frozenset({ADMIN}),
 }
 
 

@@ -12,8 +12,21 @@ from __future__ import annotations
 from sqlalchemy import Connection, select
 
 from storenet.accounts.principal import Principal
-from storenet.accounts.roles import FRANCHISE, NETWORK_WIDE, POS, REGIONAL, STORE
-from storenet.store.schema import region_managers, store_owners, stores, warehouses
+from storenet.accounts.roles import (
+    FRANCHISE,
+    NETWORK_WIDE,
+    POS,
+    REGIONAL,
+    STANDARDS_AUDITOR,
+    STORE,
+)
+from storenet.store.schema import (
+    region_managers,
+    standards_assignments,
+    store_owners,
+    stores,
+    warehouses,
+)
 
 
 def visible_stores(conn: Connection, who: Principal) -> set[str] | None:
@@ -32,7 +45,20 @@ def visible_stores(conn: Connection, who: Principal) -> set[str] | None:
     if who.role == REGIONAL:
         q = select(stores.c.id).where(stores.c.region_id.in_(_regions(who)))
         return set(conn.execute(q).scalars())
+    if who.role == STANDARDS_AUDITOR:
+        return _assigned_stores(conn, who)
     return set()
+
+
+def _assigned_stores(conn: Connection, who: Principal) -> set[str]:
+    """The stores a standards auditor is assigned now: named ones and those of the
+    regions assigned (standards_assignments, auditor = username)."""
+    a = standards_assignments
+    now = (a.c.auditor == who.username) & a.c.valid_to.is_(None)
+    named = select(a.c.store_id).where(now, a.c.store_id.is_not(None))
+    regions = select(a.c.region_id).where(now, a.c.region_id.is_not(None))
+    in_regions = select(stores.c.id).where(stores.c.region_id.in_(regions))
+    return set(conn.execute(named.union(in_regions)).scalars())
 
 
 def visible_regions(conn: Connection, who: Principal) -> set[str] | None:

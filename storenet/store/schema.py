@@ -663,7 +663,7 @@ users = Table(
     Column("throttled_until", DateTime()),
     CheckConstraint(
         "role IN ('administrator', 'hq_planner', 'regional_manager', 'store_manager', "
-        "'franchise_owner', 'auditor', 'pos_device', 'finance')",
+        "'franchise_owner', 'auditor', 'pos_device', 'finance', 'standards_auditor')",
         name="role",
     ),
 )
@@ -1228,6 +1228,190 @@ def no_delete_ddl(dialect: str) -> list[str]:
             )
     return statements
 
+
+# --- store standards audits (storenet.standards) -----------------------------------
+
+# A checklist template (its id is its key); its content lives in versions: editing a
+# template adds a version, and an audit keeps the version it was done under.
+standards_templates = Table(
+    "standards_templates",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", DateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
+standards_template_versions = Table(
+    "standards_template_versions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("template_id", ForeignKey("standards_templates.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("note", String(500), nullable=False, server_default=""),
+    Column("created_at", DateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    CheckConstraint("version >= 1", name="version_positive"),
+    UniqueConstraint("template_id", "version"),
+)
+
+# One checklist item of one template version. `code` names the item across versions
+# (a corrective action is closed by a later audit passing the item of the same code).
+# pass_fail items score 0 or 1; score items 0..max_score and pass at pass_mark or more.
+standards_items = Table(
+    "standards_items",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("version_id", ForeignKey("standards_template_versions.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("section", String(16), nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("text", String(500), nullable=False),
+    Column("weight", Integer, nullable=False),
+    Column("scoring", String(12), nullable=False),
+    Column("max_score", Integer, nullable=False),
+    Column("pass_mark", Integer, nullable=False),
+    Column("due_days", Integer, nullable=False),
+    CheckConstraint(
+        "section IN ('decor', 'display', 'service', 'cleanliness', 'staff')", name="section"
+    ),
+    CheckConstraint("scoring IN ('pass_fail', 'score')", name="scoring"),
+    CheckConstraint("weight BETWEEN 1 AND 100", name="weight_range"),
+    CheckConstraint("max_score BETWEEN 1 AND 100", name="max_score_range"),
+    CheckConstraint("pass_mark BETWEEN 1 AND max_score", name="pass_mark_range"),
+    CheckConstraint("due_days BETWEEN 0 AND 365", name="due_days_range"),
+    UniqueConstraint("version_id", "code"),
+)
+
+# An audit of one store under one template version: started -> submitted (scored; its
+# failed items open corrective actions), or started -> cancelled. `score_bp` is the
+# weighted score in hundredths of a percent (0..10000), set on submission.
+standards_audits = Table(
+    "standards_audits",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("store_id", ForeignKey("stores.id"), nullable=False),
+    Column("version_id", ForeignKey("standards_template_versions.id"), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("auditor", String(200), nullable=False),
+    Column("started_at", DateTime(), nullable=False),
+    Column("submitted_at", DateTime()),
+    Column("score_bp", Integer),
+    CheckConstraint("status IN ('started', 'submitted', 'cancelled')", name="status"),
+    CheckConstraint("score_bp BETWEEN 0 AND 10000", name="score_range"),
+    Index("ix_standards_audits_store_id_submitted_at", "store_id", "submitted_at"),
+    Index("ix_standards_audits_status", "status"),
+)
+
+standards_audit_transitions = Table(
+    "standards_audit_transitions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("audit_id", ForeignKey("standards_audits.id"), nullable=False),
+    Column("at", DateTime(), nullable=False),
+    Column("from_status", String(12), nullable=False),
+    Column("to_status", String(12), nullable=False),
+    Column("by", String(200), nullable=False),
+    Column("reason", String(500), nullable=False, server_default=""),
+    Index("ix_standards_audit_transitions_audit_id", "audit_id"),
+)
+
+# The score of one item in one audit (changed freely while the audit is started;
+# frozen once it is submitted).
+standards_results = Table(
+    "standards_results",
+    metadata,
+    Column("audit_id", ForeignKey("standards_audits.id"), primary_key=True),
+    Column("item_id", ForeignKey("standards_items.id"), primary_key=True),
+    Column("score", Integer, nullable=False),
+    Column("passed", Boolean, nullable=False),
+    Column("note", String(2000), nullable=False, server_default=""),
+    Column("scored_at", DateTime(), nullable=False),
+    Column("scored_by", String(200), nullable=False),
+    CheckConstraint("score >= 0", name="score_positive"),
+)
+
+# A photo, stored once by its content: the file is <home>/data/photos/<aa>/<sha256>.
+standards_photos = Table(
+    "standards_photos",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("media_type", String(16), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("stored_at", DateTime(), nullable=False),
+    Column("stored_by", String(200), nullable=False),
+    CheckConstraint("media_type IN ('image/jpeg', 'image/png', 'image/webp')", name="media_type"),
+    CheckConstraint("size > 0", name="size_positive"),
+)
+
+standards_audit_photos = Table(
+    "standards_audit_photos",
+    metadata,
+    Column("audit_id", ForeignKey("standards_audits.id"), primary_key=True),
+    Column("item_id", ForeignKey("standards_items.id"), primary_key=True),
+    Column("sha256", ForeignKey("standards_photos.sha256"), primary_key=True),
+    Column("name", String(200), nullable=False, server_default=""),
+    Column("attached_at", DateTime(), nullable=False),
+    Column("attached_by", String(200), nullable=False),
+)
+
+# A corrective action, opened by an item failed in a submitted audit and closed only by
+# a later submitted audit of the same store passing the item of the same code. One open
+# action per (store, item code): a failure seen again keeps the action already open.
+standards_actions = Table(
+    "standards_actions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("store_id", ForeignKey("stores.id"), nullable=False),
+    Column("item_code", String(64), nullable=False),
+    Column("section", String(16), nullable=False),
+    Column("text", String(500), nullable=False),
+    Column("opened_by_audit", ForeignKey("standards_audits.id"), nullable=False),
+    Column("due_on", Date(), nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("opened_at", DateTime(), nullable=False),
+    Column("closed_at", DateTime()),
+    Column("closed_by_audit", ForeignKey("standards_audits.id")),
+    CheckConstraint("status IN ('open', 'closed')", name="status"),
+    Index(
+        "ix_standards_actions_open",
+        "store_id",
+        "item_code",
+        unique=True,
+        sqlite_where=text("status = 'open'"),
+        postgresql_where=text("status = 'open'"),
+    ),
+    Index("ix_standards_actions_status_due_on", "status", "due_on"),
+)
+
+standards_action_transitions = Table(
+    "standards_action_transitions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("action_id", ForeignKey("standards_actions.id"), nullable=False),
+    Column("at", DateTime(), nullable=False),
+    Column("from_status", String(8), nullable=False),
+    Column("to_status", String(8), nullable=False),
+    Column("by", String(200), nullable=False),
+    Column("audit_id", String(64), nullable=False),
+    Index("ix_standards_action_transitions_action_id", "action_id"),
+)
+
+# Which stores a standards auditor audits, over time: a store, or every store of a
+# region. The open rows (valid_to NULL) are the current assignments
+# (storenet.accounts.scope reads them).
+standards_assignments = Table(
+    "standards_assignments",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("auditor", String(200), nullable=False),
+    Column("store_id", ForeignKey("stores.id")),
+    Column("region_id", ForeignKey("regions.id")),
+    Column("valid_from", DateTime(), nullable=False),
+    Column("valid_to", DateTime()),
+    CheckConstraint("(store_id IS NULL) <> (region_id IS NULL)", name="one_place"),
+    Index("ix_standards_assignments_auditor", "auditor"),
+)
 
 APPEND_ONLY_TABLES = ("movements", "movement_serials", "reservations")
 

@@ -19,6 +19,7 @@ from storenet.web import (
     recalls,
     signin,
     simulator,
+    standards,
     stockdesk,
     stores,
 )
@@ -36,6 +37,7 @@ ROUTERS = [
     purchasing.router,
     recalls.router,
     franchise.router,
+    standards.router,
 ]
 
 

@@ -25,6 +25,7 @@ from storenet.accounts.roles import (
     NETWORK_WIDE,
     PLANNER,
     REGIONAL,
+    STANDARDS_AUDITOR,
     STORE,
     allowed,
 )
@@ -42,6 +43,7 @@ ROLE_NAMES = {
     STORE: "Store manager",
     FRANCHISE: "Franchise owner",
     AUDITOR: "Auditor",
+    STANDARDS_AUDITOR: "Standards auditor",
 }
 
 
@@ -101,6 +103,8 @@ def render(
             nav.append(("Rewards", f"{PREFIX}/rewards"))
         if allowed(who.role, "statement.read") and who.franchisee_id:
             nav.append(("Statement", f"{PREFIX}/statement"))
+        if allowed(who.role, "standards.read"):
+            nav.append(("Standards", f"{PREFIX}/standards"))
         if allowed(who.role, "plan.read") and who.role in NETWORK_WIDE:
             nav.append(("Simulator", f"{PREFIX}/simulator"))
     return templates.TemplateResponse(

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from storenet.accounts.roles import NETWORK_WIDE, REGIONAL
 from storenet.accounts.scope import visible_regions, visible_stores
 from storenet.http.service import ServiceDep
-from storenet.reports.overview import Overview, network_overview
+from storenet.reports.overview import network_overview
+from storenet.standards import actions as standards
 from storenet.web.charts import map_chart, openings_chart, trend_chart
 from storenet.web.layout import PREFIX, Viewer, render
 
@@ -22,14 +26,19 @@ def overview_page(
     """Network-wide roles see every region, regional managers their regions, store
     managers and franchise owners their own stores (rows per store)."""
 
+    today = datetime.now(ZoneInfo(svc.settings.market_tz)).date()
+
     def work(conn):  # type: ignore[no-untyped-def]
         if who.role in NETWORK_WIDE or who.role == REGIONAL:
-            return network_overview(conn, regions_seen=visible_regions(conn, who), stores_seen=None)
-        return network_overview(
-            conn, regions_seen=None, stores_seen=visible_stores(conn, who) or set()
-        )
+            view = network_overview(conn, regions_seen=visible_regions(conn, who), stores_seen=None)
+        else:
+            view = network_overview(
+                conn, regions_seen=None, stores_seen=visible_stores(conn, who) or set()
+            )
+        # Store standards (storenet.standards): scores and overdue actions in scope.
+        return view, standards.overview(conn, who, today)
 
-    view: Overview = svc.read(work)
+    view, standing = svc.read(work)
     colour = colour if colour in ("format", "stockout") else "format"
     return render(
         request,
@@ -40,4 +49,5 @@ def overview_page(
         trend_chart=trend_chart(view.trend),
         map_chart=map_chart(view.cells, colour),
         openings_chart=openings_chart(view.openings),
+        standards=standing,
     )

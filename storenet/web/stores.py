@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from storenet.accounts.access import answered_as, require
+from storenet.accounts.roles import allowed
 from storenet.accounts.scope import visible_stores
 from storenet.http.service import ServiceDep
 from storenet.reports.store_view import (
@@ -26,6 +27,7 @@ from storenet.reports.store_view import (
     store_header,
     store_page,
 )
+from storenet.standards import actions as standards
 from storenet.web.charts import line_chart
 from storenet.web.layout import PREFIX, Offset, PageSize, Text, Viewer, render
 
@@ -82,10 +84,15 @@ def store_detail(request: Request, store_id: str, who: Viewer, svc: ServiceDep) 
     def work(conn):  # type: ignore[no-untyped-def]
         with answered_as("store", store_id):
             require(conn, who, "stock.read", locations=[store_id])
-        return store_page(conn, history_dir, store_id, today)
+        page = store_page(conn, history_dir, store_id, today)
+        # The store's standards score and history (storenet.standards), when readable.
+        seen = allowed(who.role, "standards.read")
+        return page, standards.store_standing(conn, who, store_id, today) if seen else None
 
-    view: StorePage = svc.read(work)
-    return render(request, "store.html", who, view=view, sales_chart=sales_chart(view))
+    view, standing = svc.read(work)
+    return render(
+        request, "store.html", who, view=view, sales_chart=sales_chart(view), standards=standing
+    )
 
 
 @router.get(PREFIX + "/stores/{store_id}/stock")

@@ -11,6 +11,7 @@ from storenet.api.routes import (
     pos,
     purchasing,
     recall,
+    standards,
     stock,
     stockroom,
     transfers,
@@ -32,4 +33,5 @@ ROUTERS = [
     purchasing.router,
     recall.router,
     franchise.router,
+    standards.router,
 ]

@@ -16,6 +16,9 @@ OWN_DISCREPANCY = "{own_discrepancy}"
 FOREIGN_DISCREPANCY = "{foreign_discrepancy}"
 FOREIGN_USER = "{foreign_user}"
 FOREIGN_REWARD = "{foreign_reward}"  # franchisee F2's reward (test_access._objects)
+OWN_AUDIT = "{own_audit}"  # a started standards audit of S1
+FOREIGN_AUDIT = "{foreign_audit}"  # a started standards audit of S3, with a photo
+FOREIGN_PHOTO = "{foreign_photo}"  # that photo's SHA-256
 
 ACCESS: dict[tuple[str, str], dict] = {
     ("POST", "/auth/login"): {
@@ -428,6 +431,66 @@ ACCESS: dict[tuple[str, str], dict] = {
         "own": {"franchisee_id": "F1"},
         "foreign": {"franchisee_id": "F2"},
         "query": "period=2026-11",
+    },
+    # Store standards (storenet.standards).
+    ("GET", "/standards/templates"): {"action": "standards.read"},
+    ("GET", "/standards/templates/{template_id}"): {
+        "action": "standards.read",
+        "own": {"template_id": "store-standard"},
+    },
+    ("PUT", "/standards/templates/{template_id}"): {
+        "action": "standards.template",
+        "key": True,
+        "own": {"template_id": "matrix"},
+        "body": {"name": "Matrix", "items": [{"section": "decor", "code": "a", "text": "A"}]},
+    },
+    ("GET", "/standards/audits"): {"action": "standards.read"},
+    ("POST", "/standards/audits"): {
+        "action": "standards.audit",
+        "key": True,
+        "body": {"store_id": "S1", "template_id": "store-standard"},
+    },
+    ("GET", "/standards/audits/{audit_id}"): {
+        "action": "standards.read",
+        "own": {"audit_id": OWN_AUDIT},
+        "foreign": {"audit_id": FOREIGN_AUDIT},
+    },
+    ("PUT", "/standards/audits/{audit_id}/items/{code}"): {
+        "action": "standards.audit",
+        "key": True,
+        "own": {"audit_id": OWN_AUDIT, "code": "decor.sign"},
+        "foreign": {"audit_id": FOREIGN_AUDIT, "code": "decor.sign"},
+        "body": {"passed": True},
+    },
+    ("POST", "/standards/audits/{audit_id}/items/{code}/photos"): {
+        "action": "standards.audit",
+        "own": {"audit_id": OWN_AUDIT, "code": "decor.sign"},
+        "foreign": {"audit_id": FOREIGN_AUDIT, "code": "decor.sign"},
+        "body": {"not": "an image"},
+    },
+    ("GET", "/standards/photos/{sha256}"): {
+        "action": "standards.read",
+        "own": {"sha256": "0" * 64},
+        "foreign": {"sha256": FOREIGN_PHOTO},
+    },
+    ("POST", "/standards/audits/{audit_id}/status"): {
+        "action": "standards.audit",
+        "key": True,
+        "own": {"audit_id": OWN_AUDIT},
+        "foreign": {"audit_id": FOREIGN_AUDIT},
+        "body": {"action": "cancel", "reason": "access matrix"},
+    },
+    ("GET", "/standards/actions"): {"action": "standards.read"},
+    ("GET", "/standards/actions/overdue"): {"action": "standards.read"},
+    ("GET", "/standards/stores/{store_id}"): {
+        "action": "standards.read",
+        "own": {"store_id": "S1"},
+        "foreign": {"store_id": "S3"},
+    },
+    ("POST", "/standards/assignments"): {
+        "action": "standards.assign",
+        "key": True,
+        "body": {"auditor": "std_aud", "store_id": "S2"},
     },
     # Last: it ends the caller's session.
     ("POST", "/auth/logout"): {"action": "self"},

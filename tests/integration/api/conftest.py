@@ -35,6 +35,8 @@ USERS = {
     "fr_f2": {"role": "franchise_owner", "franchisee_id": "F2"},
     "auditor": {"role": "auditor"},
     "pos_s2": {"role": "pos_device", "store_id": "S2"},
+    # A standards auditor, assigned store S1 by test_access (storenet.standards).
+    "std_aud": {"role": "standards_auditor"},
 }
 
 

@@ -39,6 +39,9 @@ NONEXISTENT = {
     "line_no": 1,
     "reward_id": "RW-NONE",
     "franchisee_id": "NOWHERE",
+    "audit_id": "SA-NONE",
+    "code": "no-item",
+    "sha256": "f" * 64,
 }
 
 
@@ -97,7 +100,9 @@ def _objects(api) -> dict[str, str]:
                 .join(locations, locations.c.id == discrepancies.c.location_id)
             )
         }
+        standards = _standards_objects(conn)
         return {
+            **standards,
             "{victim}": str(victim["id"]),
             "{own_discrepancy}": str(found["S1"]),
             "{foreign_discrepancy}": str(found["S3"]),
@@ -156,6 +161,30 @@ def _foreign_reward(engine) -> str:  # type: ignore[no-untyped-def]
         return done["rewards"][0]
 
     return unit_of_work(engine, work)
+
+
+def _standards_objects(conn) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A checklist, a started audit of S1 and one of S3 with a photo; std_aud audits S1."""
+    import tempfile
+
+    from storenet.standards.assignments import assign
+    from storenet.standards.audits import attach_photo, start_audit
+    from storenet.standards.templates import save_template
+
+    items = [{"section": "decor", "code": "decor.sign", "text": "Sign lit"}]
+    save_template(conn, template_id="store-standard", name="Standard", items=items, by="test")
+    own = start_audit(conn, store_id="S1", template_id="store-standard", by="test")
+    foreign = start_audit(conn, store_id="S3", template_id="store-standard", by="test")
+    with tempfile.TemporaryDirectory() as folder:
+        photo = attach_photo(
+            conn, folder, foreign["id"], "decor.sign", b"\xff\xd8\xff" + bytes(64), by="test"
+        )
+    assign(conn, auditor="std_aud", by="test", store_id="S1")
+    return {
+        "{own_audit}": own["id"],
+        "{foreign_audit}": foreign["id"],
+        "{foreign_photo}": photo["sha256"],
+    }
 
 
 def _call(client, method: str, path: str, spec: dict, params: dict | None, role: str, values: dict):  # type: ignore[no-untyped-def]
@@ -228,7 +257,15 @@ def test_a_franchise_owner_reaches_nothing_of_another_franchisee(api, role):
                 text = text.replace(f'"{real}"', f'"{fake}"').replace(f"'{real}'", f"'{fake}'")
             assert (r.status_code, text) == (g.status_code, g.text), where
         # Lists show none of F2's objects either.
-        for url in ("/stores", "/transfers", "/discrepancies", "/skus/K1/stock", "/regions"):
+        for url in (
+            "/stores",
+            "/transfers",
+            "/discrepancies",
+            "/skus/K1/stock",
+            "/regions",
+            "/standards/audits",
+            "/standards/actions",
+        ):
             r = c.get(url)
             assert r.status_code == 200
             assert "S3" not in r.text and "T-F2" not in r.text, url
