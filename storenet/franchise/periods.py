@@ -35,6 +35,11 @@ class Period:
         return self.first_day <= day <= self.last_day
 
 
+# Years a period may name: a sales target or an incentive period far outside them is a
+# typo (and year 0 or 10000 is not a date at all).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
 def _month_end(year: int, month: int) -> date:
     nxt = date(year + (month == 12), month % 12 + 1, 1)
     return nxt - timedelta(days=1)
@@ -44,6 +49,10 @@ def parse_period(text: object, field: str = "period", where: str = "") -> Period
     """The period named `text` ("YYYY-MM" or "YYYY-Qn"). Refused naming `field` for
     anything else."""
     value = str(text or "").strip()
+    m = _MONTH.match(value) or _QUARTER.match(value)
+    if m and not FIRST_YEAR <= int(m.group(1)) <= LAST_YEAR:
+        reason = f"the year must be from {FIRST_YEAR} to {LAST_YEAR}"
+        raise Refused([Problem(field, reason, where, value)])
     m = _MONTH.match(value)
     if m and 1 <= int(m.group(2)) <= 12:
         year, month = int(m.group(1)), int(m.group(2))

@@ -27,3 +27,12 @@ def test_anything_else_is_refused_naming_the_field(bad):
     with pytest.raises(Refused) as refused:
         parse_period(bad, "from_period")
     assert refused.value.problems[0].field == "from_period"
+
+
+@pytest.mark.parametrize("bad", ["0000-09", "9999-12", "1899-Q4", "3000-01"])
+def test_a_year_that_cannot_be_a_sales_period_is_refused_not_a_server_error(bad):
+    # The API fuzzer sent "0000-09": year 0 is not a date, and it answered 500.
+    with pytest.raises(Refused) as refused:
+        parse_period(bad, "period")
+    assert refused.value.problems[0].field == "period"
+    assert "year" in refused.value.problems[0].reason
