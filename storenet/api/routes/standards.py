@@ -113,6 +113,7 @@ def templates_get(
     "/standards/templates/{template_id}",
     openapi_extra=act("standards.template"),
     summary="Create a template or give it a new version (the same items: no new version)",
+    responses={201: {"description": "A new template or a new version of it"}},
 )
 def templates_put(
     template_id: TemplateId,
@@ -213,6 +214,7 @@ def audits_score(
     "/standards/audits/{audit_id}/items/{code}/photos",
     openapi_extra=act("standards.audit"),
     summary="Attach a photo (the request body: JPEG, PNG or WebP, at most 8 MiB)",
+    responses={201: {"description": "The photo attached (200: it already was)"}},
 )
 async def audits_photo(
     audit_id: AuditId,
