@@ -69,7 +69,7 @@ def evaluate_command(
     """Fit each model on the data up to each cut-off, score the next HORIZON days
     (WRMSSE by level, scaled pinball loss, 7-day coverage) and report."""
     from storenet.datasets import m5
-    from storenet.evaluation import backtest, protocol
+    from storenet.evaluation import backtest, peers, protocol
     from storenet.evaluation import models as models_mod
     from storenet.evaluation import report as report_mod
 
@@ -83,7 +83,7 @@ def evaluate_command(
         )
         raise typer.Exit(2)
     if any(n in ("autoets", "croston", "adida", "tsb") for n in names) and not (
-        models_mod.statsforecast_available()
+        peers.statsforecast_available()
     ):
         err.print("[yellow]statsforecast is not installed: its models are skipped[/]")
         names = [n for n in names if n not in ("autoets", "croston", "adida", "tsb")]

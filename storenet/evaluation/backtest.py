@@ -16,7 +16,8 @@ import numpy as np
 
 from storenet.datasets.m5 import EventCalendar, SalesPanel
 from storenet.evaluation import metrics, protocol
-from storenet.evaluation.models import Forecast, Model, with_closures
+from storenet.evaluation.forecast import Forecast, Model
+from storenet.evaluation.gaps import with_closures
 
 
 @dataclass(frozen=True)

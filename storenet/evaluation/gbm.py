@@ -33,8 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from storenet.datasets.m5 import EventCalendar, SalesPanel
+from storenet.evaluation.forecast import Forecast, Model
 from storenet.evaluation.metrics import M5_QUANTILES
-from storenet.evaluation.models import Forecast, Model
 from storenet.planning import distribution
 
 FEATURES = (

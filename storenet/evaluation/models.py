@@ -12,20 +12,20 @@ and the 90% / 95% quantiles of each 7-day block of the horizon (for coverage).
 - `storenet`: the planner's own model (`storenet.planning.demand`) on the M5
   hierarchy, learned one day at a time, forecasting negative binomials.
 - `gbm` (LightGBM averaged with storenet's forecast) and `gbm_alone`: the global model
-  of `storenet.evaluation.gbm`, offered when lightgbm is installed.
+  of `storenet.evaluation.gbm`, offered when lightgbm is installed; `mlf`, the same idea
+  built with mlforecast (`storenet.evaluation.mlf`), when mlforecast is installed.
+
+The contract is in `storenet.evaluation.forecast`, the peers in `.peers`, and the
+handling of unknown and closed days in `.gaps`.
 """
 
 from __future__ import annotations
 
 import time
-import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from storenet.datasets.m5 import EventCalendar, SalesPanel
 from storenet.evaluation.events import (
@@ -34,29 +34,12 @@ from storenet.evaluation.events import (
     learn_snap_multipliers,
     local_event_function,
 )
+from storenet.evaluation.forecast import Forecast, Model
+from storenet.evaluation.gaps import fill_unknown, on_filled
 from storenet.evaluation.metrics import M5_QUANTILES
+from storenet.evaluation.peers import statsforecast_model
 from storenet.planning import demand, distribution
 from storenet.planning.network import PlanningNetwork, build_network
-
-
-@dataclass(frozen=True)
-class Forecast:
-    """A model's forecast of every series of a panel.
-
-    `mean` [series, h] units/day; `quantiles` [9, series, h] at M5_QUANTILES or None;
-    `week_q90`, `week_q95` [series, h // 7] quantiles of 7-day demand or None;
-    `seconds`: fit + forecast wall time.
-    """
-
-    model: str
-    mean: np.ndarray
-    quantiles: np.ndarray | None = None
-    week_q90: np.ndarray | None = None
-    week_q95: np.ndarray | None = None
-    seconds: float = 0.0
-
-
-Model = Callable[[SalesPanel, "EventCalendar | None", int], Forecast]
 
 
 def seasonal_naive(history: SalesPanel, calendar: EventCalendar | None, horizon: int) -> Forecast:
@@ -73,156 +56,6 @@ def seasonal_naive(history: SalesPanel, calendar: EventCalendar | None, horizon:
     last = np.nan_to_num(last)
     mean = np.tile(last, (1, horizon // 7 + 1))[:, :horizon]
     return Forecast("snaive", mean, seconds=time.perf_counter() - started)
-
-
-# -- gaps and closed days ----------------------------------------------------------------
-
-
-def fill_unknown(history: SalesPanel, weeks: int = 4) -> SalesPanel:
-    """The panel with every unknown (NaN) day imputed, for models that cannot take
-    gaps (statsforecast, LightGBM): the mean of the same weekday's known or imputed
-    values over the `weeks` weeks before, else the series' mean of known days, else
-    0. storenet's own model does not use this: it learns nothing from an unknown day.
-    """
-    units = history.units
-    if not np.isnan(units).any():
-        return history
-    units = units.copy()
-    with warnings.catch_warnings():  # a series with no known day at all falls back to 0
-        warnings.simplefilter("ignore", RuntimeWarning)
-        fallback = np.nan_to_num(np.nanmean(units, axis=1))
-    for j in np.flatnonzero(np.isnan(units).any(axis=0)):
-        gap = np.isnan(units[:, j])
-        lags = [j - 7 * k for k in range(1, weeks + 1) if j - 7 * k >= 0]
-        if lags:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                same_day = np.nanmean(units[:, lags], axis=1)
-        else:
-            same_day = np.full(units.shape[0], np.nan)
-        units[gap, j] = np.where(np.isnan(same_day), fallback, same_day)[gap]
-    return replace(history, units=units)
-
-
-def on_filled(model: Model) -> Model:
-    """`model` run on the history with its unknown days imputed (`fill_unknown`)."""
-
-    def run(history: SalesPanel, calendar: EventCalendar | None, horizon: int) -> Forecast:
-        return model(fill_unknown(history), calendar, horizon)
-
-    return run
-
-
-def with_closures(forecast: Forecast, closed: np.ndarray) -> Forecast:
-    """`forecast` with zero demand on the horizon's closed days (bool [series, h]):
-    a closed store sells nothing, by design. Daily means and quantiles are set to 0;
-    7-day quantiles are scaled by the share of the week's forecast units left on
-    open days (an approximation for models that forecast weeks as a whole)."""
-    if not closed.any():
-        return forecast
-    mean = np.where(closed, 0.0, forecast.mean)
-    quantiles = None
-    if forecast.quantiles is not None:
-        quantiles = np.where(closed[None], 0.0, forecast.quantiles)
-    weekly = {}
-    if forecast.week_q90 is not None:
-        from storenet.evaluation.metrics import block_sums
-
-        before, after = block_sums(forecast.mean), block_sums(mean)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(before > 0, after / np.where(before > 0, before, 1.0), 1.0)
-        weekly = {"week_q90": forecast.week_q90 * share, "week_q95": forecast.week_q95 * share}
-    return replace(forecast, mean=mean, quantiles=quantiles, **weekly)
-
-
-# -- statsforecast peers --------------------------------------------------------------
-
-
-def statsforecast_available() -> bool:
-    """True when the optional peer library is installed."""
-    try:
-        import statsforecast  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-_LEVELS = (50, 67, 95, 99)  # two-sided intervals whose bounds are the M5 quantiles
-
-
-_ETS_MIN_DAYS = 14
-
-
-def statsforecast_model(kind: str, history_days: int | None = None, n_jobs: int = 1) -> Model:
-    """A statsforecast peer (`autoets`, `croston`, `adida`, `tsb`) fitted per series on
-    the last `history_days` days before the cut-off (None = all), from each series'
-    first sale."""
-
-    def run(history: SalesPanel, calendar: EventCalendar | None, horizon: int) -> Forecast:
-        import pandas as pd
-        from statsforecast import StatsForecast
-        from statsforecast.models import ADIDA, TSB, AutoETS, CrostonOptimized
-
-        make = {
-            "autoets": lambda: AutoETS(season_length=7),
-            "croston": CrostonOptimized,
-            "adida": ADIDA,
-            "tsb": lambda: TSB(alpha_d=0.1, alpha_p=0.1),
-        }
-        started = time.perf_counter()
-        units = history.units
-        if history_days is not None:
-            units = units[:, -history_days:]
-        n, t = units.shape
-        sold = units > 0
-        first = np.where(sold.any(axis=1), sold.argmax(axis=1), t)
-        # At least two days since the first sale; ETS needs two weeks (statsforecast
-        # refuses "tiny datasets"): a younger series is forecast by its mean since
-        # its first sale, with Poisson quantiles.
-        shortest = _ETS_MIN_DAYS if kind == "autoets" else 2
-        fit = np.flatnonzero(first <= t - shortest)
-        young = np.flatnonzero((first < t - 1) & (first > t - shortest))
-        lengths = t - first[fit]
-        rows = np.repeat(fit, lengths)
-        cols = np.concatenate([np.arange(f, t) for f in first[fit]]) if fit.size else rows
-        frame = pd.DataFrame({"unique_id": rows, "ds": cols, "y": units[rows, cols]})
-        sf = StatsForecast(models=[make[kind]()], freq=1, n_jobs=n_jobs)
-        with_levels = kind == "autoets"
-        out = sf.forecast(df=frame, h=horizon, level=list(_LEVELS) if with_levels else None)
-        out = out.sort_values(["unique_id", "ds"])
-        column = [c for c in out.columns if c not in ("unique_id", "ds") and "-" not in c][0]
-        mean = np.zeros((n, horizon))
-        mean[fit] = np.maximum(out[column].to_numpy().reshape(len(fit), horizon), 0.0)
-        quantiles = week90 = week95 = None
-        if with_levels:
-            quantiles = np.zeros((len(M5_QUANTILES), n, horizon))
-            names = [f"lo-{lv}" for lv in reversed(_LEVELS)] + ["mean"]
-            names += [f"hi-{lv}" for lv in _LEVELS]
-            for k, name in enumerate(names):
-                col = column if name == "mean" else f"{column}-{name}"
-                values = out[col].to_numpy().reshape(len(fit), horizon)
-                quantiles[k, fit] = np.maximum(values, 0.0)
-            # Daily sd from the 95% half-width; a week's sd assumes independent days.
-            sd = (quantiles[7] - quantiles[4]) / stats.norm.ppf(0.975)
-            raw_mean = np.zeros((n, horizon))
-            raw_mean[fit] = out[column].to_numpy().reshape(len(fit), horizon)
-            weeks = horizon // 7
-            wk_mean = raw_mean[:, : weeks * 7].reshape(n, weeks, 7).sum(2)
-            wk_sd = np.sqrt((sd[:, : weeks * 7] ** 2).reshape(n, weeks, 7).sum(2))
-            week90 = np.maximum(wk_mean + stats.norm.ppf(0.9) * wk_sd, 0.0)
-            week95 = np.maximum(wk_mean + stats.norm.ppf(0.95) * wk_sd, 0.0)
-        if young.size:
-            rate = np.array([units[i, first[i] :].mean() for i in young])
-            mean[young] = rate[:, None]
-            if with_levels:
-                quantiles[:, young] = stats.poisson.ppf(M5_QUANTILES[:, None, None],
-                                                        rate[None, :, None])  # fmt: skip
-                week90[young] = stats.poisson.ppf(0.9, 7 * rate)[:, None]
-                week95[young] = stats.poisson.ppf(0.95, 7 * rate)[:, None]
-        seconds = time.perf_counter() - started
-        return Forecast(kind, mean, quantiles, week90, week95, seconds)
-
-    return run
 
 
 # -- storenet's own model -------------------------------------------------------------
@@ -438,8 +271,3 @@ def registry(history_days: int | None = WARMUP_DAYS) -> dict[str, Model]:
     models["gbm"] = on_filled(gbm_model())  # LightGBM averaged with storenet's forecast
     models["gbm_alone"] = on_filled(gbm_model(GbmSettings(blend=0.0)))
     return models
-
-
-def renamed(forecast: Forecast, name: str) -> Forecast:
-    """The same forecast under another model name."""
-    return replace(forecast, model=name)

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from storenet.evaluation import metrics, models
+from storenet.evaluation import gaps, metrics, models, peers
 from tests.unit.evaluation.conftest import synthetic_panel
 
 
@@ -49,7 +49,7 @@ def test_imputed_days_are_the_same_weekdays_mean_and_known_days_are_untouched():
     panel = synthetic_panel(n_days=70)
     gappy = panel.units.copy()
     gappy[0, 50] = np.nan
-    filled = models.fill_unknown(replace(panel, units=gappy)).units
+    filled = gaps.fill_unknown(replace(panel, units=gappy)).units
     expected = np.mean(panel.units[0, [43, 36, 29, 22]])
     assert filled[0, 50] == expected
     known = ~np.isnan(gappy)
@@ -77,7 +77,7 @@ def test_a_store_missing_for_months_is_forecast_from_what_it_sold_not_from_zeros
     # the store near what it sold before and after.
     assert abs(with_gap - level) < 0.25 * level
     assert as_zeros < 0.6 * with_gap
-    for peer in (models.seasonal_naive, models.on_filled(models.seasonal_naive)):
+    for peer in (models.seasonal_naive, gaps.on_filled(models.seasonal_naive)):
         assert np.isfinite(peer(unknown, None, 28).mean).all()
 
 
@@ -90,7 +90,7 @@ def test_closed_days_are_forecast_as_zero_and_do_not_pull_the_open_days_down():
     as_quiet = replace(panel, units=units)  # the same zeros, not known as closures
     model = models.storenet_model(warmup_days=None)
     horizon_closed = closed[:, :28]  # the horizon's closures: same weekday pattern
-    f = models.with_closures(model(shut, None, 28), horizon_closed)
+    f = gaps.with_closures(model(shut, None, 28), horizon_closed)
     assert (f.mean[horizon_closed] == 0).all() and (f.quantiles[:, horizon_closed] == 0).all()
     open_days = ~horizon_closed
     quiet = model(as_quiet, None, 28).mean
@@ -104,7 +104,7 @@ def test_autoets_forecasts_a_series_younger_than_two_weeks_by_its_mean_since_fir
     panel = synthetic_panel(n_days=120)
     panel.units[2, :] = 0.0
     panel.units[2, -5:] = [1, 0, 2, 0, 1]  # first sold 5 days before the cut-off
-    f = models.statsforecast_model("autoets", None)(panel, None, 28)
+    f = peers.statsforecast_model("autoets", None)(panel, None, 28)
     np.testing.assert_allclose(f.mean[2], 0.8)
     assert f.quantiles[4, 2, 0] == 1.0  # the Poisson(0.8) median
     assert np.isfinite(f.mean).all() and (f.week_q95 >= 0).all()

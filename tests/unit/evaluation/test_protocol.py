@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from storenet.evaluation import backtest, protocol
-from storenet.evaluation.models import Forecast, seasonal_naive
+from storenet.evaluation.forecast import Forecast
+from storenet.evaluation.models import seasonal_naive
 from tests.unit.evaluation.conftest import synthetic_panel
 
 D = np.datetime64
