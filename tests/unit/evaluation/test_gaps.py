@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from storenet.evaluation import gaps, metrics, models, peers
+from storenet.evaluation import gaps, metrics, models
 from tests.unit.evaluation.conftest import synthetic_panel
 
 
@@ -98,13 +98,3 @@ def test_closed_days_are_forecast_as_zero_and_do_not_pull_the_open_days_down():
     # store's level is learned a seventh lower (less a weekday shape's correction).
     assert f.mean[open_days].sum() > quiet[open_days].sum()
     assert f.week_q95.shape == (panel.n_series, 4) and (f.week_q95 >= 0).all()
-
-
-def test_autoets_forecasts_a_series_younger_than_two_weeks_by_its_mean_since_first_sale():
-    panel = synthetic_panel(n_days=120)
-    panel.units[2, :] = 0.0
-    panel.units[2, -5:] = [1, 0, 2, 0, 1]  # first sold 5 days before the cut-off
-    f = peers.statsforecast_model("autoets", None)(panel, None, 28)
-    np.testing.assert_allclose(f.mean[2], 0.8)
-    assert f.quantiles[4, 2, 0] == 1.0  # the Poisson(0.8) median
-    assert np.isfinite(f.mean).all() and (f.week_q95 >= 0).all()
