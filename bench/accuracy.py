@@ -89,21 +89,17 @@ def main() -> None:
     def progress(stage: str, done: int, total: int) -> None:
         print(f"  [{done}/{total}] {stage}  ({time.strftime('%H:%M:%S')})", flush=True)
 
-    dataset = args.dataset or ("m5" if m5.is_wide(args.data) else args.data.name.split(".")[0])
+    dataset = args.dataset or m5.dataset_name(args.data)
     if args.protocol:
-        last = (
-            m5.parse_day(args.last_cutoff, first)
-            if args.last_cutoff
-            else protocol.latest_untuned_cutoff(list(models), dataset, args.horizon)
-        )
-        split = protocol.default_split(
+        split = protocol.split_for(
             dataset,
             panel.series["store"].unique().to_list(),
             panel.days,
+            list(models),
             args.horizon,
             args.min_history,
             args.per_part,
-            last,
+            m5.parse_day(args.last_cutoff, first) if args.last_cutoff else None,
         )
         print(f"{panel.n_series} series, protocol split on {dataset}, {machine()}")
         sets = (args.only,) if args.only else ("selection", "report")
@@ -124,13 +120,10 @@ def main() -> None:
         )
         parts = {"": result}
         described = {"ad hoc": {"stores": stores or "all", "cutoffs": [str(c) for c in cutoffs]}}
-        flagged = protocol.settings_overlap(
-            list(models),
-            dataset,
-            protocol.Part("ad hoc", tuple(panel.series["store"].unique()), tuple(cutoffs)),
+        flagged = protocol.ad_hoc_overlap(
+            list(models), dataset, panel.series["store"].unique().to_list(), cutoffs,
             args.horizon,
-            panel.series["store"].unique().to_list(),
-        )
+        )  # fmt: skip
     results = []
     for prefix, result in parts.items():
         results += _figures(result, prefix, "selection set" if prefix else "report set")

@@ -99,26 +99,22 @@ def evaluate_command(
         err.print(f"[bold red]error[/]: {error}")
         raise typer.Exit(2) from error
 
-    dataset = dataset or ("m5" if m5.is_wide(data) else data.name.split(".")[0])
+    dataset = dataset or m5.dataset_name(data)
     split = None
     if use_protocol:
         if only not in ("", "selection", "report"):
             err.print(f"[bold red]error[/]: --only: 'selection' or 'report', not {only!r}")
             raise typer.Exit(2)
         try:
-            last = (
-                m5.parse_day(last_cutoff, first)
-                if last_cutoff
-                else protocol.latest_untuned_cutoff(names, dataset, horizon)
-            )
-            split = protocol.default_split(
+            split = protocol.split_for(
                 dataset,
                 panel.series["store"].unique().to_list(),
                 panel.days,
+                names,
                 horizon,
                 min_history,
                 per_part,
-                last,
+                m5.parse_day(last_cutoff, first) if last_cutoff else None,
             )
         except ValueError as error:
             err.print(f"[bold red]error[/]: {error}")
@@ -161,12 +157,8 @@ def evaluate_command(
                         panel, chosen, days, horizon, events, official, step
                     )
                 }
-                flagged = protocol.settings_overlap(
-                    names,
-                    dataset,
-                    protocol.Part("ad hoc", tuple(panel.series["store"].unique()), tuple(days)),
-                    horizon,
-                    panel.series["store"].unique().to_list(),
+                flagged = protocol.ad_hoc_overlap(
+                    names, dataset, panel.series["store"].unique().to_list(), days, horizon
                 )
         except (ValueError, KeyError) as error:
             err.print(f"[bold red]error[/]: {error}")

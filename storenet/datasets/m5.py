@@ -315,6 +315,12 @@ def is_wide(path: Path) -> bool:
     return "d_1" in pl.read_csv(path, n_rows=1, infer_schema_length=0).columns
 
 
+def dataset_name(path: Path) -> str:
+    """The name tuning records know a data file by: "m5" for the M5 wide layout, else
+    the file's name up to its first dot."""
+    return "m5" if is_wide(path) else Path(path).name.split(".")[0]
+
+
 def load_panel(
     data: Path,
     calendar: Path | None = None,

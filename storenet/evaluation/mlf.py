@@ -58,8 +58,9 @@ def _frame(history: SalesPanel, calendar: EventCalendar | None, first: int, last
     import pandas as pd
 
     n = history.n_series
-    days = history.days[first : last + 1] if y is not None else None
-    if days is None:
+    if y is not None:
+        days = history.days[first : last + 1]
+    else:  # the horizon: days after the history's last
         days = history.days[-1] + np.arange(1, last - first + 2).astype("timedelta64[D]")
     k = len(days)
     frame = {

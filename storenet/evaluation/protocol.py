@@ -176,6 +176,23 @@ def default_split(
     return split
 
 
+def split_for(
+    dataset: str,
+    stores: list[str],
+    days: np.ndarray,
+    models: list[str],
+    horizon: int = 28,
+    min_history: int = 365,
+    per_part: int = MIN_REPORT_CUTOFFS,
+    last: np.datetime64 | None = None,
+) -> Split:
+    """`default_split` ending at `last`, or by default at the latest cut-off whose
+    window none of `models` was tuned on (so a run reports them cleanly)."""
+    if last is None:
+        last = latest_untuned_cutoff(models, dataset, horizon)
+    return default_split(dataset, stores, days, horizon, min_history, per_part, last)
+
+
 def window(cutoff: np.datetime64, horizon: int) -> tuple[np.datetime64, np.datetime64]:
     """The forecast window of a cut-off: its first and last day, inclusive."""
     cutoff = np.datetime64(cutoff, "D")
@@ -235,6 +252,15 @@ def settings_overlap(
         if cells:
             found[model] = cells
     return found
+
+
+def ad_hoc_overlap(
+    models: list[str], dataset: str, stores: list[str], cutoffs: list, horizon: int
+) -> dict[str, list[str]]:
+    """`settings_overlap` of a run outside the protocol: `stores` at `cutoffs`, what a
+    plain `--cutoffs` backtest scores. Its figures are flagged, never refused."""
+    part = Part("ad hoc", tuple(stores), tuple(cutoffs))
+    return settings_overlap(models, dataset, part, horizon, list(stores))
 
 
 def refuse_tuned_reports(

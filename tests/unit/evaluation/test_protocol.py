@@ -134,3 +134,10 @@ def test_a_protocol_run_refuses_a_model_tuned_on_its_report_set(monkeypatch):
             f"..{protocol.window(split.report.cutoffs[-1], 7)[1]}"
         ]
     }
+
+
+def test_a_run_outside_the_protocol_is_flagged_where_a_model_was_tuned():
+    found = protocol.ad_hoc_overlap(
+        ["storenet", "snaive"], "m5", ["CA_1", "TX_1"], [D("2016-03-27")], 28
+    )
+    assert found == {"storenet": ["CA_1 @ 2016-03-28..2016-04-24", "TX_1 @ 2016-03-28..2016-04-24"]}
