@@ -38,11 +38,8 @@ def naive_scale(train: np.ndarray, power: int = 2) -> np.ndarray:
     sold = train > 0
     first = np.where(sold.any(axis=1), sold.argmax(axis=1), t)
     diff = np.abs(np.diff(train, axis=1)) ** power  # column j is day j+1 minus day j
-    counted = (np.arange(1, t)[None, :] > first[:, None]) & np.isfinite(diff)
-    count = counted.sum(axis=1)
-    total = np.where(counted, diff, 0.0).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    after_first = np.arange(1, t)[None, :] > first[:, None]
+    return known_mean(np.where(after_first, diff, np.nan))  # steps across a gap are NaN
 
 
 def sales_weights(
