@@ -23,14 +23,15 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, update
 
 from storenet import errors
 from storenet.accounts.errors import Denied
 from storenet.audit.chain import record
-from storenet.errors import NotFound, Problem, Refused
+from storenet.errors import Problem, Refused
 from storenet.store.clock import utc_now
 from storenet.store.engine import unit_of_work
+from storenet.store.locks import document_transitions, lock_document
 from storenet.store.schema import reward_transitions, rewards
 
 STATUSES = ("owed", "approved", "paid", "disputed", "resolved", "corrected")
@@ -68,22 +69,13 @@ class RewardConflict(errors.StatusConflict):
 
 def lock_reward(conn: Connection, reward_id: str) -> dict:
     """The reward's row, locked until commit (FOR UPDATE on PostgreSQL). NotFound."""
-    row = conn.execute(select(rewards).where(rewards.c.id == reward_id).with_for_update()).first()
-    if row is None:
-        raise NotFound("reward", reward_id)
-    return row._asdict()
+    return lock_document(conn, rewards, reward_id, "reward")
 
 
 def transitions(conn: Connection, reward_id: str) -> list[dict]:
     """The reward's status changes, oldest first: {at, from_status, to_status, by,
     reason}."""
-    t = reward_transitions
-    q = (
-        select(t.c.at, t.c.from_status, t.c.to_status, t.c.by, t.c.reason)
-        .where(t.c.reward_id == reward_id)
-        .order_by(t.c.id)
-    )
-    return [r._asdict() for r in conn.execute(q)]
+    return document_transitions(conn, reward_transitions, "reward_id", reward_id, "reason")
 
 
 def _reason(text: str, field: str, required: bool) -> str:

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, update
 
 from storenet import errors
-from storenet.errors import NotFound
 from storenet.store.clock import utc_now
+from storenet.store.locks import lock_document
 from storenet.store.schema import purchase_order_transitions, purchase_orders
 
 STATUSES = ("draft", "approved", "sent", "confirmed", "partly_received", "closed", "cancelled")
@@ -70,12 +70,7 @@ class StatusConflict(errors.StatusConflict):
 
 def lock_order(conn: Connection, po_id: str) -> dict:
     """The order's header row, locked until commit (FOR UPDATE on PostgreSQL). NotFound."""
-    row = conn.execute(
-        select(purchase_orders).where(purchase_orders.c.id == po_id).with_for_update()
-    ).first()
-    if row is None:
-        raise NotFound("purchase order", po_id)
-    return row._asdict()
+    return lock_document(conn, purchase_orders, po_id, "purchase order")
 
 
 def require_status(header: dict, action: str) -> None:

@@ -23,8 +23,9 @@ from sqlalchemy import Connection, insert, select, update
 from storenet import errors
 from storenet.accounts.errors import Denied
 from storenet.audit.chain import record
-from storenet.errors import NotFound, Problem, Refused
+from storenet.errors import Problem, Refused
 from storenet.store.clock import utc_now
+from storenet.store.locks import document_transitions, lock_document
 from storenet.store.schema import recall_campaign_transitions, recall_campaigns
 
 STATUSES = ("open", "completed", "closed", "cancelled")
@@ -52,24 +53,15 @@ class StatusConflict(errors.StatusConflict):
 
 def lock_campaign(conn: Connection, campaign_id: str) -> dict:
     """The campaign's row, locked until commit (FOR UPDATE on PostgreSQL). NotFound."""
-    row = conn.execute(
-        select(recall_campaigns).where(recall_campaigns.c.id == campaign_id).with_for_update()
-    ).first()
-    if row is None:
-        raise NotFound("recall campaign", campaign_id)
-    return row._asdict()
+    return lock_document(conn, recall_campaigns, campaign_id, "recall campaign")
 
 
 def transitions(conn: Connection, campaign_id: str) -> list[dict]:
     """The campaign's status changes, oldest first: {at, from_status, to_status, by,
     reason}."""
-    t = recall_campaign_transitions
-    q = (
-        select(t.c.at, t.c.from_status, t.c.to_status, t.c.by, t.c.reason)
-        .where(t.c.campaign_id == campaign_id)
-        .order_by(t.c.id)
+    return document_transitions(
+        conn, recall_campaign_transitions, "campaign_id", campaign_id, "reason"
     )
-    return [r._asdict() for r in conn.execute(q)]
 
 
 def change_status(

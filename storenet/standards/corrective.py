@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Connection, insert, select, update
 
 from storenet.audit.chain import record
+from storenet.store.locks import document_transitions
 from storenet.store.schema import standards_action_transitions, standards_actions, stores
 
 STATUSES = ("open", "closed")
@@ -153,10 +154,6 @@ def is_overdue(action: dict, today: date) -> bool:
 def action_transitions(conn: Connection, action_id: int) -> list[dict]:
     """The action's status changes, oldest first: {at, from_status, to_status, by,
     audit_id}."""
-    t = standards_action_transitions
-    q = (
-        select(t.c.at, t.c.from_status, t.c.to_status, t.c.by, t.c.audit_id)
-        .where(t.c.action_id == action_id)
-        .order_by(t.c.id)
+    return document_transitions(
+        conn, standards_action_transitions, "action_id", action_id, "audit_id"
     )
-    return [r._asdict() for r in conn.execute(q)]

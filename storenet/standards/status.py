@@ -21,11 +21,11 @@ from sqlalchemy import Connection, insert, select, update
 
 from storenet import errors
 from storenet.audit.chain import record
-from storenet.errors import NotFound, Problem, Refused
+from storenet.errors import Problem, Refused
 from storenet.standards import corrective
 from storenet.standards.score import Scored, by_section, weighted
 from storenet.store.clock import utc_now
-from storenet.store.locks import lock_name
+from storenet.store.locks import document_transitions, lock_document, lock_name
 from storenet.store.schema import (
     standards_audit_transitions,
     standards_audits,
@@ -57,24 +57,13 @@ class StatusConflict(errors.StatusConflict):
 
 def lock_audit(conn: Connection, audit_id: str) -> dict:
     """The audit's row, locked until commit (FOR UPDATE on PostgreSQL). NotFound."""
-    row = conn.execute(
-        select(standards_audits).where(standards_audits.c.id == audit_id).with_for_update()
-    ).first()
-    if row is None:
-        raise NotFound("standards audit", audit_id)
-    return row._asdict()
+    return lock_document(conn, standards_audits, audit_id, "standards audit")
 
 
 def transitions(conn: Connection, audit_id: str) -> list[dict]:
     """The audit's status changes, oldest first: {at, from_status, to_status, by,
     reason}."""
-    t = standards_audit_transitions
-    q = (
-        select(t.c.at, t.c.from_status, t.c.to_status, t.c.by, t.c.reason)
-        .where(t.c.audit_id == audit_id)
-        .order_by(t.c.id)
-    )
-    return [r._asdict() for r in conn.execute(q)]
+    return document_transitions(conn, standards_audit_transitions, "audit_id", audit_id, "reason")
 
 
 def add_transition(

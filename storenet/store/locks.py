@@ -9,8 +9,9 @@ gives the transaction the whole database.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, Table, select, text
 
+from storenet.errors import NotFound
 from storenet.store.bulk import rows_by_keys
 from storenet.store.schema import balances, serials
 
@@ -64,3 +65,28 @@ def lock_name(conn: Connection, name: str) -> None:
             text("SELECT pg_advisory_xact_lock(hashtext(current_schema()), hashtext(:name))"),
             {"name": name},
         )
+
+
+def lock_document(conn: Connection, table: Table, document_id: str, noun: str) -> dict:
+    """The row of a document with a life (purchase order, recall campaign, reward,
+    standards audit) by its `id`, locked until commit (FOR UPDATE on PostgreSQL), so
+    two changes of its status queue and the second sees the first's result.
+    NotFound naming `noun` when there is no such row."""
+    row = conn.execute(select(table).where(table.c.id == document_id).with_for_update()).first()
+    if row is None:
+        raise NotFound(noun, document_id)
+    return row._asdict()
+
+
+def document_transitions(
+    conn: Connection, table: Table, key: str, document_id: object, extra: str = "reason"
+) -> list[dict]:
+    """A document's status changes from its transitions `table` (rows whose `key`
+    column is `document_id`), oldest first: {at, from_status, to_status, by, <extra>}."""
+    t = table.c
+    q = (
+        select(t.at, t.from_status, t.to_status, t.by, t[extra])
+        .where(t[key] == document_id)
+        .order_by(t.id)
+    )
+    return [r._asdict() for r in conn.execute(q)]
