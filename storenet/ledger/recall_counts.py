@@ -42,9 +42,12 @@ CHUNK = 5000
 Key = tuple[str, int, str]  # (campaign, place, bucket)
 
 
-def _bucket_and_place():  # type: ignore[no-untyped-def]
+def unit_bucket():  # type: ignore[no-untyped-def]
+    """The funnel bucket of a listed unit, as a SQL expression over `recall_units`
+    outer-joined to `serials` (labelled "bucket"): the one classification both the
+    kept counts and the recomputed funnel (`storenet.recall.funnel`) use."""
     s, u = serials, recall_units
-    bucket = case(
+    return case(
         (u.c.remedied_at.is_not(None), literal("remedied")),
         (u.c.returned_at.is_not(None), literal("returned")),
         (s.c.serial.is_(None), literal("unlocated")),
@@ -58,16 +61,23 @@ def _bucket_and_place():  # type: ignore[no-untyped-def]
         (s.c.location_id >= FIRST_REAL_ID, literal("not_held")),
         else_=literal("written_off"),
     ).label("bucket")
-    place = func.coalesce(
-        case(
-            (s.c.location_id >= FIRST_REAL_ID, s.c.location_id),
-            (s.c.location_id.in_((QUARANTINE, TRANSIT)), s.c.site_location),
-            (s.c.location_id == CUSTOMER, movements.c.from_location),
-            else_=None,
-        ),
-        NO_PLACE,
-    ).label("place")
-    return bucket, place
+
+
+def unit_place():  # type: ignore[no-untyped-def]
+    """The store or warehouse a listed unit counts at (NULL: none), as a SQL
+    expression: where it is, the site holding it in quarantine or in transit, or the
+    store that sold it (`movements` outer-joined on the serial's last movement)."""
+    s = serials
+    return case(
+        (s.c.location_id >= FIRST_REAL_ID, s.c.location_id),
+        (s.c.location_id.in_((QUARANTINE, TRANSIT)), s.c.site_location),
+        (s.c.location_id == CUSTOMER, movements.c.from_location),
+        else_=None,
+    )
+
+
+def _bucket_and_place():  # type: ignore[no-untyped-def]
+    return unit_bucket(), func.coalesce(unit_place(), NO_PLACE).label("place")
 
 
 def _states_query(where):  # type: ignore[no-untyped-def]

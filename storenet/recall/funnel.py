@@ -38,10 +38,16 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import Connection, and_, case, func, literal, select
+from sqlalchemy import Connection, and_, func, select
 
-from storenet.ledger.locations import CUSTOMER, FIRST_REAL_ID, QUARANTINE, TRANSIT
-from storenet.ledger.recall_counts import kept_days, kept_rows, kept_totals
+from storenet.ledger.locations import CUSTOMER
+from storenet.ledger.recall_counts import (
+    kept_days,
+    kept_rows,
+    kept_totals,
+    unit_bucket,
+    unit_place,
+)
 from storenet.ledger.recall_holds import plain_skus
 from storenet.store.clock import utc_now
 from storenet.store.schema import (
@@ -72,26 +78,7 @@ BUCKETS = (
 def _serial_rows(conn: Connection, campaign_id: str) -> list[tuple[str, int | None, int]]:
     """(bucket, store location, units) per bucket and store, for the listed serials."""
     s, u = serials, recall_units
-    bucket = case(
-        (u.c.remedied_at.is_not(None), literal("remedied")),
-        (u.c.returned_at.is_not(None), literal("returned")),
-        (s.c.serial.is_(None), literal("unlocated")),
-        (s.c.location_id == QUARANTINE, literal("held_in_network")),
-        (s.c.location_id == TRANSIT, literal("in_transit")),
-        (
-            and_(s.c.location_id == CUSTOMER, s.c.buyer_ref.is_not(None)),
-            literal("sold_reached"),
-        ),
-        (s.c.location_id == CUSTOMER, literal("sold_unreached")),
-        (s.c.location_id >= FIRST_REAL_ID, literal("not_held")),
-        else_=literal("written_off"),
-    ).label("bucket")
-    store = case(
-        (s.c.location_id >= FIRST_REAL_ID, s.c.location_id),
-        (s.c.location_id.in_((QUARANTINE, TRANSIT)), s.c.site_location),
-        (s.c.location_id == CUSTOMER, movements.c.from_location),
-        else_=None,
-    ).label("store")
+    bucket, store = unit_bucket(), unit_place().label("store")
     q = (
         select(bucket, store, func.count().label("units"))
         .select_from(u)
