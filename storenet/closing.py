@@ -1,7 +1,8 @@
 """The night's close of one day: its sales history and its daily figures.
 
 Closing a day writes the day's Parquet history (storenet.sales.history) and, in the
-same transaction, one `store_days` row per store and one `region_days` row per region:
+same transaction, the day's net sales per store and category for attainment
+(storenet.sales.net_days), one `store_days` row per store and one `region_days` row per region:
 the sums the KPIs of DESIGN section 4 are ratios of (storenet.planning.kpi), so the
 console reads any window and scope with a SUM instead of rescanning history.
 
@@ -39,8 +40,9 @@ from storenet.sales.history import (
     history_rows,
     read_history,
 )
+from storenet.sales.net_days import keep_net_sales
 from storenet.store.bulk import analyze
-from storenet.store.schema import day_closes, region_days, store_days, stores
+from storenet.store.schema import day_closes, net_sales_days, region_days, store_days, stores
 
 AGED_AFTER_DAYS = 60
 RATE_WINDOW_DAYS = 28
@@ -76,7 +78,8 @@ def close_day(conn: Connection, history_dir: Path, day: date, tz: str) -> dict:
     recent = read_history(history_dir, day - timedelta(days=AGED_AFTER_DAYS - 1), day)
     figures = store_figures(sold, stock, recent.collect(), received(conn, start, end), day)
     write_figures(conn, day, figures)
-    analyze(conn, [day_closes.name, store_days.name, region_days.name])
+    keep_net_sales(conn, day, tz)
+    analyze(conn, [day_closes.name, store_days.name, region_days.name, net_sales_days.name])
     return {**closed, "stores": figures.height}
 
 

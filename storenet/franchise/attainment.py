@@ -7,7 +7,9 @@ in cents (qty x unit price, exactly as the till sent them) for revenue targets, 
 units for unit targets, and only the SKUs of one category for category targets. Days
 are calendar days in the market's time zone; a period's attainment on day d counts
 its days up to d (cumulative). `store_days` is not used: its revenue is not net of
-returns (storenet.closing).
+returns (storenet.closing). Days the night's close kept (storenet.sales.net_days) are
+read from their kept sums while no POS line has arrived for them since; other days are
+summed from the lines, with the same result.
 
 A store's sales count for the franchisee that owned the store when the line was sold
 (`store_owners`, over time), so a store changing hands mid-month splits its month
@@ -24,13 +26,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Connection, and_, bindparam, case, literal, or_, select
+from sqlalchemy import Connection, and_, bindparam, literal, or_, select
 from sqlalchemy import func as f
 
 from storenet.franchise.periods import Period, parse_period
 from storenet.franchise.targets import current_targets
 from storenet.sales.history import day_window
-from storenet.store.schema import sale_lines, skus, store_owners, stores
+from storenet.sales.net_days import SUMS, fresh_days, line_sums
+from storenet.store.schema import net_sales_days, sale_lines, skus, store_owners, stores
 
 RATIO = Decimal("0.0001")
 
@@ -63,33 +66,37 @@ def net_sales(
     tz: str,
     stores_only: set[str] | None = None,
     by_category: bool = False,
+    recompute: bool = False,
 ) -> list[NetDay]:
     """POS sales and returns per day (market days in `tz`, `first`..`last` inclusive),
     store, owner at the time of sale and (when `by_category`) SKU category.
 
-    One query per day over the `sold_at` index, grouped by store; each store's owner
+    A day whose kept sums are fresh (storenet.sales.net_days) is read from them, one
+    query; any other day (or every day, with `recompute`: the oracle the kept sums are
+    tested against) from its POS lines over the `sold_at` index. Each store's owner
     comes from `store_owners` read once. A store that changed hands during a day is
-    asked again for that day with the owner joined line by line (rare), so every line
-    counts for the owner of its store when it was sold."""
-    s, o = sale_lines, store_owners
-    sold = s.c.kind == "sale"
+    summed from that day's lines with the owner joined line by line (rare), so every
+    line counts for the owner of its store when it was sold."""
+    s, o, k = sale_lines, store_owners, net_sales_days
     cat = skus.c.category if by_category else literal("")
-    sums = [
-        f.sum(_if(sold, s.c.qty, 0)),
-        f.sum(_if(sold, 0, s.c.qty)),
-        f.sum(_if(sold, s.c.qty * s.c.unit_price_cents, 0)),
-        f.sum(_if(sold, 0, s.c.qty * s.c.unit_price_cents)),
-    ]
     base = s.outerjoin(skus, skus.c.id == s.c.sku_id) if by_category else s
     cond = [s.c.sold_at >= bindparam("start"), s.c.sold_at < bindparam("end")]
+    kept_cond = [k.c.day == bindparam("day")]
     if stores_only is not None:
         cond.append(s.c.store_id.in_(sorted(stores_only)))
+        kept_cond.append(k.c.store_id.in_(sorted(stores_only)))
     groups = [s.c.store_id] + ([skus.c.category] if by_category else [])
-    per_store = (
-        select(s.c.store_id, cat.label("category"), *sums)
+    from_lines = (
+        select(s.c.store_id, cat.label("category"), *line_sums())
         .select_from(base)
         .where(*cond)
         .group_by(*groups)
+    )
+    kept_cat = k.c.category if by_category else literal("")
+    from_kept = (
+        select(k.c.store_id, kept_cat.label("category"), *[f.sum(k.c[x]) for x in SUMS])
+        .where(*kept_cond)
+        .group_by(k.c.store_id, *([k.c.category] if by_category else []))
     )
     owner = and_(
         o.c.store_id == s.c.store_id,
@@ -97,7 +104,7 @@ def net_sales(
         or_(o.c.valid_to.is_(None), o.c.valid_to > s.c.sold_at),
     )
     split_q = (
-        select(s.c.store_id, cat.label("category"), o.c.franchisee_id, *sums)
+        select(s.c.store_id, cat.label("category"), o.c.franchisee_id, *line_sums())
         .select_from(base.outerjoin(o, owner))
         .where(*cond[:2], s.c.store_id.in_(bindparam("split", expanding=True)))
         .group_by(*groups, o.c.franchisee_id)
@@ -111,6 +118,7 @@ def net_sales(
         )
     ):
         spans[r.store_id].append((r.valid_from, r.valid_to, r.franchisee_id))
+    fresh = set() if recompute else fresh_days(conn, first, last, tz)
     out: list[NetDay] = []
     day = first
     while day <= last:
@@ -127,7 +135,11 @@ def net_sales(
                 owners[store] = inside[0][2]
             elif inside and (stores_only is None or store in stores_only):
                 split.add(store)
-        for r in conn.execute(per_store, {"start": start, "end": end}):
+        if day in fresh:
+            summed = conn.execute(from_kept, {"day": day})
+        else:
+            summed = conn.execute(from_lines, {"start": start, "end": end})
+        for r in summed:
             if r[0] in split:
                 continue
             vals = (int(v or 0) for v in r[2:])
@@ -154,10 +166,6 @@ def owned_stores(
         or_(o.c.valid_to.is_(None), o.c.valid_to > start),
     )
     return set(conn.execute(q).scalars())
-
-
-def _if(cond, yes, no):  # type: ignore[no-untyped-def]
-    return case((cond, yes), else_=no)
 
 
 def ratio(actual: int, target: int) -> Decimal | None:

@@ -809,6 +809,34 @@ store_days = Table(
     Index("ix_store_days_day", "day"),
 )
 
+# Net sales kept per market day, store and SKU category by the night's close
+# (storenet.sales.net_days): the POS lines' sales and returns summed, so a month's
+# attainment reads a few hundred thousand rows instead of tens of millions of lines.
+# `lines` counts the POS lines summed; with `net_sales_closes` it tells whether lines
+# arrived for the day after it was kept (then the day is summed from the lines again).
+net_sales_days = Table(
+    "net_sales_days",
+    metadata,
+    Column("day", Date(), primary_key=True),
+    Column("store_id", String(32), primary_key=True),
+    Column("category", String(32), primary_key=True),
+    Column("lines", BigInteger, nullable=False),
+    Column("sold_units", BigInteger, nullable=False),
+    Column("returned_units", BigInteger, nullable=False),
+    Column("sold_cents", BigInteger, nullable=False),
+    Column("returned_cents", BigInteger, nullable=False),
+)
+
+# One row per kept day: the time zone its window was taken in and the POS lines summed.
+net_sales_closes = Table(
+    "net_sales_closes",
+    metadata,
+    Column("day", Date(), primary_key=True),
+    Column("tz", String(64), nullable=False),
+    Column("lines", BigInteger, nullable=False),
+    Column("kept_at", DateTime(), nullable=False),
+)
+
 # The same sums per region and day, written with `store_days`, so network and region
 # pages read a few hundred rows instead of a million.
 region_days = Table(
