@@ -10,7 +10,15 @@ computes every franchisee's attainment and reward, with its calculation
 every reward overdue) are read repeatedly (`rewards_page_p95_ms`, goal under 300 ms). The record
 keeps the settings and the machine's load average at the start.
 
+Each seeded day is kept as the night's close keeps it (storenet.sales.net_days), so
+the close reads kept sums as it does in production; `rewards_keep_day_s` is the time
+to keep the last day again (its 1M lines: the close's added nightly work), measured
+before the close. Seeding the reference month takes long (30M lines);
+`--seeded FILE` (SQLite) keeps the seeded database there on the first run and starts
+each later run from a copy of it.
+
     python bench/rewards.py --json /tmp/rewards.json            # the reference network
+    python bench/rewards.py --seeded /tmp/rewards-seed.db --json /tmp/rewards.json
     python bench/rewards.py --db sqlite --stores 600 --lines-per-day 20000
 """
 
@@ -19,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -34,8 +43,9 @@ from storenet.franchise import actions
 from storenet.franchise.programs import accept_terms, create_program, draft_terms, publish_terms
 from storenet.franchise.rewards import close_period
 from storenet.franchise.targets import TargetInput, set_targets
+from storenet.sales.net_days import keep_net_sales
 from storenet.store.bulk import analyze
-from storenet.store.engine import unit_of_work
+from storenet.store.engine import open_engine, unit_of_work
 from storenet.store.schema import (
     cities,
     franchisees,
@@ -97,8 +107,10 @@ def seed(engine: Engine, n_stores: int, per_franchisee: int, per_day: int) -> li
             rows.append((f"b{d}", store, "till", f"R{n}", 1, kind, sku, 1 + (i % 3), price, at))
         with engine.begin() as conn:
             conn.exec_driver_sql(sql, rows)
+        with engine.begin() as conn:  # the night's close of the day
+            keep_net_sales(conn, FIRST + timedelta(days=d), TZ)
     with engine.begin() as conn:
-        analyze(conn, [sale_lines.name, store_owners.name, stores.name])
+        analyze(conn, [sale_lines.name, store_owners.name, stores.name, "net_sales_days"])
     return fids
 
 
@@ -145,13 +157,19 @@ def setup_program(
     unit_of_work(engine, work)
 
 
-def run(engine: Engine, args: argparse.Namespace) -> list[dict]:
-    t0 = time.perf_counter()
-    fids = seed(engine, args.stores, args.stores_per_franchisee, args.lines_per_day)
-    setup_program(engine, fids, args.stores_per_franchisee, args.lines_per_day, args.stores)
-    lines, took = args.lines_per_day * DAYS, time.perf_counter() - t0
-    print(f"seeded {args.stores:,} stores, {len(fids):,} franchisees, {lines:,} POS lines "
-          f"in {took:.0f} s")  # fmt: skip
+def run(engine: Engine, args: argparse.Namespace, seeded: bool) -> list[dict]:
+    if not seeded:
+        t0 = time.perf_counter()
+        fids = seed(engine, args.stores, args.stores_per_franchisee, args.lines_per_day)
+        setup_program(engine, fids, args.stores_per_franchisee, args.lines_per_day, args.stores)
+        lines, took = args.lines_per_day * DAYS, time.perf_counter() - t0
+        print(f"seeded {args.stores:,} stores, {len(fids):,} franchisees, {lines:,} POS lines "
+              f"in {took:.0f} s")  # fmt: skip
+    last = FIRST + timedelta(days=DAYS - 1)
+    started = time.perf_counter()
+    kept = unit_of_work(engine, lambda c: keep_net_sales(c, last, TZ))
+    keep_s = time.perf_counter() - started
+    print(f"kept {last} again ({kept:,} lines): {keep_s:.1f} s")
     started = time.perf_counter()
     closed = unit_of_work(
         engine, lambda c: close_period(c, "BENCH", PERIOD, TZ, "planner", date(2026, 12, 1))
@@ -172,6 +190,7 @@ def run(engine: Engine, args: argparse.Namespace) -> list[dict]:
     return [
         {"name": "rewards_close_period_s", "value": round(elapsed, 1), "unit": "s"},
         {"name": "rewards_page_p95_ms", "value": round(p95), "unit": "ms"},
+        {"name": "rewards_keep_day_s", "value": round(keep_s, 1), "unit": "s"},
     ]
 
 
@@ -183,14 +202,33 @@ def main() -> None:
     parser.add_argument("--stores-per-franchisee", type=int, default=3)
     parser.add_argument("--lines-per-day", type=int, default=1_000_000)
     parser.add_argument("--page-reads", type=int, default=20)
+    parser.add_argument("--seeded", type=Path, help="SQLite: keep/reuse the seeded database")
     parser.add_argument("--json", type=Path, help="write results here")
     args = parser.parse_args()
     load = os.getloadavg()
     print(f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    with tempfile.TemporaryDirectory() as tmp:
-        engine, drop, _ = fresh_engine(args.db, args.pg_url, Path(tmp))
+    with tempfile.TemporaryDirectory(dir=args.seeded.parent if args.seeded else None) as tmp:
+        if args.seeded and args.seeded.exists():
+            copy = Path(tmp) / "rewards.db"
+            shutil.copyfile(args.seeded, copy)
+            engine, seeded = open_engine(f"sqlite:///{copy}"), True
+            drop = engine.dispose
+        else:
+            engine, drop, path = fresh_engine(args.db, args.pg_url, Path(tmp))
+            seeded = False
         try:
-            results = run(engine, args)
+            if args.seeded and not seeded:
+                if args.db != "sqlite":
+                    parser.error("--seeded works with --db sqlite only")
+                fids = seed(engine, args.stores, args.stores_per_franchisee, args.lines_per_day)
+                setup_program(
+                    engine, fids, args.stores_per_franchisee, args.lines_per_day, args.stores
+                )
+                engine.dispose()
+                shutil.copyfile(path, args.seeded)
+                print(f"seeded database kept at {args.seeded}")
+                seeded = True
+            results = run(engine, args, seeded)
         finally:
             drop()
     if args.json:

@@ -118,14 +118,24 @@ def net_sales(
         )
     ):
         spans[r.store_id].append((r.valid_from, r.valid_to, r.franchisee_id))
+    # Most stores had one owner over the whole range; only the others are looked at
+    # day by day.
+    steady = {
+        store: rows[0][2]
+        for store, rows in spans.items()
+        if len(rows) == 1
+        and rows[0][0] <= first_start
+        and (rows[0][1] is None or rows[0][1] >= last_end)
+    }
+    changing = {store: rows for store, rows in spans.items() if store not in steady}
     fresh = set() if recompute else fresh_days(conn, first, last, tz)
     out: list[NetDay] = []
     day = first
     while day <= last:
         start, end = day_window(day, tz)
-        owners: dict[str, str | None] = {}
+        owners: dict[str, str | None] = dict(steady)
         split: set[str] = set()
-        for store, rows in spans.items():
+        for store, rows in changing.items():
             inside = [x for x in rows if x[0] < end and (x[1] is None or x[1] > start)]
             if (
                 len(inside) == 1

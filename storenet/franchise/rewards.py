@@ -70,12 +70,18 @@ def compute_reward(
     period: Period,
     sales: Sales,
     targets: dict[str, int] | None = None,
+    acceptances: dict[str, dict] | None = None,
 ) -> dict:
     """The reward of `franchisee_id` for `period` under `terms`: {"amount_cents",
     "lines": [[label, value]], "skip": None | why}. Refused when the franchisee has not
     accepted these terms (no reward is computed under terms not accepted). `targets`
-    (franchisee -> target amount of the terms' metric) for an attainment basis."""
-    accepted = acceptance(conn, terms["id"], franchisee_id)
+    (franchisee -> target amount of the terms' metric) for an attainment basis.
+    `acceptances` (franchisee -> acceptance of these terms), read once by a caller
+    computing every franchisee's reward; read from the database when None."""
+    if acceptances is None:
+        accepted = acceptance(conn, terms["id"], franchisee_id)
+    else:
+        accepted = acceptances.get(franchisee_id)
     if accepted is None:
         why = (
             f"franchisee {franchisee_id} has not accepted version {terms['version']} of "
@@ -185,13 +191,16 @@ def close_period(
         for t in current_targets(conn, period.name, "franchisee")
         if t["metric"] == terms["metric"] and t["category"] == terms["category"]
     }
+    # Read with the terms, in this transaction: the program's row lock keeps a
+    # concurrent close out, and an acceptance arriving now is after the period closed.
+    accepted = {a["franchisee_id"]: a for a in terms["acceptances"]}
     now, due = utc_now(), period.last_day + timedelta(days=terms["due_days"])
     made, skipped, new_rows = [], [], []
     for fid in conn.execute(select(franchisees.c.id).order_by(franchisees.c.id)).scalars():
         if not eligible(terms, fid):
             continue
         try:
-            result = compute_reward(conn, terms, fid, period, sales, targets)
+            result = compute_reward(conn, terms, fid, period, sales, targets, accepted)
         except Refused:
             skipped.append(
                 {"franchisee": fid, "why": f"terms version {terms['version']} not accepted"}

@@ -13,8 +13,9 @@ from storenet.closing import close_day
 from storenet.errors import Refused
 from storenet.ledger.stock import receive_from_supplier
 from storenet.sales.ingest import ingest_pos_batch
+from storenet.sales.net_days import fresh_days
 from storenet.store.engine import unit_of_work
-from storenet.store.schema import region_days, store_days
+from storenet.store.schema import net_sales_days, region_days, store_days
 from tests.integration.statistics import analyzed_tables
 
 DAY = date(2026, 11, 10)
@@ -96,6 +97,16 @@ def test_a_regions_figures_are_the_sums_of_its_stores(closed):
     assert east.stores == 2
     for figure in ("units_sold", "on_hand_units", "listed_pairs", "stockout_pairs", "aged_units"):
         assert east._mapping[figure] == s1._mapping[figure] + s2._mapping[figure], figure
+
+
+def test_the_close_keeps_the_days_net_sales_for_attainment(closed):
+    engine, _, _ = closed
+    with engine.connect() as conn:
+        assert fresh_days(conn, DAY, DAY, TZ) == {DAY}
+        kept = conn.execute(
+            select(net_sales_days.c.store_id, net_sales_days.c.lines, net_sales_days.c.sold_units)
+        ).all()
+    assert sorted(kept) == [("S1", 2, 25)]  # the next morning's line is tomorrow's
 
 
 def test_closing_the_day_again_replaces_its_figures(closed):
