@@ -21,6 +21,7 @@ handling of unknown and closed days in `.gaps`.
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from datetime import timedelta
 
@@ -256,12 +257,15 @@ def registry(history_days: int | None = WARMUP_DAYS) -> dict[str, Model]:
     }
     for kind in ("autoets", "croston", "adida", "tsb"):
         models[kind] = on_filled(statsforecast_model(kind, history_days))
+    if importlib.util.find_spec("hierarchicalforecast") is not None:
+        from storenet.evaluation.reconcile import reconciled
+
+        # storenet at every level, made coherent by minimum trace (wls_struct)
+        models["storenet_rec"] = reconciled(storenet_model(history_days), "storenet_rec")
     try:
         from storenet.evaluation.gbm import gbm_model
     except ImportError:  # lightgbm missing: the model is simply not offered
         return models
-    import importlib.util
-
     from storenet.evaluation.gbm import GbmSettings
 
     if importlib.util.find_spec("mlforecast") is not None:
