@@ -12,12 +12,21 @@ Every function takes arrays (one entry per pair) and answers element-wise. The m
 is r (1 - p) / p. Quantiles use the recurrence above, walking k upward only for the
 pairs still below the wanted probability, so the cost follows the quantiles, not a
 fixed grid; survival probabilities use the regularised incomplete beta function.
+
+The walk suits store x SKU demand (means of a few units to a few hundred). A large
+mean (an aggregate: a warehouse, a state, a whole network) makes it slow, and P(D = 0)
+underflows to zero when r log p < -745, after which the recurrence can never move:
+those few entries are answered by SciPy's `nbinom.ppf` instead (WALK_LIMIT).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
+from scipy import special, stats
+
+WALK_LIMIT = 200.0
+"""Largest mean (units) whose quantile is walked; larger ones, and any whose P(D = 0)
+would underflow, go to scipy.stats.nbinom.ppf."""
 
 
 def nb_params(shape: np.ndarray, rate: np.ndarray, exposure: np.ndarray) -> tuple:
@@ -40,7 +49,7 @@ def nb_quantile(r: np.ndarray, p: np.ndarray, q: np.ndarray | float) -> np.ndarr
 
     `q` in [0, 1), a scalar or an array broadcasting with r and p. Exact up to float
     rounding of the cumulative sum (checked against scipy.stats.nbinom.ppf). Pairs
-    with p = 1 (no exposure) get 0.
+    with p = 1 (no exposure) get 0. Means above WALK_LIMIT: scipy.stats.nbinom.ppf.
     """
     r, p, q = np.broadcast_arrays(
         np.asarray(r, np.float64), np.asarray(p, np.float64), np.asarray(q, np.float64)
@@ -49,6 +58,14 @@ def nb_quantile(r: np.ndarray, p: np.ndarray, q: np.ndarray | float) -> np.ndarr
         raise ValueError("quantile level must be in [0, 1)")
     shape = r.shape
     r, p, q = r.ravel(), p.ravel(), q.ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        far = (nb_mean(r, p) > WALK_LIMIT) | (r * np.log(p) < -700.0)
+    if far.any():
+        out = np.zeros(r.size, dtype=np.int64)
+        out[far] = stats.nbinom.ppf(q[far], r[far], p[far]).astype(np.int64)
+        near = ~far
+        out[near] = nb_quantile(r[near], p[near], q[near])
+        return out.reshape(shape)
     out = np.zeros(r.size, dtype=np.int64)
     # Work on compact copies of the pairs still short of q; recompact only when most
     # of them are done, so each step is a few dense array operations.

@@ -30,6 +30,26 @@ def test_quantile_takes_a_level_per_pair():
     assert np.array_equal(nb_quantile(r, p, q), stats.nbinom.ppf(q, r, p).astype(np.int64))
 
 
+@pytest.mark.parametrize("q", [0.05, 0.5, 0.95, 0.995])
+def test_quantile_is_exact_for_aggregate_means_and_near_poisson_demand(q):
+    # A state's or a warehouse's demand: means in the thousands; near-Poisson (large r)
+    # makes P(D = 0) underflow, where the walk alone answered 2 and small r with a
+    # huge mean kept it walking for minutes.
+    means = np.array([150.0, 250.0, 1_000.0, 1_000.0, 1_000.0, 7_000.0, 1e5, 800.0])
+    r = np.array([0.05, 3.0, 5.0, 5e4, 1e6, 40.0, 5.0, 2e3])
+    p = r / (r + means)
+    assert np.array_equal(nb_quantile(r, p, q), stats.nbinom.ppf(q, r, p).astype(np.int64))
+
+
+def test_quantile_mixes_walked_and_aggregate_pairs_in_their_order():
+    r, p = random_params(500, seed=11)
+    r = np.concatenate([r, [5e4, 3.0]])
+    p = np.concatenate([p, [5e4 / (5e4 + 1000.0), 3.0 / 5003.0]])
+    got = nb_quantile(r.reshape(2, -1), p.reshape(2, -1), 0.9)
+    assert got.shape == (2, 251)
+    assert np.array_equal(got.ravel(), stats.nbinom.ppf(0.9, r, p).astype(np.int64))
+
+
 def test_quantile_of_no_exposure_is_zero():
     r, p = nb_params(np.array([2.0]), np.array([1.0]), np.array([0.0]))
     assert nb_quantile(r, p, 0.99)[0] == 0
