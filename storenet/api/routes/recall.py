@@ -161,12 +161,19 @@ def recalls_trace(
 @router.get(
     "/recalls/{campaign_id}",
     openapi_extra=act("recall.read"),
-    summary="A campaign with its funnel and stores (a scoped person: their stores' part)",
+    summary="A campaign with its funnel, its regions and a page of its stores, most units "
+    "still not held first (a scoped person: their stores' part)",
 )
-def recalls_get(campaign_id: CampaignId, who: CurrentPrincipal, svc: ServiceDep) -> Response:
+def recalls_get(
+    campaign_id: CampaignId, who: CurrentPrincipal, svc: ServiceDep, page: PageDep
+) -> Response:
     def work(conn):  # type: ignore[no-untyped-def]
         doc = actions.read(conn, who, campaign_id)
-        doc["stores"] = actions.by_store(conn, who, campaign_id)
+        rows = actions.by_store(conn, who, campaign_id, limit=page.limit + 1, offset=page.offset)
+        stores = page_of(rows, page)
+        doc["stores"] = stores.pop("items")
+        doc["stores_page"] = stores
+        doc["regions"] = actions.by_region(conn, who, campaign_id)
         return doc
 
     return exact_json(svc.read(work))

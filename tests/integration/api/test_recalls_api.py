@@ -33,6 +33,13 @@ def test_create_holds_and_the_funnel_is_scoped_per_role(api):
     assert whole["funnel"]["affected"] == 4 and whole["funnel"]["held_in_network"] == 4
     assert not whole["scoped"]
     assert {s["location"] for s in whole["stores"]} == {"S1", "S3"}
+    assert whole["stores_page"]["next_offset"] is None
+    assert sum(r["held_in_network"] for r in whole["regions"]) == 4
+    with api.client("admin") as c:  # the store table a page at a time, in the same order
+        first = c.get(f"/recalls/{campaign}?limit=1").json()
+        second = c.get(f"/recalls/{campaign}?limit=1&offset=1").json()
+    assert first["stores_page"]["next_offset"] == 1 and second["stores_page"]["next_offset"] is None
+    assert first["stores"] + second["stores"] == whole["stores"]
     with api.client("fr_f1") as c:  # owns S2: none of the units
         mine = c.get(f"/recalls/{campaign}").json()
     assert mine["scoped"] and mine["funnel"]["affected"] == 0 and mine["stores"] == []

@@ -128,7 +128,8 @@ def assert_kept_figures_match(engine: Engine) -> None:
     """Every campaign's kept funnel, stores and day figures equal what the ledger
     gives when recomputed (storenet.ledger.recall_counts against
     storenet.recall.funnel's oracle), and the funnel adds up."""
-    from storenet.recall.funnel import funnel, funnel_by_store, progress_by_day
+    from storenet.recall.funnel import funnel, funnel_by_region, funnel_by_store, progress_by_day
+    from storenet.recall.places import place_page, region_totals
     from storenet.store.schema import recall_campaigns
 
     with engine.connect() as conn:
@@ -136,9 +137,12 @@ def assert_kept_figures_match(engine: Engine) -> None:
             kept, oracle = funnel(conn, campaign), funnel(conn, campaign, recompute=True)
             assert kept == oracle, campaign
             assert kept["affected"] == sum(v for k, v in kept.items() if k != "affected")
-            assert funnel_by_store(conn, campaign) == funnel_by_store(
-                conn, campaign, recompute=True
-            )
+            stores = funnel_by_store(conn, campaign, recompute=True)
+            assert funnel_by_store(conn, campaign) == stores
+            # The page's store table and regions, summed and sorted by the database.
+            assert place_page(conn, campaign) == stores
+            assert place_page(conn, campaign, limit=1, offset=1) == stores[1:2]
+            assert region_totals(conn, campaign) == funnel_by_region(stores)
             assert progress_by_day(conn, campaign) == progress_by_day(
                 conn, campaign, recompute=True
             )
