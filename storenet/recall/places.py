@@ -22,7 +22,7 @@ from sqlalchemy import (
     collate,
     func,
     literal,
-    or_,
+    literal_column,
     select,
     union_all,
 )
@@ -42,22 +42,23 @@ from storenet.store.schema import (
 )
 
 
-def _units(conn: Connection, campaign_id: str):  # type: ignore[no-untyped-def]
-    """(location_id, bucket, units) of the campaign at its places, as one selectable:
-    the kept counts (units with no place left out) and the SKUs without serials."""
+def _units(conn: Connection, campaign_id: str, visible: set[int] | None, name: str = "units"):  # type: ignore[no-untyped-def]
+    """(location_id, bucket, units) of the campaign at its places, rows of no units
+    left out, as one selectable: the kept counts (units with no place left out) and
+    the SKUs without serials; with `visible`, those locations only."""
     c, rs, d = recall_counts, recall_stock, recall_discrepancies
     parts = [
         select(c.c.location_id, c.c.bucket, c.c.units).where(
             c.c.campaign_id == campaign_id, c.c.location_id != NO_PLACE, c.c.units != 0
         ),
         select(rs.c.location_id, literal("held_in_network"), rs.c.qty_held).where(
-            rs.c.campaign_id == campaign_id
+            rs.c.campaign_id == campaign_id, rs.c.qty_held != 0
         ),
         select(rs.c.location_id, literal("returned"), rs.c.qty_returned).where(
-            rs.c.campaign_id == campaign_id
+            rs.c.campaign_id == campaign_id, rs.c.qty_returned != 0
         ),
         select(d.c.location_id, literal("sold_unreached"), d.c.qty).where(
-            d.c.campaign_id == campaign_id, d.c.serial == ""
+            d.c.campaign_id == campaign_id, d.c.serial == "", d.c.qty != 0
         ),
     ]
     plain = plain_skus(conn, campaign_id)
@@ -67,44 +68,31 @@ def _units(conn: Connection, campaign_id: str):  # type: ignore[no-untyped-def]
                 balances.c.sku_id.in_(plain), balances.c.in_transit > 0
             )
         )
-    return union_all(*parts).subquery("units")
-
-
-def _per_place(conn: Connection, campaign_id: str, visible: set[int] | None):  # type: ignore[no-untyped-def]
-    """One row per place with units: location_id, location (its name), affected and
-    each bucket."""
-    u = _units(conn, campaign_id)
-    sums = [func.sum(case((u.c.bucket == b, u.c.units), else_=0)).label(b) for b in BUCKETS]
-    pivot = select(u.c.location_id, *sums).group_by(u.c.location_id)
     if visible is not None:
-        pivot = pivot.where(u.c.location_id.in_(sorted(visible)))
-    p = pivot.subquery("per_place")
-    loc = locations.c
-    name = func.coalesce(loc.store_id, loc.warehouse_id, loc.code, cast(p.c.location_id, String))
-    buckets = [p.c[b] for b in BUCKETS]
-    return (
-        select(
-            p.c.location_id,
-            name.label("location"),
-            sum(buckets[1:], buckets[0]).label("affected"),
-            *buckets,
-        )
-        .select_from(p)
-        .outerjoin(locations, loc.id == p.c.location_id)
-        .where(or_(*(b != 0 for b in buckets)))
-    )
+        parts = [q.where(q.selected_columns[0].in_(sorted(visible))) for q in parts]
+    return union_all(*parts).subquery(name)
 
 
-def _with_region(places):  # type: ignore[no-untyped-def]
-    """`places` (a select of `_per_place`'s columns) with each place's region ("" for
-    none), joined after any LIMIT: a page looks up its own places' regions only."""
-    p = places.subquery("places")
+def _bucket_sums(u):  # type: ignore[no-untyped-def]
+    """affected and each bucket's units, summed over the `_units` rows `u`."""
+    return [func.sum(u.c.units).label("affected")] + [
+        func.sum(case((u.c.bucket == b, u.c.units), else_=0)).label(b) for b in BUCKETS
+    ]
+
+
+def _region():  # type: ignore[no-untyped-def]
+    """A place's region ("" for none), over `locations` joined to stores and warehouses."""
+    # The empty string as SQL text, not a parameter: the same expression then reads
+    # the same in SELECT and GROUP BY.
+    none = literal_column("''")
+    return func.coalesce(stores.c.region_id, warehouses.c.region_id, none).label("region")
+
+
+def _placed(selectable, location_id):  # type: ignore[no-untyped-def]
+    """`selectable` joined to the place `location_id` names, its store or warehouse."""
     loc = locations.c
-    region = func.coalesce(stores.c.region_id, warehouses.c.region_id, "")
     return (
-        select(p, region.label("region"))
-        .select_from(p)
-        .outerjoin(locations, loc.id == p.c.location_id)
+        selectable.outerjoin(locations, loc.id == location_id)
         .outerjoin(stores, stores.c.id == loc.store_id)
         .outerjoin(warehouses, warehouses.c.id == loc.warehouse_id)
     )
@@ -135,16 +123,41 @@ def place_page(
     buckets, overdue), in its order, with `visible` (location ids) only those places;
     `overdue` once `deadline` has passed (`today`, default the UTC day)."""
     late = _late(deadline, today)
-    places = _per_place(conn, campaign_id, visible).subquery("ranked")
-    order = (places.c.not_held.desc(), _by_name(conn, places.c.location), places.c.location_id)
-    ranked = select(places).order_by(*order)
+    # Rank the places by their units not held (one narrow sum each) and name, cut the
+    # page, then sum the page's places' buckets only.
+    u = _units(conn, campaign_id, visible)
+    owing = (
+        select(
+            u.c.location_id,
+            func.sum(case((u.c.bucket == "not_held", u.c.units), else_=0)).label("not_held"),
+        )
+        .group_by(u.c.location_id)
+        .subquery("owing")
+    )
+    loc = locations.c
+    name = func.coalesce(
+        loc.store_id, loc.warehouse_id, loc.code, cast(owing.c.location_id, String)
+    )
+    order = (owing.c.not_held.desc(), _by_name(conn, name), owing.c.location_id)
+    ranked = (
+        select(owing.c.location_id, owing.c.not_held, name.label("location"))
+        .select_from(owing.outerjoin(locations, loc.id == owing.c.location_id))
+        .order_by(*order)
+    )
     if limit is not None:
         ranked = ranked.limit(limit)
     if offset:
         ranked = ranked.offset(offset)
-    q = _with_region(ranked)
-    c = q.selected_columns
-    q = q.order_by(c.not_held.desc(), _by_name(conn, c.location), c.location_id)
+    page = ranked.subquery("page")
+    rows = _units(conn, campaign_id, visible, "page_units")
+    q = (
+        select(page.c.location, _region(), *_bucket_sums(rows))
+        .select_from(
+            _placed(page.join(rows, rows.c.location_id == page.c.location_id), page.c.location_id)
+        )
+        .group_by(page.c.location_id, page.c.location, page.c.not_held, _region())
+        .order_by(page.c.not_held.desc(), _by_name(conn, page.c.location), page.c.location_id)
+    )
     out = []
     for r in conn.execute(q):
         row = {"location": r.location, "region": r.region, "affected": int(r.affected)}
@@ -164,19 +177,20 @@ def region_totals(
     """The campaign's places summed per region: exactly `funnel_by_region` of every
     `place_page` row (region, places, overdue, affected, the buckets), in its order."""
     late = _late(deadline, today)
-    p = _with_region(_per_place(conn, campaign_id, visible)).subquery("placed")
-    owing = func.sum(case((p.c.not_held > 0, 1), else_=0))
+    u = _units(conn, campaign_id, visible)
+    owing = case((u.c.bucket == "not_held", u.c.location_id))
     q = (
         select(
-            p.c.region,
-            func.count().label("places"),
-            owing.label("owing"),
-            func.sum(p.c.affected).label("affected"),
-            *(func.sum(p.c[b]).label(b) for b in BUCKETS),
+            _region(),
+            func.count(u.c.location_id.distinct()).label("places"),
+            func.count(owing.distinct()).label("owing"),
+            *_bucket_sums(u),
         )
-        .group_by(p.c.region)
-        .order_by(func.sum(p.c.not_held).desc(), _by_name(conn, p.c.region))
-    )
+        .select_from(_placed(u, u.c.location_id))
+        .group_by(_region())
+        .order_by(func.sum(case((u.c.bucket == "not_held", u.c.units), else_=0)).desc(),
+                  _by_name(conn, _region()))
+    )  # fmt: skip
     out = []
     for r in conn.execute(q):
         row = {
