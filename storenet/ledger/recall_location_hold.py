@@ -180,7 +180,12 @@ def _move_serials(conn: Connection, staged, ids: list[int]) -> int:  # type: ign
 
 
 def hold_locations(
-    conn: Connection, campaign_id: str, location_ids: list[int], at: datetime | None = None
+    conn: Connection,
+    campaign_id: str,
+    location_ids: list[int],
+    at: datetime | None = None,
+    *,
+    expected: set[tuple[int, str]] | None = None,
 ) -> dict:
     """Move every unit of stop-sale campaign `campaign_id` on hand at the real
     locations `location_ids` into quarantine there, in the caller's transaction (so
@@ -192,6 +197,12 @@ def hold_locations(
     or in transit are not touched, so a second call moves nothing. An advisory, closed
     or cancelled campaign holds nothing. Answers {"locations", "serials" (units held by
     serial), "units" (by quantity), "movements"}. NotFound for an unknown campaign.
+
+    `expected`: the (location, SKU) pairs of the campaign's serial-tracked units at
+    `location_ids` as the caller read them just before (the hold reads every
+    location's once for the whole campaign), to lock their balance rows without
+    looking them up again; a SKU arrived since is found under the serial locks and
+    its balance row locked then (as without `expected`).
     """
     where = sorted(set(location_ids))
     answer = {"locations": len(where), "serials": 0, "units": 0, "movements": []}
@@ -200,7 +211,7 @@ def hold_locations(
     plain = plain_skus(conn, campaign_id)
     # Lock the balance rows of the SKUs found, then the serials (PostgreSQL: staged),
     # and read again: a unit that arrived meanwhile was committed before our locks.
-    found = _found(conn, campaign_id, where)
+    found = _found(conn, campaign_id, where) if expected is None else set(expected)
     locked = lock_balances(conn, sorted(found | {(loc, sku) for loc in where for sku in plain}))
     staged = _stage(conn, campaign_id, where)
     groups = _groups(conn, staged)

@@ -21,7 +21,7 @@ from storenet.accounts.roles import NETWORK_WIDE
 from storenet.accounts.scope import visible_stores, visible_warehouses
 from storenet.ledger.idempotency import run_once
 from storenet.ledger.locations import location_ids
-from storenet.recall import campaigns, funnel, lookup, outbox, status, trace
+from storenet.recall import campaigns, funnel, lookup, outbox, places, status, trace
 
 SCOPE = "recall"
 
@@ -98,13 +98,30 @@ def read(conn: Connection, who: Principal, campaign_id: str) -> dict:
     return doc
 
 
-def by_store(conn: Connection, who: Principal, campaign_id: str) -> list[dict]:
-    """The funnel per store and warehouse `who` sees (recall.read), each flagged
-    `overdue` when it still has units not held after the campaign's deadline.
-    NotFound."""
+def by_store(
+    conn: Connection,
+    who: Principal,
+    campaign_id: str,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict]:
+    """The funnel per store and warehouse `who` sees (recall.read), most units still
+    not held first, `limit` rows (None: all) from `offset`, each flagged `overdue`
+    when it still has units not held after the campaign's deadline
+    (storenet.recall.places.place_page). NotFound."""
     require(conn, who, "recall.read")
     deadline = campaigns.get_campaign(conn, campaign_id)["deadline"]
-    return funnel.funnel_by_store(conn, campaign_id, visible_locations(conn, who), deadline)
+    visible = visible_locations(conn, who)
+    return places.place_page(conn, campaign_id, visible, deadline, limit=limit, offset=offset)
+
+
+def by_region(conn: Connection, who: Principal, campaign_id: str) -> list[dict]:
+    """The places `who` sees summed per region (recall.read), with how many places
+    and how many of them overdue (storenet.recall.places.region_totals). NotFound."""
+    require(conn, who, "recall.read")
+    deadline = campaigns.get_campaign(conn, campaign_id)["deadline"]
+    return places.region_totals(conn, campaign_id, visible_locations(conn, who), deadline)
 
 
 def progress(conn: Connection, who: Principal, campaign_id: str) -> list[dict]:

@@ -31,31 +31,29 @@ BATCH_UNITS = 2000
 WORKERS = 2
 
 
-def locations_to_hold(conn: Connection, campaign_id: str) -> dict[int, int]:
-    """{real location: units to hold there now} (listed serials, and units on hand of
-    the SKUs without serials it covers), by location id."""
+def locations_to_hold(conn: Connection, campaign_id: str) -> dict[int, dict[str, int]]:
+    """{real location: {SKU: units to hold there now}} (listed serials, and units on
+    hand of the SKUs without serials it covers), by location id."""
     listed = (
-        select(serials.c.location_id, func.count())
+        select(serials.c.location_id, serials.c.sku_id, func.count())
         .join(
             recall_units,
             (recall_units.c.serial == serials.c.serial)
             & (recall_units.c.campaign_id == campaign_id),
         )
         .where(serials.c.location_id >= FIRST_REAL_ID)
-        .group_by(serials.c.location_id)
+        .group_by(serials.c.location_id, serials.c.sku_id)
     )
-    found: dict[int, int] = defaultdict(int)
-    for location_id, units in conn.execute(listed):
-        found[location_id] += units
+    found: dict[int, dict[str, int]] = defaultdict(dict)
+    for location_id, sku, units in conn.execute(listed):
+        found[location_id][sku] = units
     plain = plain_skus(conn, campaign_id)
     if plain:
-        q = (
-            select(balances.c.location_id, func.sum(balances.c.on_hand))
-            .where(balances.c.sku_id.in_(plain), balances.c.on_hand > 0)
-            .group_by(balances.c.location_id)
+        q = select(balances.c.location_id, balances.c.sku_id, balances.c.on_hand).where(
+            balances.c.sku_id.in_(plain), balances.c.on_hand > 0
         )
-        for location_id, units in conn.execute(q):
-            found[location_id] += int(units)
+        for location_id, sku, units in conn.execute(q):
+            found[location_id][sku] = int(units)
     return dict(sorted(found.items()))
 
 
@@ -95,13 +93,18 @@ def hold_campaign(
         known = select(recall_campaigns.c.id).where(recall_campaigns.c.id == campaign_id)
         if conn.execute(known).first() is None:
             raise NotFound("recall campaign", campaign_id)
-        units_at = locations_to_hold(conn, campaign_id)
+        skus_at = locations_to_hold(conn, campaign_id)
+    units_at = {loc: sum(units.values()) for loc, units in skus_at.items()}
     held = {"locations": len(units_at), "serials": 0, "units": 0}
     done = [0]
     tally = threading.Lock()
 
     def hold(batch: list[int]) -> None:
-        answer = unit_of_work(engine, lambda conn: hold_locations(conn, campaign_id, batch))
+        # What this read found there tells the batch which balance rows to lock first.
+        found = {(loc, sku) for loc in batch for sku in skus_at[loc]}
+        answer = unit_of_work(
+            engine, lambda conn: hold_locations(conn, campaign_id, batch, expected=found)
+        )
         with tally:
             held["serials"] += answer["serials"]
             held["units"] += answer["units"]

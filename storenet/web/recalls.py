@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from storenet.http.service import ServiceDep
 from storenet.recall import actions
-from storenet.recall.funnel import BUCKETS, funnel_by_region
+from storenet.recall.funnel import BUCKETS
 from storenet.web.charts import line_chart
 from storenet.web.layout import PREFIX, Offset, Viewer, chart_json, render
 
@@ -69,11 +69,12 @@ def recall_page(
         doc = actions.read(conn, who, campaign_id)
         return (
             doc,
-            actions.by_store(conn, who, campaign_id),
+            actions.by_store(conn, who, campaign_id, limit=STORES_SHOWN),
+            actions.by_region(conn, who, campaign_id),
             actions.progress(conn, who, campaign_id),
         )
 
-    doc, places, days = svc.read(work)
+    doc, places, regions, days = svc.read(work)
     chart = line_chart(
         [d["day"] for d in days],
         [
@@ -91,10 +92,10 @@ def recall_page(
         doc=doc,
         funnel=doc["funnel"],
         buckets=BUCKETS,
-        regions=funnel_by_region(places),
-        places=places[:STORES_SHOWN],
-        more_places=max(len(places) - STORES_SHOWN, 0),
-        overdue=sum(1 for p in places if p["overdue"]),
+        regions=regions,
+        places=places,
+        more_places=max(sum(r["places"] for r in regions) - len(places), 0),
+        overdue=sum(r["overdue"] for r in regions),
         days=days,
         chart=chart_json(chart),
     )

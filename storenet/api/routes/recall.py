@@ -1,10 +1,13 @@
-"""Recall campaigns over HTTP: list, create (and hold), read one with its funnel and
-its stores, change its status, and the serial look-up that says "recalled, stop sale".
+"""Recall campaigns over HTTP: list, create (the hold then runs in the background:
+storenet.http.recall_jobs), read one with its funnel, its regions, a page of its stores
+and its hold's progress, change its status, and the serial look-up that says
+"recalled, stop sale".
 
 Writes carry an Idempotency-Key (a replay answers the first result, byte for byte),
 and a campaign's name is its own key too: the same name again answers the campaign of
 that name. Everything goes through `storenet.recall.actions`, which checks access and
-scope and audits; the hold then runs one location per transaction. A status change the
+scope and audits; the hold then runs whole locations per transaction, in the
+background. A status change the
 campaign does not allow answers 409; closing a campaign you completed answers 403
 (four eyes). A scoped person (franchise owner, store or regional manager) sees the
 funnel of their own stores only.
@@ -24,9 +27,9 @@ from storenet.api.deps import IdempotencyKey
 from storenet.api.pagination import PageDep, page_of
 from storenet.api.routes.common import act, exact_json
 from storenet.http.callers import CurrentPrincipal
+from storenet.http.recall_jobs import hold_of, start_hold
 from storenet.http.service import ServiceDep
 from storenet.recall import actions
-from storenet.recall.hold import hold_campaign
 from storenet.recall.outbox import deliver_pending
 from storenet.recall.sinks import FileSink
 
@@ -102,9 +105,10 @@ def recalls_list(
 
 @router.post(
     "/recalls",
-    status_code=201,
+    status_code=202,
     openapi_extra=act("recall.write"),
-    summary="Create a recall campaign (the same name again: the same campaign) and hold it",
+    summary="Create a recall campaign (the same name again: the same campaign) and start "
+    "holding its units in the background (follow it: GET /recalls/{id}, its hold and funnel)",
 )
 def recalls_create(
     body: CampaignIn, key: IdempotencyKey, who: CurrentPrincipal, svc: ServiceDep
@@ -125,8 +129,8 @@ def recalls_create(
             deadline=body.deadline,
         )
     )
-    held = hold_campaign(svc.engine, made["id"])
-    return exact_json({**made, "held": held}, 201)
+    # The hold runs in the background, batch by batch: the funnel shows it progress.
+    return exact_json({**made, "hold": start_hold(svc, who.username, made["id"])}, 202)
 
 
 @router.get(
@@ -161,15 +165,24 @@ def recalls_trace(
 @router.get(
     "/recalls/{campaign_id}",
     openapi_extra=act("recall.read"),
-    summary="A campaign with its funnel and stores (a scoped person: their stores' part)",
+    summary="A campaign with its funnel, its regions and a page of its stores, most units "
+    "still not held first (a scoped person: their stores' part)",
 )
-def recalls_get(campaign_id: CampaignId, who: CurrentPrincipal, svc: ServiceDep) -> Response:
+def recalls_get(
+    campaign_id: CampaignId, who: CurrentPrincipal, svc: ServiceDep, page: PageDep
+) -> Response:
     def work(conn):  # type: ignore[no-untyped-def]
         doc = actions.read(conn, who, campaign_id)
-        doc["stores"] = actions.by_store(conn, who, campaign_id)
+        rows = actions.by_store(conn, who, campaign_id, limit=page.limit + 1, offset=page.offset)
+        stores = page_of(rows, page)
+        doc["stores"] = stores.pop("items")
+        doc["stores_page"] = stores
+        doc["regions"] = actions.by_region(conn, who, campaign_id)
         return doc
 
-    return exact_json(svc.read(work))
+    doc = svc.read(work)
+    doc["hold"] = hold_of(svc, campaign_id)
+    return exact_json(doc)
 
 
 @router.post(

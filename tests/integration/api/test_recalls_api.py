@@ -1,9 +1,12 @@
-"""Recall campaigns over HTTP (issue 15): create and hold, read with the funnel, a
+"""Recall campaigns over HTTP (issue 15): create (202, the hold in the background), read
+with the funnel and the hold's progress, a
 franchise owner sees their stores' part only, the serial look-up says "recalled, stop
 sale", status changes answer 409 out of order and 403 to four eyes (SQLite and
 PostgreSQL)."""
 
 from __future__ import annotations
+
+import time
 
 from tests.integration.api.conftest import sale
 from tests.integration.api.helpers import snapshot
@@ -17,22 +20,60 @@ BODY = {
 }
 
 
-def _create(api, body=BODY, key="k1", user="planner"):  # type: ignore[no-untyped-def]
+def _create(api, body=BODY, key="k1", user="planner", wait=True):  # type: ignore[no-untyped-def]
+    """POST /recalls; with `wait`, until the hold it started has finished."""
     with api.client(user) as c:
-        return c.post("/recalls", json=body, headers={"Idempotency-Key": key})
+        made = c.post("/recalls", json=body, headers={"Idempotency-Key": key})
+    if wait and made.status_code == 202:
+        _hold(api, made.json()["id"])
+    return made
+
+
+def _hold(api, campaign):  # type: ignore[no-untyped-def]
+    """The campaign's hold once it is no longer running (GET /recalls/{id})."""
+    deadline = time.monotonic() + 30
+    with api.client("admin") as c:
+        while True:
+            hold = c.get(f"/recalls/{campaign}").json()["hold"]
+            if hold["status"] != "running" or time.monotonic() > deadline:
+                return hold
+            time.sleep(0.05)
+
+
+def test_create_answers_at_once_and_the_hold_finishes_in_the_background(api):
+    made = _create(api, wait=False)
+    assert made.status_code == 202, made.text
+    campaign = made.json()["id"]
+    assert made.json()["created"] and made.json()["units"] == 4
+    assert made.json()["hold"]["id"] == campaign
+    assert made.json()["hold"]["status"] in ("running", "done")
+    # PH1: P-S1-1, P-S1-2 at S1 and P-S3-1, P-S3-2 at S3 (tests.integration.api.conftest).
+    hold = _hold(api, campaign)
+    assert hold["status"] == "done", hold
+    assert (hold["locations"], hold["serials"], hold["units"]) == (2, 4, 0)
+    assert hold["done"] == hold["total"] == 2
+    # The same name again starts the hold again: it finds nothing left to move.
+    again = _create(api, key="k-again")
+    assert again.status_code == 202 and again.json()["id"] == campaign
+    assert _hold(api, campaign)["serials"] == 0
 
 
 def test_create_holds_and_the_funnel_is_scoped_per_role(api):
     made = _create(api)
-    assert made.status_code == 201, made.text
+    assert made.status_code == 202, made.text
     campaign = made.json()["id"]
-    # PH1: P-S1-1, P-S1-2 at S1 and P-S3-1, P-S3-2 at S3 (tests.integration.api.conftest).
-    assert made.json()["held"] == {"locations": 2, "serials": 4, "units": 0}
     with api.client("admin") as c:
         whole = c.get(f"/recalls/{campaign}").json()
     assert whole["funnel"]["affected"] == 4 and whole["funnel"]["held_in_network"] == 4
     assert not whole["scoped"]
     assert {s["location"] for s in whole["stores"]} == {"S1", "S3"}
+    assert whole["stores_page"]["next_offset"] is None
+    assert sum(r["held_in_network"] for r in whole["regions"]) == 4
+    with api.client("admin") as c:  # the store table a page at a time, in the same order
+        first = c.get(f"/recalls/{campaign}?limit=1").json()
+        second = c.get(f"/recalls/{campaign}?limit=1&offset=1").json()
+    assert first["stores_page"]["next_offset"] == 1 and second["stores_page"]["next_offset"] is None
+    assert first["stores"] + second["stores"] == whole["stores"]
     with api.client("fr_f1") as c:  # owns S2: none of the units
         mine = c.get(f"/recalls/{campaign}").json()
     assert mine["scoped"] and mine["funnel"]["affected"] == 0 and mine["stores"] == []
@@ -48,7 +89,7 @@ def test_create_holds_and_the_funnel_is_scoped_per_role(api):
 def test_replays_and_the_same_name_answer_the_same_campaign(api):
     first = _create(api)
     replay = _create(api)
-    assert replay.status_code == 201 and replay.json()["id"] == first.json()["id"]
+    assert replay.status_code == 202 and replay.json()["id"] == first.json()["id"]
     before = snapshot(api.engine)
     again = _create(api, body={**BODY, "reason": "other words"}, key="k2")
     assert again.json()["id"] == first.json()["id"] and again.json()["created"] is False

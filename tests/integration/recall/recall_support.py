@@ -12,7 +12,7 @@ transit W-4 (1), sold and reached A-3 (1), sold and unreached C-1 (1): affected 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine, insert, select
 
@@ -128,17 +128,29 @@ def assert_kept_figures_match(engine: Engine) -> None:
     """Every campaign's kept funnel, stores and day figures equal what the ledger
     gives when recomputed (storenet.ledger.recall_counts against
     storenet.recall.funnel's oracle), and the funnel adds up."""
-    from storenet.recall.funnel import funnel, funnel_by_store, progress_by_day
-    from storenet.store.schema import recall_campaigns
+    from storenet.recall.funnel import funnel, funnel_by_region, funnel_by_store, progress_by_day
+    from storenet.recall.places import place_page, region_totals
+    from storenet.store.schema import recall_campaigns, recall_counts
 
     with engine.connect() as conn:
         for campaign in conn.execute(select(recall_campaigns.c.id)).scalars():
             kept, oracle = funnel(conn, campaign), funnel(conn, campaign, recompute=True)
             assert kept == oracle, campaign
             assert kept["affected"] == sum(v for k, v in kept.items() if k != "affected")
-            assert funnel_by_store(conn, campaign) == funnel_by_store(
-                conn, campaign, recompute=True
-            )
+            stores = funnel_by_store(conn, campaign, recompute=True)
+            assert funnel_by_store(conn, campaign) == stores
+            # The page's store table and regions, summed and sorted by the database.
+            assert place_page(conn, campaign) == stores
+            assert place_page(conn, campaign, limit=1, offset=1) == stores[1:2]
+            assert region_totals(conn, campaign) == funnel_by_region(stores)
+            # A scoped person's part (every other place), past the deadline.
+            places = conn.execute(
+                select(recall_counts.c.location_id).where(recall_counts.c.campaign_id == campaign)
+            ).scalars()
+            part, late = set(sorted(set(places))[::2]), date(2000, 1, 1)
+            theirs = funnel_by_store(conn, campaign, part, late, recompute=True)
+            assert place_page(conn, campaign, part, late) == theirs
+            assert region_totals(conn, campaign, part, late) == funnel_by_region(theirs)
             assert progress_by_day(conn, campaign) == progress_by_day(
                 conn, campaign, recompute=True
             )
