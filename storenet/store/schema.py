@@ -397,15 +397,13 @@ balances = Table(
 )
 
 # Where each serial-tracked unit is now. The primary key makes a serial one unit.
-# location_id and site_location name locations: checked by triggers, once per statement
-# on PostgreSQL, not by foreign keys (a row trigger each: migration 0019).
 serials = Table(
     "serials",
     metadata,
     Column("serial", String(64), primary_key=True),
     Column("sku_id", String(32), nullable=False),
-    Column("location_id", Integer, nullable=False),
-    Column("site_location", Integer),
+    Column("location_id", Integer, ForeignKey("locations.id"), nullable=False),
+    Column("site_location", Integer, ForeignKey("locations.id")),
     Column("buyer_ref", String(128)),
     Column("last_movement_id", BigInteger, nullable=False),
 )
@@ -941,12 +939,10 @@ recall_scopes = Table(
 # from `serials` (the ledger), never stored here; `sku_id` is NULL for a listed serial
 # the ledger has not received yet. `returned_at`: brought back by a recall return;
 # `remedied_at`: repaired, replaced or refunded.
-# campaign_id names a recall campaign: checked by triggers, once per statement on
-# PostgreSQL, not by a foreign key (a row trigger each at a million units: 0019).
 recall_units = Table(
     "recall_units",
     metadata,
-    Column("campaign_id", String(64), primary_key=True),
+    Column("campaign_id", ForeignKey("recall_campaigns.id"), primary_key=True),
     Column("serial", String(64), primary_key=True),
     Column("sku_id", String(32)),
     Column("added_at", DateTime(), nullable=False),
