@@ -260,8 +260,16 @@ def registry(history_days: int | None = WARMUP_DAYS) -> dict[str, Model]:
     if importlib.util.find_spec("hierarchicalforecast") is not None:
         from storenet.evaluation.reconcile import reconciled
 
-        # storenet at every level, made coherent by minimum trace (wls_struct)
-        models["storenet_rec"] = reconciled(storenet_model(history_days), "storenet_rec")
+        # storenet's item x store forecast made coherent with AutoETS at every
+        # aggregate level (minimum trace, wls_struct): chosen on the selection sets of
+        # M5 and the store-item data among storenet or AutoETS for the aggregates,
+        # wls_struct or ols, quantiles moved with the mean or kept (docs/accuracy.md).
+        models["storenet_rec"] = reconciled(
+            storenet_model(history_days),
+            "storenet_rec",
+            "wls_struct",
+            levels_model=on_filled(statsforecast_model("autoets", history_days)),
+        )
     try:
         from storenet.evaluation.gbm import gbm_model
     except ImportError:  # lightgbm missing: the model is simply not offered

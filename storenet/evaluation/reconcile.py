@@ -117,17 +117,25 @@ def _scaled(values: np.ndarray | None, ratio: np.ndarray) -> np.ndarray | None:
     return None if values is None else values * ratio
 
 
-def reconciled(base: Model, name: str, method: str = "wls_struct") -> Model:
-    """`base` made coherent across levels: `base` forecasts the bottom series and each
-    aggregate level's panel, `reconcile_means` makes them add up, and the bottom
-    quantiles are scaled with the means (module docstring)."""
+def reconciled(
+    base: Model,
+    name: str,
+    method: str = "wls_struct",
+    levels_model: Model | None = None,
+    move_quantiles: bool = True,
+) -> Model:
+    """`base` made coherent across levels: `base` forecasts the bottom series and
+    `levels_model` (default `base`) each aggregate level's panel, `reconcile_means`
+    makes them add up, and the bottom quantiles are scaled with the means when
+    `move_quantiles` (module docstring), else kept as `base` gave them."""
+    levels_model = levels_model or base
 
     def run(history: SalesPanel, calendar: EventCalendar | None, horizon: int) -> Forecast:
         started = time.perf_counter()
         s, levels = summing_matrix(history.series)
         bottom = base(history, calendar, horizon)
         stacked = [
-            base(level_panel(history, level), calendar, horizon).mean
+            levels_model(level_panel(history, level), calendar, horizon).mean
             for level, _ in levels
             if level != "store_x_item"
         ]
@@ -140,6 +148,8 @@ def reconciled(base: Model, name: str, method: str = "wls_struct") -> Model:
         week_base = bottom.mean[:, : weeks * 7].reshape(-1, weeks, 7).sum(2)
         week_new = coherent[:, : weeks * 7].reshape(-1, weeks, 7).sum(2)
         week_ratio = np.where(week_base > 0, week_new / np.where(week_base > 0, week_base, 1), 1)
+        if not move_quantiles:
+            day_ratio, week_ratio = np.ones_like(day_ratio), np.ones_like(week_ratio)
         return Forecast(
             name,
             coherent,
