@@ -264,6 +264,8 @@ def registry(history_days: int | None = WARMUP_DAYS) -> dict[str, Model]:
         # aggregate level (minimum trace, wls_struct): chosen on the selection sets of
         # M5 and the store-item data among storenet or AutoETS for the aggregates,
         # wls_struct or ols, quantiles moved with the mean or kept (docs/accuracy.md).
+        # No CHOSEN_ON record: the selection parts are the protocol's own, disjoint
+        # from the report parts by construction (a record would end the split early).
         models["storenet_rec"] = reconciled(
             storenet_model(history_days),
             "storenet_rec",

@@ -71,16 +71,6 @@ CHOSEN_ON: dict[str, ChosenOn] = {
     ),
     "gbm": ChosenOn("m5", (), _ISSUE_4, 28, "issue 4: LightGBM parameters and blend weight"),
     "gbm_alone": ChosenOn("m5", (), _ISSUE_4, 28, "issue 4: LightGBM parameters"),
-    # The selection part of the default M5 split; the same choice also looked at the
-    # selection part of the store-item data (stores 1, 2, 4, 6, 8, 2014-2016).
-    "storenet_rec": ChosenOn(
-        "m5",
-        ("CA_1", "CA_3", "TX_1", "TX_3"),
-        ("2012-01-29", "2012-04-28", "2012-07-27", "2012-10-25")
-        + ("2014-01-19", "2014-04-19", "2014-07-18", "2014-10-16"),
-        28,
-        "issue 17: AutoETS for the aggregate levels, wls_struct, quantiles moved",
-    ),
 }
 
 
