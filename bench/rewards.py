@@ -103,6 +103,8 @@ def seed(engine: Engine, n_stores: int, per_franchisee: int, per_day: int) -> li
             sku, _, price = SKUS[rng.randrange(len(SKUS))]
             kind = "return" if rng.random() < 0.05 else "sale"
             at = day0 + timedelta(seconds=rng.randrange(86_400))
+            if engine.dialect.name == "sqlite":  # as SQLAlchemy writes it: text compares
+                at = at.isoformat(" ", timespec="microseconds")
             n += 1
             rows.append((f"b{d}", store, "till", f"R{n}", 1, kind, sku, 1 + (i % 3), price, at))
         with engine.begin() as conn:
@@ -232,7 +234,11 @@ def main() -> None:
         finally:
             drop()
     if args.json:
-        settings = {k: v for k, v in vars(args).items() if k not in ("json", "pg_url")}
+        settings = {
+            k: str(v) if isinstance(v, Path) else v
+            for k, v in vars(args).items()
+            if k not in ("json", "pg_url")
+        }
         write_json(args.json, "rewards", results, settings=settings,
                    load_average=[round(x, 2) for x in load])  # fmt: skip
         print(f"wrote {args.json}")
