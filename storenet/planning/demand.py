@@ -5,8 +5,9 @@ Model. Units demanded by pair p on day t are Poisson with mean rate[p] * m[p, t]
 
 - `rate[p]` is the pair's demand on an ordinary day of its SKU's mature life stage;
 - `m[p, t]` (the exposure) = weekday profile[category, weekday] x calendar events
-  (`storenet.calendar`) x life-cycle stage factor[category, stage(SKU, t)], and 0 when
-  the pair is not active (store closed, not listed, SKU not launched).
+  (`storenet.calendar`) x yearly season[category, t] (`storenet.planning.season`) x
+  life-cycle stage factor[category, stage(SKU, t)], and 0 when the pair is not active
+  (store closed, not listed, SKU not launched).
 
 Each pair keeps two discounted sufficient statistics, updated nightly in O(pairs):
 
