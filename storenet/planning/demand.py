@@ -5,8 +5,9 @@ Model. Units demanded by pair p on day t are Poisson with mean rate[p] * m[p, t]
 
 - `rate[p]` is the pair's demand on an ordinary day of its SKU's mature life stage;
 - `m[p, t]` (the exposure) = weekday profile[category, weekday] x calendar events
-  (`storenet.calendar`) x life-cycle stage factor[category, stage(SKU, t)], and 0 when
-  the pair is not active (store closed, not listed, SKU not launched).
+  (`storenet.calendar`) x yearly season[category, t] (`storenet.planning.season`) x
+  life-cycle stage factor[category, stage(SKU, t)], and 0 when the pair is not active
+  (store closed, not listed, SKU not launched).
 
 Each pair keeps two discounted sufficient statistics, updated nightly in O(pairs):
 
@@ -44,6 +45,7 @@ import numpy as np
 from scipy import special
 
 from storenet import calendar
+from storenet.planning import season
 from storenet.planning.network import PlanningNetwork
 
 STAGES = ("launch", "early", "mature", "succeeded", "ended")
@@ -71,7 +73,14 @@ class DemandSettings:
     day for the rate's uncertainty (>= 1; the rate drifts);
     `local_events`: None, or a callable days -> multipliers [days, regions,
     categories] on top of `events`, for effects that differ by region and category
-    (SNAP days in the M5 data).
+    (SNAP days in the M5 data);
+    `season_order`: Fourier terms of each category's yearly season (0 = none; the
+    model then keeps no season statistics), `season_ridge`: pseudo-days pulling the
+    season toward none, `season_min_days`: days a category learns before it has a
+    season, `season_shrink`: how much evidence a season needs to be kept
+    (`storenet.planning.season.fit`);
+    `trend_damping`: daily damping of each category's growth carried into forecasts
+    (0 = no drift, 1 = the straight trend).
     """
 
     delta: float = 0.98
@@ -90,6 +99,15 @@ class DemandSettings:
     delta_weekday: float = 0.995
     rate_drift: float = 3.0
     local_events: Callable[[np.ndarray], np.ndarray] | None = None
+    # Chosen on the selection sets of M5 and the store-item data (issue 17,
+    # docs/accuracy.md): 10 Fourier pairs, shrunk by the season's own evidence (a
+    # season that does not stand out of the noise is dropped: M5's departments), no
+    # drift (it gained 0.1% there).
+    season_order: int = 10
+    season_ridge: float = 1.0
+    season_min_days: int = season.MIN_DAYS
+    season_shrink: float = 10.0
+    trend_damping: float = 0.0
 
 
 @dataclass
@@ -104,7 +122,12 @@ class DemandState:
     `pair_weekday` (float32 [7, pairs] or None when `settings.kappa_weekday` is 0):
     each pair's discounted units per weekday, events divided out;
     `weekday_days` [categories, 7]: discounted count of each weekday learned (None in
-    a state saved before it was kept: every weekday then counts as seen alike).
+    a state saved before it was kept: every weekday then counts as seen alike);
+    `season_window` (float32 [categories, season.WINDOW] or None when the model has
+    no season): each category's daily demand per active pair, events divided out, of
+    the last WINDOW days (NaN = unknown); `season_coef` [categories, 2 x order] and
+    `season_growth` [categories] (per day): the season and growth last fitted to it
+    (None: never fitted, no season).
     """
 
     through: np.datetime64
@@ -119,6 +142,9 @@ class DemandState:
     settings: DemandSettings = field(default_factory=DemandSettings)
     pair_weekday: np.ndarray | None = None
     weekday_days: np.ndarray | None = None
+    season_window: np.ndarray | None = None
+    season_coef: np.ndarray | None = None
+    season_growth: np.ndarray | None = None
 
     def save(self, path: Path) -> None:
         """Write the state to `path` (.npz), atomically (temporary file + rename)."""
@@ -165,6 +191,7 @@ def empty_state(
         if settings.kappa_weekday > 0
         else None,
         weekday_days=np.zeros((n_cat, 7)),
+        season_window=season.empty_window(n_cat) if settings.season_order > 0 else None,
     )
 
 
@@ -221,10 +248,14 @@ def sku_stage(network: PlanningNetwork, day: np.datetime64) -> np.ndarray:
     return stage
 
 
-def sku_exposure(state: DemandState, network: PlanningNetwork, days: np.ndarray) -> np.ndarray:
+def sku_exposure(
+    state: DemandState, network: PlanningNetwork, days: np.ndarray, drift: bool = True
+) -> np.ndarray:
     """Exposure per SKU on each of `days` (float64 [days, SKUs]) for an active pair:
-    weekday x events x life-cycle stage. The per-pair factors (`pair_factors`) come
-    on top."""
+    weekday x events x life-cycle stage x the category's yearly season, and, on days
+    after `state.through` when `drift`, the category's damped growth since the days
+    the rates were learned (`season_drift`). The per-pair factors (`pair_factors`)
+    come on top."""
     days = calendar.as_days(days)
     weekday = weekday_profile(state)
     stages = stage_factors(state)
@@ -235,6 +266,25 @@ def sku_exposure(state: DemandState, network: PlanningNetwork, days: np.ndarray)
         dow = int(calendar.weekdays(day))
         stage = sku_stage(network, day)
         out[i] = weekday[category, dow] * events[i] * stages[category, stage]
+    per_category = season_drift(state, days, drift)
+    if per_category is not None:
+        out *= per_category[:, category]
+    return out
+
+
+def season_drift(state: DemandState, days: np.ndarray, drift: bool = True) -> np.ndarray | None:
+    """[days, categories]: the yearly season x (on days after `state.through`, when
+    `drift`) the damped growth, or None when the state has neither fitted."""
+    if state.season_coef is None or state.settings.season_order <= 0:
+        return None
+    days = calendar.as_days(days)
+    out = season.factor(state.season_coef, days)
+    s = state.settings
+    if drift and s.trend_damping > 0 and state.season_growth is not None:
+        ahead = (days - state.through).astype(np.int64)
+        lag = s.delta / (1.0 - s.delta)  # mean age of the pair statistics, in days
+        growth = season.drift(state.season_growth, np.maximum(ahead, 0), lag, s.trend_damping)
+        out *= np.where((ahead > 0)[:, None], growth, 1.0)
     return out
 
 
@@ -531,7 +581,8 @@ def update_day(state: DemandState, network: PlanningNetwork, sales: DaySales) ->
     pair_cat = category[network.pair_sku]
 
     active = network.active(day)
-    exposure_sku = sku_exposure(state, network, np.array([day]))[0]
+    # The day learned is measured against the rates as they stand: no drift.
+    exposure_sku = sku_exposure(state, network, np.array([day]), drift=False)[0]
     factors = pair_factors(state, network, np.array([day]))
     m = exposure_sku[network.pair_sku]
     if factors is not None:
@@ -594,6 +645,9 @@ def update_day(state: DemandState, network: PlanningNetwork, sales: DaySales) ->
         state.pair_weekday *= np.float32(s.delta_weekday)
         state.pair_weekday[dow] += (demand * active / scale).astype(np.float32)
 
+    if s.season_order > 0:
+        _learn_season(state, day, pair_cat, demand * active * observed, active & observed, event)
+
     sold = sales.pair[sales.units > 0]
     state.last_sale[sold] = day
     state.a *= s.delta
@@ -602,6 +656,39 @@ def update_day(state: DemandState, network: PlanningNetwork, sales: DaySales) ->
     state.b += m
     state.through = day
     return state
+
+
+def _learn_season(
+    state: DemandState,
+    day: np.datetime64,
+    pair_cat: np.ndarray,
+    units: np.ndarray,
+    seen: np.ndarray,
+    event: float,
+) -> None:
+    """Record the day's demand per seen pair of each category in the season window
+    and refit the season when due (`season.REFIT_EVERY`). An event day is left
+    unknown: its multiplier is a guess, and the season must not learn it twice."""
+    n_cat = state.weekday_units.shape[0]
+    if state.season_window is None:  # a state saved before the model had a season
+        state.season_window = season.empty_window(n_cat)
+    count = np.bincount(pair_cat, seen, n_cat)
+    per_pair = _ratio(np.bincount(pair_cat, units, n_cat), count, np.nan)
+    if abs(event - 1.0) > 1e-9:
+        per_pair[:] = np.nan
+    season.record(state.season_window, day, per_pair)
+    order = state.settings.season_order
+    due = int(season.day_numbers(np.array([day]))[0]) % season.REFIT_EVERY == 0
+    stale = state.season_coef is None or state.season_coef.shape != (n_cat, 2 * order)
+    if due or stale:
+        state.season_coef, state.season_growth = season.fit(
+            state.season_window,
+            day,
+            order,
+            state.settings.season_ridge,
+            state.settings.season_min_days,
+            state.settings.season_shrink,
+        )
 
 
 def fit(

@@ -77,3 +77,18 @@ def test_the_report_writes_a_table_charts_and_a_self_contained_page(panel, calen
     assert [r["model"] for r in summary(result)] == ["snaive", "storenet"]
     cal = calibration(result, "storenet")
     assert np.all(np.diff(cal) >= 0) and cal[-1] > 0.9
+
+
+def test_storenet_with_a_season_learns_at_least_the_season_window():
+    from storenet.planning import season
+
+    from .conftest import synthetic_panel
+
+    panel = synthetic_panel(n_days=season.WINDOW + 60, seed=3)
+    # A 730-day warm-up still learns the season's whole window; without a season
+    # the warm-up is what it says.
+    _, _, seasonal = models.fit_storenet(panel, None, 730)
+    _, _, flat = models.fit_storenet(panel, None, 730, season_order=0)
+    known = np.isfinite(seasonal.season_window).any(axis=0).sum()
+    assert known == season.WINDOW
+    assert flat.season_window is None
