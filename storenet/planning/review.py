@@ -5,7 +5,7 @@ The reference plan has over two million lines (12,000 stores x 2,000 SKUs), so
 nothing here groups or scans a whole plan: each line carries its pair's figures after
 the plan (`pair_first`, `shortfall`, `surplus`, `cut_units`, kept current by
 `documents.save_plan` and `edit_line`), the network-wide counts live in the plan's
-summary, a section's rows come from its partial index in its order with ``LIMIT``,
+summary, a section's rows come from `plan_exceptions` in its order with ``LIMIT``,
 and a page of lines from the primary key (plan_id, line_no) or the index (plan_id,
 store_id). A scoped reviewer's counts are one pass over their stores' lines, and the
 plan's header they read counts their stores only (`plan_in_scope`).
@@ -29,7 +29,8 @@ target and forecast are the same on each of its lines.
   pair both replenished and rebalanced to; ordered by units above target.
 - *rebalance*: store-to-store moves (kind ``rebalance``), largest value then units.
 
-Ties within a section go by line number, latest first (the order its index holds).
+Ties within a section go by line number, latest first (the order its rows are kept
+in; `storenet.planning.sections`).
 
 `stores` arguments are the reviewer's object scope (`storenet.accounts.scope.
 visible_stores`): None for every store, else only lines of those stores are read.
@@ -62,7 +63,8 @@ from storenet.planning.documents import (
     of_sku,
     pair_incoming,
 )
-from storenet.store.schema import plan_jobs, plan_lines, plans
+from storenet.planning.sections import SECTION_NAMES
+from storenet.store.schema import plan_exceptions, plan_jobs, plan_lines, plans
 
 SECTIONS = ("cut", "at_risk", "excess", "rebalance")
 KINDS = ("replenish", "rebalance")
@@ -177,8 +179,8 @@ def _narrowed(q: Select, wanted: LineFilter | None) -> Select:
     return q
 
 
-# The rules on the lines' pair figures. Constants are literal, not parameters, so
-# the planner sees that a query's condition implies its partial index's.
+# The rules of `storenet.planning.sections` on the lines' pair figures (for scoped
+# counts and a store's or a SKU's section). Constants are literal, not parameters.
 def _at_risk(c: Any) -> Any:
     return c.shortfall > ZERO
 
@@ -257,15 +259,38 @@ STORED = [
 ]
 
 
+# Up to this many stores in a reviewer's scope, a section's lines are found through
+# the (plan_id, store_id, sku_id) index and sorted (a few hundred lines a store);
+# above it, by walking the section's rows in order and keeping the scope's lines.
+FEW_STORES = 64
+
+
+def _through_sections(wanted: LineFilter, stores: set[str] | None) -> bool:
+    """Whether `wanted`'s section is read from `plan_exceptions` in its order, rather
+    than from the store's (or few stores') lines sorted."""
+    if wanted.section not in SECTION_NAMES:
+        return False
+    if wanted.store_id is not None or wanted.sku_id is not None:
+        return False
+    return stores is None or len(stores) > FEW_STORES
+
+
 def _lines_query(plan_id: str, wanted: LineFilter, stores: set[str] | None) -> Select:
-    """The lines `wanted` asks for, in its order: a section reads its partial index in
-    its order (the *at risk* and *excess* sections list one line per pair, its
-    first); any other list reads by the primary key or the (plan_id, store_id) index."""
+    """The lines `wanted` asks for, in its order: a section (at risk and excess list one
+    line per pair, its first) from its rows in `plan_exceptions`, walked in order, or
+    for one store, a SKU or a few stores from their lines by the (plan_id, store_id,
+    sku_id) index; any other list by the primary key or that index."""
     c = plan_lines.c
     q = select(*LINE_COLUMNS).where(c.plan_id == plan_id)
     order: list[Any] = [c.line_no]
+    if _through_sections(wanted, stores):
+        e = plan_exceptions.c
+        q = q.join(plan_exceptions, and_(e.plan_id == c.plan_id, e.line_no == c.line_no)).where(
+            e.plan_id == plan_id, e.section == wanted.section
+        )
+        order = [e.figure.desc(), e.line_no.desc()]
     # At risk and excess are said of a pair: one row each, the pair's first line.
-    if wanted.section == "at_risk":
+    elif wanted.section == "at_risk":
         q = q.where(_at_risk(c), c.pair_first == ONE)
         order = [c.shortfall.desc(), c.line_no.desc()]
     elif wanted.section == "excess":
@@ -337,7 +362,7 @@ def top_lines(
     conn: Connection, plan_id: str, section: str, stores: set[str] | None, n: int = 5
 ) -> list[PlanLine]:
     """The first `n` rows of exception `section` (one of SECTIONS) in `stores`, in the
-    section's order (see the module docstring), read from its partial index. For *at
+    section's order (see the module docstring), read from its rows in order. For *at
     risk* and *excess*, whose unit is the pair, one row per pair: its first line."""
     q = _lines_query(plan_id, LineFilter(section=section), stores)
     return _explained(conn.execute(q.limit(n)).all())
