@@ -11,15 +11,15 @@ order). Each database is migrated fresh; then, alternating, `--repeat` times:
 
 - *indexes*: the three partial indexes of migration 0007 put back on `plan_lines`;
   the lines written (COPY on PostgreSQL, one executemany on SQLite);
-- *sections*: no such index; the lines written, then their sections' rows
-  (`sections.write_sections`, sorted);
+- *sections*: no such index; the lines written, then each section's head
+  (`sections.write_sections`: HEAD rows each, sorted, and the floors);
 - *neither*: the lines alone, no such index and no sections' rows (what the
   sections cost, either way, is the difference).
 
 Each write goes into an emptied table in one transaction, committed; the time is its
 wall time (the server's work included), with the process's CPU and the load average.
-- *sections_sql*: as *sections*, the rows made by the database from the lines just
-  written (`sections.add_sections_from_lines`).
+- *sections_sql*: every row of every section (no head), made by the database from
+  the lines just written (`sections.add_sections_from_lines`).
 
 On a shared machine the wall time says more about the neighbours than the write: the
 CPU of this process and (PostgreSQL on this machine) of its server backend are
@@ -99,15 +99,15 @@ def one_write(engine, frame: pl.DataFrame, way: str) -> dict:  # type: ignore[no
     from storenet.store.schema import plan_lines
 
     with engine.begin() as conn:
-        conn.execute(text("DELETE FROM plan_exceptions"))
-        conn.execute(text("DELETE FROM plan_lines"))
+        for table in ("plan_exceptions", "plan_exception_floors", "plan_lines"):
+            conn.execute(text(f"DELETE FROM {table}"))
         for name, (columns, where) in PARTIAL.items():
             conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
             if way == "indexes":
                 conn.execute(text(f"CREATE INDEX {name} ON plan_lines ({columns}) WHERE {where}"))
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM plan_lines, plan_exceptions"))
+            conn.execute(text("VACUUM plan_lines, plan_exceptions, plan_exception_floors"))
     load = os.getloadavg()[0]
     with engine.begin() as conn:
         backend = server_pid(conn)
@@ -176,7 +176,7 @@ def main() -> None:
         migrate(engine)
         with engine.begin() as conn:
             # An earlier run's plan, if the database is reused.
-            for table in ("plan_exceptions", "plan_lines", "plans"):
+            for table in ("plan_exceptions", "plan_exception_floors", "plan_lines", "plans"):
                 conn.execute(text(f"DELETE FROM {table}"))
             conn.execute(
                 insert(plans).values(

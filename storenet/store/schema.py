@@ -590,13 +590,14 @@ plan_lines = Table(
     ),
 )
 
-# The plan review's exception sections, one row per (section, line) in the section's
-# order: `section` is "at_risk" (figure: the pair's shortfall, on its first line),
-# "excess" (its surplus, on its first line) or "cut" (the line's cut units); the
-# rules are `storenet.planning.sections`. Written sorted with the plan's lines, so
-# the key (one b-tree: no rowid on SQLite) takes them in order; read backwards for
-# largest first, ties by latest line. Kept current by `documents.refresh_pair_figures`
-# (edits). No foreign key: its rows go with their plan's lines (`save_plan`).
+# The head of each of the plan review's exception sections, one row per (section,
+# line): `section` is "at_risk" (figure: the pair's shortfall, on its first line),
+# "excess" (its surplus, on its first line) or "cut" (the line's cut units); the rules
+# and why only a head are `storenet.planning.sections`. Written sorted with the plan's
+# lines, so the key (one b-tree: no rowid on SQLite) takes them in order; read
+# backwards for largest first, ties by latest line. Kept current by
+# `documents.refresh_pair_figures` (edits). No foreign keys: these rows go with their
+# plan's lines (`save_plan`).
 plan_exceptions = Table(
     "plan_exceptions",
     metadata,
@@ -606,6 +607,18 @@ plan_exceptions = Table(
     Column("line_no", Integer, primary_key=True, autoincrement=False),
     CheckConstraint("section IN ('at_risk', 'excess', 'cut')", name="section"),
     sqlite_with_rowid=False,
+)
+
+# A section's floor: its lines whose (figure, line_no) is at or above this key are all
+# in `plan_exceptions`, and no other line of it is; no row for a section that is kept
+# whole.
+plan_exception_floors = Table(
+    "plan_exception_floors",
+    metadata,
+    Column("plan_id", String(64), primary_key=True),
+    Column("section", String(8), primary_key=True),
+    Column("figure", Float, nullable=False),
+    Column("line_no", Integer, nullable=False),
 )
 
 # The plan's upstream lines: supplier orders (`purchase`, source = supplier, to a

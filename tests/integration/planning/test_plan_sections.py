@@ -9,9 +9,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from storenet.planning import review
+from storenet.planning import review, sections
 from storenet.planning.documents import edit_line, refresh_pair_figures
 from storenet.planning.review import LineFilter, line_page, top_lines
+from storenet.planning.sections import floors_of
+from storenet.planning.service import run_plan
 
 # The section queries as they were before plan_exceptions (review.py at c62126b).
 PREVIOUS = {
@@ -88,22 +90,37 @@ def every_read_agrees(engine, plan_id):  # type: ignore[no-untyped-def]
     return sizes
 
 
-@pytest.fixture(params=[64, 0])
+@pytest.fixture(params=[(64, None), (0, None), (0, 4)])
 def few_stores(request, monkeypatch):
-    """The review's threshold between its two paths: the default, and 0 (every scope
-    walks the sections' rows)."""
-    monkeypatch.setattr(review, "FEW_STORES", request.param)
+    """The review's threshold between its paths (the default, and 0: every scope walks
+    the sections' heads), and the sections' head: as saved, or 4 rows each (the plan
+    saved again so that pages run past the head into the lines below its floor)."""
+    stores, head = request.param
+    monkeypatch.setattr(review, "FEW_STORES", stores)
+    if head is not None:
+        monkeypatch.setattr(sections, "HEAD", head)
     return request.param
 
 
+def replanned(planned, few_stores):  # type: ignore[no-untyped-def]
+    """The planned network's engine and plan id, planned again when the head is cut
+    short (the sections are written at save)."""
+    engine, settings, header, _ = planned
+    if few_stores[1] is not None:
+        header, _ = run_plan(settings, engine)
+        with engine.connect() as conn:
+            assert set(floors_of(conn, header["id"])) >= {"at_risk", "cut"}
+    return engine, header
+
+
 def test_sections_list_the_rows_of_the_previous_queries_in_their_order(planned, few_stores):
-    engine, _, header, _ = planned
+    engine, header = replanned(planned, few_stores)
     sizes = every_read_agrees(engine, header["id"])
     assert sizes["at_risk"] > 5 and sizes["cut"] > 40, sizes
 
 
 def test_sections_follow_edits_and_a_full_refresh(planned, few_stores):
-    engine, _, header, _ = planned
+    engine, header = replanned(planned, few_stores)
     plan_id = header["id"]
     with engine.begin() as conn:
         lines = conn.execute(
@@ -120,8 +137,17 @@ def test_sections_follow_edits_and_a_full_refresh(planned, few_stores):
             edit_line(conn, plan_id, line_no, 0)
     sizes = every_read_agrees(engine, plan_id)
     assert sizes["excess"] > 10 and sizes["at_risk"] > 10, sizes
+    # A full refresh (lines written by other means) keeps every section whole.
     with engine.begin() as conn:
-        counted = conn.execute(text("SELECT count(*) FROM plan_exceptions")).scalar()
         refresh_pair_figures(conn, plan_id)
-        assert conn.execute(text("SELECT count(*) FROM plan_exceptions")).scalar() == counted
+        assert floors_of(conn, plan_id) == {}
+        kept = conn.execute(text("SELECT count(*) FROM plan_exceptions")).scalar()
+        ruled = sum(
+            conn.execute(
+                text(f"SELECT count(*) FROM plan_lines WHERE plan_id = :p AND {rule}"),
+                {"p": plan_id},
+            ).scalar()
+            for rule, _ in PREVIOUS.values()
+        )
+        assert kept == ruled
     every_read_agrees(engine, plan_id)

@@ -1,9 +1,10 @@
-"""plan exceptions: the review's at-risk, excess and cut sections as rows of their own,
-written sorted, instead of three partial indexes on plan_lines keyed by a figure
+"""plan exceptions: the head of the review's at-risk, excess and cut sections as rows
+of their own, written sorted, instead of three partial indexes on plan_lines keyed by
+a figure (storenet.planning.sections)
 
 Those indexes took a plan's millions of lines in random order and cost as much as the
 rest of the write (one million lines into PostgreSQL: 8.57 s with them, 4.40 s
-without; docs/benchmarks.md). The sections' rows of existing plans are copied here.
+without; docs/benchmarks.md). Existing plans keep all their sections' rows.
 
 Revision ID: 0020
 Revises: 0017
@@ -53,6 +54,15 @@ def upgrade() -> None:
         ),
         sqlite_with_rowid=False,
     )
+    op.create_table(
+        "plan_exception_floors",
+        sa.Column("plan_id", sa.String(length=64), nullable=False),
+        sa.Column("section", sa.String(length=8), nullable=False),
+        sa.Column("figure", sa.Float(), nullable=False),
+        sa.Column("line_no", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("plan_id", "section", name=op.f("pk_plan_exception_floors")),
+    )
+    # Existing plans keep every row of their sections (no floors).
     op.execute(BACKFILL)
     with op.batch_alter_table("plan_lines", schema=None) as batch_op:
         for name in PARTIAL:
@@ -69,4 +79,5 @@ def downgrade() -> None:
                 sqlite_where=sa.text(where),
                 postgresql_where=sa.text(where),
             )
+    op.drop_table("plan_exception_floors")
     op.drop_table("plan_exceptions")
