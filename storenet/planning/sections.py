@@ -38,7 +38,7 @@ from storenet.store.schema import plan_exception_floors, plan_exceptions, plan_l
 
 SECTION_NAMES = ("at_risk", "excess", "cut")
 FIGURES = {"at_risk": "shortfall", "excess": "surplus", "cut": "cut_units"}
-HEAD = 10_000  # rows kept per section at save (200 console pages of 50)
+HEAD = 50_000  # rows kept per section at save (1,000 console pages of 50)
 
 ONE = literal_column("1")
 ZERO = literal_column("0")
