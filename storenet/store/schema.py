@@ -579,8 +579,8 @@ plan_lines = Table(
     Index("ix_plan_lines_plan_id_store_id_sku_id", "plan_id", "store_id", "sku_id"),
     # The exception sections (at risk, excess, cut) are ordered by a figure, so an index
     # on it would take the lines in random order: three such partial indexes cost as
-    # much as the rest of the write. They are rows of `plan_exceptions` instead
-    # (migration 0020). The few rebalancing moves keep their partial index.
+    # much as the rest of the write. Each section's head is kept in `plan_exceptions`
+    # instead (migration 0020). The few rebalancing moves keep their partial index.
     Index(
         "ix_plan_lines_moves",
         "plan_id",
