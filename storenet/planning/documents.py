@@ -27,9 +27,16 @@ from storenet.planning.cycle import NightlyPlan
 from storenet.planning.feasibility import plan_problems
 from storenet.planning.line_frame import EXCESS_FACTOR, exception_totals, plan_frame
 from storenet.planning.network import PlanningNetwork
+from storenet.planning.sections import (
+    add_sections_from_lines,
+    forget_line_sections,
+    forget_sections,
+    write_sections,
+)
 from storenet.store.bulk import analyze, insert_frame
 from storenet.store.clock import utc_now
 from storenet.store.schema import (
+    plan_exceptions,
     plan_lines,
     plan_transitions,
     plan_upstream_lines,
@@ -67,13 +74,23 @@ def pair_incoming(row) -> int:  # type: ignore[no-untyped-def]
 def refresh_pair_figures(
     conn: Connection, plan_id: str, pair: tuple[str, str] | None = None
 ) -> None:
-    """Recompute the pair figures of plan `plan_id`'s lines in the database, for one
-    (store, SKU) `pair` or for all (after lines were written by other means)."""
+    """Recompute the pair figures of plan `plan_id`'s lines in the database, and their
+    exception sections' rows (`sections`), for one (store, SKU) `pair` or for all
+    (after lines were written by other means)."""
     where = "plan_id = :plan"
     params: dict = {"plan": plan_id}
-    if pair is not None:
+    if pair is None:
+        forget_sections(conn, plan_id)
+    else:
         where += " AND store_id = :store AND sku_id = :sku"
         params.update(store=pair[0], sku=pair[1])
+        c = plan_lines.c
+        was = conn.execute(
+            select(c.line_no, c.shortfall, c.surplus, c.cut_units).where(
+                c.plan_id == plan_id, c.store_id == pair[0], c.sku_id == pair[1]
+            )
+        ).all()
+        forget_line_sections(conn, plan_id, was)
     conn.execute(
         text(
             f"""
@@ -93,6 +110,7 @@ def refresh_pair_figures(
         ),
         params,
     )
+    add_sections_from_lines(conn, plan_id, where, params)
 
 
 def of_sku(sku_id: str) -> ColumnElement[bool]:
@@ -123,6 +141,7 @@ def save_plan(
                 [Problem("plan", f"is {existing['status']}; it cannot be replanned", value=plan_id)]
             )
         conn.execute(delete(plan_lines).where(plan_lines.c.plan_id == plan_id))
+        forget_sections(conn, plan_id)
         conn.execute(delete(plan_upstream_lines).where(plan_upstream_lines.c.plan_id == plan_id))
         conn.execute(delete(plans).where(plans.c.id == plan_id))
     frame = plan_frame(network, plan)
@@ -137,11 +156,12 @@ def save_plan(
         )
     )
     insert_frame(conn, plan_lines, frame, constants={"plan_id": plan_id})
+    write_sections(conn, plan_id, frame)
     if existing is not None and existing["status"] == "cancelled":
         record_transition(conn, plan_id, "cancelled", "draft", "nightly plan", "planned again")
     # Millions of fresh lines: the console's plan pages must not be planned for an empty
     # table (autovacuum may be off, or not have run yet).
-    analyze(conn, [plans.name, plan_lines.name])
+    analyze(conn, [plans.name, plan_lines.name, plan_exceptions.name])
     return {**_header(conn, plan_id), "lines": frame.height}
 
 

@@ -5,7 +5,8 @@ The reference plan has over two million lines (12,000 stores x 2,000 SKUs), so
 nothing here groups or scans a whole plan: each line carries its pair's figures after
 the plan (`pair_first`, `shortfall`, `surplus`, `cut_units`, kept current by
 `documents.save_plan` and `edit_line`), the network-wide counts live in the plan's
-summary, a section's rows come from its partial index in its order with ``LIMIT``,
+summary, a section's rows come from its head in `plan_exceptions` in its order with
+``LIMIT`` (past the head, from its lines sorted: `storenet.planning.sections`),
 and a page of lines from the primary key (plan_id, line_no) or the index (plan_id,
 store_id). A scoped reviewer's counts are one pass over their stores' lines, and the
 plan's header they read counts their stores only (`plan_in_scope`).
@@ -29,7 +30,8 @@ target and forecast are the same on each of its lines.
   pair both replenished and rebalanced to; ordered by units above target.
 - *rebalance*: store-to-store moves (kind ``rebalance``), largest value then units.
 
-Ties within a section go by line number, latest first (the order its index holds).
+Ties within a section go by line number, latest first (the order its rows are kept
+in; `storenet.planning.sections`).
 
 `stores` arguments are the reviewer's object scope (`storenet.accounts.scope.
 visible_stores`): None for every store, else only lines of those stores are read.
@@ -39,7 +41,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -55,14 +56,14 @@ from sqlalchemy import (
 
 from storenet.errors import Problem, Refused
 from storenet.planning.documents import (
-    EXCESS_FACTOR,
     get_plan,
     is_at_risk,
     is_excess,
     of_sku,
     pair_incoming,
 )
-from storenet.store.schema import plan_jobs, plan_lines, plans
+from storenet.planning.sections import FIGURES, SECTION_NAMES, below_floor, floors_of, rule
+from storenet.store.schema import plan_exceptions, plan_lines, plans
 
 SECTIONS = ("cut", "at_risk", "excess", "rebalance")
 KINDS = ("replenish", "rebalance")
@@ -177,16 +178,6 @@ def _narrowed(q: Select, wanted: LineFilter | None) -> Select:
     return q
 
 
-# The rules on the lines' pair figures. Constants are literal, not parameters, so
-# the planner sees that a query's condition implies its partial index's.
-def _at_risk(c: Any) -> Any:
-    return c.shortfall > ZERO
-
-
-def _excess(c: Any) -> Any:
-    return and_(c.surplus > ZERO, c.surplus > (EXCESS_FACTOR - 1) * c.target)
-
-
 def exception_counts(conn: Connection, plan_id: str, stores: set[str] | None) -> ExceptionCounts:
     """Counts of every exception section of plan `plan_id` within `stores` (None: all).
     Network-wide, the counts kept in the plan's summary (written at save, moved by
@@ -199,15 +190,14 @@ def exception_counts(conn: Connection, plan_id: str, stores: set[str] | None) ->
         if totals is not None:
             return ExceptionCounts(**totals)
     c = plan_lines.c
-    first = c.pair_first == ONE
     moves = c.kind == "rebalance"
     q = select(
         func.count(),
         func.coalesce(func.sum(c.pair_first), 0),
         func.coalesce(func.sum(case((c.cut_units > ZERO, 1), else_=0)), 0),
         func.coalesce(func.sum(c.cut_units), 0),
-        func.coalesce(func.sum(case((and_(first, _at_risk(c)), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((and_(first, _excess(c)), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((rule("at_risk"), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((rule("excess"), 1), else_=0)), 0),
         func.coalesce(func.sum(case((moves, 1), else_=0)), 0),
         func.coalesce(func.sum(case((moves, c.qty), else_=0)), 0),
         func.coalesce(func.sum(case((moves, func.coalesce(c.value, 0.0)), else_=0.0)), 0.0),
@@ -257,32 +247,96 @@ STORED = [
 ]
 
 
+# Up to this many stores in a reviewer's scope, a section's lines are found through
+# the (plan_id, store_id, sku_id) index and sorted (a few hundred lines a store);
+# above it, by walking the section's head in order and keeping the scope's lines.
+FEW_STORES = 64
+
+
+def _through_head(wanted: LineFilter, stores: set[str] | None) -> bool:
+    """Whether `wanted`'s section is read from its head in `plan_exceptions`, rather
+    than from the store's (or few stores') lines sorted."""
+    if wanted.section not in SECTION_NAMES:
+        return False
+    if wanted.store_id is not None or wanted.sku_id is not None:
+        return False
+    return stores is None or len(stores) > FEW_STORES
+
+
+def _filtered(q: Select, wanted: LineFilter, stores: set[str] | None) -> Select:
+    q = _narrowed(_in_scope(q, stores), wanted)
+    if wanted.kind is not None:
+        q = q.where(plan_lines.c.kind == wanted.kind)
+    if wanted.cut_only:
+        q = q.where(plan_lines.c.cut_reason != "")
+    return q
+
+
 def _lines_query(plan_id: str, wanted: LineFilter, stores: set[str] | None) -> Select:
-    """The lines `wanted` asks for, in its order: a section reads its partial index in
-    its order (the *at risk* and *excess* sections list one line per pair, its
-    first); any other list reads by the primary key or the (plan_id, store_id) index."""
+    """The lines `wanted` asks for, in its order, from `plan_lines` alone: a section by
+    its rule (at risk and excess list one line per pair, its first), for one store,
+    a SKU or a few stores through the (plan_id, store_id, sku_id) index; any other
+    list by the primary key or that index."""
     c = plan_lines.c
     q = select(*LINE_COLUMNS).where(c.plan_id == plan_id)
     order: list[Any] = [c.line_no]
-    # At risk and excess are said of a pair: one row each, the pair's first line.
-    if wanted.section == "at_risk":
-        q = q.where(_at_risk(c), c.pair_first == ONE)
-        order = [c.shortfall.desc(), c.line_no.desc()]
-    elif wanted.section == "excess":
-        q = q.where(_excess(c), c.pair_first == ONE)
-        order = [c.surplus.desc(), c.line_no.desc()]
-    elif wanted.section == "cut":
-        q = q.where(c.cut_units > ZERO)
-        order = [c.cut_units.desc(), c.line_no.desc()]
+    if wanted.section in SECTION_NAMES:
+        q = q.where(rule(wanted.section))
+        order = [c[FIGURES[wanted.section]].desc(), c.line_no.desc()]
     elif wanted.section == "rebalance":
         q = q.where(c.kind == "rebalance")
         order = [func.coalesce(c.value, 0.0).desc(), c.qty.desc(), c.line_no]
-    q = _narrowed(_in_scope(q, stores), wanted)
-    if wanted.kind is not None:
-        q = q.where(c.kind == wanted.kind)
-    if wanted.cut_only:
-        q = q.where(c.cut_reason != "")
-    return q.order_by(*order)
+    return _filtered(q, wanted, stores).order_by(*order)
+
+
+def _section_rows(
+    conn: Connection,
+    plan_id: str,
+    wanted: LineFilter,
+    stores: set[str] | None,
+    limit: int,
+    offset: int,
+) -> list[Any]:
+    """Rows `offset` to `offset + limit` of `wanted`'s section in its order: from its
+    head in `plan_exceptions` walked in order, then, past the head, its lines below
+    the section's floor sorted (`storenet.planning.sections`)."""
+    c, e = plan_lines.c, plan_exceptions.c
+    section = wanted.section
+    assert section is not None
+
+    def in_head(q: Select) -> Select:
+        q = q.join(plan_exceptions, and_(e.plan_id == c.plan_id, e.line_no == c.line_no))
+        q = q.where(c.plan_id == plan_id, e.plan_id == plan_id, e.section == section)
+        return _filtered(q, wanted, stores)
+
+    head = in_head(select(*LINE_COLUMNS)).order_by(e.figure.desc(), e.line_no.desc())
+    rows = conn.execute(head.limit(limit).offset(offset)).all()
+    floor = floors_of(conn, plan_id).get(section) if len(rows) < limit else None
+    if floor is None:
+        return rows
+    kept = conn.execute(in_head(select(func.count()).select_from(plan_lines))).scalar() or 0
+    rest = _filtered(
+        select(*LINE_COLUMNS).where(
+            c.plan_id == plan_id, rule(section), below_floor(section, floor)
+        ),
+        wanted,
+        stores,
+    ).order_by(c[FIGURES[section]].desc(), c.line_no.desc())
+    return rows + conn.execute(rest.limit(limit - len(rows)).offset(max(0, offset - kept))).all()
+
+
+def _rows(
+    conn: Connection,
+    plan_id: str,
+    wanted: LineFilter,
+    stores: set[str] | None,
+    limit: int,
+    offset: int,
+) -> list[Any]:
+    if _through_head(wanted, stores):
+        return _section_rows(conn, plan_id, wanted, stores, limit, offset)
+    q = _lines_query(plan_id, wanted, stores)
+    return conn.execute(q.limit(limit).offset(offset)).all()
 
 
 def _explained(rows: list[Any]) -> list[PlanLine]:
@@ -322,8 +376,7 @@ def line_page(
     each with its explanation and exception tags. Reads `limit + 1` rows to tell
     whether there is a next page; never counts the whole list. An unknown plan has no
     lines (check it exists with `documents.get_plan` first)."""
-    q = _lines_query(plan_id, wanted, stores).limit(limit + 1).offset(offset)
-    rows = conn.execute(q).all()
+    rows = _rows(conn, plan_id, wanted, stores, limit + 1, offset)
     more = len(rows) > limit
     return LinePage(
         lines=_explained(rows[:limit]),
@@ -337,10 +390,9 @@ def top_lines(
     conn: Connection, plan_id: str, section: str, stores: set[str] | None, n: int = 5
 ) -> list[PlanLine]:
     """The first `n` rows of exception `section` (one of SECTIONS) in `stores`, in the
-    section's order (see the module docstring), read from its partial index. For *at
+    section's order (see the module docstring), read from its rows in order. For *at
     risk* and *excess*, whose unit is the pair, one row per pair: its first line."""
-    q = _lines_query(plan_id, LineFilter(section=section), stores)
-    return _explained(conn.execute(q.limit(n)).all())
+    return _explained(_rows(conn, plan_id, LineFilter(section=section), stores, n, 0))
 
 
 def read_line(
@@ -360,75 +412,3 @@ def line_as_dict(plan_id: str, line: PlanLine) -> dict:
     out = {"plan_id": plan_id, **asdict(line)}
     out["tags"] = list(line.tags)
     return out
-
-
-@dataclass(frozen=True)
-class PlanHeader:
-    """A plan as listed: id, delivery day, status, times and its headline figures
-    (`summary`, network-wide, as the planner wrote them)."""
-
-    id: str
-    for_day: date
-    status: str
-    created_at: datetime
-    approved_at: datetime | None
-    approved_by: str | None
-    released_at: datetime | None
-    summary: dict
-
-
-@dataclass(frozen=True)
-class PlanList:
-    """One page of plans, latest delivery day first; `next_offset` None on the last."""
-
-    plans: list[PlanHeader]
-    offset: int
-    limit: int
-    next_offset: int | None
-
-
-def list_plans(conn: Connection, *, limit: int = 20, offset: int = 0) -> PlanList:
-    """A page of plans, latest delivery day first (reads `limit + 1` headers)."""
-    rows = conn.execute(
-        select(plans).order_by(plans.c.for_day.desc(), plans.c.id).limit(limit + 1).offset(offset)
-    ).all()
-    headers = [
-        PlanHeader(**{**r._asdict(), "summary": json.loads(r.summary or "{}")})
-        for r in rows[:limit]
-    ]
-    return PlanList(headers, offset, limit, offset + limit if len(rows) > limit else None)
-
-
-def running_plan_job(conn: Connection) -> str | None:
-    """The id of the latest plan job still running, if any (so a page opened while a
-    plan computes shows its progress)."""
-    return conn.execute(
-        select(plan_jobs.c.id)
-        .where(plan_jobs.c.status == "running")
-        .order_by(plan_jobs.c.started_at.desc())
-        .limit(1)
-    ).scalar()
-
-
-@dataclass(frozen=True)
-class ReleasePreview:
-    """What releasing a plan would ship: transfers (one per transfer number with units
-    to move), their lines and units."""
-
-    transfers: int
-    lines: int
-    units: int
-
-
-def release_preview(conn: Connection, plan_id: str) -> ReleasePreview:
-    """What `documents.release_plan` would create for plan `plan_id` now (lines of
-    zero units are left out, as the release does). One aggregate over the plan."""
-    c = plan_lines.c
-    row = conn.execute(
-        select(
-            func.count(func.distinct(c.transfer_no)),
-            func.count(),
-            func.coalesce(func.sum(c.qty), 0),
-        ).where(c.plan_id == plan_id, c.qty > 0)
-    ).one()
-    return ReleasePreview(int(row[0]), int(row[1]), int(row[2]))

@@ -94,6 +94,16 @@ def learn_through(
     return state
 
 
+def supplier_week_start(day: date) -> date:
+    """The Monday that starts the supplier week of tonight's orders for deliveries on
+    `day`. They are the orders of `day` (its weekday is checked against the
+    suppliers' order days, `chain_plan`; the simulator confirms them in the week of
+    the morning they go out), so they count against the weekly capacity of `day`'s
+    Monday-to-Sunday week, not of the evening before: a Monday's order does not share
+    the capacity of the previous Thursday's."""
+    return day - timedelta(days=day.weekday())
+
+
 def run_plan(
     settings: Settings,
     engine: Engine,
@@ -132,10 +142,7 @@ def run_plan(
         if network.n_pairs == 0:
             raise Refused([Problem("assortment", "is empty; import a network first")])
         tree = tree_from_db(conn, network, ps.lead_days, ps.review_days, learned_lead_times(conn))
-        # Orders go out the evening before `day`; a supplier's week starts on Monday.
-        evening = day - timedelta(days=1)
-        week_start = evening - timedelta(days=evening.weekday())
-        stock = chain_stock_from_db(conn, network, tree, on_order(conn), week_start)
+        stock = chain_stock_from_db(conn, network, tree, on_order(conn), supplier_week_start(day))
     tell("reading network", 1, 1)
     path = state_path(settings)
     saved = demand.DemandState.load(path) if path.exists() else None

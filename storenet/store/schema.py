@@ -577,33 +577,10 @@ plan_lines = Table(
     # (plan, SKU) would take millions of lines in random order: it cost more than the
     # rest of the plan's write (migration 0013).
     Index("ix_plan_lines_plan_id_store_id_sku_id", "plan_id", "store_id", "sku_id"),
-    # One per exception section, in the order the section lists it (largest first,
-    # ties by line number, both read backwards); partial, so each holds only its
-    # exceptions.
-    Index(
-        "ix_plan_lines_at_risk",
-        "plan_id",
-        "shortfall",
-        "line_no",
-        sqlite_where=text("shortfall > 0"),
-        postgresql_where=text("shortfall > 0"),
-    ),
-    Index(
-        "ix_plan_lines_excess",
-        "plan_id",
-        "surplus",
-        "line_no",
-        sqlite_where=text("surplus > 0"),
-        postgresql_where=text("surplus > 0"),
-    ),
-    Index(
-        "ix_plan_lines_cut",
-        "plan_id",
-        "cut_units",
-        "line_no",
-        sqlite_where=text("cut_units > 0"),
-        postgresql_where=text("cut_units > 0"),
-    ),
+    # The exception sections (at risk, excess, cut) are ordered by a figure, so an index
+    # on it would take the lines in random order: three such partial indexes cost as
+    # much as the rest of the write. Each section's head is kept in `plan_exceptions`
+    # instead (migration 0020). The few rebalancing moves keep their partial index.
     Index(
         "ix_plan_lines_moves",
         "plan_id",
@@ -611,6 +588,37 @@ plan_lines = Table(
         sqlite_where=text("kind = 'rebalance'"),
         postgresql_where=text("kind = 'rebalance'"),
     ),
+)
+
+# The head of each of the plan review's exception sections, one row per (section,
+# line): `section` is "at_risk" (figure: the pair's shortfall, on its first line),
+# "excess" (its surplus, on its first line) or "cut" (the line's cut units); the rules
+# and why only a head are `storenet.planning.sections`. Written sorted with the plan's
+# lines, so the key (one b-tree: no rowid on SQLite) takes them in order; read
+# backwards for largest first, ties by latest line. Kept current by
+# `documents.refresh_pair_figures` (edits). No foreign keys: these rows go with their
+# plan's lines (`save_plan`).
+plan_exceptions = Table(
+    "plan_exceptions",
+    metadata,
+    Column("plan_id", String(64), primary_key=True),
+    Column("section", String(8), primary_key=True),
+    Column("figure", Float, primary_key=True),
+    Column("line_no", Integer, primary_key=True, autoincrement=False),
+    CheckConstraint("section IN ('at_risk', 'excess', 'cut')", name="section"),
+    sqlite_with_rowid=False,
+)
+
+# A section's floor: its lines whose (figure, line_no) is at or above this key are all
+# in `plan_exceptions`, and no other line of it is; no row for a section that is kept
+# whole.
+plan_exception_floors = Table(
+    "plan_exception_floors",
+    metadata,
+    Column("plan_id", String(64), primary_key=True),
+    Column("section", String(8), primary_key=True),
+    Column("figure", Float, nullable=False),
+    Column("line_no", Integer, nullable=False),
 )
 
 # The plan's upstream lines: supplier orders (`purchase`, source = supplier, to a

@@ -27,15 +27,13 @@ from storenet.http.problems import Conflict
 from storenet.http.service import ServiceDep
 from storenet.planning.decisions import Decision, approve, cancel, edit_plan_line, release, reopen
 from storenet.planning.documents import get_plan
+from storenet.planning.plan_list import list_plans, release_preview, running_plan_job
 from storenet.planning.review import (
     SECTIONS,
     LineFilter,
     exception_counts,
     line_page,
-    list_plans,
     read_line,
-    release_preview,
-    running_plan_job,
     top_lines,
 )
 from storenet.web.layout import PREFIX, Offset, Viewer, render

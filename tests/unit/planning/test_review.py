@@ -21,7 +21,7 @@ from storenet.planning.review import (
     read_line,
     top_lines,
 )
-from storenet.store.schema import plan_lines, plans
+from storenet.store.schema import plan_exception_floors, plan_exceptions, plan_lines, plans
 
 PLAN = "plan-2026-01-02"
 
@@ -41,7 +41,9 @@ def random_plan(request):
     replenishment and a rebalancing line; the engine and the rows."""
     rng = np.random.default_rng(request.param)
     engine = create_engine("sqlite://")
-    plans.metadata.create_all(engine, tables=[plans, plan_lines])
+    plans.metadata.create_all(
+        engine, tables=[plans, plan_lines, plan_exceptions, plan_exception_floors]
+    )
     pair_facts = {}
     rows = []
     for n in range(1, 301):
