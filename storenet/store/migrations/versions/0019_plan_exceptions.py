@@ -6,16 +6,16 @@ Those indexes took a plan's millions of lines in random order and cost as much a
 rest of the write (one million lines into PostgreSQL: 8.57 s with them, 4.40 s
 without; docs/benchmarks.md). Existing plans keep all their sections' rows.
 
-Revision ID: 0020
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
