@@ -266,17 +266,15 @@ def registry(history_days: int | None = WARMUP_DAYS) -> dict[str, Model]:
     if importlib.util.find_spec("hierarchicalforecast") is not None:
         from storenet.evaluation.reconcile import reconciled
 
-        # storenet's item x store forecast made coherent with AutoETS at every
-        # aggregate level (minimum trace, wls_struct): chosen on the selection sets of
-        # M5 and the store-item data among storenet or AutoETS for the aggregates,
-        # wls_struct or ols, quantiles moved with the mean or kept (docs/accuracy.md).
-        # No CHOSEN_ON record: the selection parts are the protocol's own, disjoint
-        # from the report parts by construction (a record would end the split early).
+        # storenet at every level made coherent by minimum trace (wls_struct), the
+        # item x store quantiles kept as storenet gave them. Chosen on the selection
+        # sets of M5 and the store-item data, after the yearly season, among
+        # storenet or AutoETS for the aggregate levels, wls_struct or ols, quantiles
+        # moved with the mean or kept (docs/accuracy.md). No CHOSEN_ON record: the
+        # selection parts are the protocol's own, disjoint from the report parts by
+        # construction (a record would end the default split before them).
         models["storenet_rec"] = reconciled(
-            storenet_model(history_days),
-            "storenet_rec",
-            "wls_struct",
-            levels_model=on_filled(statsforecast_model("autoets", history_days)),
+            storenet_model(history_days), "storenet_rec", "wls_struct", move_quantiles=False
         )
     try:
         from storenet.evaluation.gbm import gbm_model
