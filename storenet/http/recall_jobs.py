@@ -13,15 +13,11 @@ creating the campaign again (same name) starts it again, finishing it.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import threading
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from storenet.errors import NotFound
+from storenet.http.job_files import JobFiles
 from storenet.http.jobs import JobRunner, Progress
 from storenet.http.problems import Conflict
 from storenet.http.service import Service
@@ -30,45 +26,11 @@ from storenet.recall.hold import hold_campaign
 CAMPAIGN_ID = re.compile(r"RC-[0-9a-f]{12}")
 
 
-def _stamp(value: Any) -> Any:
-    """Times as ISO strings with offset, to the second."""
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC).isoformat(timespec="seconds")
-    return value
-
-
-class HoldFiles:
-    """The campaigns' latest holds under `folder`, one JSON file per campaign (a
-    JobStore whose job id is the campaign id)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = Path(folder)
-        self._update_lock = threading.Lock()
-
-    def _path(self, campaign_id: str) -> Path:
-        if not CAMPAIGN_ID.fullmatch(campaign_id):
-            raise NotFound("recall hold", campaign_id)
-        return self.folder / f"{campaign_id}.json"
-
-    def _write(self, job: dict) -> None:
-        path = self._path(job["id"])
-        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps({k: _stamp(v) for k, v in job.items()}))
-        os.replace(tmp, path)
-
-    def create(self, job: dict) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self._write({"finished_at": None, "seconds": None, "error": None, **job})
-
-    def update(self, job_id: str, values: dict) -> None:
-        with self._update_lock:  # only the hold's own thread writes its file
-            self._write({**self.get(job_id), **values})
-
-    def get(self, job_id: str) -> dict:
-        try:
-            return json.loads(self._path(job_id).read_text())
-        except FileNotFoundError as error:
-            raise NotFound("recall hold", job_id) from error
+def hold_files(folder: Path) -> JobFiles:
+    """The campaigns' latest holds under `folder`, one JSON file per campaign (the job
+    id is the campaign id)."""
+    defaults = {"finished_at": None, "seconds": None, "error": None}
+    return JobFiles(folder, CAMPAIGN_ID, "recall hold", defaults)
 
 
 def _folder(svc: Service) -> Path:
@@ -80,7 +42,7 @@ def _runner(svc: Service, campaign_id: str) -> JobRunner:
     folder = _folder(svc)
     return svc.runner(
         f"recall-hold:{campaign_id}",
-        lambda: JobRunner("recall hold", folder / f"{campaign_id}.lock", HoldFiles(folder)),
+        lambda: JobRunner("recall hold", folder / f"{campaign_id}.lock", hold_files(folder)),
     )
 
 
@@ -107,7 +69,7 @@ def hold_of(svc: Service, campaign_id: str) -> dict | None:
     started there: the command line holds in its own process). A hold still
     "running" whose worker stopped is answered as failed."""
     try:
-        job = HoldFiles(_folder(svc)).get(campaign_id)
+        job = hold_files(_folder(svc)).get(campaign_id)
     except NotFound:
         return None
     return _runner(svc, campaign_id).get(campaign_id) if job["status"] == "running" else job

@@ -18,14 +18,11 @@ run, and results survive a restart. The run lock is
 from __future__ import annotations
 
 import json
-import os
 import re
-import threading
 import uuid
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,7 +32,8 @@ from starlette.responses import Response
 from storenet.accounts.errors import Denied
 from storenet.accounts.principal import Principal
 from storenet.accounts.roles import NETWORK_WIDE, allowed
-from storenet.errors import NotFound, StorenetError
+from storenet.errors import StorenetError
+from storenet.http.job_files import JobFiles
 from storenet.http.jobs import JobRunner
 from storenet.http.problems import Conflict
 from storenet.http.service import Service, ServiceDep
@@ -66,49 +64,20 @@ RUN_ID = re.compile(r"sim-[0-9a-f]{16}")
 # -- runs: one JSON file each --------------------------------------------------------
 
 
-def _stamp(value: Any) -> Any:
-    """Times as ISO strings with offset, to the second (as the page shows them)."""
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC).isoformat(timespec="seconds")
-    return value
-
-
-class SimulationFiles:
-    """The simulation runs kept under `folder`, one JSON file each (a JobStore). Each
-    run is a dict: id, status ("running", "done", "failed"), stage, done, total,
-    params, started_by, started_at, finished_at, seconds, error, result."""
+class SimulationFiles(JobFiles):
+    """The simulation runs kept under `folder`, one JSON file each (a JobStore), the
+    newest KEEP_RUNS of them. Each run is a dict: id, status ("running", "done",
+    "failed"), stage, done, total, params, started_by, started_at, finished_at,
+    seconds, error, result."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = Path(folder)
-        self._update_lock = threading.Lock()
-
-    def _path(self, run_id: str) -> Path:
-        return self.folder / f"{run_id}.json"
-
-    def _write(self, run: dict) -> None:
-        path = self._path(run["id"])
-        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps(run))
-        os.replace(tmp, path)
+        defaults = {"finished_at": None, "seconds": None, "error": None, "result": None}
+        super().__init__(folder, RUN_ID, "simulation", defaults)
 
     def create(self, job: dict) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        run = {"finished_at": None, "seconds": None, "error": None, "result": None, **job}
-        self._write({k: _stamp(v) for k, v in run.items()})
+        """Write a new run, then forget the oldest beyond KEEP_RUNS."""
+        super().create(job)
         self._prune()
-
-    def update(self, job_id: str, values: dict) -> None:
-        with self._update_lock:  # only the run's own thread writes it
-            run = json.loads(self._path(job_id).read_text())
-            self._write({**run, **{k: _stamp(v) for k, v in values.items()}})
-
-    def get(self, job_id: str) -> dict:
-        if not RUN_ID.fullmatch(job_id):
-            raise NotFound("simulation", job_id)
-        try:
-            return json.loads(self._path(job_id).read_text())
-        except FileNotFoundError as error:
-            raise NotFound("simulation", job_id) from error
 
     def recent(self, limit: int = 10) -> list[dict]:
         """The newest runs first (id, status, started_at, started_by, params)."""
