@@ -4,7 +4,10 @@ capacity, as arrays over order lines.
 An order lifts a node's echelon position to its echelon target: the shortfall is
 rounded up to whole cases, then up to the minimum order quantity (itself rounded up
 to whole cases). Orders go out only on the supplier's order days; the protection
-period of tonight's order runs to the next order day. When the lines of one SKU ask
+period of tonight's order runs to the next order day on which the supplier can still
+take one: when the weekly capacity left holds fewer than two minimum orders, tonight's
+order is the last of its week and must last to the first order day of the next
+(`last_order_of_week`). When the lines of one SKU ask
 more than the supplier's weekly capacity has left, the capacity is shared by the
 same water-filling as scarce stock (`sharing.share_scarce`: each unit where it is
 most likely to sell), then each line is rounded down to whole cases and dropped
@@ -49,15 +52,40 @@ def is_order_day(order_days: np.ndarray, weekday: int) -> np.ndarray:
     return (mask == 0) | (((mask >> weekday) & 1) == 1)
 
 
-def protection_days(order_days: np.ndarray, weekday: int) -> np.ndarray:
-    """Days (int64, 1..7) from an order on `weekday` to the supplier's next order day
-    after it: how long tonight's order must last beyond its lead time."""
+def last_order_of_week(
+    capacity_left: np.ndarray, case_pack: np.ndarray, moq: np.ndarray
+) -> np.ndarray:
+    """bool per SKU: an order tonight is the last its supplier week can take, because
+    the weekly capacity left (units; < 0 = no limit) holds fewer than two minimum
+    orders (the MOQ rounded up to whole cases): whatever tonight orders (at least
+    one minimum), what is left is below the minimum, so a later order day of the
+    same week cannot place a line (`share_capacity` drops it)."""
+    left = np.asarray(capacity_left, np.int64)
+    case = np.maximum(np.asarray(case_pack, np.int64), 1)
+    least = -(-np.maximum(np.asarray(moq, np.int64), 1) // case) * case
+    return (left >= 0) & (left < 2 * least)
+
+
+def protection_days(
+    order_days: np.ndarray, weekday: int, last_of_week: np.ndarray | None = None
+) -> np.ndarray:
+    """Days (int64, 1..13) from an order on `weekday` to the supplier's next order day
+    after it on which an order can go out: how long tonight's order must last beyond
+    its lead time. Where `last_of_week` (bool per entry, `last_order_of_week`) is
+    set, the order days left in this Monday-to-Sunday week are skipped: the next
+    order is on the first order day of the next week. Without it, 1..7."""
     mask = np.asarray(order_days).astype(np.int64) & 0b1111111
     mask = np.where(mask == 0, 0b1111111, mask)
     out = np.full(mask.shape, 7, np.int64)
     for ahead in range(6, 0, -1):  # the nearest day wins: smallest `ahead` last
         on = ((mask >> ((weekday + ahead) % 7)) & 1) == 1
         out = np.where(on, ahead, out)
+    if last_of_week is not None:
+        first = np.zeros(mask.shape, np.int64) + 6
+        for day in range(5, -1, -1):  # the lowest set weekday wins
+            first = np.where((mask >> day) & 1 == 1, day, first)
+        same_week = weekday + out <= 6
+        out = np.where(np.asarray(last_of_week, bool) & same_week, 7 - weekday + first, out)
     return out
 
 

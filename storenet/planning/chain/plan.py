@@ -17,7 +17,8 @@
 4. Purchases: a node fed by the supplier orders target - position (or, with
    `order_smoothing`, a proportional order-up-to: `orders.smoothed_request`) on the
    supplier's order days, in whole cases, at least the MOQ, within the weekly
-   capacity shared among the nodes it feeds (`orders`).
+   capacity shared among the nodes it feeds (`orders`); an order the week's
+   capacity left allows only once covers to the next week's first order day.
 
 Everything is arrays: pairs are touched by a few gathers and one `bincount` per
 level of the tree; the per-warehouse work is over [warehouses, SKUs].
@@ -157,7 +158,9 @@ def chain_plan(
     started = time.perf_counter()
     source = supply_sources(tree, n_k)
     purchase = source == SUPPLIER
-    protection = orders.protection_days(tree.sku_order_days[:n_k], weekday)
+    left = _capacity_left(tree, stock, n_k)
+    last = orders.last_order_of_week(left, tree.sku_case_pack[:n_k], tree.sku_moq[:n_k])
+    protection = orders.protection_days(tree.sku_order_days[:n_k], weekday, last)
     sku_leg = np.rint(tree.sku_lead_mean[:n_k]).astype(np.int64) + protection
     lane_leg = np.rint(tree.lane_lead_mean).astype(np.int64) + tree.warehouse_review_days
     leg_days = np.where(purchase, sku_leg[None, :], lane_leg[:, None])
@@ -199,7 +202,13 @@ def chain_plan(
         figures, free - given_to_stores, asked_by_stores, given_to_stores
     )
     purchases = _purchases(
-        tree, stock, figures, weekday, settings.order_smoothing, settings.order_lag_cycles
+        tree,
+        figures,
+        weekday,
+        left,
+        np.where(last, protection, 0),
+        settings.order_smoothing,
+        settings.order_lag_cycles,
     )
     upstream = _concat(transfers, lent, purchases)
     clock["upstream"] = time.perf_counter() - started
@@ -207,19 +216,32 @@ def chain_plan(
     return ChainPlan(stores=stores, upstream=upstream, echelons=figures, seconds=clock)
 
 
+def _capacity_left(tree: ChainTree, stock: ChainStock, n_k: int) -> np.ndarray:
+    """Units (int64 per SKU) the supplier can still take this week; -1 = no limit."""
+    capacity = tree.sku_weekly_capacity[:n_k].astype(np.int64)
+    done = stock.ordered_this_week
+    done = np.zeros(n_k, np.int64) if done is None else np.asarray(done, np.int64)[:n_k]
+    return np.where(capacity > 0, np.maximum(capacity - done, 0), -1)
+
+
 def _purchases(
     tree: ChainTree,
-    stock: ChainStock,
     figures: EchelonFigures,
     weekday: int,
+    left: np.ndarray,
+    single_cycle: np.ndarray,
     smoothing: float,
     lag_cycles: float,
 ) -> dict:
     """Purchase lines: supplier-fed nodes order toward target on order days
     (`orders.smoothed_request`; up to it with `smoothing` 1), in cases, at least the
-    MOQ, within the weekly capacity left."""
+    MOQ, within the weekly capacity `left` (per SKU, -1 = none). `single_cycle` (days
+    per SKU, 0 = not so) is the protection period of an order that is the last its
+    week can take: the demand it passes on spans at least that period, not just the
+    days since the previous order day (which could not place a line)."""
     n_k = figures.source.shape[1]
     since = orders.cycle_days(tree.sku_order_days[:n_k], weekday)
+    since = np.maximum(since, single_cycle)
     expected = figures.daily * since[None, :]
     asked = orders.smoothed_request(
         figures.target - figures.position, expected, smoothing, lag_cycles
@@ -233,10 +255,6 @@ def _purchases(
     note = np.where(order_day, note, orders.NOTE_NOT_ORDER_DAY)
     note = np.where(supplier >= 0, note, orders.NOTE_NO_SUPPLIER).astype(np.int8)
     qty = np.where(order_day & (supplier >= 0), qty, 0)
-    capacity = tree.sku_weekly_capacity[:n_k].astype(np.int64)
-    done = stock.ordered_this_week
-    done = np.zeros(n_k, np.int64) if done is None else np.asarray(done, np.int64)[:n_k]
-    left = np.where(capacity > 0, np.maximum(capacity - done, 0), -1)
     r, p, net = echelon_nb(figures, w, k)
     share = orders.share_capacity(k, qty, left, case, moq, net, r, p)
     capped = share.capped & (qty > 0)

@@ -11,6 +11,8 @@ from storenet.planning.chain.orders import (
     NOTE_PUSHED,
     cycle_days,
     is_order_day,
+    last_order_of_week,
+    protection_days,
     smoothed_request,
     weekday_of,
 )
@@ -96,8 +98,14 @@ def test_nothing_is_given_that_a_node_does_not_hold_and_orders_keep_the_rules(
     assert np.all(lines.requested[pushed] >= np.maximum(short[pushed], 0))
     ps = PlanSettings()
     figures = plan.echelons
-    expected = figures.daily[lines.destination[b], lines.sku[b]] * cycle_days(
-        tree.sku_order_days[lines.sku[b]], today
+    # An order the week's capacity allows only once passes on its whole cycle.
+    left = np.full(n_k, -1) if capacity is None else np.maximum(capacity - ordered, 0)
+    last = last_order_of_week(left, np.full(n_k, case_pack), np.full(n_k, moq))
+    order_days = tree.sku_order_days[:n_k]
+    cycle = np.maximum(
+        cycle_days(order_days, today),
+        np.where(last, protection_days(order_days, today, last), 0),
     )
+    expected = figures.daily[lines.destination[b], lines.sku[b]] * cycle[lines.sku[b]]
     rule = smoothed_request(short[b], expected, ps.order_smoothing, ps.order_lag_cycles)
     assert np.array_equal(lines.requested[b], rule)

@@ -54,6 +54,37 @@ def test_protection_days_match_walking_the_week(mask, weekday):
     assert orders.protection_days(np.array([mask]), weekday)[0] == walk
 
 
+def test_an_order_is_the_last_of_its_week_when_the_capacity_left_holds_one_minimum():
+    # MOQ 290 in cases of 20 is 300: 460 left holds one such order, 600 two.
+    last = orders.last_order_of_week(
+        np.array([460, 600, 599, -1, 0]), np.full(5, 20), np.full(5, 290)
+    )
+    assert last.tolist() == [True, False, True, False, True]
+
+
+def test_the_last_order_of_a_week_lasts_to_the_next_weeks_first_order_day():
+    mon_thu = np.array([order_day_mask("mon,thu")] * 2)
+    last = np.array([True, False])
+    # Monday: Thursday's order could not place a line, so to next Monday.
+    assert orders.protection_days(mon_thu, 0, last).tolist() == [7, 3]
+    # Thursday: the next order day is already in the next week.
+    assert orders.protection_days(mon_thu, 3, last).tolist() == [4, 4]
+    tue_fri = np.array([order_day_mask("tue,fri")])
+    assert orders.protection_days(tue_fri, 1, np.array([True]))[0] == 7  # Tue -> next Tue
+
+
+@given(st.integers(0, 127), st.integers(0, 6))
+def test_protection_of_a_weeks_last_order_matches_walking_past_the_week(mask, weekday):
+    days = mask or 127
+    walk = next(
+        a
+        for a in range(1, 14)
+        if (days >> ((weekday + a) % 7)) & 1 and weekday + a > 6  # in a later week
+    )
+    got = orders.protection_days(np.array([mask]), weekday, np.array([True]))[0]
+    assert got == walk
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.tuples(st.integers(0, 3), st.integers(0, 60)), min_size=1, max_size=12),

@@ -94,6 +94,28 @@ def test_a_tight_weekly_capacity_is_shared_and_noted():
     assert np.all(lines.qty % 5 == 0)
 
 
+def test_an_order_the_weekly_capacity_allows_once_covers_a_whole_week():
+    # The night plans Friday's orders; P1 takes orders on Fridays and Sundays. With a
+    # capacity below two minimum orders, Sunday could not place a line after Friday's:
+    # Friday's order must last to next Friday (lead 14 + 7), not to Sunday (14 + 2).
+    network = chain_network(n_stores=8)
+    state = fitted_state(network, np.full(network.n_pairs, 1.5), seed=6)
+    assert str(state.through + np.timedelta64(1, "D")) == "2026-10-30"  # a Friday
+    legs = {}
+    for capacity in (150, 160):  # MOQ 80: one order a week fits, or two
+        tree = chain_tree(network, case_pack=10, moq=80, capacity=capacity, order_days="fri,sun")
+        free = np.zeros((tree.n_warehouses, network.n_skus), np.int64)
+        stock = chain_stock(network, tree, zero_stock(network), free)
+        plan = chain_plan(network, tree, state, stock)
+        central = tree.warehouse_ids.index("C")
+        legs[capacity] = plan.echelons.leg_days[central]
+        lines = plan.upstream
+        bought = lines.kind == PURCHASE
+        assert np.all(np.bincount(lines.sku[bought], lines.qty[bought], 4) <= capacity)
+    assert np.all(legs[150] == 14 + 7)
+    assert np.all(legs[160] == 14 + 2)
+
+
 def test_a_launch_first_delivery_flows_from_central_to_regionals_by_the_stores_priors():
     # K3 launches on 2026-11-05 (within the regionals' horizon) and succeeds K0, which
     # sells four times better below W1 than below W2: K3's prior follows.
