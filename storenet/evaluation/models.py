@@ -12,7 +12,8 @@ and the 90% / 95% quantiles of each 7-day block of the horizon (for coverage).
 - `storenet`: the planner's own model (`storenet.planning.demand`) on the M5
   hierarchy, learned one day at a time, forecasting negative binomials.
 - `gbm` (LightGBM averaged with storenet's forecast) and `gbm_alone`: the global model
-  of `storenet.evaluation.gbm`, offered when lightgbm is installed; `mlf`, the same idea
+  of `storenet.planning.gbm` through its adapter `storenet.evaluation.gbm`, offered
+  when lightgbm is installed; `mlf`, the same idea
   built with mlforecast (`storenet.evaluation.mlf`), when mlforecast is installed.
 
 The contract is in `storenet.evaluation.forecast`, the peers in `.peers`, and the

@@ -1,6 +1,6 @@
 """The gbm demand forecast for the nightly plan (`storenet plan --model gbm`).
 
-The evaluation's global LightGBM model (`storenet.evaluation.gbm`) made usable on the
+The global LightGBM model (`storenet.planning.gbm`) made usable on the
 reference network (12,000 stores, 2,000 SKUs, ~7 million pairs):
 
 - **Training, at most weekly** (`retrain_days`, 7): on whole stores drawn at random
@@ -14,7 +14,7 @@ reference network (12,000 stores, 2,000 SKUs, ~7 million pairs):
   past the plan's last history day (it would have seen the future), or when its
   features, horizon or settings differ from tonight's.
 - **Forecast, nightly**: every pair, in chunks of whole stores (`chunk_pairs`), from
-  a bounded window of history: a dense [chunk, 91 days] block (what `gbm.features`
+  a bounded window of history: a dense [chunk, 91 days] block (what `features`
   reads: the 7/28/91-day means and the last 12 same weekdays) plus three per-pair
   aggregates of the last `window_days` (364) days (the 364-day mean, the age since
   the first sale and the days since the last sale in that window), accumulated month
@@ -34,7 +34,8 @@ nothing about the others.
 The mean over the horizon is blended with storenet's own (the posterior mean times
 the horizon's exposure) with `GbmSettings.blend`, as in the evaluation; the
 dispersion bands are fitted on the blended horizon sums of the sample at the latest
-training origin (storenet's mean there from `gbm.storenet_means` on the sample), and
+training origin (storenet's mean there replayed on the sample's pairs of the network
+with the plan's own demand settings, `StorenetReplay`), and
 the forecast is NB(r = 1 / alpha, p = r / (r + mean)) of demand summed over the
 horizon. Pairs not active on a horizon day get nothing for that day.
 """
@@ -51,26 +52,28 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 
-from storenet.datasets.m5 import SalesPanel
 from storenet.errors import Problem, Refused
-from storenet.evaluation import gbm
 from storenet.planning import demand
 from storenet.planning.cycle import HorizonForecast
+from storenet.planning.gbm.features import CATEGORICAL, FEATURES, features
+from storenet.planning.gbm.model import alpha_by_band
+from storenet.planning.gbm.panel import SeriesPanel
+from storenet.planning.gbm.settings import GbmSettings, booster_params
+from storenet.planning.gbm.storenet_mean import StorenetReplay
 from storenet.planning.history import history_span, read_history
 from storenet.planning.network import PlanningNetwork
 
 Progress = Callable[[str, int, int], None]
 
-SHORT_DAYS = 91  # dense days gbm.features reads: mean_91 and 12 same weekdays (83 days)
-MIN_ORIGIN = 56  # an origin needs 8 weeks of history before it (as in gbm.fit_predict)
+SHORT_DAYS = 91  # dense days `features` reads: mean_91 and 12 same weekdays (83 days)
+MIN_ORIGIN = 56  # an origin needs 8 weeks of history before it (as in the model's fit_predict)
 FORMAT = 1  # version of the saved file
 NO_SALE = 9999.0  # days_since_sale of a pair without a sale in the window
 
 
-def _plan_gbm() -> gbm.GbmSettings:
-    return gbm.GbmSettings(drop=("item", "store"))
+def _plan_gbm() -> GbmSettings:
+    return GbmSettings(drop=("item", "store"))
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ class PlanGbmSettings:
     window_days: int = 364
     chunk_pairs: int = 50_000
     seed: int = 1
-    model: gbm.GbmSettings = field(default_factory=_plan_gbm)
+    model: GbmSettings = field(default_factory=_plan_gbm)
 
     def __post_init__(self) -> None:
         if self.window_days < SHORT_DAYS:
@@ -159,7 +162,7 @@ def model_path(home: Path) -> Path:
 
 def feature_names(settings: PlanGbmSettings) -> tuple[str, ...]:
     """The features the model is trained on, in column order."""
-    return tuple(f for f in gbm.FEATURES if f not in settings.model.drop)
+    return tuple(f for f in FEATURES if f not in settings.model.drop)
 
 
 def signature(settings: PlanGbmSettings, horizon: int) -> str:
@@ -300,13 +303,15 @@ def pair_features(
     store = network.pair_store[pairs].astype(np.int64)
     sku = network.pair_sku[pairs].astype(np.int64)
     dept = network.sku_category[sku].astype(np.int64)
-    series = pl.DataFrame(
-        {"store": store.astype(str), "sku": sku.astype(str), "dept": dept.astype(str)}
+    panel = SeriesPanel(
+        units=short,
+        first_day=np.datetime64(short_first, "D"),
+        store=store.astype(np.float64),
+        dept=dept.astype(np.float64),
+        item=sku.astype(np.float64),
     )
-    days = short_first + np.arange(s_days).astype("timedelta64[D]")
-    panel = SalesPanel(units=short, days=days, series=series)
-    x = gbm.features(panel, None, s_days - 1, horizon)
-    col = {name: k for k, name in enumerate(gbm.FEATURES)}
+    x = features(panel, None, s_days - 1, horizon)
+    col = {name: k for k, name in enumerate(FEATURES)}
     # Who else is in the panel must not change a pair's features: group-level columns
     # are set from network-wide codes and means (stores are whole in `pairs`).
     mean_28 = x[::horizon, col["mean_28"]]
@@ -393,9 +398,12 @@ def train(
     horizon: int,
     settings: PlanGbmSettings | None = None,
     progress: Progress | None = None,
+    demand_settings: demand.DemandSettings | None = None,
 ) -> GbmModel:
     """Train the gbm on a sample of whole stores with the history up to `through`
     (inclusive; nothing later is read) for forecasts of `horizon` days.
+    `demand_settings`: storenet's, for its mean in the blend the dispersion is fitted
+    on (the plan passes its demand state's; default `DemandSettings()`).
 
     Cost: one pass over the history from the earliest origin's window (month by
     month, O(pairs in a month) memory), a dense [sample, days] panel of the sample,
@@ -466,12 +474,12 @@ def train(
         x[k * per_origin : (k + 1) * per_origin] = feats(o)
         y[k * per_origin : (k + 1) * per_origin] = units[:, o + 1 : o + 1 + horizon].reshape(-1)
         tell("training gbm", len(months) + k + 1, steps)
-    params = gbm.booster_params(m)
+    params = booster_params(m)
     data = lgb.Dataset(
         x,
         y,
         feature_name=list(names),
-        categorical_feature=[c for c in gbm.CATEGORICAL if c in names],
+        categorical_feature=[c for c in CATEGORICAL if c in names],
         free_raw_data=True,
     )
     booster = lgb.train(params, data, num_boost_round=m.rounds)
@@ -485,13 +493,14 @@ def train(
     raw = booster.predict(feats(o), num_threads=m.threads)
     mu = np.maximum(raw, 1e-6).reshape(pairs.size, horizon)
     if m.blend > 0:
-        # Only the days up to the origin: its listing dates (first sales) included.
-        panel = SalesPanel(
-            units=units[:, : o + 1],
-            days=np.datetime64(start, "D") + np.arange(o + 1).astype("timedelta64[D]"),
-            series=_series(network, pairs),
+        # storenet on the sample's own pairs of the network, with the plan's demand
+        # settings, learning the days up to the origin only.
+        replay = StorenetReplay(
+            network.with_pairs(pairs),
+            np.arange(pairs.size),
+            demand_settings or demand.DemandSettings(),
         )
-        sn = gbm.storenet_means(panel, None, [o], horizon)[o]
+        sn = replay.means(units[:, : o + 1], np.datetime64(start, "D"), [o], horizon)[o]
         mu = (1 - m.blend) * mu + m.blend * np.maximum(sn, 1e-6)
     sold = units[:, : o + 1] > 0
     live = sold.any(1)
@@ -500,7 +509,7 @@ def train(
         edges, alpha = np.zeros(0), np.ones(1)
     else:
         bands = min(m.bands, int(live.sum()))
-        edges, alpha = gbm.alpha_by_band(mu[live].sum(1), y_sum, bands)
+        edges, alpha = alpha_by_band(mu[live].sum(1), y_sum, bands)
     tell("training gbm", steps, steps)
     return GbmModel(
         booster_text=booster.model_to_string(),
@@ -513,26 +522,6 @@ def train(
         sample_pairs=int(pairs.size),
         rows=int(rows),
         train_seconds=time.perf_counter() - started,
-    )
-
-
-def _series(network: PlanningNetwork, pairs: np.ndarray) -> pl.DataFrame:
-    """The hierarchy of `pairs` as a SalesPanel's series (for gbm.storenet_means)."""
-    store = network.pair_store[pairs]
-    sku = network.pair_sku[pairs]
-    store_ids = np.asarray(network.store_ids, dtype=object)
-    sku_ids = np.asarray(network.sku_ids, dtype=object)
-    categories = np.asarray(network.categories, dtype=object)
-    regions = np.asarray(network.regions or [""], dtype=object)
-    return pl.DataFrame(
-        {
-            "id": [f"{a}_{b}" for a, b in zip(store_ids[store], sku_ids[sku], strict=True)],
-            "store": store_ids[store].tolist(),
-            "sku": sku_ids[sku].tolist(),
-            "dept": categories[network.sku_category[sku]].tolist(),
-            "category": categories[network.sku_category[sku]].tolist(),
-            "state": regions[np.maximum(network.store_region[store], 0)].tolist(),
-        }
     )
 
 
@@ -721,7 +710,7 @@ def plan_forecast(
     reason = retrain_reason(model, through, s, horizon)
     seconds = {"gbm_train": 0.0}
     if reason:
-        model = train(network, history_dir, through, horizon, s, progress)
+        model = train(network, history_dir, through, horizon, s, progress, state.settings)
         save_model(path, model)
         seconds["gbm_train"] = model.train_seconds
     started = time.perf_counter()
