@@ -285,8 +285,10 @@ def registry(history_days: int | None = WARMUP_DAYS) -> dict[str, Model]:
 
     if importlib.util.find_spec("mlforecast") is not None:
         from storenet.evaluation.mlf import mlf_model
+        from storenet.evaluation.mlf_direct import mlf_direct_model
 
         models["mlf"] = on_filled(mlf_model())  # the same idea built with mlforecast
+        models["mlf_direct"] = on_filled(mlf_direct_model())  # one model per horizon day
     models["gbm"] = on_filled(gbm_model())  # LightGBM averaged with storenet's forecast
     models["gbm_alone"] = on_filled(gbm_model(GbmSettings(blend=0.0)))
     return models
