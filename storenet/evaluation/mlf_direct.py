@@ -83,6 +83,17 @@ def _with_horizon_columns(frame, history, calendar, row_days: np.ndarray, horizo
     return frame.assign(**extra)
 
 
+def _known(frame):
+    """`frame` without the origin row's event and SNAP flags (the horizon columns
+    replace them) and with an unknown price ratio as -1: rows with a missing value
+    are dropped (`dropna`, which keeps the lag-only rows out of training), and most
+    M5 series have no price."""
+    frame = frame.drop(columns=["event", "snap"])
+    if "price_ratio" in frame:
+        frame = frame.assign(price_ratio=frame["price_ratio"].fillna(-1.0))
+    return frame
+
+
 def fit_predict(
     history: SalesPanel,
     calendar: EventCalendar | None,
@@ -103,8 +114,7 @@ def fit_predict(
     longest = 364 + 28
     first = max(0, t - s.train_days - longest)
     frame = _frame(history, calendar, first, t - 1, history.units[:, first:])
-    frame = frame.drop(columns=["event", "snap"])
-    frame = _with_horizon_columns(frame, history, calendar, history.days[first:], horizon)
+    frame = _with_horizon_columns(_known(frame), history, calendar, history.days[first:], horizon)
     statics = history.series.select("store", "dept", "category").to_pandas()
     statics = statics.astype("category")
     statics["unique_id"] = np.arange(n)
@@ -146,7 +156,7 @@ def fit_predict(
         horizon_feature_templates=["event_h{h}", "snap_h{h}"],
     )
     future_days = history.days[-1] + np.arange(1, horizon + 1).astype("timedelta64[D]")
-    future = _frame(history, calendar, t, t + horizon - 1, None).drop(columns=["event", "snap"])
+    future = _known(_frame(history, calendar, t, t + horizon - 1, None))
     future = _with_horizon_columns(future, history, calendar, future_days, horizon)
     out = fcst.predict(h=horizon, X_df=future).sort_values(["unique_id", "ds"])
     mean = np.maximum(out["lgb"].to_numpy().reshape(n, horizon), 0.0)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from storenet.datasets.m5 import SalesPanel
 from storenet.evaluation import backtest
 from tests.unit.evaluation.conftest import synthetic_calendar, synthetic_panel
 
@@ -12,6 +13,9 @@ def test_the_direct_model_forecasts_every_series_with_ordered_nb_quantiles():
     from storenet.evaluation import mlf_direct
 
     panel = synthetic_panel(n_days=460)
+    price = np.full(panel.units.shape, np.nan)
+    price[0] = 1.0  # a price known for one series only, as in M5's subset
+    panel = SalesPanel(panel.units, panel.days, panel.series, price=price)
     history = backtest.cut(panel, panel.days[-29])
     settings = mlf_direct.DirectSettings(rounds=20, train_days=60, threads=1)
     model = mlf_direct.mlf_direct_model(settings)
