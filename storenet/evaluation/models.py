@@ -14,7 +14,8 @@ and the 90% / 95% quantiles of each 7-day block of the horizon (for coverage).
 - `gbm` (LightGBM averaged with storenet's forecast) and `gbm_alone`: the global model
   of `storenet.planning.gbm` through its adapter `storenet.evaluation.gbm`, offered
   when lightgbm is installed; `mlf`, the same idea
-  built with mlforecast (`storenet.evaluation.mlf`), when mlforecast is installed.
+  built with mlforecast (`storenet.evaluation.mlf`), and `mlf_direct`, its direct
+  mode (`storenet.evaluation.mlf_direct`), when mlforecast is installed.
 
 The contract is in `storenet.evaluation.forecast`, the peers in `.peers`, and the
 handling of unknown and closed days in `.gaps`.
