@@ -4,7 +4,7 @@ forecasting 28 days ahead never feeds on its own forecasts), rolling means and s
 of those lags, calendar, events, SNAP days of the series' state, relative price where
 known, the hierarchy as categories, and a Tweedie objective.
 
-It is offered beside the hand-written `gbm` (`storenet.evaluation.gbm`) so the two can
+It is offered beside the hand-written `gbm` (`storenet.planning.gbm`) so the two can
 be compared on the protocol's selection set; the one that wins keeps the name `gbm`
 and the other goes.
 
@@ -22,9 +22,9 @@ import numpy as np
 
 from storenet.datasets.m5 import EventCalendar, SalesPanel
 from storenet.evaluation.forecast import Forecast, Model
-from storenet.evaluation.gbm import alpha_by_band
 from storenet.evaluation.metrics import M5_QUANTILES
 from storenet.planning import distribution
+from storenet.planning.gbm.model import alpha_by_band
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,10 @@ and the 90% / 95% quantiles of each 7-day block of the horizon (for coverage).
 - `storenet`: the planner's own model (`storenet.planning.demand`) on the M5
   hierarchy, learned one day at a time, forecasting negative binomials.
 - `gbm` (LightGBM averaged with storenet's forecast) and `gbm_alone`: the global model
-  of `storenet.evaluation.gbm`, offered when lightgbm is installed; `mlf`, the same idea
-  built with mlforecast (`storenet.evaluation.mlf`), when mlforecast is installed.
+  of `storenet.planning.gbm` through its adapter `storenet.evaluation.gbm`, offered
+  when lightgbm is installed; `mlf`, the same idea
+  built with mlforecast (`storenet.evaluation.mlf`), and `mlf_direct`, its direct
+  mode (`storenet.evaluation.mlf_direct`), when mlforecast is installed.
 
 The contract is in `storenet.evaluation.forecast`, the peers in `.peers`, and the
 handling of unknown and closed days in `.gaps`.
@@ -284,8 +286,10 @@ def registry(history_days: int | None = WARMUP_DAYS) -> dict[str, Model]:
 
     if importlib.util.find_spec("mlforecast") is not None:
         from storenet.evaluation.mlf import mlf_model
+        from storenet.evaluation.mlf_direct import mlf_direct_model
 
         models["mlf"] = on_filled(mlf_model())  # the same idea built with mlforecast
+        models["mlf_direct"] = on_filled(mlf_direct_model())  # one model per horizon day
     models["gbm"] = on_filled(gbm_model())  # LightGBM averaged with storenet's forecast
     models["gbm_alone"] = on_filled(gbm_model(GbmSettings(blend=0.0)))
     return models

@@ -1,6 +1,6 @@
 """The gbm demand forecast for the nightly plan (`storenet plan --model gbm`).
 
-The evaluation's global LightGBM model (`storenet.evaluation.gbm`) made usable on the
+The global LightGBM model (`storenet.planning.gbm`) made usable on the
 reference network (12,000 stores, 2,000 SKUs, ~7 million pairs):
 
 - **Training, at most weekly** (`retrain_days`, 7): on whole stores drawn at random
@@ -14,7 +14,7 @@ reference network (12,000 stores, 2,000 SKUs, ~7 million pairs):
   past the plan's last history day (it would have seen the future), or when its
   features, horizon or settings differ from tonight's.
 - **Forecast, nightly**: every pair, in chunks of whole stores (`chunk_pairs`), from
-  a bounded window of history: a dense [chunk, 91 days] block (what `gbm.features`
+  a bounded window of history: a dense [chunk, 91 days] block (what `features`
   reads: the 7/28/91-day means and the last 12 same weekdays) plus three per-pair
   aggregates of the last `window_days` (364) days (the 364-day mean, the age since
   the first sale and the days since the last sale in that window), accumulated month
@@ -34,110 +34,83 @@ nothing about the others.
 The mean over the horizon is blended with storenet's own (the posterior mean times
 the horizon's exposure) with `GbmSettings.blend`, as in the evaluation; the
 dispersion bands are fitted on the blended horizon sums of the sample at the latest
-training origin (storenet's mean there from `gbm.storenet_means` on the sample), and
+training origin (storenet's mean there replayed on the sample's pairs of the network
+with the plan's own demand settings, `StorenetReplay`), and
 the forecast is NB(r = 1 / alpha, p = r / (r + mean)) of demand summed over the
 horizon. Pairs not active on a horizon day get nothing for that day.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 
-from storenet.datasets.m5 import SalesPanel
 from storenet.errors import Problem, Refused
-from storenet.evaluation import gbm
 from storenet.planning import demand
 from storenet.planning.cycle import HorizonForecast
+from storenet.planning.gbm.features import CATEGORICAL
+from storenet.planning.gbm.model import alpha_by_band
+from storenet.planning.gbm.pair_features import (
+    NO_SALE,
+    LongStats,
+    long_stats_dense,
+    pair_features,
+    sample_stores,
+    sku_mean_28,
+    store_chunks,
+)
+from storenet.planning.gbm.saved import (
+    SHORT_DAYS,
+    GbmModel,
+    PlanGbmSettings,
+    feature_names,
+    load_model,
+    model_path,
+    retrain_reason,
+    save_model,
+    signature,
+)
+from storenet.planning.gbm.settings import booster_params
+from storenet.planning.gbm.storenet_mean import StorenetReplay
 from storenet.planning.history import history_span, read_history
 from storenet.planning.network import PlanningNetwork
 
+# The plan's gbm step; its saved model and its feature rows are in
+# `storenet.planning.gbm.saved` and `.pair_features`, named here too.
+__all__ = [
+    "NO_SALE",
+    "SHORT_DAYS",
+    "GbmModel",
+    "GbmRun",
+    "LongStats",
+    "PlanGbmSettings",
+    "Window",
+    "feature_names",
+    "forecast",
+    "load_model",
+    "long_stats_dense",
+    "model_path",
+    "pair_features",
+    "plan_forecast",
+    "read_window",
+    "retrain_reason",
+    "sample_stores",
+    "save_model",
+    "signature",
+    "sku_mean_28",
+    "store_chunks",
+    "storenet_horizon_mean",
+    "train",
+]
+
 Progress = Callable[[str, int, int], None]
 
-SHORT_DAYS = 91  # dense days gbm.features reads: mean_91 and 12 same weekdays (83 days)
-MIN_ORIGIN = 56  # an origin needs 8 weeks of history before it (as in gbm.fit_predict)
-FORMAT = 1  # version of the saved file
-NO_SALE = 9999.0  # days_since_sale of a pair without a sale in the window
-
-
-def _plan_gbm() -> gbm.GbmSettings:
-    return gbm.GbmSettings(drop=("item", "store"))
-
-
-@dataclass(frozen=True)
-class PlanGbmSettings:
-    """`sample_pairs`: most pairs trained on (whole stores, seeded by `seed`);
-    `retrain_days`: age in days of history at which the saved model is retrained;
-    `window_days`: history days the long features look back (>= 91); `chunk_pairs`:
-    most pairs forecast at once (a larger store is forecast alone); `model`: the
-    evaluation's settings (LightGBM, origins, blend; one Tweedie booster, so `stack`,
-    `offset`, several seeds or objectives, extra features and a fitted blend are
-    refused)."""
-
-    sample_pairs: int = 20_000
-    retrain_days: int = 7
-    window_days: int = 364
-    chunk_pairs: int = 50_000
-    seed: int = 1
-    model: gbm.GbmSettings = field(default_factory=_plan_gbm)
-
-    def __post_init__(self) -> None:
-        if self.window_days < SHORT_DAYS:
-            raise ValueError(f"window_days must be at least {SHORT_DAYS}")
-        if self.sample_pairs < 1 or self.chunk_pairs < 1 or self.retrain_days < 1:
-            raise ValueError("sample_pairs, chunk_pairs and retrain_days must be positive")
-        # The plan trains one Tweedie booster on the base features and blends with a
-        # fixed share; the evaluation's other variants are refused, not ignored.
-        m = self.model
-        unsupported = [
-            name
-            for name, value, plain in (
-                ("stack", m.stack, False),
-                ("offset", m.offset, False),
-                ("seeds", m.seeds, 1),
-                ("objectives", tuple(m.objectives), ("tweedie",)),
-                ("extra", tuple(m.extra), ()),
-                ("blend_fit", m.blend_fit, False),
-            )
-            if value != plain
-        ]
-        if unsupported:
-            raise ValueError(f"the plan's gbm does not support {', '.join(unsupported)}")
-
-
-@dataclass(frozen=True)
-class GbmModel:
-    """A trained plan model: the LightGBM booster as text, the names of its
-    features, the horizon (days) it forecasts, the dispersion bands of the horizon
-    sum (`edges` on the blended mean, NB `alpha` per band), the last history day it
-    saw, the settings signature it was trained under, pairs and rows trained on, and
-    the training wall time (s)."""
-
-    booster_text: str
-    features: tuple[str, ...]
-    horizon: int
-    edges: np.ndarray
-    alpha: np.ndarray
-    trained_through: date
-    signature: str
-    sample_pairs: int
-    rows: int
-    train_seconds: float
-
-    def booster(self):  # -> lightgbm.Booster
-        """The booster, parsed from its text."""
-        import lightgbm as lgb
-
-        return lgb.Booster(model_str=self.booster_text)
+MIN_ORIGIN = 56  # an origin needs 8 weeks of history before it (as in the model's fit_predict)
 
 
 @dataclass(frozen=True)
@@ -152,192 +125,6 @@ class GbmRun:
     seconds: dict[str, float]
 
 
-def model_path(home: Path) -> Path:
-    """Where the plan's gbm model is kept."""
-    return Path(home) / "planning" / "gbm" / "model.json"
-
-
-def feature_names(settings: PlanGbmSettings) -> tuple[str, ...]:
-    """The features the model is trained on, in column order."""
-    return tuple(f for f in gbm.FEATURES if f not in settings.model.drop)
-
-
-def signature(settings: PlanGbmSettings, horizon: int) -> str:
-    """A text that changes whenever a saved model stops fitting tonight's features:
-    feature names, horizon, windows, sample and the evaluation settings (chunking and
-    cadence are left out: they do not change the model)."""
-    return json.dumps(
-        {
-            "format": FORMAT,
-            "features": feature_names(settings),
-            "horizon": int(horizon),
-            "short_days": SHORT_DAYS,
-            "window_days": settings.window_days,
-            "sample_pairs": settings.sample_pairs,
-            "seed": settings.seed,
-            "model": repr(settings.model),
-        },
-        sort_keys=True,
-    )
-
-
-def save_model(path: Path, model: GbmModel) -> None:
-    """Write `model` to `path` atomically: a temporary file in the same folder,
-    flushed, then renamed over the old one (a crash leaves the old model or none)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    body = {
-        "format": FORMAT,
-        "features": list(model.features),
-        "horizon": model.horizon,
-        "edges": model.edges.tolist(),
-        "alpha": model.alpha.tolist(),
-        "trained_through": model.trained_through.isoformat(),
-        "signature": model.signature,
-        "sample_pairs": model.sample_pairs,
-        "rows": model.rows,
-        "train_seconds": model.train_seconds,
-        "booster": model.booster_text,
-    }
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".model-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as out:
-            json.dump(body, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def load_model(path: Path) -> GbmModel | None:
-    """The model saved at `path`, or None when there is none or it cannot be read
-    (another format, a damaged file): the caller then trains a new one."""
-    try:
-        body = json.loads(Path(path).read_text())
-        if body.get("format") != FORMAT:
-            return None
-        return GbmModel(
-            booster_text=body["booster"],
-            features=tuple(body["features"]),
-            horizon=int(body["horizon"]),
-            edges=np.asarray(body["edges"], np.float64),
-            alpha=np.asarray(body["alpha"], np.float64),
-            trained_through=date.fromisoformat(body["trained_through"]),
-            signature=body["signature"],
-            sample_pairs=int(body["sample_pairs"]),
-            rows=int(body["rows"]),
-            train_seconds=float(body["train_seconds"]),
-        )
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def retrain_reason(
-    model: GbmModel | None, through: date, settings: PlanGbmSettings, horizon: int
-) -> str:
-    """Why the saved `model` cannot serve a plan whose last history day is `through`
-    ('' when it can): missing, trained past `through`, `retrain_days` old or more, or
-    another signature."""
-    if model is None:
-        return "no saved model"
-    if model.trained_through > through:
-        return f"trained through {model.trained_through}, after {through}"
-    age = (through - model.trained_through).days
-    if age >= settings.retrain_days:
-        return f"{age} days old (retrain every {settings.retrain_days})"
-    if model.signature != signature(settings, horizon):
-        return "features or settings changed"
-    return ""
-
-
-# -- features -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LongStats:
-    """Per pair over the long window ending at the origin day (its last `days` days):
-    `total` units sold, `first_ago` / `last_ago` days from the first / last sale in
-    the window to the origin (-1 = no sale)."""
-
-    total: np.ndarray
-    first_ago: np.ndarray
-    last_ago: np.ndarray
-    days: int
-
-
-def long_stats_dense(units: np.ndarray) -> LongStats:
-    """LongStats of a dense [pairs, days] block whose last column is the origin."""
-    sold = units > 0
-    any_sold = sold.any(1)
-    last_col = units.shape[1] - 1
-    first_ago = np.where(any_sold, last_col - sold.argmax(1), -1)
-    last_ago = np.where(any_sold, sold[:, ::-1].argmax(1), -1)
-    return LongStats(units.sum(1), first_ago, last_ago, units.shape[1])
-
-
-def pair_features(
-    network: PlanningNetwork,
-    pairs: np.ndarray,
-    short: np.ndarray,
-    short_first: np.datetime64,
-    long: LongStats,
-    sku_mean_28: np.ndarray,
-    horizon: int,
-    names: tuple[str, ...],
-) -> np.ndarray:
-    """Feature rows [len(pairs) * horizon, len(names)] (float32, pair-major, h = 1..
-    horizon) for forecasts made at the last column of `short` (units [pairs, <= 91
-    days] from day `short_first`) for the `horizon` days after it.
-
-    `pairs` must hold whole stores (the store-level means are over the given pairs);
-    `long` has the pairs' long-window aggregates, `sku_mean_28` the network-wide mean
-    daily units per listed pair of every SKU over the last 28 days. No day after the
-    origin is read. The same rows come out whether the pairs are given at once or in
-    chunks of whole stores.
-    """
-    n, s_days = short.shape
-    store = network.pair_store[pairs].astype(np.int64)
-    sku = network.pair_sku[pairs].astype(np.int64)
-    dept = network.sku_category[sku].astype(np.int64)
-    series = pl.DataFrame(
-        {"store": store.astype(str), "sku": sku.astype(str), "dept": dept.astype(str)}
-    )
-    days = short_first + np.arange(s_days).astype("timedelta64[D]")
-    panel = SalesPanel(units=short, days=days, series=series)
-    x = gbm.features(panel, None, s_days - 1, horizon)
-    col = {name: k for k, name in enumerate(gbm.FEATURES)}
-    # Who else is in the panel must not change a pair's features: group-level columns
-    # are set from network-wide codes and means (stores are whole in `pairs`).
-    mean_28 = x[::horizon, col["mean_28"]]
-    _, store_local = np.unique(store, return_inverse=True)
-    store_mean = np.bincount(store_local, mean_28) / np.bincount(store_local)
-    sd = store * (int(dept.max(initial=0)) + 1) + dept
-    _, sd_local = np.unique(sd, return_inverse=True)
-    store_dept_mean = np.bincount(sd_local, mean_28) / np.bincount(sd_local)
-    per_pair = {
-        "mean_364": long.total / max(long.days, 1),
-        "age": long.first_ago.astype(np.float64),
-        "days_since_sale": np.where(long.last_ago >= 0, long.last_ago, NO_SALE),
-        "store_mean_28": store_mean[store_local],
-        "store_dept_mean_28": store_dept_mean[sd_local],
-        "item_mean_28": sku_mean_28[sku],
-        "store": store.astype(np.float64),
-        "dept": dept.astype(np.float64),
-        "item": sku.astype(np.float64),
-    }
-    for name, values in per_pair.items():
-        x[:, col[name]] = np.repeat(values, horizon)
-    return x[:, [col[name] for name in names]].astype(np.float32)
-
-
-def sku_mean_28(network: PlanningNetwork, sku_units: np.ndarray, days: int) -> np.ndarray:
-    """Mean daily units per listed pair of each SKU from `sku_units` (units per SKU
-    summed over the last `days` (<= 28) days)."""
-    listed = np.bincount(network.pair_sku, minlength=network.n_skus)
-    return sku_units / max(days, 1) / np.maximum(listed, 1)
-
-
 # -- reading the history --------------------------------------------------------------
 
 
@@ -349,32 +136,6 @@ def _months(first: date, last: date) -> Iterator[tuple[date, date]]:
         end = min(nxt - timedelta(days=1), last)
         yield start, end
         start = end + timedelta(days=1)
-
-
-def sample_stores(network: PlanningNetwork, most_pairs: int, seed: int) -> np.ndarray:
-    """Pair indices (sorted) of whole stores drawn at random (seeded) while their
-    pairs total at most `most_pairs` (at least one store, even a larger one)."""
-    counts = np.bincount(network.pair_store, minlength=network.n_stores)
-    order = np.random.default_rng(seed).permutation(np.flatnonzero(counts > 0))
-    total = np.cumsum(counts[order])
-    take = order[: max(int(np.searchsorted(total, most_pairs, side="right")), 1)]
-    return np.flatnonzero(np.isin(network.pair_store, take))
-
-
-def store_chunks(network: PlanningNetwork, most_pairs: int) -> list[tuple[int, int]]:
-    """Pair ranges [lo, hi) of consecutive whole stores with at most `most_pairs`
-    pairs each (a larger store alone); pairs are sorted by store."""
-    bounds = np.searchsorted(network.pair_store, np.arange(network.n_stores + 1))
-    bounds = np.unique(bounds)
-    chunks = []
-    lo = 0
-    for k in range(1, len(bounds)):
-        if bounds[k] - lo > most_pairs and bounds[k - 1] > lo:
-            chunks.append((lo, int(bounds[k - 1])))
-            lo = int(bounds[k - 1])
-    if network.n_pairs > lo:
-        chunks.append((lo, network.n_pairs))
-    return chunks
 
 
 # -- training -------------------------------------------------------------------------
@@ -393,9 +154,12 @@ def train(
     horizon: int,
     settings: PlanGbmSettings | None = None,
     progress: Progress | None = None,
+    demand_settings: demand.DemandSettings | None = None,
 ) -> GbmModel:
     """Train the gbm on a sample of whole stores with the history up to `through`
     (inclusive; nothing later is read) for forecasts of `horizon` days.
+    `demand_settings`: storenet's, for its mean in the blend the dispersion is fitted
+    on (the plan passes its demand state's; default `DemandSettings()`).
 
     Cost: one pass over the history from the earliest origin's window (month by
     month, O(pairs in a month) memory), a dense [sample, days] panel of the sample,
@@ -466,12 +230,12 @@ def train(
         x[k * per_origin : (k + 1) * per_origin] = feats(o)
         y[k * per_origin : (k + 1) * per_origin] = units[:, o + 1 : o + 1 + horizon].reshape(-1)
         tell("training gbm", len(months) + k + 1, steps)
-    params = gbm.booster_params(m)
+    params = booster_params(m)
     data = lgb.Dataset(
         x,
         y,
         feature_name=list(names),
-        categorical_feature=[c for c in gbm.CATEGORICAL if c in names],
+        categorical_feature=[c for c in CATEGORICAL if c in names],
         free_raw_data=True,
     )
     booster = lgb.train(params, data, num_boost_round=m.rounds)
@@ -485,13 +249,14 @@ def train(
     raw = booster.predict(feats(o), num_threads=m.threads)
     mu = np.maximum(raw, 1e-6).reshape(pairs.size, horizon)
     if m.blend > 0:
-        # Only the days up to the origin: its listing dates (first sales) included.
-        panel = SalesPanel(
-            units=units[:, : o + 1],
-            days=np.datetime64(start, "D") + np.arange(o + 1).astype("timedelta64[D]"),
-            series=_series(network, pairs),
+        # storenet on the sample's own pairs of the network, with the plan's demand
+        # settings, learning the days up to the origin only.
+        replay = StorenetReplay(
+            network.with_pairs(pairs),
+            np.arange(pairs.size),
+            demand_settings or demand.DemandSettings(),
         )
-        sn = gbm.storenet_means(panel, None, [o], horizon)[o]
+        sn = replay.means(units[:, : o + 1], np.datetime64(start, "D"), [o], horizon)[o]
         mu = (1 - m.blend) * mu + m.blend * np.maximum(sn, 1e-6)
     sold = units[:, : o + 1] > 0
     live = sold.any(1)
@@ -500,7 +265,7 @@ def train(
         edges, alpha = np.zeros(0), np.ones(1)
     else:
         bands = min(m.bands, int(live.sum()))
-        edges, alpha = gbm.alpha_by_band(mu[live].sum(1), y_sum, bands)
+        edges, alpha = alpha_by_band(mu[live].sum(1), y_sum, bands)
     tell("training gbm", steps, steps)
     return GbmModel(
         booster_text=booster.model_to_string(),
@@ -513,26 +278,6 @@ def train(
         sample_pairs=int(pairs.size),
         rows=int(rows),
         train_seconds=time.perf_counter() - started,
-    )
-
-
-def _series(network: PlanningNetwork, pairs: np.ndarray) -> pl.DataFrame:
-    """The hierarchy of `pairs` as a SalesPanel's series (for gbm.storenet_means)."""
-    store = network.pair_store[pairs]
-    sku = network.pair_sku[pairs]
-    store_ids = np.asarray(network.store_ids, dtype=object)
-    sku_ids = np.asarray(network.sku_ids, dtype=object)
-    categories = np.asarray(network.categories, dtype=object)
-    regions = np.asarray(network.regions or [""], dtype=object)
-    return pl.DataFrame(
-        {
-            "id": [f"{a}_{b}" for a, b in zip(store_ids[store], sku_ids[sku], strict=True)],
-            "store": store_ids[store].tolist(),
-            "sku": sku_ids[sku].tolist(),
-            "dept": categories[network.sku_category[sku]].tolist(),
-            "category": categories[network.sku_category[sku]].tolist(),
-            "state": regions[np.maximum(network.store_region[store], 0)].tolist(),
-        }
     )
 
 
@@ -721,7 +466,7 @@ def plan_forecast(
     reason = retrain_reason(model, through, s, horizon)
     seconds = {"gbm_train": 0.0}
     if reason:
-        model = train(network, history_dir, through, horizon, s, progress)
+        model = train(network, history_dir, through, horizon, s, progress, state.settings)
         save_model(path, model)
         seconds["gbm_train"] = model.train_seconds
     started = time.perf_counter()

@@ -12,7 +12,7 @@ generate` writes and `storenet import` reads); `network_from_db` in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +70,22 @@ class PlanningNetwork:
     def n_skus(self) -> int:
         """Number of SKUs."""
         return len(self.sku_ids)
+
+    def with_pairs(self, pairs: np.ndarray) -> PlanningNetwork:
+        """The same stores and SKUs with only the listed pairs `pairs` (pair indices,
+        sorted), in that order: pair k of the result is pair `pairs[k]` of this one."""
+        pairs = np.asarray(pairs, np.int64)
+        if pairs.size > 1 and np.any(np.diff(pairs) <= 0):
+            raise ValueError("pairs must be sorted pair indices without repeats")
+        return replace(
+            self,
+            pair_store=self.pair_store[pairs],
+            pair_sku=self.pair_sku[pairs],
+            pair_listed_from=self.pair_listed_from[pairs],
+            pair_listed_to=self.pair_listed_to[pairs],
+            pair_display_min=self.pair_display_min[pairs],
+            pair_capacity=self.pair_capacity[pairs],
+        )
 
     def pair_index(self, store: np.ndarray, sku: np.ndarray) -> np.ndarray:
         """Pair index of each (store, SKU) index pair; -1 where the pair is not listed."""

@@ -149,7 +149,7 @@ def run_plan(
     state = learn_through(network, settings.history_dir, day - timedelta(days=1), saved, tell)
     forecast, seconds = None, {}
     if model == "gbm":
-        # Imported here: the gbm pulls in the evaluation code and LightGBM, which the
+        # Imported here: the gbm pulls in LightGBM (when it trains), which the
         # default plan (and the API server importing this module) does not need.
         from storenet.planning import gbm_demand
 

@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 from storenet.cli import app
 from storenet.datagen import NetworkSpec, generate
 from storenet.errors import Refused
-from storenet.evaluation.gbm import GbmSettings
 from storenet.imports import import_folder
 from storenet.planning import gbm_demand
+from storenet.planning.gbm.settings import GbmSettings
 from storenet.planning.service import run_plan
 from storenet.settings import Settings
 

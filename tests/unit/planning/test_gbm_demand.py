@@ -16,8 +16,8 @@ import polars as pl
 import pytest
 
 from storenet.datagen import NetworkSpec, generate
-from storenet.evaluation.gbm import GbmSettings
 from storenet.planning import demand, gbm_demand
+from storenet.planning.gbm.settings import GbmSettings
 from storenet.planning.history import read_history
 from storenet.planning.network import from_master
 
