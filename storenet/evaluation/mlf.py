@@ -23,8 +23,7 @@ import numpy as np
 from storenet.datasets.m5 import EventCalendar, SalesPanel
 from storenet.evaluation.forecast import Forecast, Model
 from storenet.evaluation.metrics import M5_QUANTILES
-from storenet.planning import distribution
-from storenet.planning.gbm.model import alpha_by_band
+from storenet.planning.gbm.model import GbmForecast, alpha_by_band
 
 
 @dataclass(frozen=True)
@@ -159,22 +158,25 @@ def fit_predict(
     return mean, alpha_day, alpha_week
 
 
+def nb_forecast(
+    name: str, mean: np.ndarray, alpha_day: np.ndarray, alpha_week: np.ndarray, started: float
+) -> Forecast:
+    """A Forecast from daily means [series, h] and NB dispersions (`alpha_day` [series,
+    h], `alpha_week` [series, h // 7]), its quantiles as the planner's global model
+    draws them (`GbmForecast`); `started`: perf_counter when the fit began."""
+    r = 1.0 / np.maximum(alpha_day, 1e-6)
+    f = GbmForecast(mean, r, r / (r + np.maximum(mean, 1e-12)), np.maximum(alpha_week, 1e-6))
+    q = f.day_quantiles(M5_QUANTILES)
+    w90, w95 = f.week_quantile(0.9), f.week_quantile(0.95)
+    return Forecast(name, mean, q, w90, w95, time.perf_counter() - started)
+
+
 def mlf_model(settings: MlfSettings | None = None) -> Model:
     """The mlforecast model as a backtest model (name `mlf`)."""
 
     def run(history: SalesPanel, calendar: EventCalendar | None, horizon: int) -> Forecast:
         started = time.perf_counter()
         mean, alpha_day, alpha_week = fit_predict(history, calendar, horizon, settings)
-        r = 1.0 / np.maximum(alpha_day, 1e-6)
-        p = r / (r + np.maximum(mean, 1e-12))
-        q = distribution.nb_quantile(r[None], p[None], M5_QUANTILES[:, None, None])
-        weeks = horizon // 7
-        m_w = mean[:, : weeks * 7].reshape(-1, weeks, 7).sum(2)
-        r_w = 1.0 / np.maximum(alpha_week, 1e-6)
-        p_w = r_w / (r_w + np.maximum(m_w, 1e-12))
-        w90 = distribution.nb_quantile(r_w, p_w, 0.9).astype(np.float64)
-        w95 = distribution.nb_quantile(r_w, p_w, 0.95).astype(np.float64)
-        seconds = time.perf_counter() - started
-        return Forecast("mlf", mean, q.astype(np.float64), w90, w95, seconds)
+        return nb_forecast("mlf", mean, alpha_day, alpha_week, started)
 
     return run

@@ -35,9 +35,7 @@ import numpy as np
 
 from storenet.datasets.m5 import EventCalendar, SalesPanel
 from storenet.evaluation.forecast import Forecast, Model
-from storenet.evaluation.metrics import M5_QUANTILES
-from storenet.evaluation.mlf import _frame
-from storenet.planning import distribution
+from storenet.evaluation.mlf import _frame, nb_forecast
 from storenet.planning.gbm.model import alpha_by_band
 
 
@@ -203,16 +201,6 @@ def mlf_direct_model(settings: DirectSettings | None = None) -> Model:
     def run(history: SalesPanel, calendar: EventCalendar | None, horizon: int) -> Forecast:
         started = time.perf_counter()
         mean, alpha_day, alpha_week = fit_predict(history, calendar, horizon, settings)
-        r = 1.0 / np.maximum(alpha_day, 1e-6)
-        p = r / (r + np.maximum(mean, 1e-12))
-        q = distribution.nb_quantile(r[None], p[None], M5_QUANTILES[:, None, None])
-        weeks = horizon // 7
-        m_w = mean[:, : weeks * 7].reshape(-1, weeks, 7).sum(2)
-        r_w = 1.0 / np.maximum(alpha_week, 1e-6)
-        p_w = r_w / (r_w + np.maximum(m_w, 1e-12))
-        w90 = distribution.nb_quantile(r_w, p_w, 0.9).astype(np.float64)
-        w95 = distribution.nb_quantile(r_w, p_w, 0.95).astype(np.float64)
-        seconds = time.perf_counter() - started
-        return Forecast("mlf_direct", mean, q.astype(np.float64), w90, w95, seconds)
+        return nb_forecast("mlf_direct", mean, alpha_day, alpha_week, started)
 
     return run
