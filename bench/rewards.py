@@ -159,14 +159,18 @@ def setup_program(
     unit_of_work(engine, work)
 
 
-def run(engine: Engine, args: argparse.Namespace, seeded: bool) -> list[dict]:
-    if not seeded:
-        t0 = time.perf_counter()
-        fids = seed(engine, args.stores, args.stores_per_franchisee, args.lines_per_day)
-        setup_program(engine, fids, args.stores_per_franchisee, args.lines_per_day, args.stores)
-        lines, took = args.lines_per_day * DAYS, time.perf_counter() - t0
-        print(f"seeded {args.stores:,} stores, {len(fids):,} franchisees, {lines:,} POS lines "
-              f"in {took:.0f} s")  # fmt: skip
+def seed_month(engine: Engine, args: argparse.Namespace) -> None:
+    """The network, a month of POS lines kept day by day, targets and the program."""
+    t0 = time.perf_counter()
+    fids = seed(engine, args.stores, args.stores_per_franchisee, args.lines_per_day)
+    setup_program(engine, fids, args.stores_per_franchisee, args.lines_per_day, args.stores)
+    lines, took = args.lines_per_day * DAYS, time.perf_counter() - t0
+    print(f"seeded {args.stores:,} stores, {len(fids):,} franchisees, {lines:,} POS lines "
+          f"in {took:.0f} s")  # fmt: skip
+
+
+def run(engine: Engine, args: argparse.Namespace) -> list[dict]:
+    """The timed part, on a seeded database."""
     last = FIRST + timedelta(days=DAYS - 1)
     started = time.perf_counter()
     kept = unit_of_work(engine, lambda c: keep_net_sales(c, last, TZ))
@@ -209,28 +213,25 @@ def main() -> None:
     args = parser.parse_args()
     load = os.getloadavg()
     print(f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    if args.seeded and args.db != "sqlite":
+        parser.error("--seeded works with --db sqlite only")
     with tempfile.TemporaryDirectory(dir=args.seeded.parent if args.seeded else None) as tmp:
-        if args.seeded and args.seeded.exists():
+        reuse = args.seeded is not None and args.seeded.exists()
+        if reuse:
             copy = Path(tmp) / "rewards.db"
             shutil.copyfile(args.seeded, copy)
-            engine, seeded = open_engine(f"sqlite:///{copy}"), True
+            engine = open_engine(f"sqlite:///{copy}")
             drop = engine.dispose
         else:
             engine, drop, path = fresh_engine(args.db, args.pg_url, Path(tmp))
-            seeded = False
         try:
-            if args.seeded and not seeded:
-                if args.db != "sqlite":
-                    parser.error("--seeded works with --db sqlite only")
-                fids = seed(engine, args.stores, args.stores_per_franchisee, args.lines_per_day)
-                setup_program(
-                    engine, fids, args.stores_per_franchisee, args.lines_per_day, args.stores
-                )
+            if not reuse:
+                seed_month(engine, args)
+            if args.seeded and not reuse:
                 engine.dispose()
                 shutil.copyfile(path, args.seeded)
                 print(f"seeded database kept at {args.seeded}")
-                seeded = True
-            results = run(engine, args, seeded)
+            results = run(engine, args)
         finally:
             drop()
     if args.json:
