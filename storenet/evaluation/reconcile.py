@@ -117,6 +117,16 @@ def _scaled(values: np.ndarray | None, ratio: np.ndarray) -> np.ndarray | None:
     return None if values is None else values * ratio
 
 
+def _ratio(new: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """new / old where old > 0, else 1 (a series forecast at zero keeps its own)."""
+    return np.where(old > 0, new / np.where(old > 0, old, 1), 1)
+
+
+def _weeks(daily: np.ndarray, weeks: int) -> np.ndarray:
+    """Sums of the first `weeks` 7-day blocks of daily values [series, h]."""
+    return daily[:, : weeks * 7].reshape(-1, weeks, 7).sum(2)
+
+
 def reconciled(
     base: Model,
     name: str,
@@ -141,22 +151,19 @@ def reconciled(
         ]
         means = np.vstack([*stacked, bottom.mean])
         coherent = reconcile_means(s, np.nan_to_num(means), method)
-        day_ratio = np.where(
-            bottom.mean > 0, coherent / np.where(bottom.mean > 0, bottom.mean, 1), 1
-        )
-        weeks = horizon // 7
-        week_base = bottom.mean[:, : weeks * 7].reshape(-1, weeks, 7).sum(2)
-        week_new = coherent[:, : weeks * 7].reshape(-1, weeks, 7).sum(2)
-        week_ratio = np.where(week_base > 0, week_new / np.where(week_base > 0, week_base, 1), 1)
+        seconds = time.perf_counter() - started
         if not move_quantiles:
-            day_ratio, week_ratio = np.ones_like(day_ratio), np.ones_like(week_ratio)
+            q = (bottom.quantiles, bottom.week_q90, bottom.week_q95)
+            return Forecast(name, coherent, *q, seconds)
+        weeks = horizon // 7
+        week_ratio = _ratio(_weeks(coherent, weeks), _weeks(bottom.mean, weeks))
         return Forecast(
             name,
             coherent,
-            _scaled(bottom.quantiles, day_ratio[None]),
+            _scaled(bottom.quantiles, _ratio(coherent, bottom.mean)[None]),
             _scaled(bottom.week_q90, week_ratio),
             _scaled(bottom.week_q95, week_ratio),
-            time.perf_counter() - started,
+            seconds,
         )
 
     return run

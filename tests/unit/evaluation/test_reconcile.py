@@ -97,3 +97,11 @@ def test_storenet_reconciled_runs_on_a_panel_and_stays_non_negative(panel, calen
     assert got.mean.shape == (panel.n_series, 28)
     assert np.isfinite(got.mean).all() and (got.mean >= 0).all()
     assert got.quantiles.shape == (9, panel.n_series, 28)
+
+
+def test_a_reconciled_model_can_keep_the_base_quantiles(panel):
+    got = reconciled(_last_week_mean, "rec", move_quantiles=False)(panel, None, 14)
+    base = _last_week_mean(panel, None, 14)
+    assert not np.allclose(got.mean, base.mean)
+    assert np.array_equal(got.quantiles, base.quantiles)
+    assert np.array_equal(got.week_q95, base.week_q95)
