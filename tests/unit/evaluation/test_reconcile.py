@@ -100,7 +100,12 @@ def test_storenet_reconciled_runs_on_a_panel_and_stays_non_negative(panel, calen
 
 
 def test_a_reconciled_model_can_keep_the_base_quantiles(panel):
-    got = reconciled(_last_week_mean, "rec", move_quantiles=False)(panel, None, 14)
+    def higher(history, calendar, horizon):  # type: ignore[no-untyped-def]
+        f = _last_week_mean(history, calendar, horizon)
+        return Forecast("higher", f.mean * 1.3)
+
+    model = reconciled(_last_week_mean, "rec", levels_model=higher, move_quantiles=False)
+    got = model(panel, None, 14)
     base = _last_week_mean(panel, None, 14)
     assert not np.allclose(got.mean, base.mean)
     assert np.array_equal(got.quantiles, base.quantiles)
