@@ -13,7 +13,9 @@ FRANCHISE = "franchise_owner"
 AUDITOR = "auditor"
 POS = "pos_device"
 # The brand's finance staff: see every franchisee's rewards and statements, approve and
-# pay rewards (storenet.franchise); no stock or plan work.
+# pay rewards (storenet.franchise). Rewards are earned on stores' sales, so finance
+# reads every store and region (targets, attainment, the network, standards scores);
+# it has no stock or plan work, so no stock, serial, transfer or plan reads.
 FINANCE = "finance"
 # A store standards auditor (storenet.standards) visits and audits the stores assigned
 # to them (standards_assignments: stores, or every store of a region) and sees those
@@ -27,6 +29,10 @@ PEOPLE = frozenset(
 )
 # Roles that see every store; the others see their own regions or stores only.
 NETWORK_WIDE = frozenset({ADMIN, PLANNER, AUDITOR})
+# Roles that see every store and region but no warehouse (object scope).
+EVERY_STORE = NETWORK_WIDE | {FINANCE}
+# People who read stock: everyone but finance (no stock work, see above).
+STOCK_READERS = PEOPLE - {FINANCE}
 STOCK_KEEPERS = frozenset({ADMIN, REGIONAL, STORE, FRANCHISE})
 
 # action -> roles allowed. "public" needs no credentials, "self" any valid ones.
@@ -34,8 +40,8 @@ POLICY: dict[str, frozenset[str]] = {
     "public": frozenset(ROLES),
     "self": frozenset(ROLES),
     "pos.upload": frozenset({ADMIN, POS}),
-    "serial.read": PEOPLE,
-    "stock.read": PEOPLE,
+    "serial.read": STOCK_READERS,
+    "stock.read": STOCK_READERS,
     "stock.count": STOCK_KEEPERS,
     "stock.adjust": STOCK_KEEPERS,
     # Supplier deliveries are received where they arrive, by whoever keeps that stock.
@@ -49,9 +55,9 @@ POLICY: dict[str, frozenset[str]] = {
     "stock.release": frozenset({ADMIN, REGIONAL}),
     # Promising units to a customer order or an allocation (and giving them back).
     "stock.reserve": STOCK_KEEPERS,
-    "discrepancy.read": PEOPLE,
+    "discrepancy.read": STOCK_READERS,
     "discrepancy.resolve": STOCK_KEEPERS,
-    "transfer.read": PEOPLE,
+    "transfer.read": STOCK_READERS,
     # Create, ship and cancel (at the source) and receive (at the destination).
     "transfer.write": STOCK_KEEPERS | {PLANNER},
     # Stock by echelon (stores, warehouses, in transit, on order): the whole network.

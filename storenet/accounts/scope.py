@@ -1,6 +1,7 @@
 """Object scope: which stores and warehouses a principal may see and act on, now.
 
-Network-wide roles see everything. A regional manager sees the stores and regional
+Network-wide roles see everything; finance every store and region but no warehouse
+(storenet.accounts.roles). A regional manager sees the stores and regional
 warehouses of the regions they run now (`region_managers`, manager = username); a
 franchise owner the stores their franchisee owns now (`store_owners`), so when a store
 changes hands the old owner loses it at once and the new one sees all of its history;
@@ -13,6 +14,7 @@ from sqlalchemy import Connection, select
 
 from storenet.accounts.principal import Principal
 from storenet.accounts.roles import (
+    EVERY_STORE,
     FRANCHISE,
     NETWORK_WIDE,
     POS,
@@ -31,7 +33,7 @@ from storenet.store.schema import (
 
 def visible_stores(conn: Connection, who: Principal) -> set[str] | None:
     """The ids of the stores `who` may see now; None means every store."""
-    if who.role in NETWORK_WIDE:
+    if who.role in EVERY_STORE:
         return None
     if who.role in (STORE, POS):
         return {who.store_id} if who.store_id else set()
@@ -62,9 +64,9 @@ def _assigned_stores(conn: Connection, who: Principal) -> set[str]:
 
 
 def visible_regions(conn: Connection, who: Principal) -> set[str] | None:
-    """Regions `who` runs (regional manager) or None for network-wide roles; others
-    see no region as a whole."""
-    if who.role in NETWORK_WIDE:
+    """Regions `who` runs (regional manager) or None for roles that see every store;
+    others see no region as a whole."""
+    if who.role in EVERY_STORE:
         return None
     if who.role == REGIONAL:
         return set(conn.execute(_regions(who)).scalars())
@@ -92,9 +94,11 @@ def can_see_location(conn: Connection, who: Principal, ref: str) -> bool:
     """True when `who` may see store or warehouse `ref` (unknown refs: False for
     scoped roles, True for network-wide ones, which then get NotFound from the
     service)."""
-    seen = visible_stores(conn, who)
-    if seen is None:
+    if who.role in NETWORK_WIDE:
         return True
+    seen = visible_stores(conn, who)
+    if seen is None:  # every store, no warehouse (finance)
+        return conn.execute(select(stores.c.id).where(stores.c.id == ref)).first() is not None
     if ref in seen:
         return True
     if who.role == REGIONAL:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from storenet.accounts.roles import NETWORK_WIDE, REGIONAL
+from storenet.accounts.roles import EVERY_STORE, REGIONAL
 from storenet.accounts.scope import visible_regions, visible_stores
 from storenet.http.service import ServiceDep
 from storenet.reports.overview import network_overview
@@ -23,13 +23,13 @@ router = APIRouter(include_in_schema=False)
 def overview_page(
     request: Request, who: Viewer, svc: ServiceDep, colour: str = "format"
 ) -> Response:
-    """Network-wide roles see every region, regional managers their regions, store
+    """Network-wide roles and finance see every region, regional managers theirs, store
     managers and franchise owners their own stores (rows per store)."""
 
     today = datetime.now(ZoneInfo(svc.settings.market_tz)).date()
 
     def work(conn):  # type: ignore[no-untyped-def]
-        if who.role in NETWORK_WIDE or who.role == REGIONAL:
+        if who.role in EVERY_STORE or who.role == REGIONAL:
             view = network_overview(conn, regions_seen=visible_regions(conn, who), stores_seen=None)
         else:
             view = network_overview(
