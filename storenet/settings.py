@@ -87,8 +87,8 @@ class Settings(BaseModel):
 
     @property
     def photos_dir(self) -> Path:
-        """Where store standards photos are kept, one file per content hash
-        (storenet.standards.photos)."""
+        """Where store standards photos kept before migration 0020 are, one file per
+        content hash; newer photos are in the database (storenet.standards.photos)."""
         return self.home / "data" / "photos"
 
     @property

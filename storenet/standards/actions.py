@@ -139,7 +139,6 @@ def score(
 def attach_photo(
     conn: Connection,
     who: Principal,
-    folder: Path,
     *,
     audit_id: str,
     code: str,
@@ -153,7 +152,7 @@ def attach_photo(
     (storenet.standards.audits.attach_photo)."""
     _audit_in_scope(conn, who, "standards.audit", audit_id)
     return audits.attach_photo(
-        conn, folder, audit_id, code, data, by=who.username, name=name, field=field, limit=limit
+        conn, audit_id, code, data, by=who.username, name=name, field=field, limit=limit
     )
 
 

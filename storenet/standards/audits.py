@@ -9,7 +9,6 @@ is audited in the caller's transaction.
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -157,7 +156,6 @@ def score_item(
 
 def attach_photo(
     conn: Connection,
-    folder: Path,
     audit_id: str,
     code: str,
     data: bytes,
@@ -180,7 +178,7 @@ def attach_photo(
     p = standards_audit_photos
     here = (p.c.audit_id == audit_id) & (p.c.item_id == item["id"])
     already = conn.execute(select(p.c.sha256).where(here)).scalars().all()
-    stored = photos.store_photo(conn, folder, data, by, field, limit)
+    stored = photos.store_photo(conn, data, by, field, limit)
     if stored["sha256"] in already:
         return {**stored, "attached": False}
     if len(already) >= MAX_PHOTOS_PER_ITEM:

@@ -2,24 +2,22 @@
 
 A photo is accepted when its bytes (not its name, nor the type a client claims) start
 like a JPEG, a PNG or a WebP image and it is at most `MAX_BYTES` long; anything else is
-refused naming the field and the reason. It is kept as one file named by the SHA-256 of
-its content, `<folder>/<first two hex digits>/<sha256>`, with one metadata row in
-`standards_photos`: the same photo uploaded twice is stored once.
+refused naming the field and the reason. It is kept in one row of `standards_photos`,
+keyed by the SHA-256 of its content, bytes included: the same photo uploaded twice is
+stored once, the photo and its row are written in the caller's transaction (all or
+nothing), and every server of a shared database serves it.
 
-The file is written before the row, atomically (a temporary file renamed into place),
-so a row never names a missing file; a transaction that rolls back may leave a file
-with no row, which the next upload of the same photo reuses (same content, same name).
+Photos kept before migration 0020 are files, `<folder>/<first two hex digits>/<sha256>`,
+with a row without content; they are still read from there.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from pathlib import Path
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from storenet.errors import NotFound, Problem, Refused
 from storenet.store.clock import utc_now
@@ -59,43 +57,31 @@ def check_photo(data: bytes, field: str = "photo", limit: int = MAX_BYTES) -> st
 
 
 def path_of(folder: Path, sha256: str) -> Path:
-    """Where the photo of content hash `sha256` is kept under `folder`."""
+    """Where the photo of content hash `sha256` was kept under `folder` before
+    migration 0020."""
     return Path(folder) / sha256[:2] / sha256
 
 
 def store_photo(
     conn: Connection,
-    folder: Path,
     data: bytes,
     by: str,
     field: str = "photo",
     limit: int = MAX_BYTES,
 ) -> dict:
-    """Check and keep photo `data` under `folder`, once per content, in the caller's
-    transaction (the metadata row) and on disk (the file, before the row). Refused as
-    `check_photo`. Answers {"sha256", "media_type", "size", "new"}: new is False when
-    the same content was stored before (nothing written then)."""
+    """Check and keep photo `data`, once per content, in the caller's transaction.
+    Refused as `check_photo`. Answers {"sha256", "media_type", "size", "new"}: new is
+    False when the same content was stored before (nothing new written then; a photo
+    kept as a file before migration 0020 gets its bytes in its row)."""
     kind = check_photo(data, field, limit)
     digest = hashlib.sha256(data).hexdigest()
-    target = path_of(folder, digest)
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
     row = {
         "sha256": digest,
         "media_type": kind,
         "size": len(data),
         "stored_at": utc_now(),
         "stored_by": by,
+        "content": data,
     }
     stmt = (
         upsert_for(conn)(standards_photos)
@@ -104,18 +90,31 @@ def store_photo(
         .returning(standards_photos.c.sha256)
     )
     new = conn.execute(stmt).first() is not None
+    if not new:  # an old file-kept photo uploaded again: keep its bytes in the row too
+        conn.execute(
+            update(standards_photos)
+            .where(standards_photos.c.sha256 == digest, standards_photos.c.content.is_(None))
+            .values(content=data)
+        )
     return {"sha256": digest, "media_type": kind, "size": len(data), "new": new}
 
 
 def read_photo(conn: Connection, folder: Path, sha256: str) -> tuple[bytes, str]:
-    """The photo of content hash `sha256`: (bytes, media type). NotFound when there is
-    no such photo (or its file is gone)."""
+    """The photo of content hash `sha256`: (bytes, media type), from its row, or from
+    its file under `folder` for a photo kept before migration 0020. NotFound when there
+    is no such photo (or an old photo's file is gone)."""
     if not isinstance(sha256, str) or not SHA256.match(sha256):
         raise NotFound("photo", str(sha256))
-    kind = conn.execute(
-        select(standards_photos.c.media_type).where(standards_photos.c.sha256 == sha256)
-    ).scalar()
-    target = path_of(folder, sha256)
-    if kind is None or not target.exists():
+    row = conn.execute(
+        select(standards_photos.c.media_type, standards_photos.c.content).where(
+            standards_photos.c.sha256 == sha256
+        )
+    ).first()
+    if row is None:
         raise NotFound("photo", sha256)
-    return target.read_bytes(), kind
+    if row.content is not None:
+        return bytes(row.content), row.media_type
+    target = path_of(folder, sha256)
+    if not target.exists():
+        raise NotFound("photo", sha256)
+    return target.read_bytes(), row.media_type

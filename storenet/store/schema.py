@@ -24,6 +24,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -1367,7 +1368,9 @@ standards_results = Table(
     CheckConstraint("score >= 0", name="score_positive"),
 )
 
-# A photo, stored once by its content: the file is <home>/data/photos/<aa>/<sha256>.
+# A photo, stored once by its content, in its row (`content`), so every server of a
+# shared database serves it. Photos kept before migration 0020 have no content: their
+# file is <home>/data/photos/<aa>/<sha256>.
 standards_photos = Table(
     "standards_photos",
     metadata,
@@ -1376,6 +1379,7 @@ standards_photos = Table(
     Column("size", Integer, nullable=False),
     Column("stored_at", DateTime(), nullable=False),
     Column("stored_by", String(200), nullable=False),
+    Column("content", LargeBinary()),
     CheckConstraint("media_type IN ('image/jpeg', 'image/png', 'image/webp')", name="media_type"),
     CheckConstraint("size > 0", name="size_positive"),
 )

@@ -180,7 +180,6 @@ async def save_scores(
     none of it and shows each reason next to its item (422)."""
     form = await request.form(max_files=200, max_fields=2000, max_part_size=MAX_BYTES + 1024)
     key = str(form.get("key") or "")
-    photos_dir = svc.settings.photos_dir
     entered = {k: v for k, v in form.items() if isinstance(v, str)}
     uploads: list[tuple[str, str, bytes]] = []
     for name, value in form.multi_items():
@@ -216,7 +215,7 @@ async def save_scores(
         for code, filename, data in uploads:
             try:
                 actions.attach_photo(
-                    conn, who, photos_dir, audit_id=audit_id, code=code, data=data, name=filename
+                    conn, who, audit_id=audit_id, code=code, data=data, name=filename
                 )
             except Refused as refused:
                 problems += [

@@ -230,7 +230,6 @@ async def audits_photo(
         lambda conn: actions.attach_photo(
             conn,
             who,
-            svc.settings.photos_dir,
             audit_id=audit_id,
             code=code,
             data=data,

@@ -165,7 +165,6 @@ def _foreign_reward(engine) -> str:  # type: ignore[no-untyped-def]
 
 def _standards_objects(conn) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """A checklist, a started audit of S1 and one of S3 with a photo; std_aud audits S1."""
-    import tempfile
 
     from storenet.standards.assignments import assign
     from storenet.standards.audits import attach_photo, start_audit
@@ -175,10 +174,7 @@ def _standards_objects(conn) -> dict[str, str]:  # type: ignore[no-untyped-def]
     save_template(conn, template_id="store-standard", name="Standard", items=items, by="test")
     own = start_audit(conn, store_id="S1", template_id="store-standard", by="test")
     foreign = start_audit(conn, store_id="S3", template_id="store-standard", by="test")
-    with tempfile.TemporaryDirectory() as folder:
-        photo = attach_photo(
-            conn, folder, foreign["id"], "decor.sign", b"\xff\xd8\xff" + bytes(64), by="test"
-        )
+    photo = attach_photo(conn, foreign["id"], "decor.sign", b"\xff\xd8\xff" + bytes(64), by="test")
     assign(conn, auditor="std_aud", by="test", store_id="S1")
     return {
         "{own_audit}": own["id"],

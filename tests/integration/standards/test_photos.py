@@ -1,13 +1,15 @@
-"""Audit photos: type-checked by content, size-checked, stored once by SHA-256."""
+"""Audit photos: type-checked by content, size-checked, stored once by SHA-256 in their
+row (every server of a shared database serves them); photos kept as files before
+migration 0020 are still served."""
 
 from __future__ import annotations
 
 import hashlib
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from storenet.errors import Refused
+from storenet.errors import NotFound, Refused
 from storenet.standards import actions
 from storenet.standards.photos import path_of
 from storenet.standards.status import StatusConflict
@@ -39,9 +41,17 @@ def _attach(engine, folder, audit, data, name="photo.jpg", code="clean.floor", l
     return run(
         engine,
         lambda conn: actions.attach_photo(
-            conn, who, folder, audit_id=audit, code=code, data=data, name=name, **extra
+            conn, who, audit_id=audit, code=code, data=data, name=name, **extra
         ),
     )
+
+
+def _content(engine, digest):  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        got = conn.execute(
+            select(standards_photos.c.content).where(standards_photos.c.sha256 == digest)
+        ).scalar()
+    return None if got is None else bytes(got)
 
 
 def test_jpeg_png_and_webp_are_kept_under_their_content_hash(std, photos_dir):
@@ -56,15 +66,45 @@ def test_jpeg_png_and_webp_are_kept_under_their_content_hash(std, photos_dir):
             "new": True,
             "attached": True,
         }
-        assert path_of(photos_dir, digest).read_bytes() == data
+        assert _content(std, digest) == data
     hq = person(std, "hq")
     doc = run(std, lambda conn: actions.read(conn, hq, audit))
     floor = next(i for i in doc["items"] if i["code"] == "clean.floor")
     assert len(floor["photos"]) == 3
+    # Another server, with a photo folder of its own (empty), serves it from the row.
+    elsewhere = photos_dir.parent / "another-server"
     data, kind = run(
-        std, lambda conn: actions.photo(conn, hq, photos_dir, hashlib.sha256(PNG).hexdigest())
+        std, lambda conn: actions.photo(conn, hq, elsewhere, hashlib.sha256(PNG).hexdigest())
     )
     assert (data, kind) == (PNG, "image/png")
+    assert not [p for p in photos_dir.parent.rglob("*") if p.is_file()]
+
+
+def test_a_photo_kept_as_a_file_before_0020_is_still_served_and_gets_its_row_content(
+    std, photos_dir
+):
+    audit = start(std)
+    digest = _attach(std, photos_dir, audit, JPEG)["sha256"]
+    # As migration 0020 leaves an older photo: its row without content, and its file.
+    with std.begin() as conn:
+        conn.execute(
+            update(standards_photos).where(standards_photos.c.sha256 == digest).values(content=None)
+        )
+    path_of(photos_dir, digest).parent.mkdir(parents=True)
+    path_of(photos_dir, digest).write_bytes(JPEG)
+    hq = person(std, "hq")
+    assert run(std, lambda conn: actions.photo(conn, hq, photos_dir, digest)) == (
+        JPEG,
+        "image/jpeg",
+    )
+    # Its file gone, it is not found; uploaded again, its bytes go into its row.
+    path_of(photos_dir, digest).unlink()
+    with pytest.raises(NotFound):
+        run(std, lambda conn: actions.photo(conn, hq, photos_dir, digest))
+    again = _attach(std, photos_dir, audit, JPEG, code="decor.sign")
+    assert (again["new"], again["attached"]) == (False, True)
+    assert _content(std, digest) == JPEG
+    assert run(std, lambda conn: actions.photo(conn, hq, photos_dir, digest))[0] == JPEG
 
 
 def test_the_same_photo_uploaded_twice_is_stored_once(std, photos_dir):
@@ -78,8 +118,7 @@ def test_the_same_photo_uploaded_twice_is_stored_once(std, photos_dir):
     with std.connect() as conn:
         assert conn.execute(select(func.count()).select_from(standards_photos)).scalar() == 1
         assert conn.execute(select(func.count()).select_from(standards_audit_photos)).scalar() == 2
-    files = [p for p in photos_dir.rglob("*") if p.is_file()]
-    assert len(files) == 1
+    assert not photos_dir.exists()
 
 
 @pytest.mark.parametrize(
