@@ -25,8 +25,8 @@ the pair with the fewest network inventory days at the first store factor reachi
 `--fill`), and the min/max stores' factor (that first setting); storenet's supplier-
 order smoothing and warehouse holding costs (`tune_plan`: among
 `chain_policies.PLAN_GRID`, the fewest network inventory days at min/max's tuning
-fill among the settings whose bullwhip ratio there is below 1.5 and whose frontier
-reaches that fill + `REACH_MARGIN`; `--plan` gives them instead). storenet_stores runs under the
+fill + `REACH_MARGIN` among the settings whose bullwhip ratio there is below 1.5;
+`--plan` gives them instead). storenet_stores runs under the
 same min/max warehouses. The sweeps are fixed in advance
 (`chain_policies.CHAIN_SWEEPS`). On the report window: min/max at the chosen factors
 gives the store fill F; storenet's and storenet-stores' network inventory days at F
@@ -61,7 +61,7 @@ M5 = ROOT.parent / "shared" / "data" / "m5"
 # window: the peer gets its best warehouses, not a strawman's.
 WAREHOUSE_GRID = tuple((f, c) for f in (0.5, 1.0, 2.0, 3.0) for c in (7.0, 14.0, 28.0))
 BULLWHIP_GOAL = 1.5  # issue 14: storenet's bullwhip ratio below this (and below min/max's)
-# A plan setting must reach min/max's tuning fill plus this on the tuning window.
+# storenet's plan settings are compared at min/max's tuning fill plus this (`tune_plan`).
 REACH_MARGIN = 0.01
 PLAN_KEYS = ("order_smoothing", "order_lag_cycles", "regional_holding", "central_holding")
 
@@ -212,18 +212,18 @@ def tune_plan(chain, chosen: dict, args, log) -> dict:  # type: ignore[no-untype
     """Choose storenet's plan settings on the tuning window, by the rule fixed before
     the report run: for each (order_smoothing, order_lag_cycles, regional_holding,
     central_holding) of `PLAN_GRID`, storenet's frontier over `SMOOTHING_LEVELS`; at
-    min/max's tuning fill (its chosen factors) its network inventory days
-    (interpolated) and the bullwhip ratio of its leanest run filling that much.
-    Eligible: a bullwhip below `BULLWHIP_GOAL` and a frontier whose best fill reaches
-    min/max's tuning fill + `REACH_MARGIN` (the report window's comparison fill is not
-    known when choosing; a setting that only just reaches the tuning fill could have no
-    point at all there). Chosen: the fewest days among the eligible; if none, the
-    lowest bullwhip among those reaching; else the lowest bullwhip. A frontier that
-    never reaches the fill counts as infinite days."""
+    min/max's tuning fill (its chosen factors) + `REACH_MARGIN` its network inventory
+    days (interpolated) and the bullwhip ratio of its leanest run filling that much.
+    The margin: the report window's comparison fill (min/max's there) is not known
+    when choosing, and in earlier runs it lay 1.1-1.5 points above the tuning fill; a
+    setting cheap at the tuning fill whose frontier ends just above it would have no
+    figure there. Chosen: the fewest days among the settings whose bullwhip is below
+    `BULLWHIP_GOAL`; if none, the lowest bullwhip. A frontier that never reaches the
+    fill counts as infinite days."""
     from storenet.planning.simulate.chain_policies import PLAN_GRID, SMOOTHING_LEVELS
     from storenet.planning.simulate.frontier import first_crossing
 
-    fill = chosen["tuning_fill"]
+    fill = chosen["tuning_fill"] + REACH_MARGIN
     tried = []
     for cycles, lag, regional, central in PLAN_GRID:
         entry = {
@@ -257,15 +257,16 @@ def tune_plan(chain, chosen: dict, args, log) -> dict:  # type: ignore[no-untype
                 ],
             }
         )
-    reaching = [t for t in tried if t["best_fill"] >= fill + REACH_MARGIN]
-    eligible = [t for t in reaching if t["bullwhip"] < BULLWHIP_GOAL]
-    if eligible:
-        best = min(eligible, key=lambda t: t["days_at_tuning_fill"])
-    else:
-        best = min(reaching or tried, key=lambda t: t["bullwhip"])
+    below = [t for t in tried if t["bullwhip"] < BULLWHIP_GOAL]
+    best = (
+        min(below, key=lambda t: t["days_at_tuning_fill"])
+        if below
+        else min(tried, key=lambda t: t["bullwhip"])
+    )
     return {
         **{k: best[k] for k in PLAN_KEYS},
-        "tuning_fill": fill,
+        "tuning_fill": chosen["tuning_fill"],
+        "evaluated_at_fill": fill,
         "tried": tried,
     }
 
@@ -384,6 +385,13 @@ def main() -> None:
         "regional_holding RH and central_holding CH (e.g. 1/inf/0.6/0.4, the order-up-to) "
         "instead of choosing them on the tuning window (PLAN_GRID)",
     )
+    parser.add_argument(
+        "--minmax",
+        default="",
+        help="WF/WC/SF: the min/max warehouses' factor and cover days and the stores' "
+        "factor, as `tune` chose them on the tuning window in an earlier run (saves its "
+        "108 replays; the tuning window is still replayed once at them)",
+    )
     parser.add_argument("--out", type=Path, default=Path("var/bench/chain"))
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "storenet_chain")
     parser.add_argument("--json", type=Path)
@@ -423,7 +431,21 @@ def main() -> None:
         with console.status(f"{label}: warming up (tuning window)"):
             tuning, what = builder(args, tune_end, settings, terms)
         console.log(f"{label}: {what}; tuning window {tuning.sim.days[0]}..{tuning.sim.days[-1]}")
-        chosen = tune(tuning, args, console.log)
+        if args.minmax:
+            # Chosen earlier by `tune` on this same tuning window (deterministic): one
+            # replay at those factors gives the tuning fill.
+            wf, wc, sf = (float(x) for x in args.minmax.split("/"))
+            k = replay(tuning, "minmax", sf, (wf, wc), console.log, "tune").kpis()
+            chosen = {
+                "warehouse_factor": wf,
+                "warehouse_cover_days": wc,
+                "store_factor": sf,
+                "tuning_fill": k["store_fill"],
+                "tuning_network_days": k["network_inventory_days"],
+                "given": True,
+            }
+        else:
+            chosen = tune(tuning, args, console.log)
         if args.plan:
             chosen["plan"] = dict(zip(PLAN_KEYS, (float(x) for x in args.plan.split("/"))))
         elif "storenet" in args.policies:
