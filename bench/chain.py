@@ -23,9 +23,10 @@ days: the *tuning* window (the `--days` days before the report window) and the
 window: the min/max warehouses' safety factor and days of cover (`WAREHOUSE_GRID`:
 the pair with the fewest network inventory days at the first store factor reaching
 `--fill`), and the min/max stores' factor (that first setting); storenet's supplier-
-order smoothing (`tune_smoothing`: among `chain_policies.SMOOTHING_GRID`, the fewest
-network inventory days at min/max's tuning fill among the settings whose bullwhip
-ratio there is below 1.5, else the lowest bullwhip). storenet_stores runs under the
+order smoothing and warehouse holding costs (`tune_plan`: among
+`chain_policies.PLAN_GRID`, the fewest network inventory days at min/max's tuning
+fill + `REACH_MARGIN` among the settings whose bullwhip ratio there is below 1.5;
+`--plan` gives them instead). storenet_stores runs under the
 same min/max warehouses. The sweeps are fixed in advance
 (`chain_policies.CHAIN_SWEEPS`). On the report window: min/max at the chosen factors
 gives the store fill F; storenet's and storenet-stores' network inventory days at F
@@ -60,6 +61,9 @@ M5 = ROOT.parent / "shared" / "data" / "m5"
 # window: the peer gets its best warehouses, not a strawman's.
 WAREHOUSE_GRID = tuple((f, c) for f in (0.5, 1.0, 2.0, 3.0) for c in (7.0, 14.0, 28.0))
 BULLWHIP_GOAL = 1.5  # issue 14: storenet's bullwhip ratio below this (and below min/max's)
+# storenet's plan settings are compared at min/max's tuning fill plus this (`tune_plan`).
+REACH_MARGIN = 0.01
+PLAN_KEYS = ("order_smoothing", "order_lag_cycles", "regional_holding", "central_holding")
 
 
 def m5_input(args, window_end: int, settings, terms):  # type: ignore[no-untyped-def]
@@ -145,7 +149,10 @@ def replay(chain, name: str, setting: float, wh: tuple, log, label: str, plan=No
     result = simulate_chain(chain, make_chain_policy(name, setting, *wh, plan=plan))
     k = result.kpis()
     smooth = (
-        "" if plan is None else f", smoothing {plan.order_smoothing:g}/{plan.order_lag_cycles:g}"
+        ""
+        if plan is None
+        else f", smoothing {plan.order_smoothing:g}/{plan.order_lag_cycles:g}, holding "
+        f"{plan.regional_holding:g}/{plan.central_holding:g}"
     )
     log(
         f"{label} {name} {setting:g} (warehouses {wh[0]:g}, {wh[1]:g} d{smooth}): "
@@ -187,22 +194,45 @@ def tune(chain, args, log) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
-def tune_smoothing(chain, chosen: dict, args, log) -> dict:  # type: ignore[no-untyped-def]
-    """Choose storenet's supplier-order smoothing on the tuning window, by the rule
-    fixed before any run: for each (order_smoothing, order_lag_cycles) of
-    `SMOOTHING_GRID`, storenet's frontier over `SMOOTHING_LEVELS`; at min/max's
-    tuning fill (its chosen factors) its network inventory days (interpolated) and
-    the bullwhip ratio of its leanest run filling that much. Chosen: the fewest days
-    among the pairs whose bullwhip is below `BULLWHIP_GOAL`; if none, the lowest
-    bullwhip. A pair whose frontier never reaches the fill counts as infinite days."""
+def plan_settings(chosen: dict | None):  # type: ignore[no-untyped-def]
+    """storenet's PlanSettings for a chosen (or given) plan entry, None = defaults."""
     from storenet.planning.cycle import PlanSettings
-    from storenet.planning.simulate.chain_policies import SMOOTHING_GRID, SMOOTHING_LEVELS
+
+    if not chosen:
+        return None
+    return PlanSettings(
+        order_smoothing=chosen["order_smoothing"],
+        order_lag_cycles=chosen["order_lag_cycles"],
+        regional_holding=chosen["regional_holding"],
+        central_holding=chosen["central_holding"],
+    )
+
+
+def tune_plan(chain, chosen: dict, args, log) -> dict:  # type: ignore[no-untyped-def]
+    """Choose storenet's plan settings on the tuning window, by the rule fixed before
+    the report run: for each (order_smoothing, order_lag_cycles, regional_holding,
+    central_holding) of `PLAN_GRID`, storenet's frontier over `SMOOTHING_LEVELS`; at
+    min/max's tuning fill (its chosen factors) + `REACH_MARGIN` its network inventory
+    days (interpolated) and the bullwhip ratio of its leanest run filling that much.
+    The margin: the report window's comparison fill (min/max's there) is not known
+    when choosing, and in earlier runs it lay 1.1-1.5 points above the tuning fill; a
+    setting cheap at the tuning fill whose frontier ends just above it would have no
+    figure there. Chosen: the fewest days among the settings whose bullwhip is below
+    `BULLWHIP_GOAL`; if none, the lowest bullwhip. A frontier that never reaches the
+    fill counts as infinite days."""
+    from storenet.planning.simulate.chain_policies import PLAN_GRID, SMOOTHING_LEVELS
     from storenet.planning.simulate.frontier import first_crossing
 
-    fill = chosen["tuning_fill"]
+    fill = chosen["tuning_fill"] + REACH_MARGIN
     tried = []
-    for cycles, lag in SMOOTHING_GRID:
-        plan = PlanSettings(order_smoothing=cycles, order_lag_cycles=lag)
+    for cycles, lag, regional, central in PLAN_GRID:
+        entry = {
+            "order_smoothing": cycles,
+            "order_lag_cycles": lag,
+            "regional_holding": regional,
+            "central_holding": central,
+        }
+        plan = plan_settings(entry)
         runs = [
             replay(chain, "storenet", s, (1.0, 14.0), log, "tune", plan) for s in SMOOTHING_LEVELS
         ]
@@ -212,10 +242,10 @@ def tune_smoothing(chain, chosen: dict, args, log) -> dict:  # type: ignore[no-u
         at = next((r for r in reach if r.kpis()["store_fill"] >= fill), reach[-1])
         tried.append(
             {
-                "order_smoothing": cycles,
-                "order_lag_cycles": lag,
+                **entry,
                 "days_at_tuning_fill": days if days == days else float("inf"),
                 "bullwhip": at.kpis()["bullwhip"],
+                "best_fill": max(p[1] for p in points),
                 "frontier": [
                     {
                         "setting": r.setting,
@@ -234,9 +264,9 @@ def tune_smoothing(chain, chosen: dict, args, log) -> dict:  # type: ignore[no-u
         else min(tried, key=lambda t: t["bullwhip"])
     )
     return {
-        "order_smoothing": best["order_smoothing"],
-        "order_lag_cycles": best["order_lag_cycles"],
-        "tuning_fill": fill,
+        **{k: best[k] for k in PLAN_KEYS},
+        "tuning_fill": chosen["tuning_fill"],
+        "evaluated_at_fill": fill,
         "tried": tried,
     }
 
@@ -273,17 +303,7 @@ def report(chain, chosen: dict, args, log, label: str) -> tuple[dict, dict]:  # 
         ],
     }
     drawn = {"minmax": minmax}
-    from storenet.planning.cycle import PlanSettings
-
-    smoothing = chosen.get("smoothing")
-    plan = (
-        PlanSettings(
-            order_smoothing=smoothing["order_smoothing"],
-            order_lag_cycles=smoothing["order_lag_cycles"],
-        )
-        if smoothing
-        else None
-    )
+    plan = plan_settings(chosen.get("plan"))
     for name in args.policies:
         if name == "minmax":
             continue
@@ -359,10 +379,18 @@ def main() -> None:
     )
     parser.add_argument("--skip-synthetic", action="store_true")
     parser.add_argument(
-        "--smoothing",
+        "--plan",
         default="",
-        help="T/B: run storenet at order_smoothing T and order_lag_cycles B (e.g. 1/inf, "
-        "the order-up-to) instead of choosing them on the tuning window (SMOOTHING_GRID)",
+        help="T/B/RH/CH: run storenet at order_smoothing T, order_lag_cycles B, "
+        "regional_holding RH and central_holding CH (e.g. 1/inf/0.6/0.4, the order-up-to) "
+        "instead of choosing them on the tuning window (PLAN_GRID)",
+    )
+    parser.add_argument(
+        "--minmax",
+        default="",
+        help="WF/WC/SF: the min/max warehouses' factor and cover days and the stores' "
+        "factor, as `tune` chose them on the tuning window in an earlier run (saves its "
+        "108 replays; the tuning window is still replayed once at them)",
     )
     parser.add_argument("--out", type=Path, default=Path("var/bench/chain"))
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "storenet_chain")
@@ -403,20 +431,32 @@ def main() -> None:
         with console.status(f"{label}: warming up (tuning window)"):
             tuning, what = builder(args, tune_end, settings, terms)
         console.log(f"{label}: {what}; tuning window {tuning.sim.days[0]}..{tuning.sim.days[-1]}")
-        chosen = tune(tuning, args, console.log)
-        if args.smoothing:
-            cycles, lag = (float(x) for x in args.smoothing.split("/"))
-            chosen["smoothing"] = {"order_smoothing": cycles, "order_lag_cycles": lag}
+        if args.minmax:
+            # Chosen earlier by `tune` on this same tuning window (deterministic): one
+            # replay at those factors gives the tuning fill.
+            wf, wc, sf = (float(x) for x in args.minmax.split("/"))
+            k = replay(tuning, "minmax", sf, (wf, wc), console.log, "tune").kpis()
+            chosen = {
+                "warehouse_factor": wf,
+                "warehouse_cover_days": wc,
+                "store_factor": sf,
+                "tuning_fill": k["store_fill"],
+                "tuning_network_days": k["network_inventory_days"],
+                "given": True,
+            }
+        else:
+            chosen = tune(tuning, args, console.log)
+        if args.plan:
+            chosen["plan"] = dict(zip(PLAN_KEYS, (float(x) for x in args.plan.split("/"))))
         elif "storenet" in args.policies:
-            chosen["smoothing"] = tune_smoothing(tuning, chosen, args, console.log)
+            chosen["plan"] = tune_plan(tuning, chosen, args, console.log)
         console.log(
             f"{label}: chosen on the tuning window: "
-            f"{ {k: v for k, v in chosen.items() if k != 'smoothing'} }, smoothing "
+            f"{ {k: v for k, v in chosen.items() if k != 'plan'} }, storenet plan "
             + (
-                f"{chosen['smoothing']['order_smoothing']:g}/"
-                f"{chosen['smoothing']['order_lag_cycles']:g}"
-                if "smoothing" in chosen
-                else "plan defaults"
+                "/".join(f"{chosen['plan'][k]:g}" for k in PLAN_KEYS)
+                if "plan" in chosen
+                else "defaults"
             )
         )
         with console.status(f"{label}: warming up (report window)"):

@@ -102,7 +102,11 @@ def cycle_days(order_days: np.ndarray, weekday: int) -> np.ndarray:
 
 
 def smoothed_request(
-    short: np.ndarray, expected: np.ndarray, cycles: float, lag_cycles: float = np.inf
+    short: np.ndarray,
+    expected: np.ndarray,
+    cycles: float,
+    lag_cycles: float = np.inf,
+    passed: np.ndarray | None = None,
 ) -> np.ndarray:
     """Units (int64, >= 0) a supplier-fed node asks tonight, a proportional order-up-to.
 
@@ -121,16 +125,25 @@ def smoothed_request(
     stays at most `lag_cycles` cycles of demand below its target (a rising trend or a
     stock-out is caught up at once; only the noise of the target is smoothed). The
     result is rounded up. cycles = 1 is the order-up-to: exactly max(short, 0).
+
+    `passed` (units, default `expected`): the feed-forward passed on in full. Given
+    the units the echelon actually sold since its previous order day, the position's
+    drop since that order is replaced at once and only the rest of the gap (the
+    target's revisions, and what earlier orders left open) is closed over `cycles`:
+    the order-up-to on a target smoothed exponentially (weight 1 / cycles), so demand
+    noise is corrected each cycle (no safety stock is lost to a lagging position) and
+    only the forecast's moves are damped.
     """
     short = np.asarray(short, np.float64)
     expected = np.asarray(expected, np.float64)
+    passed = expected if passed is None else np.asarray(passed, np.float64)
     if cycles < 1:
         raise ValueError(f"order_smoothing: {cycles} is below 1 (1 = order up to target)")
     if not lag_cycles > 0:
         raise ValueError(f"order_lag_cycles: {lag_cycles} must be above 0")
     if cycles == 1:
         return np.maximum(short, 0).astype(np.int64)
-    asked = expected + (short - expected) / cycles
+    asked = passed + (short - passed) / cycles
     if np.isfinite(lag_cycles):
         asked = np.maximum(asked, short - lag_cycles * expected)
     return np.maximum(np.ceil(asked - 1e-9), 0).astype(np.int64)

@@ -37,7 +37,13 @@ from storenet.planning import demand
 from storenet.planning.chain import orders
 from storenet.planning.chain.levels import EchelonFigures, echelon_figures
 from storenet.planning.chain.orders import NOTES  # noqa: F401  (re-exported for callers)
-from storenet.planning.chain.pooling import NO_SOURCE, SUPPLIER, pool_demand, supply_sources
+from storenet.planning.chain.pooling import (
+    NO_SOURCE,
+    SUPPLIER,
+    depth_order,
+    pool_demand,
+    supply_sources,
+)
 from storenet.planning.chain.transfers import (  # noqa: F401  (re-exported for callers)
     CUT_CAPACITY,
     CUT_NONE,
@@ -209,6 +215,7 @@ def chain_plan(
         np.where(last, protection, 0),
         settings.order_smoothing,
         settings.order_lag_cycles,
+        stock.recent_sales,
     )
     upstream = _concat(transfers, lent, purchases)
     clock["upstream"] = time.perf_counter() - started
@@ -232,19 +239,27 @@ def _purchases(
     single_cycle: np.ndarray,
     smoothing: float,
     lag_cycles: float,
+    recent_sales: np.ndarray | None = None,
 ) -> dict:
     """Purchase lines: supplier-fed nodes order toward target on order days
     (`orders.smoothed_request`; up to it with `smoothing` 1), in cases, at least the
     MOQ, within the weekly capacity `left` (per SKU, -1 = none). `single_cycle` (days
     per SKU, 0 = not so) is the protection period of an order that is the last its
     week can take: the demand it passes on spans at least that period, not just the
-    days since the previous order day (which could not place a line)."""
+    days since the previous order day (which could not place a line). With
+    `recent_sales` (`ChainStock.recent_sales`) the smoothing passes on what the
+    echelon sold since the previous order day (`echelon_sold`) instead of the
+    forecast of it; the days that span does not cover keep the forecast."""
     n_k = figures.source.shape[1]
-    since = orders.cycle_days(tree.sku_order_days[:n_k], weekday)
-    since = np.maximum(since, single_cycle)
+    cycle = orders.cycle_days(tree.sku_order_days[:n_k], weekday)
+    since = np.maximum(cycle, single_cycle)
     expected = figures.daily * since[None, :]
+    passed = None
+    if recent_sales is not None and smoothing > 1:
+        sold, covered = echelon_sold(tree, figures.source, recent_sales, cycle)
+        passed = sold + figures.daily * (since - covered)[None, :]
     asked = orders.smoothed_request(
-        figures.target - figures.position, expected, smoothing, lag_cycles
+        figures.target - figures.position, expected, smoothing, lag_cycles, passed
     )
     w, k = np.nonzero((figures.source == SUPPLIER) & (asked > 0))
     request = asked[w, k]
@@ -270,6 +285,30 @@ def _purchases(
         note=np.where(capped, orders.NOTE_CAPACITY, note).astype(np.int8),
         figures=(figures, w, k),
     )
+
+
+def echelon_sold(
+    tree: ChainTree, source: np.ndarray, recent_sales: np.ndarray, days: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(units float64 [warehouses, SKUs], days covered int64 per SKU): what every
+    store below each node sold over the last `days` (per SKU) days of `recent_sales`
+    ([days, warehouses, SKUs], the stores of each warehouse; see `ChainStock`), summed
+    up the tree along the SKU's routes (a node adds a child it feeds), and how many of
+    those days the rows cover (fewer when `recent_sales` holds fewer days)."""
+    n_w, n_k = source.shape
+    recent = np.zeros((0, n_w, n_k), np.int64)
+    if np.size(recent_sales):
+        recent = np.asarray(recent_sales, np.int64)[:, :n_w, :n_k]
+    held = recent.shape[0]
+    covered = np.minimum(np.asarray(days, np.int64), held)
+    within = np.arange(held)[:, None] >= held - covered[None, :]  # [days, SKUs]
+    sold = np.zeros((n_w, n_k))
+    sold[: recent.shape[1]] = (recent * within[:, None, :]).sum(axis=0)
+    parent = np.asarray(tree.warehouse_parent, np.int64)
+    for w in depth_order(tree):
+        if parent[w] >= 0:
+            sold[parent[w]] += np.where(source[w] == parent[w], sold[w], 0.0)
+    return sold, covered
 
 
 def _concat(*parts: dict) -> UpstreamLines:

@@ -67,6 +67,11 @@ class ChainStock:
     # int64 per SKU: units already ordered from the SKU's supplier this week (counts
     # against its weekly capacity); None = nothing.
     ordered_this_week: np.ndarray | None = None
+    # int64 [days, warehouses, SKUs]: units sold by the stores each warehouse serves,
+    # on each of the last days through the plan's last day of history (last row =
+    # that day); None = unknown: order smoothing then passes on the forecast's
+    # expected demand instead of what was sold (`orders.smoothed_request`).
+    recent_sales: np.ndarray | None = None
 
     def free(self, n_warehouses: int) -> np.ndarray:
         """Free stock per warehouse x SKU (int64 [n_warehouses, SKUs]): the rows of

@@ -262,22 +262,46 @@ class StorenetChain:
     `setting` for every category (None = the per-category defaults); the demand state
     learns every simulated day as in `StorenetPolicy`; `plan` (default
     `PlanSettings()`) gives the other settings (e.g. `order_smoothing`). Supplier lines
-    for a SKU whose supplier takes no orders tonight are held back (`held_back`)."""
+    for a SKU whose supplier takes no orders tonight are held back (`held_back`).
+    With `pass_sold` (default) the plan is told each warehouse's store sales of the
+    last `SOLD_DAYS` days (`ChainStock.recent_sales`), as the live system reads them
+    from its ledger: the order smoothing passes on what sold, not its forecast."""
 
     name = "storenet"
+    SOLD_DAYS = 7
 
-    def __init__(self, setting: float | None = None, plan: PlanSettings | None = None):
+    def __init__(
+        self,
+        setting: float | None = None,
+        plan: PlanSettings | None = None,
+        pass_sold: bool = True,
+    ):
         self.setting = setting
         self.stores = StorenetPolicy(setting, plan)
         self.held_back = 0
+        self.pass_sold = pass_sold
 
     def start(self, chain: ChainInput) -> None:
         _start_stores(self.stores, chain)
         self.chain = chain
         self.held_back = 0
+        net = chain.sim.network
+        n_w, n_k = chain.tree.n_warehouses, net.n_skus
+        self.sold = np.zeros((self.SOLD_DAYS, n_w, n_k), np.int64)
+        wh = net.store_warehouse[net.pair_store].astype(np.int64)
+        self.sold_on = wh >= 0
+        self.sold_cell = wh[self.sold_on] * n_k + net.pair_sku[self.sold_on]
+        # Before the replay: the warm-up's average day, as the opening state assumes.
+        warm = np.bincount(self.sold_cell, chain.sim.avg_sales[self.sold_on], n_w * n_k)
+        self.sold[:] = np.rint(warm).astype(np.int64).reshape(n_w, n_k)
 
     def observe(self, day: np.datetime64, sold: np.ndarray, stockout: np.ndarray) -> None:
         self.stores.observe(day, sold, stockout)
+        # Oldest row out, today's in last (row -1 = the plan's last day of history).
+        self.sold = np.roll(self.sold, -1, axis=0)
+        size = self.sold[-1].size
+        today = np.bincount(self.sold_cell, np.asarray(sold)[self.sold_on], size)
+        self.sold[-1] = today.astype(np.int64).reshape(self.sold[-1].shape)
 
     def decide(self, view: ChainView) -> ChainDecision:
         from storenet.planning.chain.plan import chain_plan
@@ -295,6 +319,7 @@ class StorenetChain:
             warehouse_in_transit=view.warehouse_in_transit,
             warehouse_on_order=view.warehouse_on_order,
             ordered_this_week=view.ordered_this_week,
+            recent_sales=self.sold if self.pass_sold else None,
         )
         plan = chain_plan(
             net,
@@ -341,25 +366,25 @@ def chain_plan_available() -> bool:
 
 CHAIN_POLICIES = ("storenet", "minmax", "storenet_stores")
 CHAIN_SWEEPS: dict[str, tuple[float, ...]] = {
-    "storenet": (0.90, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995),
+    "storenet": (0.90, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999),
     "minmax": (1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0),
     "storenet_stores": (0.90, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995),
 }
 """The chain frontier's settings per policy: storenet's service level, the min/max
 stores' safety factor (warehouses keep their own factor)."""
 
-SMOOTHING_GRID: tuple[tuple[float, float], ...] = (
-    (1.0, float("inf")),
-    (4.0, 2.0),
-    (4.0, float("inf")),
-    (8.0, 2.0),
-    (8.0, float("inf")),
+PLAN_GRID: tuple[tuple[float, float, float, float], ...] = (
+    (1.0, float("inf"), 0.6, 0.4),
+    (8.0, 2.0, 0.6, 0.4),
+    (8.0, 2.0, 0.8, 0.6),
+    (8.0, 2.0, 0.9, 0.8),
 )
-"""storenet's supplier-order smoothing tried on a tuning window, (order_smoothing,
-order_lag_cycles) of `PlanSettings` (1 = order up to the target), each over
-`SMOOTHING_LEVELS` of storenet's service-level sweep (its upper part, where the
+"""storenet's plan settings tried on a tuning window: (order_smoothing,
+order_lag_cycles, regional_holding, central_holding) of `PlanSettings` (smoothing 1 =
+order up to the target; the smoothing passes on what sold, `StorenetChain`), each
+over `SMOOTHING_LEVELS` of storenet's service-level sweep (its upper part, where the
 comparison fills lie)."""
-SMOOTHING_LEVELS: tuple[float, ...] = (0.99, 0.995, 0.998, 0.999, 0.9995)
+SMOOTHING_LEVELS: tuple[float, ...] = (0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999)
 
 
 def make_chain_policy(
@@ -368,13 +393,15 @@ def make_chain_policy(
     warehouse_factor: float = 1.0,
     warehouse_cover_days: float = 14.0,
     plan: PlanSettings | None = None,
+    pass_sold: bool = True,
 ) -> ChainPolicy:
     """A chain policy by name (one of CHAIN_POLICIES) at `setting` (None = default);
     `warehouse_factor` and `warehouse_cover_days` set the min/max warehouses' safety
     factor and cover (min/max and storenet_stores); `plan` the rest of storenet's plan
-    settings (storenet only; default `PlanSettings()`)."""
+    settings (storenet only; default `PlanSettings()`), `pass_sold` whether its
+    order smoothing passes on what sold (`StorenetChain`)."""
     if name == "storenet":
-        return StorenetChain(setting, plan)
+        return StorenetChain(setting, plan, pass_sold)
     if name == "minmax":
         factor = 1.5 if setting is None else setting
         return DecoupledMinMax(factor, warehouse_factor, warehouse_cover_days=warehouse_cover_days)

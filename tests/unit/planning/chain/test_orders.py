@@ -211,3 +211,67 @@ def test_a_lag_bound_catches_a_jump_of_the_target_up_at_once():
     assert got[0] == 360 - 120
     smooth, gap, _ = _replay_orders(8.0, lag=2.0)
     assert np.all(gap >= -120 - 1e-9)
+
+
+def _replay_passing_sales(cycles, weeks=400, seed=4, lag=math.inf, passed_sold=True):
+    """As `_replay_orders`, the feed-forward being what sold since the last order
+    (`passed`) or, with `passed_sold` False, its forecast (60)."""
+    rng = np.random.default_rng(seed)
+    demand = rng.poisson(60, weeks)
+    target = 300 + np.rint(rng.normal(0, 15, weeks))
+    position, placed, after = 300, [], []
+    for week in range(weeks):
+        position -= demand[week]
+        passed = np.array([float(demand[week])]) if passed_sold else None
+        short = np.array([target[week] - position])
+        order = int(orders.smoothed_request(short, 60.0, cycles, lag, passed)[0])
+        position += order
+        placed.append(order)
+        after.append(position - target[week])
+    return np.array(placed[50:]), np.array(after[50:]), demand[50:]
+
+
+def test_passing_what_sold_is_the_order_up_to_of_an_exponentially_smoothed_target():
+    # With the target fixed, passing what sold returns the position to the target
+    # every cycle (nothing of the demand's noise is left open), whatever the cycles.
+    rng = np.random.default_rng(2)
+    position, target = 300, 300
+    for sold in rng.poisson(60, 50):
+        position -= sold
+        position += int(orders.smoothed_request(target - position, 60.0, 8.0, 2.0, sold))
+        assert position == target
+    # With a noisy target: the orders are damped like the forecast-fed smoothing's,
+    # but the position strays from its target less (its spread is the target's
+    # smoothed noise, not the demand's accumulated).
+    up_to, gap_up_to, demand = _replay_passing_sales(1.0)
+    sold, gap_sold, _ = _replay_passing_sales(8.0)
+    forecast, gap_forecast, _ = _replay_passing_sales(8.0, passed_sold=False)
+    assert sold.var() < 0.7 * up_to.var()
+    assert gap_sold.std() < 0.8 * gap_forecast.std()
+    assert abs(sold.mean() - demand.mean()) < 2 and abs(gap_sold.mean()) < 5
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(-200, 400), st.floats(0, 150, allow_nan=False), st.integers(0, 200)),
+        min_size=1,
+        max_size=30,
+    ),
+    st.sampled_from([1.0, 2.0, 8.0]),
+    st.sampled_from([1.0, 2.0, math.inf]),
+)
+def test_smoothed_request_passing_sales_matches_the_loop(rows, cycles, lag):
+    short = np.array([r[0] for r in rows], np.int64)
+    expected = np.array([r[1] for r in rows])
+    sold = np.array([r[2] for r in rows], np.float64)
+    got = orders.smoothed_request(short, expected, cycles, lag, sold)
+    want = []
+    for s, e, d in rows:
+        if cycles == 1:
+            want.append(max(s, 0))
+            continue
+        asked = d + (s - d) / cycles
+        if math.isfinite(lag):
+            asked = max(asked, s - lag * e)
+        want.append(max(math.ceil(asked - 1e-9), 0))
+    assert got.tolist() == want

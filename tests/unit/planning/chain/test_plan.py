@@ -153,3 +153,46 @@ def test_upstream_lines_as_a_frame_name_suppliers_warehouses_and_skus():
     assert set(transfers["source_id"]) == {"C"}
     assert set(transfers["cut_reason"]) == {"scarce upstream stock"}
     assert set(purchases["note"]) <= {"", "rounded to case pack", "rounded up to MOQ"}
+
+
+def test_order_smoothing_passes_on_what_the_echelon_sold_since_the_last_order_day():
+    from storenet.planning.chain.orders import cycle_days, smoothed_request, weekday_of
+    from storenet.planning.chain.plan import echelon_sold
+
+    network = chain_network(n_stores=8)
+    tree = chain_tree(network, order_days="mon,thu", direct=(3,))
+    state = fitted_state(network, np.full(network.n_pairs, 1.5), seed=6)
+    n_w, n_k = tree.n_warehouses, network.n_skus
+    rng = np.random.default_rng(3)
+    recent = rng.integers(0, 9, (7, n_w, n_k))
+    central = tree.warehouse_ids.index("C")
+    recent[:, central] = 0  # no store is served by the central itself
+    free = np.zeros((n_w, n_k), np.int64)
+    base = chain_stock(network, tree, zero_stock(network), free)
+    stock = ChainStock(
+        base.stores, base.warehouse_in_transit, base.warehouse_on_order, recent_sales=recent
+    )
+    settings = PlanSettings(order_smoothing=4.0, order_lag_cycles=2.0)
+    plan = chain_plan(network, tree, state, stock, settings)
+    figures = plan.echelons
+    # The sums by hand: the central adds its regionals' sales of the SKUs it feeds;
+    # the direct SKU is each regional's own.
+    weekday = weekday_of(state.through + np.timedelta64(1, "D"))
+    days = cycle_days(tree.sku_order_days[:n_k], weekday)
+    sold, covered = echelon_sold(tree, figures.source, recent, days)
+    assert np.array_equal(covered, days)
+    for w in range(n_w):
+        for k in range(n_k):
+            own = recent[7 - days[k] :, w, k].sum()
+            if w == central and k != 3:
+                own = sum(recent[7 - days[k] :, c, k].sum() for c in range(n_w) if c != central)
+            assert sold[w, k] == own
+    bought = plan.upstream.kind == PURCHASE
+    w, k = plan.upstream.destination[bought], plan.upstream.sku[bought]
+    short = figures.target[w, k] - figures.position[w, k]
+    rule = smoothed_request(short, figures.daily[w, k] * days[k], 4.0, 2.0, sold[w, k])
+    assert np.array_equal(plan.upstream.requested[bought], rule)
+    # Fewer days held than the cycle asks for: the rest is the forecast.
+    short_sold, short_cover = echelon_sold(tree, figures.source, recent[-1:], days)
+    assert np.all(short_cover == 1)
+    assert np.all(short_sold[central] >= 0)

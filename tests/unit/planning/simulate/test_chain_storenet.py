@@ -70,6 +70,14 @@ def test_the_storenet_chain_policy_turns_the_plans_lines_into_the_replays_legs(m
     # of the regional's opening stock, and every unit is accounted for.
     check_conservation(result)
     assert result.series["supplier_received"].sum() > 0
+    # The plan is told each warehouse's store sales of the last 7 days, today's last.
+    n_w, n_k = chain.tree.n_warehouses, chain.sim.network.n_skus
+    for i, stock in enumerate(calls):
+        assert stock.recent_sales.shape == (7, n_w, n_k)
+        assert stock.recent_sales[-1].sum() == result.series["sold"][i]
+        if i:
+            assert np.array_equal(stock.recent_sales[:-1], calls[i - 1].recent_sales[1:])
+    assert StorenetChain(0.9, pass_sold=False).pass_sold is False
 
 
 @pytest.mark.skipif(not chain_plan_available(), reason="the multi-echelon plan is not merged")
