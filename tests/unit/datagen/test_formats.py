@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -294,3 +295,33 @@ def test_the_same_seed_gives_identical_files(tmp_path: Path):
     assert len(a) == 15 + 3
     assert a == b
     assert a != c
+
+
+def test_stores_run_by_the_plan_hold_more_and_count_what_was_on_its_way(tmp_path: Path):
+    # given the same network with the simple store policy and with the plan's levels
+    spec = NetworkSpec(stores=30, skus=40, days=60, seed=3)
+    simple = generate(spec, tmp_path / "simple")
+    planned = generate(replace(spec, planned_stores=True), tmp_path / "planned")
+
+    def stock(folder: Path) -> pl.DataFrame:
+        return pl.read_parquet(folder / "master" / "opening_stock.parquet")
+
+    def store_units(frame: pl.DataFrame) -> int:
+        return int(frame.filter(~pl.col("location_id").str.starts_with("WH"))["qty"].sum())
+
+    # then the planned stores open with more on their shelves
+    assert store_units(stock(tmp_path / "planned")) > 1.1 * store_units(stock(tmp_path / "simple"))
+    # and each shelf holds at least its last closing count: what was on its way to the
+    # store at the end is counted there, not sent back up to the warehouse
+    last = pl.read_parquet(tmp_path / "planned" / "history" / "*" / "*.parquet").filter(
+        pl.col("day") == planned.last_day
+    )
+    both = last.join(
+        stock(tmp_path / "planned"),
+        left_on=["store_id", "sku_id"],
+        right_on=["location_id", "sku_id"],
+        how="left",
+    )
+    assert (both["qty"].fill_null(0) >= both["closing_on_hand"]).all()
+    assert planned.opening_units == stock(tmp_path / "planned")["qty"].sum()
+    assert simple.history_rows > 0 and planned.units_sold >= simple.units_sold * 0.95
