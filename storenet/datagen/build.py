@@ -66,7 +66,9 @@ class NetworkSpec:
     demand's own distribution: `replenishment.service_up_to`), as in a network the
     plan has been running (the demo's); otherwise the simpler, leaner
     `replenishment.order_up_to` (the benches' networks). Raises Refused for sizes out
-    of range."""
+    of range. `full_supply`: suppliers deliver every line they confirm in full (lead
+    times still vary), as the demo's own suppliers do (`demo_supply`); otherwise
+    they fall short now and then (`replenishment.supply_factors`)."""
 
     stores: int
     skus: int
@@ -74,6 +76,7 @@ class NetworkSpec:
     seed: int
     end: date = date(2026, 11, 22)
     planned_stores: bool = False
+    full_supply: bool = False
 
     def __post_init__(self) -> None:
         problems = []
@@ -181,12 +184,15 @@ def generate(
     first = np.datetime64(first_day, "D")
     n_weeks = spec.days // 7 + 2
     launch_week = (catalog.launch - first).astype(np.int64) // 7
+    supply = supply_factors(launch_week, catalog.headline, n_weeks, streams[5])
+    if spec.full_supply:
+        supply = np.ones_like(supply)
     drivers = Drivers(
         traffic=store_traffic(stores, grid, launch_days(catalog)),
         appeal=sku_appeal(catalog, grid, prices),
         listed=sku_listed(catalog, grid),
         selling_cents=prices.selling_cents,
-        supply=supply_factors(launch_week, catalog.headline, n_weeks, streams[5]),
+        supply=supply,
     )
     report("network", 4, steps)
 

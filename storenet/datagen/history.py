@@ -207,8 +207,15 @@ class Simulation(WarehouseFlows):
         expected = self.cover_base[idx] * self.fwd_traffic[g][store]
         expected *= self.fwd_appeal[g][sku]
         if self.store_service is not None:
+            # The plan learns each pair's own level from its sales: its mean follows
+            # the pair's current level, and its quantile the level's spread around it.
+            base = self.base[idx]
+            level = np.divide(self.base_level[idx], base, out=np.ones_like(base), where=base > 0)
             return service_up_to(
-                expected, self.store_service[sku], self.display_min[idx], self.capacity[idx]
+                expected * level,
+                self.store_service[sku],
+                self.display_min[idx],
+                self.capacity[idx],
             )
         return order_up_to(expected, self.display_min[idx], self.capacity[idx])
 

@@ -297,11 +297,14 @@ def test_the_same_seed_gives_identical_files(tmp_path: Path):
     assert a != c
 
 
-def test_stores_run_by_the_plan_hold_more_and_count_what_was_on_its_way(tmp_path: Path):
-    # given the same network with the simple store policy and with the plan's levels
+def test_the_demos_network_stocks_its_stores_as_the_plan_does_and_gets_what_it_orders(
+    tmp_path: Path,
+):
+    # given the same network with the simple store policy, and as the demo builds it:
+    # stores run to the plan's levels, suppliers delivering what they confirm
     spec = NetworkSpec(stores=30, skus=40, days=60, seed=3)
     simple = generate(spec, tmp_path / "simple")
-    planned = generate(replace(spec, planned_stores=True), tmp_path / "planned")
+    planned = generate(replace(spec, planned_stores=True, full_supply=True), tmp_path / "planned")
 
     def stock(folder: Path) -> pl.DataFrame:
         return pl.read_parquet(folder / "master" / "opening_stock.parquet")
@@ -325,3 +328,17 @@ def test_stores_run_by_the_plan_hold_more_and_count_what_was_on_its_way(tmp_path
     assert (both["qty"].fill_null(0) >= both["closing_on_hand"]).all()
     assert planned.opening_units == stock(tmp_path / "planned")["qty"].sum()
     assert simple.history_rows > 0 and planned.units_sold >= simple.units_sold * 0.95
+    # and every order line received within the history came in full (lead times vary)
+    master = tmp_path / "planned" / "master"
+    lines = pl.read_parquet(master / "purchase_order_lines.parquet").join(
+        pl.read_parquet(master / "purchase_order_receipts.parquet"), on=["po_id", "line_no"]
+    )
+    assert lines.height > 0
+    assert (lines["qty_good"] + lines["qty_damaged"] == lines["qty_ordered"]).all()
+    closed = pl.read_parquet(master / "purchase_orders.parquet").filter(
+        pl.col("status") == "closed"
+    )
+    received = pl.read_parquet(master / "purchase_order_lines.parquet").filter(
+        pl.col("po_id").is_in(closed["id"].to_list())
+    )
+    assert received.height == lines.height
