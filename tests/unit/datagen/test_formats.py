@@ -327,7 +327,8 @@ def test_the_demos_network_stocks_its_stores_as_the_plan_does_and_gets_what_it_o
     )
     assert (both["qty"].fill_null(0) >= both["closing_on_hand"]).all()
     assert planned.opening_units == stock(tmp_path / "planned")["qty"].sum()
-    assert simple.history_rows > 0 and planned.units_sold >= simple.units_sold * 0.95
+    # and, reviewed every night, they run out far less often
+    assert planned.stockout_rate < 0.5 * simple.stockout_rate
     # and every order line received within the history came in full (lead times vary)
     master = tmp_path / "planned" / "master"
     lines = pl.read_parquet(master / "purchase_order_lines.parquet").join(
