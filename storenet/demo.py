@@ -75,7 +75,20 @@ def build_network(
     from storenet.datagen import NetworkSpec, generate
     from storenet.imports import import_folder
 
-    spec = NetworkSpec(stores=stores, skus=skus, days=days, seed=seed, end=end)
+    # A network storenet's plan has been running (NetworkSpec.planned_stores): its
+    # stores hold what the plan targets, so the first nights are not a hand-over that
+    # lifts every store at once and drains the warehouses above them. Its suppliers
+    # deliver what they confirm, as the demo's own do (demo_supply), so the opening
+    # stock and pipeline carry no shortage the demo's suppliers would never cause.
+    spec = NetworkSpec(
+        stores=stores,
+        skus=skus,
+        days=days,
+        seed=seed,
+        end=end,
+        planned_stores=True,
+        full_supply=True,
+    )
     generated = generate(spec, settings.home, progress=progress)
     report = import_folder(
         engine, settings.home / "master", as_of=stock_as_of(settings, end), progress=progress

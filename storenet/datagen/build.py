@@ -25,7 +25,7 @@ import pyarrow as pa
 from storenet import calendar
 from storenet.datagen import chain_tables, master
 from storenet.datagen.assortment import make_assortment
-from storenet.datagen.catalog import make_catalog
+from storenet.datagen.catalog import CATEGORIES, make_catalog
 from storenet.datagen.demand import RATE, launch_days, sku_appeal, sku_listed, store_traffic
 from storenet.datagen.files import HistoryWriter, write_table
 from storenet.datagen.history import EXTRA_DAYS, Drivers, Simulation
@@ -36,6 +36,7 @@ from storenet.datagen.replenishment import supply_factors
 from storenet.datagen.stores import make_stores
 from storenet.datagen.suppliers import make_sourcing, weekly_demand
 from storenet.errors import Problem, Refused
+from storenet.planning.targets import service_levels
 
 Progress = Callable[[str, int, int], None]
 MASTER_TABLES = (
@@ -60,13 +61,22 @@ MASTER_TABLES = (
 @dataclass(frozen=True)
 class NetworkSpec:
     """What to generate: `stores` stores, `skus` SKUs, `days` days of history ending
-    on `end` (inclusive), from `seed`. Raises Refused for sizes out of range."""
+    on `end` (inclusive), from `seed`. `planned_stores`: the stores order up to the
+    levels storenet's plan targets (its default service levels by category, of the
+    demand's own distribution: `replenishment.service_up_to`), as in a network the
+    plan has been running (the demo's); otherwise the simpler, leaner
+    `replenishment.order_up_to` (the benches' networks). Raises Refused for sizes out
+    of range. `full_supply`: suppliers deliver every line they confirm in full (lead
+    times still vary), as the demo's own suppliers do (`demo_supply`); otherwise
+    they fall short now and then (`replenishment.supply_factors`)."""
 
     stores: int
     skus: int
     days: int
     seed: int
     end: date = date(2026, 11, 22)
+    planned_stores: bool = False
+    full_supply: bool = False
 
     def __post_init__(self) -> None:
         problems = []
@@ -174,12 +184,15 @@ def generate(
     first = np.datetime64(first_day, "D")
     n_weeks = spec.days // 7 + 2
     launch_week = (catalog.launch - first).astype(np.int64) // 7
+    supply = supply_factors(launch_week, catalog.headline, n_weeks, streams[5])
+    if spec.full_supply:
+        supply = np.ones_like(supply)
     drivers = Drivers(
         traffic=store_traffic(stores, grid, launch_days(catalog)),
         appeal=sku_appeal(catalog, grid, prices),
         listed=sku_listed(catalog, grid),
         selling_cents=prices.selling_cents,
-        supply=supply_factors(launch_week, catalog.headline, n_weeks, streams[5]),
+        supply=supply,
     )
     report("network", 4, steps)
 
@@ -223,6 +236,9 @@ def generate(
         store_lead_days(stores, places),
         warehouse_lead_days(places),
         streams[6],
+        store_service=(
+            service_levels(list(CATEGORIES))[catalog.category] if spec.planned_stores else None
+        ),
     )
     writer = HistoryWriter(history_dir, stores.ids, catalog.ids)
     try:

@@ -12,7 +12,8 @@ far (a prefix of the pair order, since store ids follow opening order):
 5. evening: closing stores send their stock back; stores opening tomorrow and SKUs
    launching tomorrow get a first fill; stores on their delivery weekday order up to
    their level (delivered after their lane's lead time, 1-5 days by distance from
-   their warehouse, `lanes`); regional warehouses pull from the central
+   their warehouse, `lanes`; every store every evening when the stores order up to
+   the plan's levels, `store_service`); regional warehouses pull from the central
    one; once a week, on its supplier's first order day, each SKU is ordered from its
    primary supplier: by the central warehouse, or by each regional warehouse for the
    SKUs shipped to them directly (`purchases`: MOQ, cases, capacity, a lead time
@@ -37,7 +38,7 @@ from storenet.datagen.demand import RATE, draw_demand, draw_levels, forward_mean
 from storenet.datagen.files import HistoryWriter
 from storenet.datagen.lanes import review_days
 from storenet.datagen.purchases import OrderLines, SupplierOrders
-from storenet.datagen.replenishment import order_up_to, ration, round_to_pack
+from storenet.datagen.replenishment import order_up_to, ration, round_to_pack, service_up_to
 from storenet.datagen.stores import Stores
 from storenet.datagen.suppliers import Sourcing
 from storenet.datagen.warehouse_flows import LONG_DAYS, WarehouseFlows
@@ -99,8 +100,12 @@ class Simulation(WarehouseFlows):
         store_lead: np.ndarray,
         warehouse_lead: np.ndarray,
         rng: np.random.Generator,
+        store_service: np.ndarray | None = None,
     ) -> None:
         self.rng = rng
+        # Per SKU: the service level stores order up to (`service_up_to`, a network
+        # run by storenet's plan); None: the simple `order_up_to`.
+        self.store_service = store_service
         self.first_day = first_day
         self.n_days = n_days
         self.d = drivers
@@ -144,6 +149,10 @@ class Simulation(WarehouseFlows):
         for w in range(7):
             chosen = np.flatnonzero(stores.review_mask >> w & 1)
             self.review_pairs.append(_ranges(a.store_start[chosen], a.store_start[chosen + 1]))
+        if store_service is not None:
+            # storenet's nightly plan reviews every store every night (its lane's review
+            # days set the horizon, not the nights it orders on).
+            self.review_pairs = [np.arange(n, dtype=np.int64)] * 7
         self.by_sku = np.argsort(a.sku, kind="stable")
         self.sku_start = np.searchsorted(a.sku[self.by_sku], np.arange(self.n_skus + 1))
         self.opening = _by_day(stores.opened, first_day, n_days + 1)
@@ -197,6 +206,17 @@ class Simulation(WarehouseFlows):
         store, sku = self.pair_store[idx], self.pair_sku[idx]
         expected = self.cover_base[idx] * self.fwd_traffic[g][store]
         expected *= self.fwd_appeal[g][sku]
+        if self.store_service is not None:
+            # The plan learns each pair's own level from its sales: its mean follows
+            # the pair's current level, and its quantile the level's spread around it.
+            base = self.base[idx]
+            level = np.divide(self.base_level[idx], base, out=np.ones_like(base), where=base > 0)
+            return service_up_to(
+                expected * level,
+                self.store_service[sku],
+                self.display_min[idx],
+                self.capacity[idx],
+            )
         return order_up_to(expected, self.display_min[idx], self.capacity[idx])
 
     def _listed_on(self, idx: np.ndarray, t: int) -> np.ndarray:
@@ -266,10 +286,20 @@ class Simulation(WarehouseFlows):
             if progress is not None:
                 progress("history", t + 1, self.n_days)
         # Stock still on its way goes back to the warehouses: the opening stock is the
-        # shelves as they are at the end of the last day, plus the warehouses.
+        # shelves as they are at the end of the last day, plus the warehouses. A network
+        # run by the plan (store_service) counts it at its stores instead: reviewed every
+        # night, a store has 1-5 days of sales on the road, and sending them back up
+        # would leave every store a lead time below its target on the first night.
+        cut_over = self.n_days + 1  # grid day of the first day after the history
         for t in [t for t in self.deliveries if t >= self.n_days]:
             for idx, qty in self.deliveries.pop(t):
-                self._to_warehouse(idx, qty)
+                self.in_transit[idx] -= qty
+                if self.store_service is None:
+                    self._to_warehouse(idx, qty)
+                    continue
+                here = self.d.traffic[cut_over][self.pair_store[idx]] > 0
+                self.on_hand[idx[here]] += qty[here]
+                self._to_warehouse(idx[~here], qty[~here])
         for t in sorted(self.wh_due):
             self._warehouse_arrivals(t)
         return SimulationResult(

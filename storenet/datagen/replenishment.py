@@ -5,11 +5,18 @@ a level that covers expected demand until the next delivery plus a safety margin
 without knowing each pair's current demand level; warehouses ship what they have,
 rationing shortages in proportion to what was asked. Both produce the stock-outs a
 real network has.
+
+A network that has been run by storenet's plan (the demo's) holds more at its stores:
+`service_up_to` orders up to the quantile the plan targets, at the plan's service
+levels, of the demand's own distribution over the cover.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from storenet.datagen.demand import LEVEL_SHAPE
+from storenet.planning.distribution import nb_quantile
 
 SAFETY_Z = 1.5
 
@@ -24,6 +31,32 @@ def order_up_to(
     capacity (same shape). Returns int32, display_min <= level <= capacity.
     """
     level = np.ceil(expected + np.float32(z) * np.sqrt(expected)).astype(np.int32)
+    return np.minimum(np.maximum(level, display_min), capacity)
+
+
+def service_up_to(
+    expected: np.ndarray,
+    service: np.ndarray,
+    display_min: np.ndarray,
+    capacity: np.ndarray,
+    shape: float = LEVEL_SHAPE,
+) -> np.ndarray:
+    """Order-up-to level per pair as storenet's plan sets it: the `service` quantile
+    of demand over the cover, at least the display minimum, at most the capacity.
+
+    Demand over the cover is taken as the plan takes it: a negative binomial of
+    mean `expected` (the pair's current rate, which the plan learns from its sales)
+    and shape `shape` (the gamma spread of the generator's pair levels, LEVEL_SHAPE).
+    On the demo's first night the plan's own quantiles of its requested lines add up
+    to within 2% of this distribution's at the plan's means (61,125 against 61,919
+    units; a Poisson would give 48,657).
+
+    Inputs: float `expected` (>= 0), `service` in (0, 1), int display_min and capacity
+    (same shape). Returns int32, display_min <= level <= capacity.
+    """
+    mean = np.asarray(expected, dtype=np.float64)
+    p = shape / (shape + mean)
+    level = nb_quantile(np.full(mean.shape, shape), p, service).astype(np.int32)
     return np.minimum(np.maximum(level, display_min), capacity)
 
 

@@ -11,7 +11,9 @@ ordered from suppliers.
   supplier up to the demand until the next order arrives (the supplier's mean lead time
   plus a review) plus safety against demand and the lead time's spread, plus the first
   fills due then: by the central warehouse for the whole network, or by each regional
-  warehouse for itself for the SKUs shipped to them directly (`purchases`).
+  warehouse for itself for the SKUs shipped to them directly (`purchases`). In a
+  network run by the plan (`store_service`), as the plan's echelons: the stores'
+  targets are added to the need and their stock to the position.
 
 The methods use the simulation's arrays (pairs, warehouse stock and rates, drivers).
 """
@@ -120,6 +122,14 @@ class WarehouseFlows:
         cover = cover + LEAD_SAFETY_Z * self.lead_sd[due]
         need = self._demand_over(g, np.round(cover).astype(np.int64), due)
         position = self.wh_stock[:, due] + self.wh_transit[:, due] + self.purchases.on_order[:, due]
+        if self.store_service is not None:
+            # As storenet's plan orders: up to an echelon target that holds the stores'
+            # targets too, against an echelon position that counts the stores' stock, so
+            # stores below their targets (a launch filling up, demand rising) are
+            # ordered for, not only what sells.
+            targets, stocked = self._store_echelon(g, due)
+            need = need + targets
+            position = position + stocked
         want = need - position
         want += self._first_fills_between(t, due)
         direct = self.direct[due]
@@ -134,6 +144,26 @@ class WarehouseFlows:
         wh, col = np.nonzero(want > 0)
         qty = np.ceil(want[wh, col]).astype(np.int64)
         self.purchases.order(t, wh, due[col], qty, self.d.supply[week])
+
+    def _store_echelon(self, g: int, due: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(targets, stock): int64 [warehouses, len(due)], the store targets and the
+        stores' on hand + in transit of SKUs `due` (indices) summed per warehouse, over
+        the pairs listed at stores open on grid day g. Each store's stock counts up to
+        its target, as in the plan's echelon position: a store's excess cannot fill
+        another store's gap."""
+        parts = [self.by_sku[self.sku_start[k] : self.sku_start[k + 1]] for k in due]
+        column = np.repeat(np.arange(len(due)), [len(part) for part in parts])
+        idx = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        keep = (idx < self.p_end(g - 1)) & self._listed_on(idx, g - 1)
+        idx, column = idx[keep], column[keep]
+        key = self.pair_wh[idx] * len(due) + column
+        size = self.n_wh * len(due)
+        level = self._targets(idx, g)
+        targets = np.bincount(key, weights=level, minlength=size)
+        held = np.minimum(self.on_hand[idx] + self.in_transit[idx], level).astype(np.float64)
+        stocked = np.bincount(key, weights=held, minlength=size)
+        shape = (self.n_wh, len(due))
+        return targets.reshape(shape).astype(np.int64), stocked.reshape(shape).astype(np.int64)
 
     def _demand_over(self, g: int, days: np.ndarray, due: np.ndarray) -> np.ndarray:
         """Expected units (float [warehouses, len(due)]) of SKUs `due` over the next

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -294,3 +295,51 @@ def test_the_same_seed_gives_identical_files(tmp_path: Path):
     assert len(a) == 15 + 3
     assert a == b
     assert a != c
+
+
+def test_the_demos_network_stocks_its_stores_as_the_plan_does_and_gets_what_it_orders(
+    tmp_path: Path,
+):
+    # given the same network with the simple store policy, and as the demo builds it:
+    # stores run to the plan's levels, suppliers delivering what they confirm
+    spec = NetworkSpec(stores=30, skus=40, days=60, seed=3)
+    simple = generate(spec, tmp_path / "simple")
+    planned = generate(replace(spec, planned_stores=True, full_supply=True), tmp_path / "planned")
+
+    def stock(folder: Path) -> pl.DataFrame:
+        return pl.read_parquet(folder / "master" / "opening_stock.parquet")
+
+    def store_units(frame: pl.DataFrame) -> int:
+        return int(frame.filter(~pl.col("location_id").str.starts_with("WH"))["qty"].sum())
+
+    # then the planned stores open with more on their shelves
+    assert store_units(stock(tmp_path / "planned")) > 1.1 * store_units(stock(tmp_path / "simple"))
+    # and each shelf holds at least its last closing count: what was on its way to the
+    # store at the end is counted there, not sent back up to the warehouse
+    last = pl.read_parquet(tmp_path / "planned" / "history" / "*" / "*.parquet").filter(
+        pl.col("day") == planned.last_day
+    )
+    both = last.join(
+        stock(tmp_path / "planned"),
+        left_on=["store_id", "sku_id"],
+        right_on=["location_id", "sku_id"],
+        how="left",
+    )
+    assert (both["qty"].fill_null(0) >= both["closing_on_hand"]).all()
+    assert planned.opening_units == stock(tmp_path / "planned")["qty"].sum()
+    # and, reviewed every night, they run out far less often
+    assert planned.stockout_rate < 0.5 * simple.stockout_rate
+    # and every order line received within the history came in full (lead times vary)
+    master = tmp_path / "planned" / "master"
+    lines = pl.read_parquet(master / "purchase_order_lines.parquet").join(
+        pl.read_parquet(master / "purchase_order_receipts.parquet"), on=["po_id", "line_no"]
+    )
+    assert lines.height > 0
+    assert (lines["qty_good"] + lines["qty_damaged"] == lines["qty_ordered"]).all()
+    closed = pl.read_parquet(master / "purchase_orders.parquet").filter(
+        pl.col("status") == "closed"
+    )
+    received = pl.read_parquet(master / "purchase_order_lines.parquet").filter(
+        pl.col("po_id").is_in(closed["id"].to_list())
+    )
+    assert received.height == lines.height

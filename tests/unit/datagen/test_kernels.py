@@ -20,7 +20,7 @@ from storenet.datagen.demand import (
     ramp_up,
 )
 from storenet.datagen.pricing import make_prices
-from storenet.datagen.replenishment import order_up_to, ration
+from storenet.datagen.replenishment import order_up_to, ration, service_up_to
 from storenet.datagen.serials import imei_serials, luhn_check_digit, tv_serials
 from storenet.errors import Refused
 
@@ -119,6 +119,23 @@ def test_order_up_to_levels_stay_between_display_minimum_and_capacity():
     level = order_up_to(expected, display, capacity)
     # then
     assert level.tolist() == [1, 2, 5, 20]
+
+
+def test_planned_levels_are_the_negative_binomial_quantile_within_display_and_capacity():
+    # given expected demand over the cover, the plan's service levels, display and capacity
+    expected = np.array([0.0, 0.3, 2.0, 2.0, 50.0, 50.0], dtype=np.float32)
+    service = np.array([0.95, 0.95, 0.90, 0.95, 0.95, 0.95])
+    display = np.array([1, 1, 1, 1, 1, 1])
+    capacity = np.array([3, 3, 30, 30, 200, 40])
+    # when
+    level = service_up_to(expected, service, display, capacity, shape=3.0)
+    # then: the quantile of NB(shape 3, mean expected), lifted and capped
+    exact = stats.nbinom.ppf(service, 3.0, 3.0 / (3.0 + expected.astype(np.float64)))
+    assert level.tolist() == np.clip(exact, display, capacity).astype(int).tolist()
+    assert level[3] > level[2] and level[5] == 40
+    # and the level-blind spread asks far more than the simple Poisson margin of a
+    # fast seller
+    assert level[4] > order_up_to(expected, display, capacity)[4]
 
 
 def test_phone_serials_are_fifteen_digits_that_pass_the_luhn_check():
