@@ -22,10 +22,15 @@ def _lumpy(network, days, pair, every, size):
     return out
 
 
-def test_off_by_default_and_the_forecast_does_not_move(network):
+def test_what_is_kept_follows_the_settings_and_moments_do_not_move_the_forecast(network):
     days = poisson_days(network, np.full(network.n_pairs, 1.0), FIRST, 60, seed=1)
     state = demand.fit(network, days, FIRST - 1)
-    assert state.pair_disp is None and state.pair_short is None
+    # Defaults: the short memory is kept, the per-pair dispersion is not.
+    assert state.pair_disp is None and state.pair_short is not None
+    assert (
+        demand.fit(network, days, FIRST - 1, demand.DemandSettings(delta_short=0.0)).pair_short
+        is None
+    )
     with_moments = demand.fit(
         network, days, FIRST - 1, demand.DemandSettings(kappa_dispersion=1e-12)
     )
