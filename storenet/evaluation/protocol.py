@@ -66,7 +66,8 @@ _ISSUE_4 = ("2015-11-08", "2015-12-06", "2016-01-31", "2016-02-28", "2016-03-27"
 # Where each model's settings come from. Models absent here have no tuned settings
 # (library defaults, or a fixed rule such as the seasonal naive).
 CHOSEN_ON: dict[str, ChosenOn] = {
-    # The yearly season's settings (issue 17) were chosen on the selection sets of
+    # The yearly season's settings (issue 17), and later kappa (2.5) and the short
+    # pair memory (delta_short 0.9), were chosen on the selection sets of
     # default_split on m5 and the store-item data (`train`): their stores and windows
     # are disjoint from the report sets by construction, so no record is needed to
     # keep them out of a report made with the same split.

@@ -43,9 +43,10 @@ def test_estimates_converge_to_the_true_rates(network):
     state = demand.fit(network, poisson_days(network, rates, FIRST, 150, seed=2), FIRST - 1)
     mean = demand.posterior(state, network).mean
     launched = network.pair_sku != 3
-    # kappa = 5 trusts a pair's own ~50 remembered days (delta 0.98): a 0.3/day rate
-    # is then known to about +-15%, one sd; 0.3 is two sd.
-    np.testing.assert_allclose(mean[launched], rates[launched], rtol=0.3)
+    # kappa = 2.5 against a pair's own ~50 remembered days (delta 0.98), blended with
+    # its ~10-day short memory (about half the weight for a steady pair): a 0.3/day
+    # rate is then known to about +-17%, one sd; 0.4 is more than two sd.
+    np.testing.assert_allclose(mean[launched], rates[launched], rtol=0.4)
 
 
 def test_weekday_profile_is_recovered(network):
