@@ -26,9 +26,16 @@ both sets. A model tuned on the report set is refused unless `--flag-tuned`.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
+
+# LightGBM's OpenMP threads sleep while they wait instead of spinning: on a machine
+# whose cores are shared, spinning threads wait for each other's turn and one gbm
+# cut-off took more than 23 minutes instead of 3 (2026-12-07). Same numbers either
+# way; set before lightgbm loads libgomp.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from record import machine, write_json  # bench/record.py
 

@@ -24,6 +24,13 @@ average 3.2-4.0, 2 cores shared), against about 25 s for the hand-written `gbm`:
 boosters of 150 rounds (profiled on 150 series: 93 of 110 s in LightGBM's boosting,
 9 s in the fitted values, 2 s in mlforecast's features). It was not measured on the
 selection set (8 cut-offs).
+
+Measured (docs/accuracy.md, "Global model (session of 2026-12-07 late)"): on the
+first two selection cut-offs, store CA_1, L12 WRMSSE 0.9053 against the hand-written
+gbm alone's 0.9142 (the rule's verdict: mlforecast), on TX_1 0.9731 against 0.9632;
+level over both, worse at the store level, about 10 times the cost (of which a
+quarter is the in-sample fitted values of every training row, where only the latest
+origin's are used).
 """
 
 from __future__ import annotations
