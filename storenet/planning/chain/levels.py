@@ -19,7 +19,7 @@ from storenet.planning.chain.echelon import (
     lifted_target,
     stage_service_levels,
 )
-from storenet.planning.chain.pooling import NO_SOURCE, Pooled, depth_order
+from storenet.planning.chain.pooling import NO_SOURCE, Pooled, depth_order, sum_up_routes
 from storenet.planning.chain.tree import CENTRAL, ChainStock, ChainTree
 from storenet.planning.cycle import NightlyPlan, PlanSettings
 from storenet.planning.network import PlanningNetwork
@@ -109,12 +109,7 @@ def echelon_figures(
 
     # A leg's lead-time spread is shared by every store below it: Var += (the
     # echelon's daily mean)^2 sd^2, summed up the tree with the children's.
-    order = depth_order(tree)
-    lead_var = daily**2 * leg_sd**2
-    for w in order:
-        if parent[w] >= 0:
-            lead_var[parent[w]] += np.where(source[w] == parent[w], lead_var[w], 0.0)
-    var += lead_var
+    var += sum_up_routes(tree, source, daily**2 * leg_sd**2)
     planned = source != NO_SOURCE
     quantile = np.where(planned, np.ceil(demand_quantile(mean, var, level) - 1e-9), 0)
     quantile = quantile.astype(np.int64)
@@ -130,7 +125,7 @@ def echelon_figures(
     # Children holding each SKU (stores with a target, warehouses fed): with one, its
     # own slack covers the leg and no leg is carried (`lifted_target`).
     children = per_node((stores.target > 0).astype(np.float64))
-    for w in order:
+    for w in depth_order(tree):
         leg = np.where(children[w] > 1, leg_quantile[w], 0.0)
         t = lifted_target(quantile[w], lift_in[w], below_target[w], leg)
         target[w] = np.where(planned[w], np.ceil(t - 1e-9), 0)

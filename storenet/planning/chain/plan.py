@@ -40,8 +40,8 @@ from storenet.planning.chain.orders import NOTES  # noqa: F401  (re-exported for
 from storenet.planning.chain.pooling import (
     NO_SOURCE,
     SUPPLIER,
-    depth_order,
     pool_demand,
+    sum_up_routes,
     supply_sources,
 )
 from storenet.planning.chain.transfers import (  # noqa: F401  (re-exported for callers)
@@ -304,11 +304,7 @@ def echelon_sold(
     within = np.arange(held)[:, None] >= held - covered[None, :]  # [days, SKUs]
     sold = np.zeros((n_w, n_k))
     sold[: recent.shape[1]] = (recent * within[:, None, :]).sum(axis=0)
-    parent = np.asarray(tree.warehouse_parent, np.int64)
-    for w in depth_order(tree):
-        if parent[w] >= 0:
-            sold[parent[w]] += np.where(source[w] == parent[w], sold[w], 0.0)
-    return sold, covered
+    return sum_up_routes(tree, source, sold), covered
 
 
 def _concat(*parts: dict) -> UpstreamLines:

@@ -63,6 +63,18 @@ def depth_order(tree: ChainTree) -> np.ndarray:
     return np.argsort(-depth, kind="stable")
 
 
+def sum_up_routes(tree: ChainTree, source: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """`values` (float [warehouses, SKUs], each node's own) summed up the tree along
+    each SKU's route: a node adds what every child it feeds (`source`, as
+    `supply_sources` gives) holds, deepest first. A new array; `values` is unchanged."""
+    total = np.array(values, np.float64)
+    parent = np.asarray(tree.warehouse_parent, np.int64)
+    for w in depth_order(tree):
+        if parent[w] >= 0:
+            total[parent[w]] += np.where(source[w] == parent[w], total[w], 0.0)
+    return total
+
+
 @dataclass(frozen=True)
 class Pooled:
     """Per (warehouse, SKU), flattened as warehouse * SKUs + SKU (float64): the summed
