@@ -482,6 +482,9 @@ class StorePage:
     discrepancies: list[dict]
     more_discrepancies: bool
     target: Attainment
+    # False for a caller who may not read stock (finance): the page then holds no
+    # stock, transfers or discrepancies, and says so instead of showing them empty.
+    stock_shown: bool = True
     totals: Cover = field(init=False)
 
     def __post_init__(self) -> None:
@@ -497,12 +500,31 @@ class StorePage:
         )
 
 
-def store_page(conn: Connection, history_dir: Path, store_id: str, today: date) -> StorePage:
+def store_page(
+    conn: Connection, history_dir: Path, store_id: str, today: date, *, with_stock: bool = True
+) -> StorePage:
     """The store page of `store_id` (NotFound if unknown). Access is the caller's
     business: check it first. Reads only; about a dozen indexed queries and 28 days of
-    one store's history (see each reader's cost)."""
+    one store's history (see each reader's cost). `with_stock=False` (a caller who may
+    read the store's sales and target but not its stock) reads no stock, transfer or
+    discrepancy at all."""
     store = store_header(conn, store_id)
     last = last_closed_day(conn)
+    if not with_stock:
+        return StorePage(
+            store=store,
+            last_day=last,
+            cover_from=None,
+            categories=[],
+            incoming=[],
+            more_incoming=False,
+            sales=sales_days(conn, store_id, last),
+            forecast=plan_forecast(conn, store_id),
+            discrepancies=[],
+            more_discrepancies=False,
+            target=month_attainment(conn, store_id, last, today),
+            stock_shown=False,
+        )
     window = cover_window(last)
     incoming = incoming_transfers(conn, store)
     found = list_discrepancies(conn, None, store_id, "open", DISCREPANCY_LIMIT, 0)

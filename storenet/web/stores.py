@@ -77,14 +77,16 @@ def stores_list(
 @router.get(PREFIX + "/stores/{store_id}")
 def store_detail(request: Request, store_id: str, who: Viewer, svc: ServiceDep) -> Response:
     """One store's page; 404 for an unknown store and for one outside the caller's
-    scope alike."""
+    scope alike. A role that may read the store's targets but not its stock (finance,
+    which pays rewards on stores' sales) gets the page without the stock sections."""
     today = datetime.now(ZoneInfo(svc.settings.market_tz)).date()
     history_dir = svc.settings.history_dir
 
     def work(conn):  # type: ignore[no-untyped-def]
+        with_stock = allowed(who.role, "stock.read")
         with answered_as("store", store_id):
-            require(conn, who, "stock.read", locations=[store_id])
-        page = store_page(conn, history_dir, store_id, today)
+            require(conn, who, "stock.read" if with_stock else "target.read", locations=[store_id])
+        page = store_page(conn, history_dir, store_id, today, with_stock=with_stock)
         # The store's standards score and history (storenet.standards), when readable.
         seen = allowed(who.role, "standards.read")
         return page, standards.store_standing(conn, who, store_id, today) if seen else None

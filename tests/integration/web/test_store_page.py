@@ -10,6 +10,7 @@ from datetime import timedelta
 import polars as pl
 from sqlalchemy import func, select
 
+from storenet.accounts.users import create_user
 from storenet.ledger.stock import receive_from_supplier
 from storenet.ledger.transfers import create_transfer, ship_transfer
 from storenet.sales.history import read_history
@@ -24,6 +25,7 @@ from storenet.store.schema import (
     store_targets,
     stores,
 )
+from tests.integration.web.conftest import PASSWORD
 
 
 def _cell(html: str, attr: str, key: str) -> str:
@@ -211,3 +213,31 @@ def test_the_list_is_scoped_searchable_and_paginated(console):
     assert seen == sorted(every)
     assert f'href="/console/stores/{one.id}"' in found
     assert by_format.status_code == 200
+
+
+def test_finance_sees_a_stores_sales_and_target_but_no_stock(console):
+    # given a finance user (rewards are paid on stores' sales; finance reads no stock)
+    unit_of_work(
+        console.engine,
+        lambda c: create_user(c, actor="test", username="fin", password=PASSWORD, role="finance"),
+    )
+    store_id = console.people["sm"]["store_id"]
+    # when they open a store's page and its stock fragment
+    with console.sign_in("fin") as c:
+        answer = c.get(f"/console/stores/{store_id}")
+        stock = c.get(f"/console/stores/{store_id}/stock", params={"category": "phone"})
+        unknown = c.get("/console/stores/NO-SUCH-STORE")
+    # then the page answers with the target and sales, and no stock section at all
+    assert answer.status_code == 200, answer.text
+    page = answer.text
+    assert 'id="target-h"' in page and 'id="sales-table"' in page
+    assert 'id="stock-not-shown"' in page
+    for stock_part in ('id="stock-table"', 'id="incoming-h"', 'id="count-h"', "stock-desk-link"):
+        assert stock_part not in page, stock_part
+    # the store manager's page of the same store still shows them
+    with console.sign_in("sm") as c:
+        own = c.get(f"/console/stores/{store_id}").text
+    assert 'id="stock-table"' in own and 'id="stock-not-shown"' not in own
+    # and the SKU list, which is stock, stays refused; an unknown store is still 404
+    assert stock.status_code == 403
+    assert unknown.status_code == 404
