@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import importlib.util
 import time
-from collections.abc import Callable
 from datetime import timedelta
 
 import numpy as np
@@ -41,7 +40,6 @@ from storenet.evaluation.events import (
 from storenet.evaluation.forecast import Forecast, Model
 from storenet.evaluation.gaps import fill_unknown, on_filled
 from storenet.evaluation.metrics import M5_QUANTILES
-from storenet.evaluation.month_days import learn_month_day_multipliers, month_day_function
 from storenet.evaluation.peers import statsforecast_model
 from storenet.planning import distribution, season
 from storenet.planning.demand.exposure import pair_exposure
@@ -149,44 +147,25 @@ def storenet_settings(
     calendar: EventCalendar | None,
     network: PlanningNetwork | None = None,
     snap: bool = True,
-    month_days: bool = False,
     **overrides: float,
 ) -> DemandSettings:
     """DemandSettings for a panel: events learned from its own days (none without a
     calendar), SNAP-day multipliers per state x department as local events when
     `snap` and the calendar has SNAP days and `network` (the panel's, from
-    `m5_network`) is given, with `month_days` (and `network`) the month's cycle per
-    state x department on top (`storenet.evaluation.month_days`), and any
-    `overrides` of the numeric settings."""
+    `m5_network`) is given, and any `overrides` of the numeric settings."""
     local = None
-    snap_x: dict[tuple[str, str], float] = {}
-    units = fill_unknown(history).units  # a store's gap is not a quiet day
-    state = history.series["state"].to_numpy().astype(str)
-    dept = history.series["dept"].to_numpy().astype(str)
-    category = history.series["category"].to_numpy().astype(str)
     if calendar is None:
         events = lambda days: np.ones(np.shape(days))  # noqa: E731
     else:
+        units = fill_unknown(history).units  # a store's gap is not a quiet day
         multipliers = learn_event_multipliers(units.sum(0), history.days, calendar)
         events = event_function(calendar, multipliers)
         if snap and network is not None and calendar.snap:
+            state = history.series["state"].to_numpy().astype(str)
+            dept = history.series["dept"].to_numpy().astype(str)
             snap_x = learn_snap_multipliers(units, history.days, calendar, state, dept)
             local = local_event_function(calendar, snap_x, network.regions, network.categories)
-    if month_days and network is not None:
-        cycle = month_day_function(
-            learn_month_day_multipliers(
-                units, history.days, calendar, state, dept, category, snap_x
-            ),
-            network.regions,
-            network.categories,
-        )
-        local = cycle if local is None else _times(local, cycle)
     return DemandSettings(events=events, local_events=local, **overrides)
-
-
-def _times(f: Callable, g: Callable) -> Callable:
-    # Two local-event callables multiplied: days -> f(days) * g(days).
-    return lambda days: f(days) * g(days)
 
 
 def fit_storenet(
