@@ -51,9 +51,9 @@ SKUS, DAYS, SEED = 2000, 21, 1
 
 def measure(folder: Path) -> dict:
     """One night on the network in `folder`; runs in its own process."""
-    from storenet.planning import demand
     from storenet.planning.chain.plan import chain_plan
     from storenet.planning.cycle import PlanSettings
+    from storenet.planning.demand.update import fit, update_day
     from storenet.planning.history import read_history
     from storenet.planning.network import from_master
     from storenet.planning.source import chain_stock_from_master, tree_from_master
@@ -65,12 +65,12 @@ def measure(folder: Path) -> dict:
     history = read_history(network, folder / "history")
     first, last = history.day.min(), history.day.max()
     days = list(history.days(first, last))
-    state = demand.fit(network, days[:-1], first - np.timedelta64(1, "D"))
+    state = fit(network, days[:-1], first - np.timedelta64(1, "D"))
 
     load_before = os.getloadavg()[0]
     cpu_started = time.process_time()
     started = time.perf_counter()
-    state = demand.update_day(state, network, days[-1])
+    state = update_day(state, network, days[-1])
     updated = time.perf_counter()
     plan = chain_plan(network, tree, state, stock, ps)
     done = time.perf_counter()

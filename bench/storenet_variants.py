@@ -47,10 +47,9 @@ def parse_variant(text: str) -> dict[str, float]:
     return out
 
 
-FORECAST_ONLY = ("rate_drift", "kappa_dispersion")
+FORECAST_ONLY = ("rate_drift",)
 """Settings that change only the predictive distribution, not what the state learns:
-variants that differ only in these share one fit per cut-off (the fit collects the
-per-pair dispersion moments for all of them)."""
+variants that differ only in these share one fit per cut-off."""
 
 
 def variant_model(overrides: dict[str, float], cache: dict):
@@ -61,7 +60,6 @@ def variant_model(overrides: dict[str, float], cache: dict):
     from storenet.evaluation.models import WARMUP_DAYS, fit_storenet, forecast_storenet
 
     fit_over = {k: v for k, v in overrides.items() if k not in FORECAST_ONLY}
-    fit_over["kappa_dispersion"] = 1.0  # collect the moments; the fit does not use them
     at_forecast = {k: v for k, v in overrides.items() if k in FORECAST_ONLY}
 
     def run(history, calendar, horizon):
@@ -72,7 +70,7 @@ def variant_model(overrides: dict[str, float], cache: dict):
         if key not in cache:
             cache[key] = fit_storenet(history, calendar, WARMUP_DAYS, **fit_over)
         network, pair, state = cache[key]
-        settings = replace(state.settings, **{"kappa_dispersion": 0.0, **at_forecast})
+        settings = replace(state.settings, **at_forecast)
         view = replace(state, settings=settings)
         _, _, mean, q, w90, w95 = forecast_storenet(network, pair, view, horizon)
         return Forecast("storenet", mean, q, w90, w95, time.perf_counter() - started)

@@ -41,7 +41,11 @@ from storenet.evaluation.forecast import Forecast, Model
 from storenet.evaluation.gaps import fill_unknown, on_filled
 from storenet.evaluation.metrics import M5_QUANTILES
 from storenet.evaluation.peers import statsforecast_model
-from storenet.planning import demand, distribution, season
+from storenet.planning import distribution, season
+from storenet.planning.demand.exposure import pair_exposure
+from storenet.planning.demand.memory import DemandSettings, DemandState, empty_state
+from storenet.planning.demand.posterior import posterior
+from storenet.planning.demand.update import DaySales, update_day
 from storenet.planning.network import PlanningNetwork, build_network
 
 
@@ -144,7 +148,7 @@ def storenet_settings(
     network: PlanningNetwork | None = None,
     snap: bool = True,
     **overrides: float,
-) -> demand.DemandSettings:
+) -> DemandSettings:
     """DemandSettings for a panel: events learned from its own days (none without a
     calendar), SNAP-day multipliers per state x department as local events when
     `snap` and the calendar has SNAP days and `network` (the panel's, from
@@ -161,7 +165,7 @@ def storenet_settings(
             dept = history.series["dept"].to_numpy().astype(str)
             snap_x = learn_snap_multipliers(units, history.days, calendar, state, dept)
             local = local_event_function(calendar, snap_x, network.regions, network.categories)
-    return demand.DemandSettings(events=events, local_events=local, **overrides)
+    return DemandSettings(events=events, local_events=local, **overrides)
 
 
 def fit_storenet(
@@ -169,7 +173,7 @@ def fit_storenet(
     calendar: EventCalendar | None,
     warmup_days: int | None = None,
     **overrides: float,
-) -> tuple[PlanningNetwork, np.ndarray, demand.DemandState]:
+) -> tuple[PlanningNetwork, np.ndarray, DemandState]:
     """The network, each row's pair, and the demand state through the panel's last
     day, learned one day at a time over the last `warmup_days` days (None = all;
     with a yearly season, at least the season's window, `season.WINDOW` days)."""
@@ -180,7 +184,7 @@ def fit_storenet(
         # The pair statistics forget in weeks, but the season learns from years.
         warmup_days = max(warmup_days, season.WINDOW)
     start = 0 if warmup_days is None else max(0, t - warmup_days)
-    state = demand.empty_state(network, history.days[start] - np.timedelta64(1, "D"), settings)
+    state = empty_state(network, history.days[start] - np.timedelta64(1, "D"), settings)
     units = history.units
     # An unknown day, or a closed one, says nothing of demand: it is learned as a
     # censored day with nothing sold, whose demand is the model's own expectation.
@@ -190,20 +194,20 @@ def fit_storenet(
     for j in range(start, t):
         sold = np.flatnonzero(units[:, j] > 0)
         unseen = np.flatnonzero(blind[:, j])
-        day = demand.DaySales(
+        day = DaySales(
             day=history.days[j],
             pair=pair[np.concatenate([sold, unseen])],
             units=np.concatenate([units[sold, j], np.zeros(unseen.size)]),
             stockout=np.concatenate([np.zeros(sold.size, bool), np.ones(unseen.size, bool)]),
         )
-        state = demand.update_day(state, network, day)
+        state = update_day(state, network, day)
     return network, pair, state
 
 
 def forecast_storenet(
     network: PlanningNetwork,
     pair: np.ndarray,
-    state: demand.DemandState,
+    state: DemandState,
     horizon: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Daily and weekly negative binomials from a fitted state, in row order.
@@ -211,11 +215,11 @@ def forecast_storenet(
     Returns (r [rows], p_day [h, rows], mean [rows, h], quantiles [9, rows, h],
     week90, week95 [rows, h // 7]).
     """
-    post = demand.posterior(state, network)
+    post = posterior(state, network)
     start = state.through + np.timedelta64(1, "D")
     grid = start + np.arange(horizon)
     active = np.stack([network.active(d) for d in grid])[:, pair]  # [h, rows]
-    m = np.where(active, demand.pair_exposure(state, network, grid, pair), 0.0)  # [h, rows]
+    m = np.where(active, pair_exposure(state, network, grid, pair), 0.0)  # [h, rows]
     shape, rate = post.shape[pair], post.rate[pair]
     r, p_day = distribution.nb_params(shape[None, :], rate[None, :], m)
     mean = distribution.nb_mean(r, p_day).T

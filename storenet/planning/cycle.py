@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from storenet.planning import demand
 from storenet.planning.allocate import allocate_scarce
+from storenet.planning.demand.horizon import horizon_exposure
+from storenet.planning.demand.memory import DemandState
+from storenet.planning.demand.posterior import RatePosterior, posterior
 from storenet.planning.distribution import nb_params, nb_quantile
 from storenet.planning.network import PlanningNetwork
 from storenet.planning.rebalance import (
@@ -106,25 +108,25 @@ class NightlyPlan:
 
 def horizon_forecast(
     network: PlanningNetwork,
-    state: demand.DemandState,
+    state: DemandState,
     horizon: np.ndarray,
     lead_sd: np.ndarray | None = None,
-    post: demand.RatePosterior | None = None,
+    post: RatePosterior | None = None,
 ) -> HorizonForecast:
     """Demand per pair over its horizon from the demand state's posterior.
 
     `horizon` (int days per pair, from the day after `state.through`), `lead_sd`
     (days per pair, default none): the spread of the lead time inside the horizon,
     added as Var += (mean per day)^2 sd^2 by moment-matching a wider NB with the same
-    mean. `post` (default computed): `demand.posterior(state, network)`, when the
+    mean. `post` (default computed): `posterior(state, network)`, when the
     caller has it already. Returns the mean, NB (r, p) and summed exposure per pair.
     """
     tomorrow = state.through + np.timedelta64(1, "D")
     horizon = np.asarray(horizon, np.int64)
-    exposure = demand.horizon_exposure(state, network, tomorrow, horizon)
-    post = post if post is not None else demand.posterior(state, network)
+    exposure = horizon_exposure(state, network, tomorrow, horizon)
+    post = post if post is not None else posterior(state, network)
     # Over the horizon: the rate's uncertainty is shared by all its days, demand's
-    # daily noise is not (demand.RatePosterior.over_days).
+    # daily noise is not (`RatePosterior.over_days`).
     shape, rate = post.over_days(horizon)
     r, p = nb_params(shape, rate, exposure)
     mean = post.mean * exposure
@@ -142,7 +144,7 @@ def horizon_forecast(
 
 def nightly_plan(
     network: PlanningNetwork,
-    state: demand.DemandState,
+    state: DemandState,
     stock: Stock,
     settings: PlanSettings | None = None,
     progress: Progress | None = None,
@@ -188,7 +190,7 @@ def nightly_plan(
         forecast = horizon_forecast(network, state, pair_horizon)
     exposure = forecast.exposure
     if exposure is None:
-        exposure = demand.horizon_exposure(state, network, tomorrow, pair_horizon)
+        exposure = horizon_exposure(state, network, tomorrow, pair_horizon)
     mean, r, p = forecast.mean, forecast.r, forecast.p
     clock["forecast"] = time.perf_counter() - started
 

@@ -51,8 +51,10 @@ from pathlib import Path
 import numpy as np
 
 from storenet.errors import Problem, Refused
-from storenet.planning import demand
 from storenet.planning.cycle import HorizonForecast
+from storenet.planning.demand.horizon import horizon_exposure
+from storenet.planning.demand.memory import DemandSettings, DemandState
+from storenet.planning.demand.posterior import posterior
 from storenet.planning.gbm.features import CATEGORICAL
 from storenet.planning.gbm.model import alpha_by_band
 from storenet.planning.gbm.pair_features import (
@@ -154,7 +156,7 @@ def train(
     horizon: int,
     settings: PlanGbmSettings | None = None,
     progress: Progress | None = None,
-    demand_settings: demand.DemandSettings | None = None,
+    demand_settings: DemandSettings | None = None,
 ) -> GbmModel:
     """Train the gbm on a sample of whole stores with the history up to `through`
     (inclusive; nothing later is read) for forecasts of `horizon` days.
@@ -254,7 +256,7 @@ def train(
         replay = StorenetReplay(
             network.with_pairs(pairs),
             np.arange(pairs.size),
-            demand_settings or demand.DemandSettings(),
+            demand_settings or DemandSettings(),
         )
         sn = replay.means(units[:, : o + 1], np.datetime64(start, "D"), [o], horizon)[o]
         mu = (1 - m.blend) * mu + m.blend * np.maximum(sn, 1e-6)
@@ -436,22 +438,20 @@ def forecast(
     return HorizonForecast(mean=mean, r=r, p=r / (r + mean))
 
 
-def storenet_horizon_mean(
-    state: demand.DemandState, network: PlanningNetwork, horizon: int
-) -> np.ndarray:
+def storenet_horizon_mean(state: DemandState, network: PlanningNetwork, horizon: int) -> np.ndarray:
     """storenet's expected demand per pair over the `horizon` days after
     `state.through` (the posterior mean times the summed exposure, as the plan's)."""
     tomorrow = state.through + np.timedelta64(1, "D")
     days = np.full(network.n_pairs, horizon)
-    exposure = demand.horizon_exposure(state, network, tomorrow, days)
-    return demand.posterior(state, network).mean * exposure
+    exposure = horizon_exposure(state, network, tomorrow, days)
+    return posterior(state, network).mean * exposure
 
 
 def plan_forecast(
     home: Path,
     network: PlanningNetwork,
     history_dir: Path,
-    state: demand.DemandState,
+    state: DemandState,
     horizon: int,
     settings: PlanGbmSettings | None = None,
     progress: Progress | None = None,

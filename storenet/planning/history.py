@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from storenet.planning.demand import DaySales
+from storenet.planning.demand.update import DaySales
 from storenet.planning.network import PlanningNetwork
 
 

@@ -26,9 +26,10 @@ import numpy as np
 from sqlalchemy import Connection, Engine
 
 from storenet.errors import Problem, Refused
-from storenet.planning import demand
 from storenet.planning.chain.plan import chain_plan
 from storenet.planning.cycle import NightlyPlan, PlanSettings
+from storenet.planning.demand.memory import DemandState, empty_state
+from storenet.planning.demand.update import update_day
 from storenet.planning.documents import save_plan
 from storenet.planning.history import history_span, read_history
 from storenet.planning.network import PlanningNetwork
@@ -55,9 +56,9 @@ def learn_through(
     network: PlanningNetwork,
     history_dir: Path,
     through: date,
-    saved: demand.DemandState | None,
+    saved: DemandState | None,
     progress: Progress | None = None,
-) -> demand.DemandState:
+) -> DemandState:
     """The demand state after day `through`: `saved` advanced day by day with the
     history after its own day, or fitted from all history when `saved` is None, does
     not match the network, or is ahead of `through`. Raises Refused when the history
@@ -84,12 +85,12 @@ def learn_through(
                 ]
             )
         start = history.day.min()
-        state = demand.empty_state(network, start - np.timedelta64(1, "D"))
+        state = empty_state(network, start - np.timedelta64(1, "D"))
     else:
         state = saved
     days = list(history.days(state.through + np.timedelta64(1, "D"), last))
     for i, sales in enumerate(days):
-        state = demand.update_day(state, network, sales)
+        state = update_day(state, network, sales)
         tell("learning demand", i + 1, len(days))
     return state
 
@@ -145,7 +146,7 @@ def run_plan(
         stock = chain_stock_from_db(conn, network, tree, on_order(conn), supplier_week_start(day))
     tell("reading network", 1, 1)
     path = state_path(settings)
-    saved = demand.DemandState.load(path) if path.exists() else None
+    saved = DemandState.load(path) if path.exists() else None
     state = learn_through(network, settings.history_dir, day - timedelta(days=1), saved, tell)
     forecast, seconds = None, {}
     if model == "gbm":

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from storenet.planning import demand
 from storenet.planning.chain import orders
 from storenet.planning.chain.levels import EchelonFigures, echelon_figures
 from storenet.planning.chain.orders import NOTES  # noqa: F401  (re-exported for callers)
@@ -64,6 +63,9 @@ from storenet.planning.cycle import (
     horizon_forecast,
     nightly_plan,
 )
+from storenet.planning.demand.horizon import horizon_exposure
+from storenet.planning.demand.memory import DemandState
+from storenet.planning.demand.posterior import posterior
 from storenet.planning.network import PlanningNetwork
 
 Progress = Callable[[str, int, int], None]
@@ -111,7 +113,7 @@ class ChainPlan:
 def chain_plan(
     network: PlanningNetwork,
     tree: ChainTree,
-    state: demand.DemandState,
+    state: DemandState,
     stock: ChainStock,
     settings: PlanSettings | None = None,
     progress: Progress | None = None,
@@ -144,10 +146,10 @@ def chain_plan(
     pair_lead_sd = np.asarray(tree.store_lead_sd, np.float64)[network.pair_store]
     post = None
     if forecast is None:
-        post = demand.posterior(state, network)
+        post = posterior(state, network)
         forecast = horizon_forecast(network, state, pair_horizon, pair_lead_sd, post)
     if forecast.exposure is None:
-        exposure = demand.horizon_exposure(state, network, tomorrow, pair_horizon)
+        exposure = horizon_exposure(state, network, tomorrow, pair_horizon)
         forecast = HorizonForecast(forecast.mean, forecast.r, forecast.p, exposure)
     free = stock.free(n_w)
     n_net = len(network.warehouses)

@@ -9,15 +9,15 @@ pair's demand counts at every node of its path, over that node's cumulative hori
 Moments are summed per (node, SKU) with one `np.bincount` per level: the cost is a
 few passes over the pairs, whatever the number of warehouses.
 
-Exposure over a window: at the store's own warehouse `demand.horizon_exposure`
-(exact, weekday by weekday). Higher up it is extended from the level below
-(`extend_exposure`): the SKU's own exposure over the added days (weekdays, events,
-life cycle: exact, from `demand.sku_exposure`) times the pair's ratio to its SKU
-over the two or more weeks it already had (its weekday shape, local events, store
-and pair factors), counting only days the pair is active. It equals
-`horizon_exposure` when a pair's own factors are the same every day and is within
-about 2% otherwise (tests); a full `horizon_exposure` per level cost more than the
-rest of the chain's own work.
+Exposure over a window: at the store's own warehouse `horizon.horizon_exposure`
+(`storenet.planning.demand.horizon`: exact, weekday by weekday). Higher up it is
+extended from the level below (`extend_exposure`): the SKU's own exposure over the
+added days (weekdays, events, life cycle: exact, from `sku_exposure`) times the
+pair's ratio to its SKU over the two or more weeks it already had (its weekday shape,
+local events, store and pair factors), counting only days the pair is active. It
+equals `horizon.horizon_exposure` when a pair's own factors are the same every day and
+is within about 2% otherwise (tests); a full `horizon.horizon_exposure` per level cost
+more than the rest of the chain's own work.
 """
 
 from __future__ import annotations
@@ -26,8 +26,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from storenet.planning import demand
 from storenet.planning.chain.tree import REGIONAL, ChainTree
+from storenet.planning.demand import horizon
+from storenet.planning.demand.exposure import sku_exposure
+from storenet.planning.demand.memory import DemandState
+from storenet.planning.demand.posterior import RatePosterior
 from storenet.planning.network import PlanningNetwork
 
 SUPPLIER, NO_SOURCE = -1, -2
@@ -89,7 +92,7 @@ class Pooled:
 
 def pool_demand(
     network: PlanningNetwork,
-    state: demand.DemandState,
+    state: DemandState,
     source: np.ndarray,
     leg_days: np.ndarray,
     pair_horizon: np.ndarray,
@@ -97,7 +100,7 @@ def pool_demand(
     horizon_mean: np.ndarray,
     horizon_r: np.ndarray,
     horizon_exposure: np.ndarray,
-    post: demand.RatePosterior | None,
+    post: RatePosterior | None,
 ) -> Pooled:
     """Sum every pair's demand moments into the nodes of its path.
 
@@ -143,7 +146,7 @@ def pool_demand(
             # The store's own warehouse: exact, weekday by weekday.
             span = np.zeros(node.size, np.int64)
             span[on] = days
-            exposure = demand.horizon_exposure(state, network, tomorrow, span)[on]
+            exposure = horizon.horizon_exposure(state, network, tomorrow, span)[on]
         else:
             exposure = extend_exposure(
                 reached[on], before, days, sku_cum, sku[on], first[on], last[on]
@@ -169,14 +172,12 @@ def pool_demand(
     return Pooled(mean=mean_sum, var=var_sum, daily=daily_sum)
 
 
-def sku_exposure_table(
-    state: demand.DemandState, network: PlanningNetwork, days: int
-) -> np.ndarray:
+def sku_exposure_table(state: DemandState, network: PlanningNetwork, days: int) -> np.ndarray:
     """Cumulative SKU exposure from the day after `state.through` (float64 [days + 1,
     SKUs], row d = the sum over the first d days; row 0 = 0)."""
     tomorrow = state.through + np.timedelta64(1, "D")
     grid = tomorrow + np.arange(max(days, 0))
-    per_day = demand.sku_exposure(state, network, grid) if days > 0 else np.zeros((0, 0))
+    per_day = sku_exposure(state, network, grid) if days > 0 else np.zeros((0, 0))
     out = np.zeros((max(days, 0) + 1, network.n_skus))
     if days > 0:
         out[1:] = np.cumsum(per_day, axis=0)
@@ -217,9 +218,7 @@ def extend_exposure(
     return exposure + (cum(add_to) - cum(add_from)) * factor
 
 
-def active_offsets(
-    state: demand.DemandState, network: PlanningNetwork
-) -> tuple[np.ndarray, np.ndarray]:
+def active_offsets(state: DemandState, network: PlanningNetwork) -> tuple[np.ndarray, np.ndarray]:
     """First and last active day of each pair as offsets from the day after
     `state.through` (int64; open ends far outside any window)."""
     first, last = network.active_span()

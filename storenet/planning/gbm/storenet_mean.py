@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from storenet.planning import demand
+from storenet.planning.demand.exposure import pair_exposure
+from storenet.planning.demand.memory import DemandSettings, empty_state
+from storenet.planning.demand.posterior import posterior
+from storenet.planning.demand.update import DaySales, update_day
 from storenet.planning.network import PlanningNetwork
 
 
@@ -24,7 +27,7 @@ class StorenetReplay:
 
     network: PlanningNetwork
     pair: np.ndarray
-    settings: demand.DemandSettings
+    settings: DemandSettings
     warmup_days: int = 365
 
     def means(
@@ -38,22 +41,22 @@ class StorenetReplay:
         network, pair = self.network, self.pair
         days = np.datetime64(first_day, "D") + np.arange(units.shape[1]).astype("timedelta64[D]")
         start = max(0, min(origins) - self.warmup_days)
-        state = demand.empty_state(network, days[start] - np.timedelta64(1, "D"), self.settings)
+        state = empty_state(network, days[start] - np.timedelta64(1, "D"), self.settings)
         wanted = set(origins)
         out: dict[int, np.ndarray] = {}
         for j in range(start, max(origins) + 1):
             sold = np.flatnonzero(units[:, j] > 0)
-            day = demand.DaySales(
+            day = DaySales(
                 day=days[j],
                 pair=pair[sold],
                 units=units[sold, j],
                 stockout=np.zeros(sold.size, dtype=bool),
             )
-            state = demand.update_day(state, network, day)
+            state = update_day(state, network, day)
             if j in wanted:
-                post = demand.posterior(state, network)
+                post = posterior(state, network)
                 grid = days[j] + np.arange(1, horizon + 1).astype("timedelta64[D]")
                 active = np.stack([network.active(d) for d in grid])[:, pair]  # [h, rows]
-                m = np.where(active, demand.pair_exposure(state, network, grid, pair), 0.0)
+                m = np.where(active, pair_exposure(state, network, grid, pair), 0.0)
                 out[j] = (post.shape[pair] / post.rate[pair])[:, None] * m.T
         return out

@@ -20,7 +20,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from storenet.planning import demand
+from storenet.planning.demand.horizon import horizon_exposure
+from storenet.planning.demand.memory import DemandSettings, DemandState, empty_state
+from storenet.planning.demand.posterior import posterior
+from storenet.planning.demand.update import update_day
 from storenet.planning.distribution import nb_params
 from storenet.planning.history import HistoryFrame, read_history
 from storenet.planning.network import PlanningNetwork, from_master
@@ -84,7 +87,7 @@ class SimInput:
     on_hand: np.ndarray
     warehouse: np.ndarray
     start_source: np.ndarray
-    state: demand.DemandState
+    state: DemandState
     avg_sales: np.ndarray
 
     def demand_on(self, day: np.datetime64) -> np.ndarray:
@@ -159,7 +162,7 @@ def prepare(
     closing: np.ndarray,
     warehouse: np.ndarray,
     progress: Progress | None = None,
-    demand_settings: demand.DemandSettings | None = None,
+    demand_settings: DemandSettings | None = None,
 ) -> SimInput:
     """Fit the demand state on the history up to `split` (inclusive, from its first
     day) and set the starting stock: `closing` per pair (-1 = no row on the split day;
@@ -176,10 +179,10 @@ def prepare(
             f"and replay {settings.days} days after it"
         )
     n_days = int((split - first).astype(np.int64)) + 1
-    state = demand.empty_state(network, first - ONE_DAY, demand_settings)
-    # demand.fit, one day at a time so the progress bar moves.
+    state = empty_state(network, first - ONE_DAY, demand_settings)
+    # What `storenet.planning.demand.update.fit` does, one day at a time so the progress bar moves.
     for i, sales in enumerate(history.days(first, split)):
-        state = demand.update_day(state, network, sales)
+        state = update_day(state, network, sales)
         if i % 7 == 0 or i == n_days - 1:
             tell("warm-up", i + 1, n_days)
 
@@ -211,14 +214,14 @@ def prepare(
 
 
 def _default_target(
-    network: PlanningNetwork, state: demand.DemandState, settings: SimSettings
+    network: PlanningNetwork, state: DemandState, settings: SimSettings
 ) -> np.ndarray:
     """storenet's order-up-to level per pair at the default service levels (int64)."""
     horizon = np.full(network.n_pairs, settings.lead_days + settings.review_days)
-    exposure = demand.horizon_exposure(state, network, state.through + ONE_DAY, horizon)
-    post = demand.posterior(state, network)
+    exposure = horizon_exposure(state, network, state.through + ONE_DAY, horizon)
+    post = posterior(state, network)
     # Over the horizon: the rate's uncertainty is shared by all its days, demand's
-    # daily noise is not (demand.RatePosterior.over_days).
+    # daily noise is not (`storenet.planning.demand.posterior.RatePosterior.over_days`).
     shape, rate = post.over_days(horizon)
     r, p = nb_params(shape, rate, exposure)
     level = service_levels(network.categories)[network.sku_category[network.pair_sku]]
@@ -227,7 +230,7 @@ def _default_target(
     )
 
 
-def copy_state(state: demand.DemandState) -> demand.DemandState:
+def copy_state(state: DemandState) -> DemandState:
     """A deep copy of a demand state (update_day works in place)."""
     arrays = {
         f.name: getattr(state, f.name).copy()

@@ -16,8 +16,8 @@ from typing import Protocol
 
 import numpy as np
 
-from storenet.planning import demand
 from storenet.planning.cycle import PlanSettings, Stock, nightly_plan
+from storenet.planning.demand.update import DaySales, update_day
 from storenet.planning.network import PlanningNetwork
 from storenet.planning.rebalance import Moves
 from storenet.planning.simulate.inputs import ONE_DAY, SimInput, copy_state
@@ -114,8 +114,8 @@ class StorenetPolicy:
 
     def observe(self, day: np.datetime64, sold: np.ndarray, stockout: np.ndarray) -> None:
         rows = np.flatnonzero((sold > 0) | stockout)
-        sales = demand.DaySales(day, rows, sold[rows], stockout[rows])
-        self.state = demand.update_day(self.state, self.network, sales)
+        sales = DaySales(day, rows, sold[rows], stockout[rows])
+        self.state = update_day(self.state, self.network, sales)
 
     def decide(self, view: View) -> Decision:
         n = self.network.n_pairs

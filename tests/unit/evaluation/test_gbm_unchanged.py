@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from storenet.datasets.m5 import EventCalendar, SalesPanel
-from storenet.evaluation import backtest
-from storenet.planning import demand
+from storenet.evaluation import backtest, models
+from storenet.planning.demand.memory import DemandSettings
 from tests.unit.evaluation.conftest import synthetic_panel
 
 BEFORE = Path(__file__).parent / "data" / "gbm_before.npz"
@@ -74,7 +74,7 @@ def record() -> None:
 
 
 @dataclass(frozen=True)
-class _DemandSettingsOfTheRecord(demand.DemandSettings):
+class _DemandSettingsOfTheRecord(DemandSettings):
     """The demand model's defaults when BEFORE was written: the gbm blends storenet's
     forecast, and issue 17 later changed kappa (5 -> 2.5) and added the short pair
     memory (delta_short 0.9); this test checks the move, not those defaults."""
@@ -85,7 +85,7 @@ class _DemandSettingsOfTheRecord(demand.DemandSettings):
 
 def test_the_gbm_forecasts_are_those_of_before_the_move_to_planning(monkeypatch):
     pytest.importorskip("lightgbm")
-    monkeypatch.setattr(demand, "DemandSettings", _DemandSettingsOfTheRecord)
+    monkeypatch.setattr(models, "DemandSettings", _DemandSettingsOfTheRecord)
     before = np.load(BEFORE)
     after = forecasts()
     assert sorted(after) == sorted(before.files)

@@ -52,7 +52,7 @@ def network() -> PlanningNetwork:
 
 def poisson_days(network, rates, first, n_days, seed=0, weekday=None):
     """DaySales for `n_days` from `first`: Poisson(rate x weekday factor) per pair."""
-    from storenet.planning.demand import DaySales
+    from storenet.planning.demand.update import DaySales
 
     rng = np.random.default_rng(seed)
     out = []

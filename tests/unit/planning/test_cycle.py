@@ -1,7 +1,7 @@
 import numpy as np
 
-from storenet.planning import demand
 from storenet.planning.cycle import PlanSettings, Stock, nightly_plan
+from storenet.planning.demand.update import fit
 from storenet.planning.rebalance import RebalanceCosts
 
 from .conftest import poisson_days, small_network
@@ -11,7 +11,7 @@ FIRST = np.datetime64("2026-08-01")
 
 def fitted(network, rates, days=118, seed=0):
     # Through 2026-11-26: the horizon from 11-27 (2 + 7 days) reaches K3's launch on 12-01.
-    return demand.fit(network, poisson_days(network, rates, FIRST, days, seed=seed), FIRST - 1)
+    return fit(network, poisson_days(network, rates, FIRST, days, seed=seed), FIRST - 1)
 
 
 def test_a_launching_sku_gets_its_first_stock_spread_by_its_prior():

@@ -16,7 +16,11 @@ import polars as pl
 import pytest
 
 from storenet.datagen import NetworkSpec, generate
-from storenet.planning import demand, gbm_demand
+from storenet.planning import gbm_demand
+from storenet.planning.demand.horizon import horizon_exposure
+from storenet.planning.demand.memory import DemandState
+from storenet.planning.demand.posterior import posterior
+from storenet.planning.demand.update import fit, update_day
 from storenet.planning.gbm.settings import GbmSettings
 from storenet.planning.history import read_history
 from storenet.planning.network import from_master
@@ -41,10 +45,10 @@ def world(tmp_path_factory):
     return folder, network, model
 
 
-def state_through(network, history_dir: Path, through: date) -> demand.DemandState:
+def state_through(network, history_dir: Path, through: date) -> DemandState:
     history = read_history(network, history_dir, last=through)
     first = history.day.min()
-    return demand.fit(
+    return fit(
         network, list(history.days(first, np.datetime64(through))), first - np.timedelta64(1, "D")
     )
 
@@ -152,7 +156,7 @@ def test_the_saved_model_is_reused_until_it_is_due(world, tmp_path):
     days = read_history(network, history, THROUGH + timedelta(days=1), THROUGH + timedelta(days=7))
     later = state
     for k, sales in enumerate(days.days(state.through + 1, state.through + 7), start=1):
-        later = demand.update_day(later, network, sales)
+        later = update_day(later, network, sales)
         if k in (1, 6):
             run = gbm_demand.plan_forecast(tmp_path, network, history, later, HORIZON, SMALL)
             assert not run.trained and run.seconds["gbm_train"] == 0
@@ -216,8 +220,8 @@ def test_nightly_plan_takes_a_forecast_in_place_of_the_posterior(world):
     default = nightly_plan(network, state, stock)
     # storenet's own forecast, handed in from outside: the same plan
     days = np.full(network.n_pairs, HORIZON)
-    exposure = demand.horizon_exposure(state, network, state.through + 1, days)
-    post = demand.posterior(state, network)
+    exposure = horizon_exposure(state, network, state.through + 1, days)
+    post = posterior(state, network)
     r, p = nb_params(*post.over_days(days), exposure)
     same = nightly_plan(network, state, stock, forecast=HorizonForecast(post.mean * exposure, r, p))
     for name in ("mean", "quantile", "target", "request", "allocated"):

@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 
-from storenet.planning import demand
 from storenet.planning.cycle import NightlyPlan, PlanSettings, Stock, nightly_plan
+from storenet.planning.demand.update import fit
 from storenet.planning.documents import is_at_risk, is_excess, pair_incoming
 from storenet.planning.line_frame import exception_totals, plan_frame
 from storenet.planning.network import PlanningNetwork
@@ -137,7 +137,7 @@ def a_plan_with_cuts_and_moves():
     rng = np.random.default_rng(5)
     rates = rng.gamma(1.0, 0.8, network.n_pairs)
     days = poisson_days(network, rates, FIRST, 118, seed=5)
-    state = demand.fit(network, days, FIRST - 1)
+    state = fit(network, days, FIRST - 1)
     on_hand = rng.integers(0, 12, network.n_pairs)
     warehouse = rng.integers(0, 6, (1, network.n_skus))
     zero = np.zeros(network.n_pairs, np.int64)

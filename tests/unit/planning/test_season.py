@@ -2,8 +2,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from storenet.planning import demand, season
-from storenet.planning.demand import DaySales
+from storenet.planning import season
+from storenet.planning.demand.exposure import pair_exposure
+from storenet.planning.demand.horizon import horizon_exposure
+from storenet.planning.demand.memory import DemandSettings, DemandState
+from storenet.planning.demand.posterior import posterior
+from storenet.planning.demand.update import DaySales, fit, update_day
 
 FIRST = np.datetime64("2025-01-06")  # a Monday, after the test network opens
 
@@ -119,13 +123,13 @@ def _seasonal_days(network, first, n_days, amplitude, seed=0):
 
 
 def _settings(order):
-    return demand.DemandSettings(events=lambda d: np.ones(np.shape(d)), season_order=order)
+    return DemandSettings(events=lambda d: np.ones(np.shape(d)), season_order=order)
 
 
 def test_the_model_follows_a_yearly_season_once_it_has_a_year(network):
     days = _seasonal_days(network, FIRST, 800, 0.5)
-    flat = demand.fit(network, days, FIRST - 1, _settings(0))
-    seasonal = demand.fit(network, days, FIRST - 1, _settings(3))
+    flat = fit(network, days, FIRST - 1, _settings(0))
+    seasonal = fit(network, days, FIRST - 1, _settings(3))
     assert seasonal.season_coef is not None and seasonal.season_coef.any()
     # Over the next 60 days the truth moves along the sine; the model with a season
     # should track it far closer than the one without.
@@ -135,8 +139,8 @@ def test_the_model_follows_a_yearly_season_once_it_has_a_year(network):
     truth = 3.0 * np.exp(0.5 * np.sin(2 * np.pi * grid.astype(np.int64) / season.YEAR))
 
     def error(state):
-        mean = demand.posterior(state, network).mean[pairs]
-        forecast = demand.pair_exposure(state, network, grid, pairs) * mean[None, :]
+        mean = posterior(state, network).mean[pairs]
+        forecast = pair_exposure(state, network, grid, pairs) * mean[None, :]
         return np.abs(forecast.mean(axis=1) / truth - 1).mean()
 
     assert error(seasonal) < 0.5 * error(flat)
@@ -144,41 +148,41 @@ def test_the_model_follows_a_yearly_season_once_it_has_a_year(network):
 
 def test_under_a_year_of_history_the_forecast_is_the_flat_one(network):
     days = _seasonal_days(network, FIRST, 200, 0.5)
-    flat = demand.fit(network, days, FIRST - 1, _settings(0))
-    seasonal = demand.fit(network, days, FIRST - 1, _settings(3))
+    flat = fit(network, days, FIRST - 1, _settings(0))
+    seasonal = fit(network, days, FIRST - 1, _settings(3))
     assert not seasonal.season_coef.any()
     start = flat.through + np.timedelta64(1, "D")
     horizon = np.full(network.n_pairs, 28)
     np.testing.assert_allclose(
-        demand.horizon_exposure(seasonal, network, start, horizon),
-        demand.horizon_exposure(flat, network, start, horizon),
+        horizon_exposure(seasonal, network, start, horizon),
+        horizon_exposure(flat, network, start, horizon),
     )
 
 
 def test_a_state_saved_before_the_season_learns_one_after_loading(network, tmp_path):
     days = _seasonal_days(network, FIRST, 30, 0.5)
-    old = demand.fit(network, days[:20], FIRST - 1, _settings(0))
+    old = fit(network, days[:20], FIRST - 1, _settings(0))
     old.save(tmp_path / "state.npz")
-    state = demand.DemandState.load(tmp_path / "state.npz", _settings(3))
+    state = DemandState.load(tmp_path / "state.npz", _settings(3))
     assert state.season_window is None
     for sales in days[20:]:
-        state = demand.update_day(state, network, sales)
+        state = update_day(state, network, sales)
     assert state.season_window.shape == (len(network.categories), season.WINDOW)
     assert np.isfinite(state.season_window).sum() == 10 * len(network.categories)
     state.save(tmp_path / "state.npz")
-    again = demand.DemandState.load(tmp_path / "state.npz", _settings(3))
+    again = DemandState.load(tmp_path / "state.npz", _settings(3))
     np.testing.assert_array_equal(again.season_window, state.season_window)
     np.testing.assert_array_equal(again.season_coef, state.season_coef)
 
 
 def test_the_horizon_sum_with_a_season_equals_the_day_by_day_exposure(network):
     days = _seasonal_days(network, FIRST, 420, 0.5)
-    state = demand.fit(network, days, FIRST - 1, replace(_settings(3), trend_damping=0.98))
+    state = fit(network, days, FIRST - 1, replace(_settings(3), trend_damping=0.98))
     start = state.through + np.timedelta64(1, "D")
     horizon = np.array([7, 28, 14, 1] * (network.n_pairs // 4) + [5] * (network.n_pairs % 4))
-    summed = demand.horizon_exposure(state, network, start, horizon)
+    summed = horizon_exposure(state, network, start, horizon)
     pairs = np.arange(network.n_pairs)
-    daily = demand.pair_exposure(state, network, start + np.arange(28), pairs)
+    daily = pair_exposure(state, network, start + np.arange(28), pairs)
     active = np.stack([network.active(start + np.timedelta64(i, "D")) for i in range(28)])
     daily = np.where(active, daily, 0.0)
     expected = np.array([daily[: horizon[p], p].sum() for p in pairs])

@@ -5,9 +5,9 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from storenet.planning import demand
 from storenet.planning.chain.tree import ChainStock, ChainTree, build_tree
 from storenet.planning.cycle import Stock
+from storenet.planning.demand.update import fit
 from storenet.planning.network import PlanningNetwork, build_network
 from tests.unit.planning.conftest import poisson_days
 
@@ -98,7 +98,7 @@ def chain_tree(
 
 
 def fitted_state(network: PlanningNetwork, rates: np.ndarray, days: int = 90, seed: int = 0):
-    return demand.fit(network, poisson_days(network, rates, FIRST, days, seed=seed), FIRST - 1)
+    return fit(network, poisson_days(network, rates, FIRST, days, seed=seed), FIRST - 1)
 
 
 def chain_stock(network, tree, on_hand, warehouse, in_transit=None, on_order=None):

@@ -5,7 +5,6 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from storenet.planning import demand
 from storenet.planning.chain.plan import chain_plan
 from storenet.planning.chain.pooling import (
     NO_SOURCE,
@@ -17,6 +16,8 @@ from storenet.planning.chain.pooling import (
     supply_sources,
 )
 from storenet.planning.cycle import horizon_forecast
+from storenet.planning.demand.horizon import horizon_exposure
+from storenet.planning.demand.posterior import posterior
 
 from .conftest import chain_network, chain_stock, chain_tree, fitted_state
 
@@ -55,7 +56,7 @@ def test_pooled_moments_equal_a_loop_over_pairs_and_their_paths(case):
     source = supply_sources(tree, network.n_skus)
     legs = np.array([[10, 12, 9, 20], [11, 13, 10, 21], [16, 17, 18, 0]], np.int64)
     horizon = np.array([9, 10, 9, 12, 9, 9], np.int64)[network.pair_store]
-    post = demand.posterior(state, network)
+    post = posterior(state, network)
     forecast = horizon_forecast(network, state, horizon, post=post)
     sd = np.zeros(network.n_pairs)
     pooled = pool_demand(
@@ -80,7 +81,7 @@ def test_pooled_moments_equal_a_loop_over_pairs_and_their_paths(case):
         for node in path(tree, source, network.store_warehouse[network.pair_store[pair]], sku):
             window += int(legs[node, sku])
             days = np.full(network.n_pairs, window)
-            exposure = demand.horizon_exposure(state, network, tomorrow, days)[pair]
+            exposure = horizon_exposure(state, network, tomorrow, days)[pair]
             mu = post.mean[pair] * exposure
             extra = 1 / post.param_shape[pair] + 1 / (post.phi[pair] * window)
             mean[node, sku] += mu
@@ -163,7 +164,7 @@ def test_a_forecast_made_elsewhere_pools_the_same_means(case):
     source = supply_sources(tree, network.n_skus)
     legs = np.full(source.shape, 12, np.int64)
     horizon = np.full(network.n_pairs, 9, np.int64)
-    post = demand.posterior(state, network)
+    post = posterior(state, network)
     forecast = horizon_forecast(network, state, horizon, post=post)
     sd = np.zeros(network.n_pairs)
     args = (forecast.mean, forecast.r, forecast.exposure)
@@ -191,12 +192,12 @@ def test_extended_exposure_follows_horizon_exposure_and_stops_when_a_store_close
     network = replace(network, store_closed=closed)
     short = np.full(network.n_pairs, 16, np.int64)
     long = np.full(network.n_pairs, 40, np.int64)
-    exact = demand.horizon_exposure(state, network, tomorrow, long)
-    had = demand.horizon_exposure(state, network, tomorrow, short)
+    exact = horizon_exposure(state, network, tomorrow, long)
+    had = horizon_exposure(state, network, tomorrow, short)
     first, last = active_offsets(state, network)
     table = sku_exposure_table(state, network, 40)
     got = extend_exposure(had, short, long, table, network.pair_sku, first, last)
     assert got == pytest.approx(exact, rel=0.02)
     s1 = network.pair_store == 1
-    until_close = demand.horizon_exposure(state, network, tomorrow, np.full(network.n_pairs, 20))
+    until_close = horizon_exposure(state, network, tomorrow, np.full(network.n_pairs, 20))
     assert got[s1] == pytest.approx(until_close[s1], rel=0.02)

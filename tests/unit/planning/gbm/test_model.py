@@ -5,7 +5,7 @@ blend without the inputs it needs."""
 import numpy as np
 import pytest
 
-from storenet.planning import demand
+from storenet.planning.demand.memory import DemandSettings
 from storenet.planning.gbm.model import fit_predict
 from storenet.planning.gbm.settings import GbmSettings
 from storenet.planning.gbm.storenet_mean import StorenetReplay
@@ -30,7 +30,7 @@ def test_blend_one_is_storenets_replay_on_the_planning_network():
     network = small_network()
     p = panel()
     pair = np.array([0, 1, network.n_skus, network.n_skus + 1])  # 2 SKUs of 2 stores
-    replay = StorenetReplay(network, pair, demand.DemandSettings())
+    replay = StorenetReplay(network, pair, DemandSettings())
     f = fit_predict(p, events(), 28, GbmSettings(blend=1.0, **SMALL), replay)
     t = p.units.shape[1]
     own = replay.means(p.units, p.first_day, [t - 1], 28)[t - 1]
