@@ -19,6 +19,8 @@
    supplier's order days, in whole cases, at least the MOQ, within the weekly
    capacity shared among the nodes it feeds (`orders`); an order the week's
    capacity left allows only once covers to the next week's first order day.
+5. With `sole_store_push`, a warehouse whose SKU one store alone holds sends that
+   store, on its review night, all it still holds free of the SKU (`push`).
 
 Everything is arrays: pairs are touched by a few gathers and one `bincount` per
 level of the tree; the per-warehouse work is over [warehouses, SKUs].
@@ -129,7 +131,8 @@ def chain_plan(
     warehouse and transfers per parent sum to at most its free stock); purchase
     quantities are whole cases and 0 or >= MOQ, none on a day that is not an order
     day, and per SKU within the weekly capacity left; with `flat_tree` the store
-    lines equal `nightly_plan`'s.
+    lines equal `nightly_plan`'s (unless `settings.sole_store_push`: then a SKU's
+    sole store also gets what its warehouse has left, `push.sole_store_push`).
     """
     settings = settings or PlanSettings()
     tell = progress or (lambda stage, done, total: None)
