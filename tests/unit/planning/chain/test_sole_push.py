@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from storenet.planning.chain.plan import TRANSFER, chain_plan
 from storenet.planning.cycle import PlanSettings
@@ -69,3 +71,39 @@ def test_a_sole_store_counts_in_full_in_its_echelon(serial):
     assert figures.position[w0, k0] - plain.position[w0, k0] == (
         plan.stores.position[0] - plan.stores.target[0]
     )
+
+
+SERIAL = chain_network(n_stores=3, n_skus=4)  # W1 holds S0 and S2, W2 holds S1 alone
+SERIAL_STATE = fitted_state(SERIAL, np.random.default_rng(4).gamma(1.5, 1.0, SERIAL.n_pairs))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), reviewing=st.lists(st.booleans(), min_size=3, max_size=3))
+def test_with_the_push_nothing_is_given_that_a_node_does_not_hold(seed, reviewing):
+    network, rng = SERIAL, np.random.default_rng(seed)
+    tree = chain_tree(network, direct=(3,))
+    shape = (tree.n_warehouses, network.n_skus)
+    free = rng.integers(0, 40, shape) * rng.integers(0, 2, shape)
+    stock = chain_stock(
+        network, tree, rng.integers(0, 8, network.n_pairs), free, None, rng.integers(0, 30, shape)
+    )
+    due = np.array(reviewing)
+    plan = chain_plan(
+        network, tree, SERIAL_STATE, stock, PlanSettings(sole_store_push=True), reviewing=due
+    )
+    plain = chain_plan(network, tree, SERIAL_STATE, stock, reviewing=due)
+    n_k = network.n_skus
+    given_out = np.zeros(free.size, np.int64)
+    home = network.store_warehouse[network.pair_store].astype(np.int64)
+    np.add.at(given_out, home * n_k + network.pair_sku, plan.stores.allocated)
+    up = plan.upstream
+    transfer = up.kind == TRANSFER
+    np.add.at(given_out, up.source[transfer] * n_k + up.sku[transfer], up.qty[transfer])
+    assert np.all(given_out <= free.reshape(-1))
+    extra = plan.stores.allocated - plain.stores.allocated
+    assert np.all(extra >= 0)
+    # Only a sole holder that reviews tonight gets more; W1's two stores never do
+    # unless one of them has no target.
+    holders = np.bincount(home * n_k + network.pair_sku, plan.stores.target > 0, free.size)
+    sole = (holders[home * n_k + network.pair_sku] == 1) & (plan.stores.target > 0)
+    assert np.all(extra[~(sole & due[network.pair_store])] == 0)
