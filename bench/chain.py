@@ -23,7 +23,7 @@ days: the *tuning* window (the `--days` days before the report window) and the
 window: the min/max warehouses' safety factor and days of cover (`WAREHOUSE_GRID`:
 the pair with the fewest network inventory days at the first store factor reaching
 `--fill`), and the min/max stores' factor (that first setting); storenet's supplier-
-order smoothing and warehouse holding costs (`tune_plan`: among
+order smoothing, warehouse holding costs and sole-store push (`tune_plan`: among
 `chain_policies.PLAN_GRID`, the fewest network inventory days at min/max's tuning
 fill + `REACH_MARGIN` among the settings whose bullwhip ratio there is below 1.5;
 `--plan` gives them instead). storenet_stores runs under the
@@ -63,7 +63,13 @@ WAREHOUSE_GRID = tuple((f, c) for f in (0.5, 1.0, 2.0, 3.0) for c in (7.0, 14.0,
 BULLWHIP_GOAL = 1.5  # issue 14: storenet's bullwhip ratio below this (and below min/max's)
 # storenet's plan settings are compared at min/max's tuning fill plus this (`tune_plan`).
 REACH_MARGIN = 0.01
-PLAN_KEYS = ("order_smoothing", "order_lag_cycles", "regional_holding", "central_holding")
+PLAN_KEYS = (
+    "order_smoothing",
+    "order_lag_cycles",
+    "regional_holding",
+    "central_holding",
+    "sole_store_push",
+)
 
 
 def m5_input(args, window_end: int, settings, terms):  # type: ignore[no-untyped-def]
@@ -153,6 +159,7 @@ def replay(chain, name: str, setting: float, wh: tuple, log, label: str, plan=No
         if plan is None
         else f", smoothing {plan.order_smoothing:g}/{plan.order_lag_cycles:g}, holding "
         f"{plan.regional_holding:g}/{plan.central_holding:g}"
+        + (", sole-store push" if plan.sole_store_push else "")
     )
     log(
         f"{label} {name} {setting:g} (warehouses {wh[0]:g}, {wh[1]:g} d{smooth}): "
@@ -205,6 +212,7 @@ def plan_settings(chosen: dict | None):  # type: ignore[no-untyped-def]
         order_lag_cycles=chosen["order_lag_cycles"],
         regional_holding=chosen["regional_holding"],
         central_holding=chosen["central_holding"],
+        sole_store_push=bool(chosen.get("sole_store_push", 0.0)),
     )
 
 
@@ -225,13 +233,8 @@ def tune_plan(chain, chosen: dict, args, log) -> dict:  # type: ignore[no-untype
 
     fill = chosen["tuning_fill"] + REACH_MARGIN
     tried = []
-    for cycles, lag, regional, central in PLAN_GRID:
-        entry = {
-            "order_smoothing": cycles,
-            "order_lag_cycles": lag,
-            "regional_holding": regional,
-            "central_holding": central,
-        }
+    for values in PLAN_GRID:
+        entry = dict(zip(PLAN_KEYS, values))
         plan = plan_settings(entry)
         runs = [
             replay(chain, "storenet", s, (1.0, 14.0), log, "tune", plan) for s in SMOOTHING_LEVELS
@@ -381,9 +384,10 @@ def main() -> None:
     parser.add_argument(
         "--plan",
         default="",
-        help="T/B/RH/CH: run storenet at order_smoothing T, order_lag_cycles B, "
-        "regional_holding RH and central_holding CH (e.g. 1/inf/0.6/0.4, the order-up-to) "
-        "instead of choosing them on the tuning window (PLAN_GRID)",
+        help="T/B/RH/CH[/P]: run storenet at order_smoothing T, order_lag_cycles B, "
+        "regional_holding RH, central_holding CH and sole_store_push P (1 = on; default 0) "
+        "(e.g. 1/inf/0.6/0.4, the order-up-to) instead of choosing them on the tuning "
+        "window (PLAN_GRID)",
     )
     parser.add_argument(
         "--minmax",
@@ -447,7 +451,8 @@ def main() -> None:
         else:
             chosen = tune(tuning, args, console.log)
         if args.plan:
-            chosen["plan"] = dict(zip(PLAN_KEYS, (float(x) for x in args.plan.split("/"))))
+            given = [float(x) for x in args.plan.split("/")]
+            chosen["plan"] = dict(zip(PLAN_KEYS, given + [0.0] * (len(PLAN_KEYS) - len(given))))
         elif "storenet" in args.policies:
             chosen["plan"] = tune_plan(tuning, chosen, args, console.log)
         console.log(

@@ -44,7 +44,10 @@ class PlanSettings:
     echelon position and target beyond the demand expected since its last order day
     (a proportional order-up-to, `chain.orders.smoothed_request`; 1 = order up to
     the target every order day), never leaving the position more than
-    `order_lag_cycles` cycles of expected demand below it."""
+    `order_lag_cycles` cycles of expected demand below it; `sole_store_push`: a
+    warehouse whose SKU one store alone holds sends that store all it holds free
+    of it on the store's review night and counts the store in full in its echelon
+    (`chain.push.sole_store_push`)."""
 
     lead_days: int = 2
     review_days: int = 7
@@ -57,6 +60,9 @@ class PlanSettings:
     # fewest network inventory days among the settings with a bullwhip ratio below 1.5.
     order_smoothing: float = 8.0
     order_lag_cycles: float = 2.0
+    # A regional whose SKU one store alone holds sends that store, on its review
+    # night, all it holds free of the SKU (`chain.push.sole_store_push`).
+    sole_store_push: bool = False
 
 
 @dataclass(frozen=True)

@@ -65,8 +65,9 @@ def echelon_figures(
     of `settings`. Guarantees: target >= the sum of the targets directly below (plus
     the quantile of the echelon's demand over the node's own leg where that sum
     binds and two or more children hold the SKU);
-    position = free + in transit + on order + every position below; nodes with
-    NO_SOURCE get target 0.
+    position = free + in transit + on order + every position below, each up to its
+    target (a store in full where `settings.sole_store_push` and it alone holds the
+    SKU below the node: a serial line); nodes with NO_SOURCE get target 0.
     """
     n_w, n_k = source.shape
     size = n_w * n_k
@@ -81,9 +82,18 @@ def echelon_figures(
     lift_in = per_node((stores.target - stores.quantile).astype(np.float64))
     # Each node below counts up to its target: a store's excess cannot serve a store
     # that is short (only rebalancing moves it), so adding it would hide the shortage
-    # from the warehouse (echelon theory's balance assumption fails in a tree).
+    # from the warehouse (echelon theory's balance assumption fails in a tree). With
+    # `sole_store_push`, a warehouse whose SKU one store alone holds is a serial line:
+    # that store counts in full (its excess serves its own demand, Clark and Scarf),
+    # so the stock pushed to it does not make the warehouse order it again. A parent
+    # still counts each warehouse below up to its target: counting a regional's
+    # excess (after its forecast fell) in full stopped the central's orders for
+    # weeks, and on the M5 tuning window raised the bullwhip ratio from 1.41 to 1.52.
     counted = np.minimum(stores.position, stores.target).astype(np.float64)
     position_in = np.rint(per_node(counted)).astype(np.int64)
+    whole = np.where(stores.target > 0, stores.position, counted).astype(np.float64)
+    position_whole = np.rint(per_node(whole)).astype(np.int64)
+    serial = bool(settings.sole_store_push)
     in_transit = _rows(stock.warehouse_in_transit, n_w, n_k)
     on_order = _rows(stock.warehouse_on_order, n_w, n_k)
     mean = pooled.mean.reshape(n_w, n_k)
@@ -129,13 +139,17 @@ def echelon_figures(
         leg = np.where(children[w] > 1, leg_quantile[w], 0.0)
         t = lifted_target(quantile[w], lift_in[w], below_target[w], leg)
         target[w] = np.where(planned[w], np.ceil(t - 1e-9), 0)
-        position[w] = free[w] + in_transit[w] + on_order[w] + position_in[w]
+        # position_whole: the stores below in full, the warehouses up to their targets.
+        below = np.where(serial & (children[w] == 1), position_whole[w], position_in[w])
+        position[w] = free[w] + in_transit[w] + on_order[w] + below
         if parent[w] >= 0:
             fed = source[w] == parent[w]
             up = parent[w]
+            capped = np.minimum(position[w], target[w])
             below_target[up] += np.where(fed, target[w], 0)
             lift_in[up] += np.where(fed, target[w] - quantile[w], 0)
-            position_in[up] += np.where(fed, np.minimum(position[w], target[w]), 0)
+            position_in[up] += np.where(fed, capped, 0)
+            position_whole[up] += np.where(fed, capped, 0)
             children[up] += fed & (target[w] > 0)
     return EchelonFigures(
         source=source,

@@ -19,6 +19,8 @@
    supplier's order days, in whole cases, at least the MOQ, within the weekly
    capacity shared among the nodes it feeds (`orders`); an order the week's
    capacity left allows only once covers to the next week's first order day.
+5. With `sole_store_push`, a warehouse whose SKU one store alone holds sends that
+   store, on its review night, all it still holds free of the SKU (`push`).
 
 Everything is arrays: pairs are touched by a few gathers and one `bincount` per
 level of the tree; the per-warehouse work is over [warehouses, SKUs].
@@ -28,12 +30,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
 
-from storenet.planning.chain import orders
+from storenet.planning.chain import orders, push
 from storenet.planning.chain.levels import EchelonFigures, echelon_figures
 from storenet.planning.chain.orders import NOTES  # noqa: F401  (re-exported for callers)
 from storenet.planning.chain.pooling import (
@@ -131,7 +133,8 @@ def chain_plan(
     warehouse and transfers per parent sum to at most its free stock); purchase
     quantities are whole cases and 0 or >= MOQ, none on a day that is not an order
     day, and per SKU within the weekly capacity left; with `flat_tree` the store
-    lines equal `nightly_plan`'s.
+    lines equal `nightly_plan`'s (unless `settings.sole_store_push`: then a SKU's
+    sole store also gets what its warehouse has left, `push.sole_store_push`).
     """
     settings = settings or PlanSettings()
     tell = progress or (lambda stage, done, total: None)
@@ -209,6 +212,10 @@ def chain_plan(
     transfers, lent = transfer_lines(
         figures, free - given_to_stores, asked_by_stores, given_to_stores
     )
+    if settings.sole_store_push:
+        stores = _push_to_sole_stores(
+            network, stores, free - given_to_stores, (transfers, lent), reviewing
+        )
     purchases = _purchases(
         tree,
         figures,
@@ -223,6 +230,35 @@ def chain_plan(
     clock["upstream"] = time.perf_counter() - started
     tell("chain plan", 3, 3)
     return ChainPlan(stores=stores, upstream=upstream, echelons=figures, seconds=clock)
+
+
+def _push_to_sole_stores(
+    network: PlanningNetwork,
+    stores: NightlyPlan,
+    left: np.ndarray,
+    lines: tuple[dict, ...],
+    reviewing: np.ndarray | None,
+) -> NightlyPlan:
+    """`stores` with each sole holder's line raised by what its warehouse cell still
+    holds free after every other line tonight (`push.sole_store_push`): the request
+    and the allocation rise together, so the line says what it carries."""
+    n_w, n_k = left.shape
+    left = np.array(left, np.int64).reshape(-1)
+    for part in lines:
+        np.subtract.at(
+            left,
+            np.asarray(part["source"], np.int64) * n_k + np.asarray(part["sku"], np.int64),
+            np.asarray(part["qty"], np.int64),
+        )
+    wh = network.store_warehouse[network.pair_store].astype(np.int64)
+    cell = np.where(wh >= 0, wh * n_k + network.pair_sku, -1)
+    due = np.ones(network.n_pairs, bool) if reviewing is None else reviewing[network.pair_store]
+    capacity = network.pair_capacity.astype(np.int64)
+    room = np.where(
+        capacity > 0, capacity - stores.position - stores.allocated, np.iinfo(np.int64).max // 4
+    )
+    extra = push.sole_store_push(cell, stores.target > 0, due, left, room)
+    return replace(stores, request=stores.request + extra, allocated=stores.allocated + extra)
 
 
 def _capacity_left(tree: ChainTree, stock: ChainStock, n_k: int) -> np.ndarray:

@@ -23,6 +23,16 @@ as scarce stock. A parent at or below its target pushes nothing, so the push nev
 makes the parent order more: the pushed units leave its echelon position only down to
 its target.
 
+Down to a sole store (`PlanSettings.sole_store_push`): a regional whose SKU one
+store alone holds pools nothing for that SKU; whatever it holds can only ever serve
+that store, and a store is refilled on its review days only, so a unit held at the
+regional cannot serve a burst between them while the same unit on the store's shelf
+can. On that store's review night the regional therefore sends it everything it
+still holds free of the SKU after every other line (`sole_store_push`), within the
+pair's shelf capacity. The echelon then counts such a store's position in full, not
+up to its target (a serial line: its excess serves its own future demand), so the
+push never makes the regional order more.
+
 Lending between siblings: a child still short when its parent has nothing left of the
 SKU tonight borrows from siblings whose local stock exceeds their own need
 (`local_spare`; the issue's "between regionals when one is short and a neighbour is
@@ -134,3 +144,27 @@ def match_lenders(
         return empty, empty.copy(), empty.copy()
     out = np.array(pairs, np.int64)
     return out[:, 0], out[:, 1], out[:, 2]
+
+
+def sole_store_push(
+    cell: np.ndarray,
+    holds: np.ndarray,
+    reviewing: np.ndarray,
+    left: np.ndarray,
+    room: np.ndarray,
+) -> np.ndarray:
+    """Units (int64 per pair, >= 0) each pair gets on top of its line tonight: where
+    the pair is the only one of its warehouse cell that `holds` the SKU (target > 0)
+    and it is `reviewing` tonight, everything its cell has `left` free (int64 per
+    cell, after every other line), at most its shelf `room` (units per pair; a
+    large number where unlimited); 0 elsewhere. `cell` (int64 per pair): its
+    warehouse cell (warehouse * SKUs + SKU), -1 for a pair no warehouse feeds."""
+    cell = np.asarray(cell, np.int64)
+    fed = cell >= 0
+    holders = np.bincount(cell[fed & holds], minlength=np.size(left))
+    sole = fed & holds & reviewing
+    sole[sole] = holders[cell[sole]] == 1
+    out = np.zeros(cell.size, np.int64)
+    take = np.minimum(np.asarray(left, np.int64)[cell[sole]], np.asarray(room, np.int64)[sole])
+    out[sole] = np.maximum(take, 0)
+    return out

@@ -373,15 +373,17 @@ CHAIN_SWEEPS: dict[str, tuple[float, ...]] = {
 """The chain frontier's settings per policy: storenet's service level, the min/max
 stores' safety factor (warehouses keep their own factor)."""
 
-PLAN_GRID: tuple[tuple[float, float, float, float], ...] = (
-    (1.0, float("inf"), 0.6, 0.4),
-    (8.0, 2.0, 0.6, 0.4),
-    (8.0, 2.0, 0.8, 0.6),
-    (8.0, 2.0, 0.9, 0.8),
+PLAN_GRID: tuple[tuple[float, float, float, float, float], ...] = (
+    (1.0, float("inf"), 0.6, 0.4, 0.0),
+    (8.0, 2.0, 0.6, 0.4, 0.0),
+    (8.0, 2.0, 0.8, 0.6, 0.0),
+    (8.0, 2.0, 0.9, 0.8, 0.0),
+    (8.0, 2.0, 0.8, 0.6, 1.0),
 )
 """storenet's plan settings tried on a tuning window: (order_smoothing,
-order_lag_cycles, regional_holding, central_holding) of `PlanSettings` (smoothing 1 =
-order up to the target; the smoothing passes on what sold, `StorenetChain`), each
+order_lag_cycles, regional_holding, central_holding, sole_store_push (1 = on)) of
+`PlanSettings` (smoothing 1 = order up to the target; the smoothing passes on what
+sold, `StorenetChain`), each
 over `SMOOTHING_LEVELS` of storenet's service-level sweep (its upper part, where the
 comparison fills lie)."""
 SMOOTHING_LEVELS: tuple[float, ...] = (0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999)

@@ -186,3 +186,31 @@ def test_a_regional_short_while_the_central_is_dry_borrows_from_its_long_sibling
         (network.store_warehouse[network.pair_store] == w2) & (network.pair_sku == 0)
     ].sum()
     assert lines.qty[lent].sum() + to_w2_stores <= 400
+
+
+def slow_sole_push(cell, holds, reviewing, left, room):
+    """Pair by pair: the sole holder of its cell, reviewing, gets what the cell has
+    left, within its room."""
+    out = []
+    for p in range(len(cell)):
+        c = cell[p]
+        others = [q for q in range(len(cell)) if cell[q] == c and holds[q]]
+        if c < 0 or not holds[p] or not reviewing[p] or others != [p]:
+            out.append(0)
+        else:
+            out.append(max(min(left[c], room[p]), 0))
+    return out
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(-1, 4), st.booleans(), st.booleans(), st.integers(-3, 50)),
+        min_size=1,
+        max_size=25,
+    ),
+    st.lists(st.integers(-2, 40), min_size=5, max_size=5),
+)
+def test_sole_store_push_matches_the_loop(rows, left):
+    cell, holds, reviewing, room = (np.array([r[i] for r in rows]) for i in range(4))
+    got = push.sole_store_push(cell, holds.astype(bool), reviewing.astype(bool), left, room)
+    assert got.tolist() == slow_sole_push(cell, holds, reviewing, left, room)

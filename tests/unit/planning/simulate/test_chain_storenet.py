@@ -88,3 +88,19 @@ def test_storenet_multi_echelon_runs_on_a_tiny_network_and_conserves_units():
     kpis = result.kpis()
     assert kpis["store_fill"] > 0.9
     assert kpis["supplier_orders"] > 0
+
+
+def test_the_sole_store_push_conserves_units_and_empties_the_regionals():
+    """Two stores under two regionals: every regional SKU has one store. With the push
+    the replay keeps its rules (it raises on a line a node cannot fill) and units, and
+    the regionals end their stores' review nights holding less than without it."""
+    from storenet.planning.cycle import PlanSettings
+
+    chain = tiny_chain(days=56, stores=2, regionals=2)
+    pushed = simulate_chain(chain, StorenetChain(0.95, PlanSettings(sole_store_push=True)))
+    plain = simulate_chain(chain, StorenetChain(0.95))
+    check_conservation(pushed)
+    k, before = pushed.kpis(), plain.kpis()
+    assert k["average_regional"] < 0.5 * before["average_regional"]
+    assert k["average_stores"] > before["average_stores"]
+    assert k["store_fill"] > 0.9
