@@ -64,13 +64,15 @@ def build_network(
     days: int,
     seed: int,
     end: date,
+    pos_days: int = 0,
     progress: Progress | None = None,
 ) -> dict:
     """Generate a network into STORENET_HOME and import its master data.
 
     History is written straight into `settings.history_dir`; master files go to
-    ``<home>/generated/master`` and are imported all or nothing, the opening stock as
-    of the day after `end` (`stock_as_of`).
+    ``<home>/master`` and are imported all or nothing, the opening stock as of the day
+    after `end` (`stock_as_of`). The generator's demand rates of the `pos_days` days
+    after `end` go to ``<home>/forward/demand.parquet``, where `pos_day` draws from.
     """
     from storenet.datagen import NetworkSpec, generate
     from storenet.imports import import_folder
@@ -88,6 +90,7 @@ def build_network(
         end=end,
         planned_stores=True,
         full_supply=True,
+        forward_days=pos_days,
     )
     generated = generate(spec, settings.home, progress=progress)
     report = import_folder(
@@ -132,7 +135,15 @@ def run_demo(
     migrate(engine)
     end = history_end(pos_days)
     build_network(
-        settings, engine, stores=stores, skus=skus, days=days, seed=seed, end=end, progress=progress
+        settings,
+        engine,
+        stores=stores,
+        skus=skus,
+        days=days,
+        seed=seed,
+        end=end,
+        pos_days=pos_days,
+        progress=progress,
     )
     closes, totals, nights = play_days(
         settings, engine, end + timedelta(days=1), pos_days, seed, progress
@@ -307,21 +318,31 @@ def demo_sign_in_link(engine: Engine, secret_key: str) -> str:
 
 
 def pos_day(engine: Engine, settings: Settings, day: date, seed: int) -> list[dict]:
-    """A plausible day of POS lines for `day`.
+    """A day of POS lines for `day`, a day after the generated history.
 
-    Each listed pair sells a Poisson number of units at its average rate over the last
-    28 days of history, capped by what the ledger has on the shelf, and serial-tracked
-    units are sold by serials the ledger has at that store. A seeded 1% of lines ignore
-    the cap, as tills do when the ledger is wrong: they show discrepancies being raised.
+    Each pair the generator gives a demand rate that day (``<home>/forward/demand.parquet``,
+    the generator's own process continued past its history: `datagen.forward`) sells a
+    Poisson number of units at that rate, capped by what the ledger has on the shelf;
+    a pair without a rate sells nothing. Serial-tracked units are sold by serials the
+    ledger has at that store. A seeded 1% of lines ignore the cap, as tills do when the
+    ledger is wrong: they show discrepancies being raised. The same `seed` and rates
+    give the same lines. Raises LookupError when the file has no rate for `day`.
     """
+    from storenet.datagen.forward import forward_path
+
     rng = np.random.default_rng(seed)
+    path = forward_path(settings.home)
     recent = (
-        read_history(settings.history_dir, day - timedelta(days=28), day - timedelta(days=1))
-        .group_by(["store_id", "sku_id"])
-        .agg((pl.col("units").sum() / 28.0).alias("rate"))
+        pl.scan_parquet(path)
+        .filter(pl.col("day") == day)
+        .select("store_id", "sku_id", "rate")
         .sort(["store_id", "sku_id"])
         .collect()
+        if path.exists()
+        else None
     )
+    if recent is None or recent.is_empty():
+        raise LookupError(f"no generated demand for {day} in {path}")
     with reading(engine) as conn:
         prices = dict(conn.execute(text("SELECT id, price_cents FROM skus")).all())
         tracked = {r[0] for r in conn.execute(text("SELECT id FROM skus WHERE serial_tracked"))}
@@ -343,7 +364,7 @@ def pos_day(engine: Engine, settings: Settings, day: date, seed: int) -> list[di
             )
         ):
             on_shelf.setdefault((store, sku), []).append(serial)
-    drawn = rng.poisson(recent["rate"].to_numpy())
+    drawn = rng.poisson(recent["rate"].to_numpy().astype(np.float64))
     wrong_ledger = rng.random(len(drawn)) < 0.01
     zone = ZoneInfo(settings.market_tz)
     opening = datetime.combine(day, time(10), zone)
