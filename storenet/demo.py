@@ -1,9 +1,11 @@
 """The demo: a small synthetic network run through the real paths, end to end.
 
 `build_network` generates a network and imports it exactly as a brand's own files would
-be imported. `run_demo` then plays a week of POS sales through the real ingestion
-service (batches with idempotency keys), closes each day (Parquet history and daily
-figures), sets targets, summarises the network and plans the next day. Running it
+be imported. `run_demo` then plays weeks of POS sales (drawn from the generator's own
+demand continued past its history: `demo_pos`) through the real ingestion service
+(batches with idempotency keys), closes each day (Parquet history and daily figures)
+with the whole chain planned every night, sets targets, summarises the network and
+plans the next day. Running it
 twice changes nothing the second time: the import finds everything unchanged and every
 POS batch is a replay.
 """
@@ -17,14 +19,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import numpy as np
 import polars as pl
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, Engine, select
 
 from storenet.accounts.login import issue_sign_in_link
 from storenet.accounts.principal import Principal
 from storenet.accounts.users import create_user
 from storenet.closing import close_day
+from storenet.demo_pos import pos_day
 from storenet.demo_supply import book_arrivals, send_and_confirm
 from storenet.network.targets import set_expansion_targets, set_store_targets
 from storenet.planning.decisions import approve, release
@@ -64,13 +66,15 @@ def build_network(
     days: int,
     seed: int,
     end: date,
+    pos_days: int = 0,
     progress: Progress | None = None,
 ) -> dict:
     """Generate a network into STORENET_HOME and import its master data.
 
     History is written straight into `settings.history_dir`; master files go to
-    ``<home>/generated/master`` and are imported all or nothing, the opening stock as
-    of the day after `end` (`stock_as_of`).
+    ``<home>/master`` and are imported all or nothing, the opening stock as of the day
+    after `end` (`stock_as_of`). The generator's demand rates of the `pos_days` days
+    after `end` go to ``<home>/forward/demand.parquet``, where `pos_day` draws from.
     """
     from storenet.datagen import NetworkSpec, generate
     from storenet.imports import import_folder
@@ -88,6 +92,7 @@ def build_network(
         end=end,
         planned_stores=True,
         full_supply=True,
+        forward_days=pos_days,
     )
     generated = generate(spec, settings.home, progress=progress)
     report = import_folder(
@@ -132,7 +137,15 @@ def run_demo(
     migrate(engine)
     end = history_end(pos_days)
     build_network(
-        settings, engine, stores=stores, skus=skus, days=days, seed=seed, end=end, progress=progress
+        settings,
+        engine,
+        stores=stores,
+        skus=skus,
+        days=days,
+        seed=seed,
+        end=end,
+        pos_days=pos_days,
+        progress=progress,
     )
     closes, totals, nights = play_days(
         settings, engine, end + timedelta(days=1), pos_days, seed, progress
@@ -304,71 +317,3 @@ def demo_sign_in_link(engine: Engine, secret_key: str) -> str:
         return issue_sign_in_link(conn, secret_key, DEMO_USER, timedelta(hours=24))
 
     return unit_of_work(engine, work)
-
-
-def pos_day(engine: Engine, settings: Settings, day: date, seed: int) -> list[dict]:
-    """A plausible day of POS lines for `day`.
-
-    Each listed pair sells a Poisson number of units at its average rate over the last
-    28 days of history, capped by what the ledger has on the shelf, and serial-tracked
-    units are sold by serials the ledger has at that store. A seeded 1% of lines ignore
-    the cap, as tills do when the ledger is wrong: they show discrepancies being raised.
-    """
-    rng = np.random.default_rng(seed)
-    recent = (
-        read_history(settings.history_dir, day - timedelta(days=28), day - timedelta(days=1))
-        .group_by(["store_id", "sku_id"])
-        .agg((pl.col("units").sum() / 28.0).alias("rate"))
-        .sort(["store_id", "sku_id"])
-        .collect()
-    )
-    with reading(engine) as conn:
-        prices = dict(conn.execute(text("SELECT id, price_cents FROM skus")).all())
-        tracked = {r[0] for r in conn.execute(text("SELECT id FROM skus WHERE serial_tracked"))}
-        shelf_units = {
-            (store, sku): units
-            for store, sku, units in conn.execute(
-                text(
-                    "SELECT l.store_id, b.sku_id, b.on_hand FROM balances b "
-                    "JOIN locations l ON l.id = b.location_id WHERE l.store_id IS NOT NULL"
-                )
-            )
-        }
-        on_shelf: dict[tuple[str, str], list[str]] = {}
-        for serial, store, sku in conn.execute(
-            text(
-                "SELECT s.serial, l.store_id, s.sku_id FROM serials s "
-                "JOIN locations l ON l.id = s.location_id WHERE l.store_id IS NOT NULL "
-                "ORDER BY s.serial"
-            )
-        ):
-            on_shelf.setdefault((store, sku), []).append(serial)
-    drawn = rng.poisson(recent["rate"].to_numpy())
-    wrong_ledger = rng.random(len(drawn)) < 0.01
-    zone = ZoneInfo(settings.market_tz)
-    opening = datetime.combine(day, time(10), zone)
-    minutes = rng.integers(0, 11 * 60, size=len(drawn))
-    lines = []
-    for n, (store, sku, _) in enumerate(recent.iter_rows()):
-        units = int(drawn[n])
-        if not wrong_ledger[n]:
-            units = min(units, max(shelf_units.get((store, sku), 0), 0))
-        if units <= 0:
-            continue
-        line = {
-            "store": store,
-            "device": f"{store}-POS1",
-            "receipt": f"{day:%Y%m%d}-{n}",
-            "line": 1,
-            "sku": sku,
-            "qty": units,
-            "unit_price": f"{prices[sku] / 100:.2f}",
-            "at": (opening + timedelta(minutes=int(minutes[n]))).isoformat(),
-        }
-        if sku in tracked:
-            shelf = on_shelf.get((store, sku), [])
-            line["serials"] = [
-                shelf.pop() if shelf else f"UNREGISTERED-{day:%Y%m%d}-{n}-{i}" for i in range(units)
-            ]
-        lines.append(line)
-    return lines

@@ -6,6 +6,7 @@ Layout under the output folder (formats: docs/data-formats.md):
             opening_stock,opening_serials,suppliers,supplier_items,lanes,
             purchase_orders,purchase_order_lines,purchase_order_receipts}.parquet
     history/month=YYYY-MM/part-0.parquet
+    forward/demand.parquet          (only with NetworkSpec.forward_days)
 
 The same spec gives byte-identical files: every random draw comes from one seed,
 split into independent streams per component.
@@ -28,6 +29,7 @@ from storenet.datagen.assortment import make_assortment
 from storenet.datagen.catalog import CATEGORIES, make_catalog
 from storenet.datagen.demand import RATE, launch_days, sku_appeal, sku_listed, store_traffic
 from storenet.datagen.files import HistoryWriter, write_table
+from storenet.datagen.forward import forward_path, write_forward
 from storenet.datagen.history import EXTRA_DAYS, Drivers, Simulation
 from storenet.datagen.lanes import make_lanes, store_lead_days, warehouse_lead_days
 from storenet.datagen.places import make_places
@@ -68,7 +70,11 @@ class NetworkSpec:
     `replenishment.order_up_to` (the benches' networks). Raises Refused for sizes out
     of range. `full_supply`: suppliers deliver every line they confirm in full (lead
     times still vary), as the demo's own suppliers do (`demo_supply`); otherwise
-    they fall short now and then (`replenishment.supply_factors`)."""
+    they fall short now and then (`replenishment.supply_factors`). `forward_days`:
+    also write each pair's demand rate on that many days after `end`
+    (`forward/demand.parquet`, the demo's POS days); the history does not depend on
+    it up to EXTRA_DAYS (the drivers' grid already reaches that far; beyond, the grid
+    is longer and the random promotions drawn over it differ)."""
 
     stores: int
     skus: int
@@ -77,10 +83,16 @@ class NetworkSpec:
     end: date = date(2026, 11, 22)
     planned_stores: bool = False
     full_supply: bool = False
+    forward_days: int = 0
 
     def __post_init__(self) -> None:
         problems = []
-        for name, low, high in (("stores", 1, 200_000), ("skus", 1, 50_000), ("days", 1, 3650)):
+        for name, low, high in (
+            ("stores", 1, 200_000),
+            ("skus", 1, 50_000),
+            ("days", 1, 3650),
+            ("forward_days", 0, 366),
+        ):
             value = getattr(self, name)
             if not isinstance(value, int) or not low <= value <= high:
                 problems.append(
@@ -88,7 +100,7 @@ class NetworkSpec:
                 )
         if not problems:
             first = self.first_day - timedelta(days=1)
-            last = self.end + timedelta(days=EXTRA_DAYS + 1)
+            last = self.end + timedelta(days=self.grid_days_after + 1)
             if first < calendar.FIRST_DAY or last > calendar.LAST_DAY:
                 problems.append(
                     Problem(
@@ -100,6 +112,12 @@ class NetworkSpec:
                 )
         if problems:
             raise Refused(problems)
+
+    @property
+    def grid_days_after(self) -> int:
+        """Days the drivers' grid runs past `end`: the forward means' EXTRA_DAYS, or
+        more when more forward days are asked for."""
+        return max(EXTRA_DAYS, self.forward_days)
 
     @property
     def first_day(self) -> date:
@@ -142,6 +160,8 @@ class GeneratedNetwork:
     history_bytes: int
     seconds: float
     master_files: dict[str, Path] = field(default_factory=dict)
+    forward_file: Path | None = None  # forward/demand.parquet, with spec.forward_days
+    forward_rows: int = 0
 
 
 def generate(
@@ -160,10 +180,10 @@ def generate(
     out_dir = Path(out_dir)
     master_dir = out_dir / "master"
     history_dir = out_dir / "history"
-    for stale in history_dir.glob("month=*/part-0.parquet"):
-        stale.unlink()
+    for stale in [*history_dir.glob("month=*/part-0.parquet"), forward_path(out_dir)]:
+        stale.unlink(missing_ok=True)
     # Streams are spawned by index: adding one leaves the draws of the others alone.
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(spec.seed).spawn(9)]
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(spec.seed).spawn(10)]
     first_day, last_day = spec.first_day, spec.end
 
     steps = 5
@@ -178,7 +198,7 @@ def generate(
 
     grid = np.arange(
         np.datetime64(first_day - timedelta(days=1), "D"),
-        np.datetime64(last_day + timedelta(days=EXTRA_DAYS + 1), "D"),
+        np.datetime64(last_day + timedelta(days=spec.grid_days_after + 1), "D"),
     )
     prices = make_prices(catalog, grid, streams[4])
     first = np.datetime64(first_day, "D")
@@ -245,6 +265,18 @@ def generate(
         result = simulation.run(writer, report)
     finally:
         writer.close()
+    forward_rows = 0
+    if spec.forward_days:
+        report("forward demand", 0, 1)
+        forward_rows, _ = write_forward(
+            simulation,
+            spec.forward_days,
+            streams[9],
+            forward_path(out_dir),
+            pa.array(stores.ids, pa.string()),
+            pa.array(catalog.ids, pa.string()),
+        )
+        report("forward demand", 1, 1)
     del simulation, drivers
 
     report("opening stock", 0, 1)
@@ -303,4 +335,6 @@ def generate(
         history_bytes=writer.bytes,
         seconds=time.perf_counter() - started,
         master_files={name: files[name] for name in MASTER_TABLES},
+        forward_file=forward_path(out_dir) if spec.forward_days else None,
+        forward_rows=forward_rows,
     )

@@ -409,12 +409,18 @@ class Simulation(WarehouseFlows):
         self._order(idx, g, t + self.pair_lead[idx])
         self._regional_pull(t)
         self._supplier_order(t, weekday)
+        self.refresh_levels(t, self.rng)
+
+    def refresh_levels(self, t: int, rng: np.random.Generator) -> None:
+        """Evening of day t: redraw the levels of one LEVEL_REFRESH-th of the pairs (the
+        (t mod LEVEL_REFRESH)-th slice of the pair order), so every pair's level is
+        redrawn once every LEVEL_REFRESH days."""
         chunk = t % LEVEL_REFRESH
         lo, hi = (
             len(self.base) * chunk // LEVEL_REFRESH,
             len(self.base) * (chunk + 1) // LEVEL_REFRESH,
         )
-        self.base_level[lo:hi] = self.base[lo:hi] * draw_levels(self.levels, hi - lo, self.rng)
+        self.base_level[lo:hi] = self.base[lo:hi] * draw_levels(self.levels, hi - lo, rng)
 
     def _first_fill(self, t: int) -> None:
         """Stock for stores opening tomorrow and SKUs launching tomorrow."""

@@ -73,7 +73,9 @@ def seed_console(engine: Engine, home) -> Console:  # type: ignore[no-untyped-de
     settings = Settings.from_env(
         {"STORENET_HOME": str(home), "STORENET_DB": engine.url.render_as_string(False)}
     )
-    generate(NetworkSpec(stores=24, skus=30, days=120, seed=11, end=END), settings.home)
+    # The POS days are drawn from the generator's rates after END (demo_pos).
+    spec = NetworkSpec(stores=24, skus=30, days=120, seed=11, end=END, forward_days=PLAYED_DAYS)
+    generate(spec, settings.home)
     import_folder(engine, settings.home / "master", as_of=stock_as_of(settings, END))
     play_days(settings, engine, END + timedelta(days=1), PLAYED_DAYS, seed=3)
     last = END + timedelta(days=PLAYED_DAYS)
