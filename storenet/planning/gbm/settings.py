@@ -53,7 +53,11 @@ class GbmSettings:
     Issue 17's selection set (M5, 8 cut-offs, docs/accuracy.md; L12 WRMSSE at blend
     0.5 0.8500): shares 0.3-0.7 within 0.2% of 0.5; Tweedie power 1.3 0.8495, 1.1
     no better on the first four cut-offs; one booster per department worse there
-    (and 92% coverage). The defaults stay."""
+    (and 92% coverage). The defaults stay. With storenet's later defaults (2026-12-08,
+    L12 at blend 0.5 0.8463 over the 8): `level` "store_dept" at 0.5 0.8462 (the best
+    of 87 variants on the first four cut-offs, 0.11% better there), `stack` at 0.5
+    0.8461, `offset` worse on the first four (best 0.8603 against 0.8593): no gain
+    reaches the 0.3% bar, so `level`, `stack` and `offset` stay off."""
 
     origins: int = 52
     rounds: int = 300
