@@ -46,7 +46,7 @@ SHARES = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0)
 
 def level_correct(g: np.ndarray, target: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """g [series, h] scaled per group and day so each group's sum equals target's."""
-    # As run on 2026-12-08; storenet.planning.gbm.level.match_group_sums does the same.
+    # As run on 2026-12-08 (the model's own option was removed after: it failed its rule).
     _, dense = np.unique(groups, return_inverse=True)
     k = dense.max() + 1
     out = np.empty_like(g)

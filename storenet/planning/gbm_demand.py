@@ -31,9 +31,6 @@ days since the first sale within it (-1 when none). The store id is not a featur
 default: a 12,000-level categorical seen through a few dozen sampled stores says
 nothing about the others.
 
-With `GbmSettings.level`, the gbm's horizon sums are first put on storenet's per
-store (or store x category), split across the store's pairs as the gbm splits them
-(the evaluation does this per horizon day; the plan forecasts horizon sums).
 The mean over the horizon is blended with storenet's own (the posterior mean times
 the horizon's exposure) with `GbmSettings.blend`, as in the evaluation; the
 dispersion bands are fitted on the blended horizon sums of the sample at the latest
@@ -59,7 +56,6 @@ from storenet.planning.demand.horizon import horizon_exposure
 from storenet.planning.demand.memory import DemandSettings, DemandState
 from storenet.planning.demand.posterior import posterior
 from storenet.planning.gbm.features import CATEGORICAL
-from storenet.planning.gbm.level import match_group_sums
 from storenet.planning.gbm.model import alpha_by_band
 from storenet.planning.gbm.pair_features import (
     NO_SALE,
@@ -254,7 +250,7 @@ def train(
     o = col_of[origins[0]]
     raw = booster.predict(feats(o), num_threads=m.threads)
     mu = np.maximum(raw, 1e-6).reshape(pairs.size, horizon)
-    if m.blend > 0 or m.level:
+    if m.blend > 0:
         # storenet on the sample's own pairs of the network, with the plan's demand
         # settings, learning the days up to the origin only.
         replay = StorenetReplay(
@@ -262,12 +258,8 @@ def train(
             np.arange(pairs.size),
             demand_settings or DemandSettings(),
         )
-        sn = np.maximum(
-            replay.means(units[:, : o + 1], np.datetime64(start, "D"), [o], horizon)[o], 1e-6
-        )
-        if m.level:  # the sample holds whole stores: their sums are the stores' own
-            mu = np.maximum(match_group_sums(mu, sn, level_groups(network, m.level)[pairs]), 1e-6)
-        mu = (1 - m.blend) * mu + m.blend * sn
+        sn = replay.means(units[:, : o + 1], np.datetime64(start, "D"), [o], horizon)[o]
+        mu = (1 - m.blend) * mu + m.blend * np.maximum(sn, 1e-6)
     sold = units[:, : o + 1] > 0
     live = sold.any(1)
     y_sum = units[live, o + 1 : o + 1 + horizon].sum(1)
@@ -289,16 +281,6 @@ def train(
         rows=int(rows),
         train_seconds=time.perf_counter() - started,
     )
-
-
-def level_groups(network: PlanningNetwork, level: str) -> np.ndarray:
-    """Group code per pair of the network for `GbmSettings.level`: its store, or its
-    store x category (the plan's department)."""
-    store = network.pair_store.astype(np.int64)
-    if level == "store":
-        return store
-    category = network.sku_category[network.pair_sku].astype(np.int64)
-    return store * (int(category.max(initial=0)) + 1) + category
 
 
 # -- the nightly forecast -------------------------------------------------------------
@@ -448,13 +430,8 @@ def forecast(
         mu = np.maximum(raw, 1e-6).reshape(hi - lo, h)
         gbm_sum[lo:hi] = (mu * active[:, lo:hi].T).sum(1)
         tell("forecasting gbm", k + 1, len(chunks))
-    sn_sum = np.asarray(storenet_mean, np.float64)
-    if s.model.level:
-        # Every pair is forecast by now: each store's (x category's) horizon sum is
-        # storenet's, split as the gbm splits it.
-        gbm_sum = match_group_sums(gbm_sum, sn_sum, level_groups(network, s.model.level))
     b = s.model.blend
-    mean = (1 - b) * gbm_sum + b * sn_sum if b > 0 else gbm_sum
+    mean = (1 - b) * gbm_sum + b * np.asarray(storenet_mean, np.float64) if b > 0 else gbm_sum
     mean = np.where(active.any(0), mean, 0.0)
     alpha = model.alpha[np.searchsorted(model.edges, mean)]
     r = 1.0 / np.maximum(alpha, 1e-6)

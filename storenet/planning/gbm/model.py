@@ -28,7 +28,6 @@ import numpy as np
 
 from storenet.planning import distribution
 from storenet.planning.gbm.features import CATEGORICAL, FEATURES, extra_features, features
-from storenet.planning.gbm.level import group_codes, match_group_sums
 from storenet.planning.gbm.panel import DayEvents, SeriesPanel
 from storenet.planning.gbm.settings import GbmSettings, booster_params
 from storenet.planning.gbm.storenet_mean import StorenetReplay
@@ -135,9 +134,9 @@ def fit_predict(
     keep = [k for k, name in enumerate(FEATURES) if name not in s.drop]
     names = [FEATURES[k] for k in keep] + list(s.extra)
 
-    need = s.stack or s.offset or s.blend > 0 or s.blend_fit or bool(s.level)
+    need = s.stack or s.offset or s.blend > 0 or s.blend_fit
     if need and storenet is None:
-        raise ValueError("storenet: the blend, stack, offset and level need storenet's replay")
+        raise ValueError("storenet: the blend, stack and offset need storenet's replay")
     wanted = sorted({*origins, *fit_origins, last_origin, t - 1})
     sn = storenet.means(panel.units, panel.first_day, wanted, horizon) if need else {}
     if s.stack:
@@ -193,17 +192,8 @@ def fit_predict(
         )
     boosters = train(origins)
 
-    groups = None
-    if s.level == "store":
-        groups = group_codes(panel.store)
-    elif s.level == "store_dept":
-        groups = group_codes(panel.store, panel.dept)
-
     def predict(o: int) -> np.ndarray:
         mu = gbm_mean(boosters, o)
-        if groups is not None:
-            # The gbm's split of each store (x dept) and day, storenet's total.
-            mu = np.maximum(match_group_sums(mu, np.maximum(sn[o], 1e-6), groups), 1e-6)
         if blend > 0:
             mu = (1 - blend) * mu + blend * np.maximum(sn[o], 1e-6)
         return mu

@@ -144,28 +144,6 @@ def test_gbm_means_track_storenet_and_make_a_proper_nb(world):
     assert np.all(blended.p[blended.mean == 0] == 1)
 
 
-def test_level_store_puts_each_stores_horizon_sum_on_storenets(world):
-    folder, network, model = world
-    state = state_through(network, folder / "history", THROUGH)
-    sn = gbm_demand.storenet_horizon_mean(state, network, HORIZON)
-    alone = replace(SMALL, model=replace(SMALL.model, blend=0.0))
-    plain = gbm_demand.forecast(network, folder / "history", THROUGH, model, sn, alone)
-    level = replace(SMALL, model=replace(SMALL.model, blend=0.0, level="store"))
-    f = gbm_demand.forecast(network, folder / "history", THROUGH, model, sn, level)
-    k = network.n_stores
-    np.testing.assert_allclose(
-        np.bincount(network.pair_store, f.mean, k), np.bincount(network.pair_store, sn, k)
-    )
-    assert not np.allclose(f.mean, plain.mean)  # the gbm's level was not storenet's
-    # Within a store, the gbm's split is kept.
-    store = network.pair_store == network.pair_store[np.argmax(sn)]
-    np.testing.assert_allclose(
-        f.mean[store] / f.mean[store].sum(), plain.mean[store] / plain.mean[store].sum()
-    )
-    trained = gbm_demand.train(network, folder / "history", THROUGH, HORIZON, level)
-    assert trained.alpha.size > 0 and np.all(np.isfinite(trained.alpha))
-
-
 def test_the_saved_model_is_reused_until_it_is_due(world, tmp_path):
     folder, network, _ = world
     history = folder / "history"

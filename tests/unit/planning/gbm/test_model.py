@@ -45,28 +45,6 @@ def test_a_blend_without_storenet_or_a_fitted_blend_without_a_score_is_refused()
         fit_predict(panel(), events(), 28, GbmSettings(blend_fit=True, **SMALL))
 
 
-def test_level_store_puts_the_gbm_on_storenets_store_sums_per_day():
-    pytest.importorskip("lightgbm")
-    network = small_network()
-    p = panel()
-    pair = np.array([0, 1, network.n_skus, network.n_skus + 1])  # 2 SKUs of 2 stores
-    replay = StorenetReplay(network, pair, demand.DemandSettings())
-    t = p.units.shape[1]
-    own = np.maximum(replay.means(p.units, p.first_day, [t - 1], 28)[t - 1], 1e-6)
-    alone = fit_predict(p, events(), 28, GbmSettings(blend=0.0, **SMALL), replay)
-    f = fit_predict(p, events(), 28, GbmSettings(blend=0.0, level="store", **SMALL), replay)
-    for store in (0.0, 1.0):
-        rows = p.store == store
-        # Each store's sum on each horizon day is storenet's ...
-        np.testing.assert_allclose(f.mean[rows].sum(0), own[rows].sum(0))
-        # ... split across its series as the gbm alone splits it.
-        np.testing.assert_allclose(
-            f.mean[rows] / f.mean[rows].sum(0), alone.mean[rows] / alone.mean[rows].sum(0)
-        )
-    with pytest.raises(ValueError, match="level"):
-        GbmSettings(level="region")
-
-
 class _Oracle:
     """A stand-in for storenet's replay whose forecast made at origin o is the units
     actually sold on o + 1 + shift, ..., o + horizon + shift (where known), and
