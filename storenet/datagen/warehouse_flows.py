@@ -10,7 +10,8 @@ ordered from suppliers.
 - Once a week, on its supplier's first order day, each SKU is ordered from its primary
   supplier up to the demand until the next order arrives (the supplier's mean lead time
   plus a review) plus safety against demand and the lead time's spread, plus the first
-  fills due then: by the central warehouse for the whole network, or by each regional
+  fills due until then (a launch's first fill bought ahead is not stock for its first
+  weeks' demand): by the central warehouse for the whole network, or by each regional
   warehouse for itself for the SKUs shipped to them directly (`purchases`). In a
   network run by the plan (`store_service`), as the plan's echelons: the stores'
   targets are added to the need and their stock to the position.
@@ -110,7 +111,7 @@ class WarehouseFlows:
     def _supplier_order(self, t: int, weekday: int) -> None:
         """Order the SKUs whose supplier takes orders today (once a week per SKU) up to
         what the network will need until the next order arrives plus safety against
-        demand and the supplier's lead-time spread, and the first fills due then: the
+        demand and the supplier's lead-time spread, and the first fills due until then: the
         central warehouse for the whole network, or each regional warehouse for itself
         for SKUs shipped to them directly. Nothing past the SKU's end of life."""
         due = np.flatnonzero(self.order_weekday == weekday)
@@ -130,6 +131,8 @@ class WarehouseFlows:
             targets, stocked = self._store_echelon(g, due)
             need = need + targets
             position = position + stocked
+        # First fills due before the next order arrives are stock the stores will
+        # take out of the position (a launch's first fill, a store's opening).
         want = need - position
         want += self._first_fills_between(t, due)
         direct = self.direct[due]
@@ -222,20 +225,25 @@ class WarehouseFlows:
         return out
 
     def _first_fills_between(self, t: int, due: np.ndarray) -> np.ndarray:
-        """Units (int64 [warehouses, len(due)]) first fills take while an order placed
-        on day t for SKUs `due` (indices) is awaited: from its expected arrival (t + the
-        SKU's mean lead time) for a review period."""
+        """Units (int64 [warehouses, len(due)]) first fills of SKUs `due` (indices) take
+        from the evening after day t (an order placed on day t comes after that
+        evening's fills) until a review period past the order's expected arrival (t +
+        the SKU's mean lead time).
+
+        The fills due before the arrival count too: the units earlier orders bought
+        for them sit in the position until the fill takes them, so leaving them out
+        would count a launch's first fill twice (once as its own, once as stock for
+        the demand after it) and its first weeks would go unbought."""
         out = np.zeros((self.n_wh, len(due)), dtype=np.int64)
         column = np.full(self.n_skus, -1, dtype=np.int64)
         column[due] = np.arange(len(due))
-        arrival = np.full(self.n_skus, -(10**9), dtype=np.int64)
-        arrival[due] = t + np.round(self.lead_mean[due]).astype(np.int64)
-        lo, hi = int(arrival[due].min()), int(arrival[due].max()) + SUPPLIER_REVIEW
-        for day in range(lo, min(hi, self.n_days)):
+        end = np.full(self.n_skus, -(10**9), dtype=np.int64)
+        end[due] = t + np.round(self.lead_mean[due]).astype(np.int64) + SUPPLIER_REVIEW
+        for day in range(t + 1, min(int(end[due].max()), self.n_days)):
             if day not in self.first_fill_units:
                 continue
             keys, units = self.first_fill_units[day]
             sku = keys % self.n_skus
-            inside = (arrival[sku] <= day) & (day < arrival[sku] + SUPPLIER_REVIEW)
+            inside = day < end[sku]
             np.add.at(out, (keys[inside] // self.n_skus, column[sku[inside]]), units[inside])
         return out

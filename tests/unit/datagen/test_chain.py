@@ -228,11 +228,13 @@ def test_first_fills_awaited_by_an_order_match_the_day_by_day_sum():
     for t in (0, 5, 20):
         # when
         fast = flows._first_fills_between(t, due)
-        # then: the obvious version, SKU by SKU and day by day
+        # then: the obvious version, SKU by SKU and day by day, from the evening after
+        # the order (earlier orders' units for the fills before its arrival are in the
+        # position until the fill takes them) to a review past its arrival
         slow = np.zeros_like(fast)
         for j, k in enumerate(due):
             arrival = t + round(flows.lead_mean[k])
-            for day in range(arrival, min(arrival + SUPPLIER_REVIEW, flows.n_days)):
+            for day in range(t + 1, min(arrival + SUPPLIER_REVIEW, flows.n_days)):
                 keys, units = flows.first_fill_units.get(day, ([], []))
                 for key, u in zip(keys, units):
                     if key % flows.n_skus == k:
