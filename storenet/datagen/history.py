@@ -203,9 +203,18 @@ class Simulation(WarehouseFlows):
         return int(self._p_end[t + 1])
 
     def _targets(self, idx: np.ndarray, g: int) -> np.ndarray:
+        return self._targets_for(idx, self._expected(idx, g))
+
+    def _expected(self, idx: np.ndarray, g: int | np.ndarray) -> np.ndarray:
+        """Expected units over each pair's cover (lead + review) from grid day g (a
+        scalar or one day per pair), with the forward means of traffic and appeal."""
         store, sku = self.pair_store[idx], self.pair_sku[idx]
-        expected = self.cover_base[idx] * self.fwd_traffic[g][store]
-        expected *= self.fwd_appeal[g][sku]
+        expected = self.cover_base[idx] * self.fwd_traffic[g, store]
+        return expected * self.fwd_appeal[g, sku]
+
+    def _targets_for(self, idx: np.ndarray, expected: np.ndarray) -> np.ndarray:
+        """Order-up-to levels of pairs `idx` for `expected` units over their cover."""
+        sku = self.pair_sku[idx]
         if self.store_service is not None:
             # The plan learns each pair's own level from its sales: its mean follows
             # the pair's current level, and its quantile the level's spread around it.

@@ -14,7 +14,8 @@ ordered from suppliers.
   weeks' demand): by the central warehouse for the whole network, or by each regional
   warehouse for itself for the SKUs shipped to them directly (`purchases`). In a
   network run by the plan (`store_service`), as the plan's echelons: the stores'
-  targets are added to the need and their stock to the position.
+  targets over the days the order serves (its arrival through a review later) are
+  added to the need and their stock to the position.
 
 The methods use the simulation's arrays (pairs, warehouse stock and rates, drivers).
 """
@@ -149,7 +150,8 @@ class WarehouseFlows:
         self.purchases.order(t, wh, due[col], qty, self.d.supply[week])
 
     def _store_echelon(self, g: int, due: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(targets, stock): int64 [warehouses, len(due)], the store targets and the
+        """(targets, stock): int64 [warehouses, len(due)], the store targets over the
+        window an order placed for grid day g serves (`_served_expected`) and the
         stores' on hand + in transit of SKUs `due` (indices) summed per warehouse, over
         the pairs listed at stores open on grid day g. Each store's stock counts up to
         its target, as in the plan's echelon position: a store's excess cannot fill
@@ -161,12 +163,29 @@ class WarehouseFlows:
         idx, column = idx[keep], column[keep]
         key = self.pair_wh[idx] * len(due) + column
         size = self.n_wh * len(due)
-        level = self._targets(idx, g)
+        level = self._targets_for(idx, self._served_expected(idx, g))
         targets = np.bincount(key, weights=level, minlength=size)
         held = np.minimum(self.on_hand[idx] + self.in_transit[idx], level).astype(np.float64)
         stocked = np.bincount(key, weights=held, minlength=size)
         shape = (self.n_wh, len(due))
         return targets.reshape(shape).astype(np.int64), stocked.reshape(shape).astype(np.int64)
+
+    def _served_expected(self, idx: np.ndarray, g: int) -> np.ndarray:
+        """Per pair of `idx`: the highest expected demand over its cover the stores
+        will see while an order placed for grid day g serves them, i.e. from its
+        arrival (g + the SKU's mean lead time) through a review past it.
+
+        The stores' targets an order buys for are those of the days it serves, not of
+        the order day: an order placed a lead time before a festival buys the stores'
+        festival targets (and the refill after it). The plan's level is monotone in
+        the expected demand, so the max of the expected gives the max target."""
+        last = self.fwd_traffic.shape[0] - 1
+        arrival = g + np.round(self.lead_mean[self.pair_sku[idx]]).astype(np.int64)
+        best = np.zeros(len(idx), dtype=np.float64)
+        for offset in range(SUPPLIER_REVIEW + 1):
+            day = np.minimum(arrival + offset, last)
+            best = np.maximum(best, self._expected(idx, day))
+        return best
 
     def _demand_over(self, g: int, days: np.ndarray, due: np.ndarray) -> np.ndarray:
         """Expected units (float [warehouses, len(due)]) of SKUs `due` over the next
