@@ -35,7 +35,7 @@ from storenet.evaluation.forecast import Forecast
 from storenet.evaluation.gaps import fill_unknown
 from storenet.evaluation.metrics import M5_QUANTILES
 from storenet.planning.gbm.features import CATEGORICAL, FEATURES, features
-from storenet.planning.gbm.model import GbmForecast, alpha_by_band
+from storenet.planning.gbm.model import nb_from_latest_origin
 from storenet.planning.gbm.settings import GbmSettings, booster_params
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,23 +55,6 @@ def level_correct(g: np.ndarray, target: np.ndarray, groups: np.ndarray) -> np.n
         st = np.bincount(dense, target[:, j], k)
         out[:, j] = g[:, j] * (st / np.maximum(sg, 1e-12))[dense]
     return out
-
-
-def finish(panel, last_origin, mu_hold, mean, s, horizon) -> GbmForecast:
-    """fit_predict's dispersion and quantile part, line for line."""
-    n = panel.n_series
-    y_hold = panel.units[:, last_origin + 1 :]
-    live = panel.first_sale() <= last_origin
-    edges, alpha = alpha_by_band(mu_hold[live].ravel(), y_hold[live].ravel(), s.bands)
-    weeks = horizon // 7
-    mu_w = mu_hold[live, : weeks * 7].reshape(-1, weeks, 7).sum(2).ravel()
-    y_w = y_hold[live, : weeks * 7].reshape(-1, weeks, 7).sum(2).ravel()
-    edges_w, alpha_w = alpha_by_band(mu_w, y_w, s.bands)
-    a_day = alpha[np.searchsorted(edges, mean)]
-    r = 1.0 / a_day
-    m_week = mean[:, : weeks * 7].reshape(n, weeks, 7).sum(2)
-    a_week = alpha_w[np.searchsorted(edges_w, m_week)]
-    return GbmForecast(mean=mean, r=r, p=r / (r + mean), alpha_week=a_week)
 
 
 def all_variants(history, calendar, horizon, boosters):
@@ -145,7 +128,7 @@ def all_variants(history, calendar, horizon, boosters):
             out[f"{b}_sched_{label}"] = ((1 - w) * gh + w * snh, (1 - w) * gf + w * snf)
     forecasts = {}
     for name, (mh, mf) in out.items():
-        f = finish(panel, last_origin, mh, mf, s, horizon)
+        f = nb_from_latest_origin(panel, last_origin, mh, mf, s.bands)
         forecasts[name] = Forecast(
             name, f.mean, f.day_quantiles(M5_QUANTILES), f.week_quantile(0.9),
             f.week_quantile(0.95), 0.0,

@@ -198,18 +198,35 @@ def fit_predict(
             mu = (1 - blend) * mu + blend * np.maximum(sn[o], 1e-6)
         return mu
 
-    mu_hold = predict(last_origin)
+    return nb_from_latest_origin(
+        panel, last_origin, predict(last_origin), predict(t - 1), s.bands, blend
+    )
+
+
+def nb_from_latest_origin(
+    panel: SeriesPanel,
+    last_origin: int,
+    mu_hold: np.ndarray,
+    mean: np.ndarray,
+    bands: int,
+    blend: float = float("nan"),
+) -> GbmForecast:
+    """The forecast's distribution: `mean` [series, h] (the forecast from the cut-off)
+    with NB dispersions fitted by `alpha_by_band` on the residuals of `mu_hold`
+    [series, h] (the model's means from `last_origin`, h days before the cut-off)
+    against the units sold after it, per day and per 7-day sum, over the series that
+    had sold by `last_origin`. `blend`: recorded on the result."""
+    horizon = mean.shape[1]
     y_hold = panel.units[:, last_origin + 1 :]
     live = panel.first_sale() <= last_origin
-    edges, alpha = alpha_by_band(mu_hold[live].ravel(), y_hold[live].ravel(), s.bands)
+    edges, alpha = alpha_by_band(mu_hold[live].ravel(), y_hold[live].ravel(), bands)
     weeks = horizon // 7
     mu_w = mu_hold[live, : weeks * 7].reshape(-1, weeks, 7).sum(2).ravel()
     y_w = y_hold[live, : weeks * 7].reshape(-1, weeks, 7).sum(2).ravel()
-    edges_w, alpha_w = alpha_by_band(mu_w, y_w, s.bands)
+    edges_w, alpha_w = alpha_by_band(mu_w, y_w, bands)
 
-    mean = predict(t - 1)
     a_day = alpha[np.searchsorted(edges, mean)]
     r = 1.0 / a_day
-    m_week = mean[:, : weeks * 7].reshape(n, weeks, 7).sum(2)
+    m_week = mean[:, : weeks * 7].reshape(len(mean), weeks, 7).sum(2)
     a_week = alpha_w[np.searchsorted(edges_w, m_week)]
     return GbmForecast(mean=mean, r=r, p=r / (r + mean), alpha_week=a_week, blend=blend)
