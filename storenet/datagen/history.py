@@ -228,6 +228,14 @@ class Simulation(WarehouseFlows):
             )
         return order_up_to(expected, self.display_min[idx], self.capacity[idx])
 
+    def _deliver(self, idx: np.ndarray, qty: np.ndarray, g: int) -> None:
+        """Store deliveries of pairs `idx` (unique) landing on grid day g: onto the
+        shelf of a store open that day, back to its warehouse otherwise."""
+        self.in_transit[idx] -= qty
+        here = self.d.traffic[g][self.pair_store[idx]] > 0
+        self.on_hand[idx[here]] += qty[here]
+        self._to_warehouse(idx[~here], qty[~here])
+
     def _listed_on(self, idx: np.ndarray, t: int) -> np.ndarray:
         """bool per pair of `idx`: listed on day t (store open, SKU in the range)."""
         return (self.listed_from[idx] <= t) & (self.listed_to[idx] >= t)
@@ -302,13 +310,11 @@ class Simulation(WarehouseFlows):
         cut_over = self.n_days + 1  # grid day of the first day after the history
         for t in [t for t in self.deliveries if t >= self.n_days]:
             for idx, qty in self.deliveries.pop(t):
-                self.in_transit[idx] -= qty
                 if self.store_service is None:
+                    self.in_transit[idx] -= qty
                     self._to_warehouse(idx, qty)
-                    continue
-                here = self.d.traffic[cut_over][self.pair_store[idx]] > 0
-                self.on_hand[idx[here]] += qty[here]
-                self._to_warehouse(idx[~here], qty[~here])
+                else:
+                    self._deliver(idx, qty, cut_over)
         for t in sorted(self.wh_due):
             self._warehouse_arrivals(t)
         return SimulationResult(
@@ -336,10 +342,7 @@ class Simulation(WarehouseFlows):
 
         # Morning: deliveries (stock for a store that has since closed goes back).
         for idx, qty in self.deliveries.pop(t, ()):  # each batch has unique pairs
-            self.in_transit[idx] -= qty
-            here = self.d.traffic[g][self.pair_store[idx]] > 0
-            self.on_hand[idx[here]] += qty[here]
-            self._to_warehouse(idx[~here], qty[~here])
+            self._deliver(idx, qty, g)
         ret_idx, ret_qty = _merge(self.returns_due.pop(t, ()))
         here = self.d.traffic[g][self.pair_store[ret_idx]] > 0
         self._to_warehouse(ret_idx[~here], ret_qty[~here])
